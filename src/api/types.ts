@@ -1,0 +1,77 @@
+/** The SageMakerUserProfile resource (sagemaker.gitops.io/v1alpha1). Spec blocks are generated from the model. */
+import type { SpecTag, SpecUserSettings } from "./generated/spec-types.js";
+
+export type * from "./generated/spec-types.js";
+
+export const GROUP = "sagemaker.gitops.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "SageMakerUserProfile";
+export const PLURAL = "sagemakeruserprofiles";
+export const FINALIZER = `${GROUP}/finalizer`;
+export const PAUSED_ANNOTATION = `${GROUP}/paused`;
+/** Tag put on every profile the operator creates or adopts: `<clusterId>/<namespace>/<name>`. */
+export const OWNER_TAG = `${GROUP}/owner`;
+
+export type ManagementPolicy = "Manage" | "Observe";
+export type DeletionPolicy = "Delete" | "Retain";
+
+export interface SageMakerUserProfileSpec {
+  domainId: string;
+  userProfileName?: string;
+  singleSignOnUserIdentifier?: string;
+  singleSignOnUserValue?: string;
+  userSettings?: SpecUserSettings;
+  tags?: SpecTag[];
+  managementPolicy?: ManagementPolicy;
+  deletionPolicy?: DeletionPolicy;
+  adoptExisting?: boolean;
+}
+
+export type ConditionType = "Ready" | "Synced" | "Reconciling" | "Stalled";
+export interface Condition {
+  type: ConditionType;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface SageMakerUserProfileStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  userProfileName?: string;
+  userProfileArn?: string;
+  profileStatus?: string;
+  failureReason?: string;
+  homeEfsFileSystemUid?: string;
+  drift?: { count: number; fields: string[]; detectedTime?: string };
+  managedTagKeys?: string[];
+  lastSyncTime?: string;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface SageMakerUserProfile {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: SageMakerUserProfileSpec;
+  status?: SageMakerUserProfileStatus;
+}
+
+/** The SageMaker profile name: spec.userProfileName, else metadata.name. */
+export const profileName = (r: Pick<SageMakerUserProfile, "metadata" | "spec">): string =>
+  r.spec.userProfileName ?? r.metadata.name;

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** sagemaker-profile-operator command line: each command lives in ./commands and registers itself here. */
+import { Command } from "commander";
+
+const program = new Command()
+  .name("sagemaker-profile-operator")
+  .description("Keeps Amazon SageMaker Studio user profiles equal to SageMakerUserProfile resources")
+  .showHelpAfterError();
+
+const commands: Array<(p: Command) => void> = [
+  // registered commands (one module each under ./commands)
+];
+for (const register of commands) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});
