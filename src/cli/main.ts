@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** sagemaker-profile-operator command line: each command lives in ./commands and registers itself here. */
 import { Command } from "commander";
+import { register as emulator } from "./commands/emulator.js";
 
 const program = new Command()
   .name("sagemaker-profile-operator")
@@ -9,6 +10,7 @@ const program = new Command()
 
 const commands: Array<(p: Command) => void> = [
   // registered commands (one module each under ./commands)
+  emulator,
 ];
 for (const register of commands) register(program);
 

@@ -1,0 +1,498 @@
+/**
+ * Manifest validation the way the Kubernetes API server does it for this CRD: the generated openAPIV3Schema
+ * compiled with ajv (Kubernetes extensions translated), strict field validation (unknown fields are errors, as with
+ * `kubectl apply`), the non-transition CEL rules, and apiVersion/kind/metadata checks. Messages and paths follow the
+ * API server's (`.spec.userSettings.securityGroups: Too many: 6: must have at most 5 items`).
+ *
+ * YAML is parsed as Kubernetes tooling does (YAML 1.1 booleans and octals, timestamps kept as strings), refusing
+ * duplicate keys and alias bombs.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseCel } from "@marcbachmann/cel-js";
+import { Ajv, type ErrorObject, type KeywordDefinition, type Options, type ValidateFunction } from "ajv";
+import { type DocumentOptions, type ParseOptions, parseAllDocuments, type SchemaOptions, parse as parseYaml } from "yaml";
+import { wholeMatch } from "./model.js";
+import { API_VERSION, GROUP, KIND } from "./types.js";
+
+export interface FieldProblem {
+  /** kubectl-style field path, e.g. `.spec.userSettings.securityGroups[5]`; "" for the whole document. */
+  path: string;
+  message: string;
+}
+
+export interface ManifestDocument {
+  /** 1-based position in the YAML stream (empty documents count, so it matches the `---` separators). */
+  index: number;
+  name?: string;
+  object: unknown;
+  /** e.g. `file.yaml#2 (team-a/alice)`. */
+  label: string;
+}
+
+export interface ManifestProblem {
+  /** The document's label, or the file name for problems of the whole file. */
+  document: string;
+  path: string;
+  message: string;
+}
+
+/** Alias expansions allowed per document; a "billion laughs" document fails on the first excess, before expanding. */
+export const MAX_ALIAS_COUNT = 100;
+export const NO_PROFILES_MESSAGE = `no ${KIND} documents`;
+
+const CRD_URL = new URL("../../crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", import.meta.url);
+const ENUM_SHOWN = 8;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Safe regular expressions
+
+const REPO_CHAR = "[.\\-_a-zA-Z0-9]";
+const REPOSITORY_URL_PATTERN = `^(?:https://(${REPO_CHAR}+/?){3,1016})$`;
+const REPOSITORY_URL_SHAPE = new RegExp(`^https://${REPO_CHAR}+(?:/${REPO_CHAR}+)*/?$`);
+
+/**
+ * Patterns of the model that backtrack exponentially in JavaScript's engine (Kubernetes uses RE2, which is linear),
+ * mapped to equivalent linear-time tests. `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by
+ * single slashes (optionally one trailing), with at least 3 C characters and at most 1016 runs.
+ */
+const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
+  [REPOSITORY_URL_PATTERN]: (s) => {
+    if (!REPOSITORY_URL_SHAPE.test(s)) return false;
+    const rest = s.slice("https://".length);
+    const runs = rest.split("/").filter((r) => r.length > 0).length;
+    return rest.replaceAll("/", "").length >= 3 && runs <= 1016;
+  },
+};
+
+/** A RegExp-like test for a CRD pattern that is safe against catastrophic backtracking (see SAFE_EQUIVALENTS). */
+export function safePattern(pattern: string): { test(s: string): boolean } {
+  const safe = SAFE_EQUIVALENTS[pattern];
+  return safe ? { test: safe } : new RegExp(pattern, "u");
+}
+
+type RegExpEngine = NonNullable<NonNullable<Options["code"]>["regExp"]>;
+const safeRegExpEngine: RegExpEngine = Object.assign((pattern: string, flags: string) => {
+  const safe = SAFE_EQUIVALENTS[pattern];
+  return safe ? { test: safe } : new RegExp(pattern, flags);
+}, { code: "safePattern" });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema: the CRD's openAPIV3Schema translated for ajv
+
+type SchemaNode = Record<string, unknown>;
+
+interface CelRule {
+  rule: string;
+  message?: string;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Kubernetes structural schema -> JSON schema for ajv: `additionalProperties: false` wherever properties are declared
+ * (strict field validation), list-type set -> uniqueItems, list-type map -> the k8sListMapKeys keyword, CEL rules
+ * without `oldSelf` -> the k8sCelRules keyword (transition rules need the old object, which a manifest has not).
+ */
+function translate(node: SchemaNode): SchemaNode {
+  const out: SchemaNode = {};
+  for (const [key, value] of Object.entries(node)) {
+    switch (key) {
+      case "description":
+      case "default":
+        break;
+      case "properties":
+        out.properties = Object.fromEntries(
+          Object.entries(value as Record<string, SchemaNode>).map(([k, v]) => [k, translate(v)]),
+        );
+        break;
+      case "items":
+        out.items = translate(value as SchemaNode);
+        break;
+      case "x-kubernetes-list-type":
+        if (value === "set") out.uniqueItems = true;
+        break;
+      case "x-kubernetes-list-map-keys":
+        out.k8sListMapKeys = value;
+        break;
+      case "x-kubernetes-validations": {
+        const rules = (value as CelRule[]).filter((r) => !/\boldSelf\b/.test(r.rule));
+        if (rules.length > 0) out.k8sCelRules = rules;
+        break;
+      }
+      default:
+        if (!key.startsWith("x-kubernetes-")) out[key] = value;
+    }
+  }
+  if (out.properties && node["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
+  return out;
+}
+
+/** Plain JSON -> CEL values: integers are CEL ints (bigint). */
+function toCel(v: unknown): unknown {
+  if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
+  if (Array.isArray(v)) return v.map(toCel);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  return v;
+}
+
+const listMapKeysKeyword: KeywordDefinition = {
+  keyword: "k8sListMapKeys",
+  type: "array",
+  schemaType: "array",
+  errors: true,
+  validate: function listMapKeys(keys: string[], data: unknown[], _schema, cxt) {
+    const seen = new Set<string>();
+    const errors: Partial<ErrorObject>[] = [];
+    data.forEach((item, i) => {
+      if (!isPlainObject(item)) return;
+      const id = JSON.stringify(Object.fromEntries(keys.map((k) => [k, item[k]])));
+      if (seen.has(id)) errors.push({
+          keyword: "k8sListMapKeys",
+          instancePath: `${cxt?.instancePath ?? ""}/${i}`,
+          params: { duplicate: id },
+        });
+      seen.add(id);
+    });
+    (listMapKeys as { errors?: Partial<ErrorObject>[] }).errors = errors;
+    return errors.length === 0;
+  },
+};
+
+const compiledRules = new Map<string, ReturnType<typeof parseCel>>();
+const celRulesKeyword: KeywordDefinition = {
+  keyword: "k8sCelRules",
+  schemaType: "array",
+  errors: true,
+  validate: function celRules(rules: CelRule[], data: unknown) {
+    const errors: Partial<ErrorObject>[] = [];
+    for (const { rule, message } of rules) {
+      let evaluate = compiledRules.get(rule);
+      if (!evaluate) {
+        evaluate = parseCel(rule);
+        compiledRules.set(rule, evaluate);
+      }
+      let ok: unknown;
+      try {
+        ok = evaluate({ self: toCel(data) });
+      } catch {
+        // The rule could not run on a value the schema already refused (a missing required key): those errors say it.
+        continue;
+      }
+      if (ok !== true) errors.push({ keyword: "k8sCelRules", params: { message: message ?? `failed rule: ${rule}` } });
+    }
+    (celRules as { errors?: Partial<ErrorObject>[] }).errors = errors;
+    return errors.length === 0;
+  },
+};
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+let validator: ValidateFunction | undefined;
+function profileValidator(): ValidateFunction {
+  if (validator) return validator;
+  const crd = parseYaml(readFileSync(CRD_URL, "utf8")) as {
+    spec: { versions: { name: string; schema: { openAPIV3Schema: SchemaNode } }[] };
+  };
+  const version = crd.spec.versions.find((v) => `${GROUP}/${v.name}` === API_VERSION);
+  if (!version) throw new Error(`${CRD_URL.pathname} has no version for ${API_VERSION}`);
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: safeRegExpEngine } });
+  ajv.addKeyword(listMapKeysKeyword);
+  ajv.addKeyword(celRulesKeyword);
+  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
+  ajv.addFormat("date-time", { type: "string", validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+  validator = ajv.compile(translate(version.schema.openAPIV3Schema));
+  return validator;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error messages in the API server's words
+
+const jsonType = (v: unknown): string => {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+};
+
+const quote = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(JSON.stringify(v)));
+
+function supportedValues(values: unknown[]): string {
+  const shown = values.slice(0, ENUM_SHOWN).map(quote).join(", ");
+  return values.length > ENUM_SHOWN ? `${shown}, ... (${values.length - ENUM_SHOWN} more)` : shown;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
+
+/** JSON pointer -> `.spec.tags[1].key`, using the document to tell list indexes from map keys. */
+function fieldPath(pointer: string, root: unknown): string {
+  if (pointer === "") return "";
+  let node: unknown = root;
+  let out = "";
+  for (const raw of pointer.slice(1).split("/")) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (Array.isArray(node)) {
+      out += `[${key}]`;
+      node = node[Number(key)];
+    } else {
+      out += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+      node = isPlainObject(node) ? node[key] : undefined;
+    }
+  }
+  return out;
+}
+
+const child = (path: string, key: string): string => (IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
+
+function toProblem(err: ErrorObject, root: unknown): FieldProblem {
+  const path = fieldPath(err.instancePath, root);
+  const p = err.params as Record<string, unknown>;
+  const data: unknown = err.data;
+  switch (err.keyword) {
+    case "required":
+      return { path: child(path, String(p.missingProperty)), message: "Required value" };
+    case "additionalProperties":
+      return { path: child(path, String(p.additionalProperty)), message: `unknown field "${p.additionalProperty}"` };
+    case "type":
+      return { path, message: `Invalid value: "${jsonType(data)}": must be of type ${p.type}` };
+    case "enum":
+      return {
+        path,
+        message: `Unsupported value: ${quote(data)}: supported values: ${supportedValues(p.allowedValues as unknown[])}`,
+      };
+    case "pattern":
+      return { path, message: `Invalid value: ${quote(data)}: should match '${p.pattern}'` };
+    case "maxLength":
+      return { path, message: `Too long: may not be more than ${p.limit} bytes` };
+    case "minLength":
+      return { path, message: `Invalid value: ${quote(data)}: should be at least ${p.limit} chars long` };
+    case "maxItems":
+      return { path, message: `Too many: ${(data as unknown[]).length}: must have at most ${p.limit} items` };
+    case "minItems":
+      return { path, message: `Invalid value: ${(data as unknown[]).length}: should have at least ${p.limit} items` };
+    case "maximum":
+      return { path, message: `Invalid value: ${quote(data)}: should be less than or equal to ${p.limit}` };
+    case "minimum":
+      return { path, message: `Invalid value: ${quote(data)}: should be greater than or equal to ${p.limit}` };
+    case "maxProperties":
+    case "minProperties": {
+      // Only unions use these (exactly one member): name the members so the fix is obvious.
+      const members = Object.keys((err.parentSchema?.properties as object | undefined) ?? {}).join(", ");
+      const count = Object.keys(data as object).length;
+      return err.keyword === "maxProperties"
+        ? { path, message: `Too many: ${count}: must have at most ${p.limit} items (set exactly one of ${members})` }
+        : { path, message: `Required value: set exactly one of ${members}` };
+    }
+    case "uniqueItems": {
+      const index = Math.max(Number(p.i), Number(p.j));
+      return { path: `${path}[${index}]`, message: `Duplicate value: ${quote((data as unknown[])[index])}` };
+    }
+    case "k8sListMapKeys":
+      return { path, message: `Duplicate value: ${p.duplicate}` };
+    case "k8sCelRules":
+      return { path, message: `Invalid value: "${jsonType(data)}": ${p.message}` };
+    case "format":
+      return { path, message: `Invalid value: ${quote(data)}: must be of format ${p.format}` };
+    default:
+      return { path, message: `Invalid value: ${quote(data)}: ${err.message ?? err.keyword}` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation of one object
+
+/** Kubernetes drops nulls of non-nullable fields before validating (this schema declares no nullable field). */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (isPlainObject(v))
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, dropNulls(x)]),
+    );
+  return v;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PROFILE_NAME_PATTERN = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
+
+function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const metadata = obj.metadata;
+  if (metadata === undefined || metadata === null) return [{ path: ".metadata.name", message: "Required value" }];
+  if (!isPlainObject(metadata)) return []; // the schema reports the type
+  const { name, namespace } = metadata;
+  if (name === undefined || name === null || name === "") out.push({ path: ".metadata.name", message: "Required value" });
+  else if (typeof name !== "string") out.push({ path: ".metadata.name", message: `Invalid value: "${jsonType(name)}": must be of type string` });
+  else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))
+    out.push({
+      path: ".metadata.name",
+      message: `Invalid value: ${quote(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    });
+  else {
+    const spec = obj.spec;
+    const declared = isPlainObject(spec) ? spec.userProfileName : undefined;
+    // metadata.name is the SageMaker profile name when the spec names none: SageMaker's rule applies to it then.
+    if (declared === undefined && !wholeMatch(PROFILE_NAME_PATTERN).test(name))
+      out.push({
+        path: ".metadata.name",
+        message: `Invalid value: ${quote(name)}: used as the SageMaker profile name (spec.userProfileName is not set), should match '^(?:${PROFILE_NAME_PATTERN})$'`,
+      });
+  }
+  if (namespace !== undefined && namespace !== null) {
+    if (typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace))
+      out.push({
+        path: ".metadata.namespace",
+        message: `Invalid value: ${quote(namespace)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`,
+      });
+  }
+  return out;
+}
+
+function checkTypeMeta(obj: Record<string, unknown>): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const { apiVersion, kind } = obj;
+  if (apiVersion === undefined || apiVersion === null || apiVersion === "")
+    out.push({ path: ".apiVersion", message: "Required value" });
+  else if (apiVersion !== API_VERSION)
+    out.push({ path: ".apiVersion", message: `Unsupported value: ${quote(apiVersion)}: supported values: "${API_VERSION}"` });
+  if (kind === undefined || kind === null || kind === "") out.push({ path: ".kind", message: "Required value" });
+  else if (kind !== KIND) out.push({ path: ".kind", message: `Unsupported value: ${quote(kind)}: supported values: "${KIND}"` });
+  return out;
+}
+
+/**
+ * Validates a SageMakerUserProfile object as the API server would on `kubectl apply` (strict field validation).
+ * Returns every problem, [] when valid.
+ */
+export function validateProfile(obj: unknown): FieldProblem[] {
+  if (!isPlainObject(obj)) return [{ path: "", message: `Invalid value: "${jsonType(obj)}": must be of type object` }];
+  const value = dropNulls(obj) as Record<string, unknown>;
+  const problems = [...checkTypeMeta(value), ...checkMetadata(value)];
+  const validate = profileValidator();
+  if (!validate(value)) {
+    const errors = validate.errors ?? [];
+    // A value of the wrong type makes its enum/pattern/length errors noise: keep the type error alone.
+    const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+    for (const err of errors) {
+      if (err.keyword !== "type" && typeErrorAt.has(err.instancePath)) continue;
+      problems.push(toProblem(err, value));
+    }
+  }
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const id = `${p.path}\u0000${p.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Manifests (multi-document YAML)
+
+/** YAML as kubectl reads it (sigs.k8s.io/yaml: YAML 1.1 scalars, but timestamps and sexagesimals stay strings). */
+const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: "1.1",
+  uniqueKeys: true,
+  prettyErrors: true,
+  customTags: (tags) =>
+    tags.filter((t) =>
+      typeof t === "string"
+        ? !["timestamp", "intTime", "floatTime"].includes(t)
+        : t.tag !== "tag:yaml.org,2002:timestamp" && t.format !== "TIME",
+    ),
+};
+
+function yamlErrorMessage(err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+  const first = err.message.split("\n")[0] ?? err.message;
+  const base = first.replace(/ at line \d+, column \d+:?$/, "");
+  const pos = err.linePos?.[0];
+  return pos ? `line ${pos.line}, column ${pos.col}: ${base}` : base;
+}
+
+function documentLabel(fileName: string, index: number, object: unknown): { label: string; name?: string } {
+  const metadata = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : undefined;
+  const name = typeof metadata?.name === "string" ? metadata.name : undefined;
+  const namespace = typeof metadata?.namespace === "string" ? metadata.namespace : undefined;
+  const who = name === undefined ? "" : namespace === undefined ? ` (${name})` : ` (${namespace}/${name})`;
+  return { label: `${fileName}#${index}${who}`, ...(name === undefined ? {} : { name }) };
+}
+
+/**
+ * Parses a multi-document YAML text. Empty documents (a trailing `---`, comments only) are left out; a document
+ * that does not parse, has duplicate keys or expands too many aliases becomes a problem with its line and column.
+ */
+export function parseManifests(
+  text: string,
+  fileName: string,
+): { documents: ManifestDocument[]; problems: ManifestProblem[] } {
+  const documents: ManifestDocument[] = [];
+  const problems: ManifestProblem[] = [];
+  let index = 0;
+  for (const doc of parseAllDocuments(text, YAML_OPTIONS)) {
+    index++;
+    const at = `${fileName}#${index}`;
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) problems.push({ document: at, path: "", message: yamlErrorMessage(err) });
+      continue;
+    }
+    if (doc.contents === null) continue;
+    let object: unknown;
+    try {
+      object = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const message =
+        err instanceof ReferenceError && /alias/i.test(err.message)
+          ? `YAML aliases expand too much (limit ${MAX_ALIAS_COUNT} per document): refusing a possible "billion laughs" document`
+          : `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
+      problems.push({ document: at, path: "", message });
+      continue;
+    }
+    if (object === null || object === undefined) continue;
+    documents.push({ index, object, ...documentLabel(fileName, index, object) });
+  }
+  return { documents, problems };
+}
+
+/**
+ * Whether a document is meant as a SageMakerUserProfile: its kind says so, or its apiVersion is in our group (a
+ * misspelt kind), or it is not a Kubernetes object at all (so its problems are reported rather than skipped).
+ */
+export function isProfileDocument(object: unknown): boolean {
+  if (!isPlainObject(object)) return true;
+  const { apiVersion, kind } = object;
+  if (kind === KIND) return true;
+  if (typeof apiVersion === "string" && apiVersion.split("/")[0] === GROUP) return true;
+  return (apiVersion === undefined || apiVersion === null) && (kind === undefined || kind === null);
+}
+
+/**
+ * Parses and validates a manifest file's text. `documents` are the SageMakerUserProfile documents, `skipped` the
+ * documents of other kinds. A text with no document at all is a problem (`no SageMakerUserProfile documents`).
+ */
+export function validateManifestText(
+  text: string,
+  fileName: string,
+): { documents: ManifestDocument[]; skipped: ManifestDocument[]; problems: ManifestProblem[] } {
+  const parsed = parseManifests(text, fileName);
+  const documents: ManifestDocument[] = [];
+  const skipped: ManifestDocument[] = [];
+  const problems = [...parsed.problems];
+  for (const doc of parsed.documents) {
+    if (!isProfileDocument(doc.object)) {
+      skipped.push(doc);
+      continue;
+    }
+    documents.push(doc);
+    for (const p of validateProfile(doc.object)) problems.push({ document: doc.label, ...p });
+  }
+  if (parsed.documents.length === 0 && parsed.problems.length === 0)
+    problems.push({ document: fileName, path: "", message: NO_PROFILES_MESSAGE });
+  return { documents, skipped, problems };
+}
+
+/** `file.yaml#1 (team-a/alice): .spec.domainId: Required value`, the line the CLI prints for a problem. */
+export const formatProblem = (p: ManifestProblem): string =>
+  p.path ? `${p.document}: ${p.path}: ${p.message}` : `${p.document}: ${p.message}`;

@@ -1,0 +1,37 @@
+/** Time as a dependency, so queues, limiters and backoffs can be tested without waiting. */
+
+export type TimerHandle = unknown;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Timers never keep the process alive: a controller's lifetime is owned by its signal, not its timers. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects: callers check `signal.aborted`). */
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      resolve();
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * An event recorder that aggregates: the same (object, type, reason, note) seen again within `windowMs` bumps the
+ * existing Event's series count (events.k8s.io/v1 `series.count` / core v1 `count`) instead of creating another
+ * Event, and a key is written at most once per `minIntervalMs` (repeats in between are coalesced into one write).
+ * Recording never throws and never blocks the reconciler: failures are logged and dropped.
+ */
+
+import { hostname } from "node:os";
+import { CoreV1Api, EventsV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { type Clock, systemClock, type TimerHandle } from "./clock.js";
+import { errorMessage, isNotFound } from "./errors.js";
+import { type Logger, silentLogger } from "./log.js";
+import type { KubeObject } from "./object.js";
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventRecorderOptions {
+  kubeConfig: KubeConfig;
+  /** Which Event API to write: events.k8s.io/v1 (default) or the core v1 Events kubectl describe also shows. */
+  apiVersion?: "events.k8s.io/v1" | "v1";
+  /** A qualified name, e.g. "sagemaker.gitops.io/operator". */
+  reportingController: string;
+  /** This replica; defaults to the host name (the pod name in a cluster). */
+  reportingInstance?: string;
+  /** Repeats closer together than this (measured from the last occurrence) join one series. Default 10 min. */
+  windowMs?: number;
+  /** At most one API write per key per this interval. Default 5 s. */
+  minIntervalMs?: number;
+  /** Aggregation keys remembered (least recently seen dropped first). */
+  maxKeys?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+interface Series {
+  namespace: string;
+  /** The Event's name once created. */
+  name?: string;
+  regarding: KubeObject;
+  type: EventType;
+  reason: string;
+  note: string;
+  action: string;
+  count: number;
+  written: number;
+  firstSeen: number;
+  lastSeen: number;
+  lastWrite: number;
+  timer?: TimerHandle;
+  inflight?: Promise<void>;
+}
+
+const NOTE_MAX = 1024;
+
+export class EventRecorder {
+  private readonly series = new Map<string, Series>();
+  private readonly eventsApi?: EventsV1Api;
+  private readonly coreApi?: CoreV1Api;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly windowMs: number;
+  private readonly minIntervalMs: number;
+  private readonly maxKeys: number;
+  private readonly instance: string;
+  private seq = 0;
+
+  constructor(private readonly o: EventRecorderOptions) {
+    if ((o.apiVersion ?? "events.k8s.io/v1") === "v1") this.coreApi = o.kubeConfig.makeApiClient(CoreV1Api);
+    else this.eventsApi = o.kubeConfig.makeApiClient(EventsV1Api);
+    this.clock = o.clock ?? systemClock;
+    this.log = o.log ?? silentLogger;
+    this.windowMs = o.windowMs ?? 10 * 60_000;
+    this.minIntervalMs = o.minIntervalMs ?? 5_000;
+    this.maxKeys = o.maxKeys ?? 4096;
+    this.instance = (o.reportingInstance ?? hostname()).slice(0, 128);
+  }
+
+  /** Records an event about `regarding`. Returns at once; the write happens in the background. */
+  event(regarding: KubeObject, type: EventType, reason: string, note: string, action = "Reconcile"): void {
+    try {
+      const now = this.clock.now();
+      const meta = regarding.metadata ?? {};
+      const trimmed = note.length > NOTE_MAX ? `${note.slice(0, NOTE_MAX - 3)}...` : note;
+      const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, type, reason, action, trimmed].join("\u0000");
+      let s = this.series.get(key);
+      if (s && now - s.lastSeen > this.windowMs) {
+        if (s.timer !== undefined) this.clock.clearTimeout(s.timer);
+        s = undefined;
+      }
+      if (!s) {
+        s = {
+          namespace: meta.namespace || "default",
+          regarding,
+          type,
+          reason,
+          note: trimmed,
+          action,
+          count: 0,
+          written: 0,
+          firstSeen: now,
+          lastSeen: now,
+          lastWrite: Number.NEGATIVE_INFINITY,
+        };
+      }
+      s.count++;
+      s.lastSeen = now;
+      s.regarding = regarding;
+      this.series.delete(key); // re-insert: Map order is the LRU order
+      this.series.set(key, s);
+      this.evict();
+      this.schedule(s);
+    } catch (err) {
+      this.log.warn({ reason, err: String(err) }, "event dropped");
+    }
+  }
+
+  /** Writes every coalesced repeat now and waits for all writes (tests, shutdown). */
+  async flush(): Promise<void> {
+    for (;;) {
+      const pending: Promise<void>[] = [];
+      for (const s of this.series.values()) {
+        if (s.timer !== undefined) {
+          this.clock.clearTimeout(s.timer);
+          s.timer = undefined;
+          this.write(s);
+        }
+        if (s.inflight) pending.push(s.inflight);
+      }
+      if (pending.length === 0) return;
+      await Promise.all(pending);
+    }
+  }
+
+  private schedule(s: Series): void {
+    if (s.inflight || s.timer !== undefined || s.count === s.written) return;
+    const wait = s.lastWrite + this.minIntervalMs - this.clock.now();
+    if (wait <= 0) this.write(s);
+    else
+      s.timer = this.clock.setTimeout(() => {
+        s.timer = undefined;
+        this.write(s);
+      }, wait);
+  }
+
+  private write(s: Series): void {
+    const count = s.count;
+    s.lastWrite = this.clock.now();
+    s.inflight = this.send(s, count)
+      .then(
+        () => {
+          s.written = count;
+        },
+        (err: unknown) => {
+          this.log.warn({ reason: s.reason, count, err: errorMessage(err) }, "event write failed, dropped");
+          s.written = count;
+        },
+      )
+      .finally(() => {
+        s.inflight = undefined;
+        this.schedule(s);
+      });
+  }
+
+  private async send(s: Series, count: number): Promise<void> {
+    if (s.name) {
+      try {
+        await this.patchCount(s, count);
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        s.name = undefined; // expired (Events have a TTL): start a new one
+      }
+    }
+    s.name = this.eventName(s.regarding);
+    await this.create(s, count);
+  }
+
+  private create(s: Series, count: number): Promise<unknown> {
+    const m = s.regarding.metadata ?? {};
+    const regarding = {
+      apiVersion: s.regarding.apiVersion,
+      kind: s.regarding.kind,
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+    };
+    const metadata = { name: s.name, namespace: s.namespace };
+    const first = microTime(s.firstSeen);
+    const last = microTime(s.lastSeen);
+    if (this.coreApi) {
+      const body = {
+        metadata,
+        involvedObject: regarding,
+        type: s.type,
+        reason: s.reason,
+        message: s.note,
+        action: s.action,
+        count,
+        firstTimestamp: seconds(s.firstSeen),
+        lastTimestamp: seconds(s.lastSeen),
+        eventTime: first,
+        source: { component: this.o.reportingController },
+        reportingComponent: this.o.reportingController,
+        reportingInstance: this.instance,
+      };
+      return this.coreApi.createNamespacedEvent({ namespace: s.namespace, body: body as never });
+    }
+    const body = {
+      metadata,
+      eventTime: first,
+      type: s.type,
+      reason: s.reason,
+      note: s.note,
+      action: s.action,
+      regarding,
+      reportingController: this.o.reportingController,
+      reportingInstance: this.instance,
+      ...(count > 1 ? { series: { count, lastObservedTime: last } } : {}),
+    };
+    return (this.eventsApi as EventsV1Api).createNamespacedEvent({ namespace: s.namespace, body: body as never });
+  }
+
+  private patchCount(s: Series, count: number): Promise<unknown> {
+    const opts = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+    const target = { name: s.name as string, namespace: s.namespace };
+    if (this.coreApi) {
+      return this.coreApi.patchNamespacedEvent(
+        { ...target, body: { count, lastTimestamp: seconds(s.lastSeen) } },
+        opts,
+      );
+    }
+    const body = { series: { count, lastObservedTime: microTime(s.lastSeen) } };
+    return (this.eventsApi as EventsV1Api).patchNamespacedEvent({ ...target, body }, opts);
+  }
+
+  /** client-go's naming: `<object>.<unix nanos in hex>`, unique per recorder. */
+  private eventName(regarding: KubeObject): string {
+    const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    return `${regarding.metadata?.name ?? "object"}.${nanos.toString(16)}`;
+  }
+
+  private evict(): void {
+    if (this.series.size <= this.maxKeys) return;
+    for (const [key, s] of this.series) {
+      if (this.series.size <= this.maxKeys) return;
+      if (s.timer !== undefined) this.clock.clearTimeout(s.timer);
+      this.series.delete(key);
+    }
+  }
+}
+
+/** metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
+const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
+/** metav1.Time: RFC 3339 in whole seconds. */
+const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

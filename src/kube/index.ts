@@ -1,0 +1,52 @@
+/** The controller runtime: watcher, reflector and informer; work queue and rate limiters; controller; status,
+ * finalizer and event writers; leader election; kubeconfig loading. Built on @kubernetes/client-node. */
+export { type BackoffOptions, ResettingBackoff } from "./backoff.js";
+export { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
+export { type Condition, type ConditionInput, findCondition, isConditionTrue, setCondition } from "./conditions.js";
+export { inClusterNamespace, type KubeClients, type KubeConfigSource, loadKubeConfig, makeClients } from "./config.js";
+export {
+  type Action,
+  Controller,
+  type ControllerObserver,
+  type ControllerOptions,
+  type EventSource,
+  metadataChanged,
+  type ReconcileContext,
+  type ReconcileResult,
+} from "./controller.js";
+export { errorMessage, httpStatus, isConflict, isGone, isNotFound } from "./errors.js";
+export { EventRecorder, type EventRecorderOptions, type EventType } from "./events.js";
+export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalizer.js";
+export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
+export { deepEqual, mergePatch } from "./json.js";
+export { LeaderElector, type LeaderElectorOptions } from "./leader.js";
+export { type Logger, silentLogger } from "./log.js";
+export {
+  collectionPath,
+  type KubeObject,
+  type KubeObjectMeta,
+  LAST_APPLIED_ANNOTATION,
+  objectKey,
+  type ResourceRef,
+  splitKey,
+  stripForCache,
+} from "./object.js";
+export {
+  BucketRateLimiter,
+  defaultControllerRateLimiter,
+  type ExponentialOptions,
+  ItemExponentialFailureRateLimiter,
+  MaxOfRateLimiter,
+  type RateLimiter,
+} from "./ratelimiter.js";
+export { type Change, Store, type StoreReader } from "./reflector.js";
+export { type StatusWriteOptions, writeStatus } from "./status.js";
+export {
+  Watcher,
+  type WatcherEvent,
+  type WatcherOptions,
+  type WatcherState,
+  type WatcherStats,
+  type WatchHandler,
+} from "./watcher.js";
+export { type QueueObserver, WorkQueue, type WorkQueueOptions } from "./workqueue.js";

@@ -1,0 +1,251 @@
+/**
+ * client-go's rate-limited work queue: a key is queued at most once (dirty set), is never handed to two workers at once
+ * (processing set: a key added while it is processed is queued again once `done` is called), can be delayed (one heap,
+ * earliest time wins, one timer for the heap head) and rate limited per key.
+ *
+ * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
+ * controller stops taking work immediately and only waits for what is in flight.
+ */
+import { type Clock, systemClock, type TimerHandle } from "./clock.js";
+import { DelayHeap } from "./delay-heap.js";
+import { defaultControllerRateLimiter, type RateLimiter } from "./ratelimiter.js";
+
+/** Hooks for controller-runtime's workqueue_* metrics; the caller maps them onto its registry. Times in seconds. */
+export interface QueueObserver {
+  depth?(n: number): void;
+  add?(): void;
+  retry?(): void;
+  /** Time between a key entering the queue and a worker getting it. */
+  latency?(seconds: number): void;
+  /** Time between get and done. */
+  workDuration?(seconds: number): void;
+  /** Sum of the running times of everything in progress (reported periodically). */
+  unfinishedWork?(seconds: number): void;
+  /** Running time of the oldest key in progress (reported periodically). */
+  longestRunning?(seconds: number): void;
+}
+
+export interface WorkQueueOptions<K> {
+  rateLimiter?: RateLimiter<K>;
+  clock?: Clock;
+  observer?: QueueObserver;
+  /** How often unfinishedWork / longestRunning are reported; client-go uses 500 ms. */
+  unfinishedWorkPeriodMs?: number;
+}
+
+/** A FIFO with O(1) amortised shift (Array#shift is O(n) on large arrays). */
+class Fifo<K> {
+  private items: K[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(k: K): void {
+    this.items.push(k);
+  }
+  shift(): K | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const k = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return k;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+export class WorkQueue<K = string> {
+  private readonly fifo = new Fifo<K>();
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly waiters: Array<(k: K | undefined) => void> = [];
+  private readonly drainWaiters: Array<() => void> = [];
+  private readonly waiting = new DelayHeap<K>();
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private metricsTimer: TimerHandle | undefined;
+  private readonly addedAt = new Map<K, number>();
+  private readonly startedAt = new Map<K, number>();
+  private shuttingDown = false;
+  private readonly clock: Clock;
+  private readonly limiter: RateLimiter<K>;
+  private readonly observer: QueueObserver;
+
+  constructor(options: WorkQueueOptions<K> = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.limiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
+    this.observer = options.observer ?? {};
+    if (this.observer.unfinishedWork || this.observer.longestRunning) {
+      this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
+    }
+  }
+
+  /** Queues `key` unless it is already queued; a key being processed is queued again when it is done. */
+  add(key: K): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    this.observer.add?.();
+    if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
+    if (this.processing.has(key)) return;
+    this.fifo.push(key);
+    this.observer.depth?.(this.fifo.length);
+    this.dispatch();
+  }
+
+  /** Queues `key` after `ms`; if it already waits, the earlier time wins. */
+  addAfter(key: K, ms: number): void {
+    if (this.shuttingDown) return;
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.clock.now() + ms;
+    if (this.waiting.schedule(key, readyAt) && readyAt < this.timerAt) this.armTimer();
+  }
+
+  /** Queues `key` after its rate limiter's delay (per-key backoff, overall bucket). */
+  addRateLimited(key: K): void {
+    if (this.shuttingDown) return;
+    this.observer.retry?.();
+    this.addAfter(key, this.limiter.when(key));
+  }
+
+  /** Clears the key's failure history (call on success). */
+  forget(key: K): void {
+    this.limiter.forget(key);
+  }
+
+  numRequeues(key: K): number {
+    return this.limiter.numRequeues(key);
+  }
+
+  /** The next key to process, waiting if none is queued; undefined once the queue is shut down. Call `done` after. */
+  get(): Promise<K | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.fifo.shift();
+    if (key !== undefined) {
+      this.start(key);
+      return Promise.resolve(key);
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks the key processed; if it was added meanwhile it is queued again now. */
+  done(key: K): void {
+    if (!this.processing.delete(key)) return;
+    const started = this.startedAt.get(key);
+    this.startedAt.delete(key);
+    if (started !== undefined) this.observer.workDuration?.((this.clock.now() - started) / 1000);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      this.fifo.push(key);
+      this.observer.depth?.(this.fifo.length);
+      this.dispatch();
+    }
+    if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  /** Queued keys (not counting delayed or in-progress ones). */
+  len(): number {
+    return this.fifo.length;
+  }
+
+  /** Keys waiting for a delay to pass. */
+  delayedLen(): number {
+    return this.waiting.size;
+  }
+
+  /** Keys handed out and not yet done. */
+  inProgress(): number {
+    return this.processing.size;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Stops handing out keys and ignores new ones; pending get() calls resolve with undefined. */
+  shutDown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (this.metricsTimer !== undefined) this.clock.clearTimeout(this.metricsTimer);
+    this.timer = this.metricsTimer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.waiting.clear();
+    this.fifo.clear();
+    this.dirty.clear();
+    this.addedAt.clear();
+    this.observer.depth?.(0);
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+
+  /** shutDown, then resolves once every key handed out has been marked done. */
+  shutDownWithDrain(): Promise<void> {
+    this.shutDown();
+    if (this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private start(key: K): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    const now = this.clock.now();
+    const added = this.addedAt.get(key);
+    this.addedAt.delete(key);
+    if (added !== undefined) this.observer.latency?.((now - added) / 1000);
+    this.startedAt.set(key, now);
+    this.observer.depth?.(this.fifo.length);
+  }
+
+  private dispatch(): void {
+    while (this.waiters.length > 0 && this.fifo.length > 0) {
+      const key = this.fifo.shift() as K;
+      const waiter = this.waiters.shift() as (k: K | undefined) => void;
+      this.start(key);
+      waiter(key);
+    }
+  }
+
+  /** One timer, always for the heap head. */
+  private armTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const head = this.waiting.peek();
+    if (!head || this.shuttingDown) return;
+    this.timerAt = head.readyAt;
+    this.timer = this.clock.setTimeout(() => this.releaseDue(), head.readyAt - this.clock.now());
+  }
+
+  private releaseDue(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    for (let head = this.waiting.peek(); head && head.readyAt <= now; head = this.waiting.peek()) {
+      this.waiting.pop();
+      this.add(head.key);
+    }
+    this.armTimer();
+  }
+
+  private reportUnfinishedWork(periodMs: number): void {
+    const tick = () => {
+      if (this.shuttingDown) return;
+      const now = this.clock.now();
+      let total = 0;
+      let longest = 0;
+      for (const started of this.startedAt.values()) {
+        const s = (now - started) / 1000;
+        total += s;
+        if (s > longest) longest = s;
+      }
+      this.observer.unfinishedWork?.(total);
+      this.observer.longestRunning?.(longest);
+      this.metricsTimer = this.clock.setTimeout(tick, periodMs);
+    };
+    this.metricsTimer = this.clock.setTimeout(tick, periodMs);
+  }
+}

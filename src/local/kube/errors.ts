@@ -1,0 +1,138 @@
+/** Kubernetes `Status` error bodies, shaped like the real API server's so clients and kubectl print them the same way. */
+
+export interface StatusCause {
+  reason?: string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface StatusBody {
+  kind: "Status";
+  apiVersion: "v1";
+  metadata: Record<string, never>;
+  status: "Failure" | "Success";
+  message?: string;
+  reason?: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** An error that the server answers with a `Status` body and the given HTTP code. */
+export class KubeError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+  }
+
+  toStatus(): StatusBody {
+    const body: StatusBody = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) body.details = this.details;
+    return body;
+  }
+}
+
+/** What a resource is called in messages: `sagemakeruserprofiles.sagemaker.gitops.io`, or `configmaps` in the core group. */
+export const qualifiedResource = (group: string, plural: string): string => (group ? `${plural}.${group}` : plural);
+
+export const notFound = (group: string, plural: string, name: string): KubeError =>
+  new KubeError(404, "NotFound", `${qualifiedResource(group, plural)} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: plural,
+  });
+
+export const alreadyExists = (group: string, plural: string, name: string): KubeError =>
+  new KubeError(409, "AlreadyExists", `${qualifiedResource(group, plural)} "${name}" already exists`, {
+    name,
+    group: group || undefined,
+    kind: plural,
+  });
+
+export const conflict = (group: string, plural: string, name: string, why: string): KubeError =>
+  new KubeError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, {
+    name,
+    group: group || undefined,
+    kind: plural,
+  });
+
+export const STALE_MESSAGE = "the object has been modified; please apply your changes to the latest version and try again";
+
+export const badRequest = (message: string): KubeError => new KubeError(400, "BadRequest", message);
+
+export const methodNotAllowed = (message = "the server does not allow this method on the requested resource"): KubeError =>
+  new KubeError(405, "MethodNotAllowed", message);
+
+export const expired = (message: string): KubeError => new KubeError(410, "Expired", message);
+
+export const gone = (message: string): KubeError => new KubeError(410, "Gone", message);
+
+export const forbidden = (message: string): KubeError => new KubeError(403, "Forbidden", message);
+
+export const unauthorized = (): KubeError => new KubeError(401, "Unauthorized", "Unauthorized");
+
+/** One field error, as apimachinery's `field.Error` renders it: `<field>: <message>`. */
+export interface FieldError {
+  field: string;
+  reason: string;
+  /** The message without the field prefix, e.g. `Too many: 6: must have at most 5 items`. */
+  message: string;
+}
+
+/**
+ * 422 Invalid, with the message format kubectl users see:
+ * `Kind.group "name" is invalid: field: message` (a bracketed list when there are several).
+ */
+export const invalid = (kind: string, group: string, name: string, errors: FieldError[]): KubeError => {
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  const rendered = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+  const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(", ")}]`;
+  return new KubeError(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${list}`, {
+    name,
+    group: group || undefined,
+    kind,
+    causes: errors.map((e) => ({ reason: e.reason, message: e.message, field: e.field })),
+  });
+};
+
+/** Status for an HTTP code chosen by fault injection or unavailability. */
+export const statusForCode = (code: number, message?: string): KubeError => {
+  const reasons: Record<number, string> = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+  };
+  const reason = reasons[code] ?? "Unknown";
+  const details = code === 429 || code === 503 ? { retryAfterSeconds: 1 } : undefined;
+  return new KubeError(code, reason, message ?? `injected fault: ${reason}`, details);
+};

@@ -1,0 +1,227 @@
+/** Small helpers over Kubernetes objects: timestamps, names, deep copy and equality. Pure. */
+import type { FieldError } from "./errors.js";
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: unknown[];
+  managedFields?: ManagedFieldsEntry[];
+  [key: string]: unknown;
+}
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: JsonObject;
+  subresource?: string;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** The fields of ObjectMeta; anything else under `metadata` is an unknown field (pruned, or rejected when strict). */
+export const OBJECT_META_FIELDS = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+]);
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export const timestamp = (date = new Date()): string => `${date.toISOString().slice(0, 19)}Z`;
+
+export const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export const deepClone = <T>(v: T): T => structuredClone(v);
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isObject(a) && isObject(b)) {
+    const ak = Object.keys(a);
+    if (ak.length !== Object.keys(b).length) return false;
+    for (const k of ak) if (!(k in b) || !deepEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Equal ignoring the listed top-level keys (used for "did the spec change" → generation). */
+export function equalExcept(a: JsonObject, b: JsonObject, ignored: ReadonlySet<string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (ignored.has(k)) continue;
+    if (!deepEqual(a[k], b[k])) return false;
+  }
+  return true;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export type NameRule = "subdomain" | "label" | "path";
+
+/** Name validation messages as apimachinery words them. */
+export function validateName(name: string, rule: NameRule): string[] {
+  if (rule === "path") {
+    if (name === "." || name === "..") return [`may not be '${name}'`];
+    if (/[/%]/.test(name)) return ["may not contain '/' or '%'"];
+    return [];
+  }
+  if (rule === "label") {
+    const errs: string[] = [];
+    if (name.length > 63) errs.push("must be no more than 63 characters");
+    if (!DNS1123_LABEL.test(name))
+      errs.push(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      );
+    return errs;
+  }
+  const errs: string[] = [];
+  if (name.length > 253) errs.push("must be no more than 253 characters");
+  if (!DNS1123_SUBDOMAIN.test(name))
+    errs.push(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    );
+  return errs;
+}
+
+function validateQualifiedKey(key: string, field: string, out: FieldError[]): void {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash >= 0 ? key.slice(0, slash) : "";
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  const bad =
+    (slash >= 0 && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) ||
+    name.length === 0 ||
+    name.length > 63 ||
+    !QUALIFIED_NAME.test(name);
+  if (bad)
+    out.push({
+      field,
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(key)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    });
+}
+
+/** Checks what every object's metadata must satisfy (labels, annotations, finalizers). */
+export function validateObjectMeta(meta: ObjectMeta): FieldError[] {
+  const out: FieldError[] = [];
+  for (const [key, value] of Object.entries(meta.labels ?? {})) {
+    validateQualifiedKey(key, "metadata.labels", out);
+    if (typeof value !== "string" || value.length > 63 || !LABEL_VALUE.test(value))
+      out.push({
+        field: "metadata.labels",
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${JSON.stringify(value)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+      });
+  }
+  let annotationBytes = 0;
+  for (const [key, value] of Object.entries(meta.annotations ?? {})) {
+    validateQualifiedKey(key, "metadata.annotations", out);
+    annotationBytes += key.length + (typeof value === "string" ? value.length : 0);
+  }
+  if (annotationBytes > 256 * 1024)
+    out.push({
+      field: "metadata.annotations",
+      reason: "FieldValueTooLong",
+      message: "Too long: may not be more than 262144 bytes",
+    });
+  (meta.finalizers ?? []).forEach((f, i) => {
+    if (typeof f !== "string" || !f.includes("/")) {
+      // Real servers accept a few well-known unqualified finalizers ("kubernetes", "orphan", ...).
+      if (typeof f === "string" && ["kubernetes", "orphan", "foregroundDeletion"].includes(f)) return;
+      out.push({
+        field: `metadata.finalizers[${i}]`,
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${JSON.stringify(f)}: name is neither a standard finalizer name nor is it fully qualified`,
+      });
+    }
+  });
+  return out;
+}
+
+const GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+/** `metadata.generateName` + 5 random characters, from the same alphabet as the real server. */
+export function generateNameSuffix(): string {
+  let s = "";
+  for (let i = 0; i < 5; i++) s += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
+  return s;
+}
+
+/** Kubernetes version ordering: GA > beta > alpha, higher numbers first (v2 > v1 > v1beta2 > v1beta1 > v1alpha1). */
+export function compareKubeVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    const stability = m[2] === "alpha" ? 0 : m[2] === "beta" ? 1 : 2;
+    return [stability, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (pa && pb) {
+    for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pb[i] ?? 0) - (pa[i] ?? 0);
+    return 0;
+  }
+  if (pa) return -1;
+  if (pb) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Go's `duration.HumanDuration`, which the real server uses for the Age column. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return hours % 24 === 0 ? `${hours / 24}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const days = Math.floor(hours / 24) % 365;
+    const years = Math.floor(hours / 24 / 365);
+    return days === 0 ? `${years}y` : `${years}y${days}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}

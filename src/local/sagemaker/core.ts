@@ -1,0 +1,210 @@
+/**
+ * The emulator without HTTP: one API call in, one answer (or a dropped connection) out, with fault injection,
+ * throttling and call accounting in front of the operations; plus the typed admin surface.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiError } from "./errors.js";
+import { Faults } from "./faults.js";
+import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js";
+import { seededRandom } from "./rng.js";
+import { Store } from "./store.js";
+import { Throttle } from "./throttle.js";
+import type {
+  AdminConfig,
+  AdminDomainPatch,
+  AdminDomainSpec,
+  AdminProfilePatch,
+  AdminProfileSpec,
+  CallCounts,
+  DomainView,
+  EmulatorOptions,
+  FaultRule,
+  ProfileView,
+} from "./types.js";
+
+export interface ApiCall {
+  /** The X-Amz-Target header. */
+  target: string | undefined;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  body: string;
+}
+
+export type ApiAnswer = { kind: "answer"; status: number; body: unknown; errorType?: string } | { kind: "drop" };
+
+/** Typed mirror of the `/_admin/` endpoint. */
+export interface EmulatorAdmin {
+  createDomain(spec?: AdminDomainSpec): DomainView;
+  updateDomain(domainId: string, patch: AdminDomainPatch): DomainView;
+  /** Seeds a profile that is InService at once (no Pending phase, not counted as a call). */
+  createProfile(domainId: string, name: string, spec?: AdminProfileSpec): ProfileView;
+  setProfile(domainId: string, name: string, patch: AdminProfilePatch): ProfileView;
+  /** Removes a profile at once (an out-of-band deletion). False when there was none. */
+  deleteProfile(domainId: string, name: string): boolean;
+  /** Returns the rule's id. */
+  injectFault(rule: FaultRule): number;
+  removeFault(id: number): void;
+  clearFaults(): void;
+  faults(): Array<FaultRule & { id: number; remaining?: number }>;
+  configure(config: AdminConfig): void;
+}
+
+/** Read access to the state, for assertions. */
+export interface EmulatorStoreReader {
+  /** The profile as stored (its own UserSettings, before defaults and aggregation); undefined when missing or gone. */
+  getProfile(domainId: string, name: string): ProfileView | undefined;
+  /** What DescribeUserProfile would answer (wire JSON, epoch-second timestamps); undefined when missing. */
+  describeProfile(domainId: string, name: string): Record<string, unknown> | undefined;
+  getDomain(domainId: string): DomainView | undefined;
+  profileCount(): number;
+}
+
+const TARGET_PREFIX = "SageMaker.";
+
+export class EmulatorCore {
+  readonly store: Store;
+  readonly admin: EmulatorAdmin;
+  readonly reader: EmulatorStoreReader;
+  private readonly faults: Faults;
+  private throttle: Throttle | undefined;
+  private counts: CallCounts = {};
+  private readonly now: () => number;
+
+  constructor(options: EmulatorOptions = {}) {
+    this.now = options.now ?? Date.now;
+    const random = seededRandom(options.seed ?? Date.now());
+    this.store = new Store({
+      region: options.region ?? "us-east-1",
+      accountId: options.accountId ?? "123456789012",
+      delays: { createMs: 0, updateMs: 0, deleteMs: 0, ...options.delays },
+      limits: { ...options.limits },
+      random,
+      now: this.now,
+    });
+    this.faults = new Faults(random);
+    for (const rule of options.faults ?? []) this.faults.add(rule);
+    if (options.throttle) this.throttle = new Throttle(options.throttle, this.now());
+    this.admin = this.makeAdmin();
+    this.reader = this.makeReader();
+  }
+
+  calls(): CallCounts {
+    return structuredClone(this.counts);
+  }
+
+  resetCalls(): void {
+    this.counts = {};
+  }
+
+  async handle(call: ApiCall): Promise<ApiAnswer> {
+    const op =
+      call.target?.startsWith(TARGET_PREFIX) === true ? call.target.slice(TARGET_PREFIX.length) : (call.target ?? "");
+    const plan = this.faults.plan(op);
+    if (plan.drop) {
+      this.count(op, "dropped");
+      return { kind: "drop" };
+    }
+    if (plan.latencyMs > 0) await sleep(plan.latencyMs);
+    try {
+      const body = this.run(op, call, plan.error);
+      this.count(op, "ok");
+      return { kind: "answer", status: 200, body };
+    } catch (err) {
+      const error =
+        err instanceof ApiError
+          ? err
+          : new ApiError("InternalFailure", err instanceof Error ? err.message : String(err), 500);
+      this.count(op, error.code);
+      return {
+        kind: "answer",
+        status: error.status,
+        body: { __type: error.code, Message: error.message },
+        errorType: error.code,
+      };
+    }
+  }
+
+  private run(op: string, call: ApiCall, injected: { code: string; status?: number; message?: string } | undefined) {
+    if (!call.authorization)
+      throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
+    const handler = call.target?.startsWith(TARGET_PREFIX) ? handlers[op] : undefined;
+    if (!handler)
+      throw new ApiError("UnknownOperationException", `Unknown operation ${call.target ?? "(no X-Amz-Target)"}`);
+    if (this.throttle && !this.throttle.admit(MUTATING_OPERATIONS.has(op), this.now()))
+      throw new ApiError("ThrottlingException", "Rate exceeded");
+    if (injected) throw new ApiError(injected.code, injected.message ?? `Injected ${injected.code}`, injected.status);
+    if (!call.contentType?.startsWith("application/x-amz-json-1."))
+      throw new ApiError("SerializationException", "Expected Content-Type application/x-amz-json-1.1");
+    let body: unknown;
+    try {
+      body = call.body.trim() === "" ? {} : JSON.parse(call.body);
+    } catch {
+      throw new ApiError("SerializationException", "Request body is not valid JSON");
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new ApiError("SerializationException", "Request body must be a JSON object");
+    return handler(this.store, body as Record<string, unknown>);
+  }
+
+  private count(op: string, outcome: string): void {
+    const name = op || "(none)";
+    const perOp = this.counts[name] ?? {};
+    this.counts[name] = perOp;
+    perOp[outcome] = (perOp[outcome] ?? 0) + 1;
+  }
+
+  private makeAdmin(): EmulatorAdmin {
+    const store = this.store;
+    return {
+      createDomain: (spec = {}) => store.domainView(store.createDomain(spec)),
+      updateDomain: (domainId, patch) => store.domainView(store.updateDomain(domainId, patch)),
+      createProfile: (domainId, name, spec = {}) =>
+        store.profileView(
+          store.createProfile(
+            domainId,
+            name,
+            {
+              ...(spec.userSettings !== undefined ? { userSettings: spec.userSettings } : {}),
+              ...(spec.tags !== undefined ? { tags: spec.tags } : {}),
+              ...(spec.singleSignOnUserIdentifier !== undefined
+                ? { ssoIdentifier: spec.singleSignOnUserIdentifier }
+                : {}),
+              ...(spec.singleSignOnUserValue !== undefined ? { ssoValue: spec.singleSignOnUserValue } : {}),
+            },
+            "InService",
+          ),
+        ),
+      setProfile: (domainId, name, patch) => store.profileView(store.patchProfile(domainId, name, patch)),
+      deleteProfile: (domainId, name) => store.removeProfile(domainId, name),
+      injectFault: (rule) => this.faults.add(rule),
+      removeFault: (id) => this.faults.remove(id),
+      clearFaults: () => this.faults.clear(),
+      faults: () => this.faults.list(),
+      configure: (config) => {
+        if (config.delays) store.config.delays = { ...store.config.delays, ...config.delays };
+        if (config.limits) store.config.limits = { ...store.config.limits, ...config.limits };
+        if (config.throttle !== undefined)
+          this.throttle = config.throttle === null ? undefined : new Throttle(config.throttle, this.now());
+      },
+    };
+  }
+
+  private makeReader(): EmulatorStoreReader {
+    const store = this.store;
+    return {
+      getProfile: (domainId, name) => {
+        const rec = store.profile(domainId, name);
+        return rec && store.profileView(rec);
+      },
+      describeProfile: (domainId, name) => {
+        const rec = store.profile(domainId, name);
+        return rec && describeProfile(store, rec);
+      },
+      getDomain: (domainId) => {
+        const d = store.domain(domainId);
+        return d && store.domainView(d);
+      },
+      profileCount: () => store.profileCount(),
+    };
+  }
+}

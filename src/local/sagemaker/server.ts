@@ -1,0 +1,186 @@
+/**
+ * The emulator's HTTP face: AWS JSON 1.1 on `POST /` (as @aws-sdk/client-sagemaker sends it) and a JSON admin API
+ * under `/_admin/` on the same port.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type EmulatorAdmin, EmulatorCore, type EmulatorStoreReader } from "./core.js";
+import { ApiError } from "./errors.js";
+import type { CallCounts, EmulatorOptions, FaultRule } from "./types.js";
+
+export interface SageMakerEmulator {
+  /** `http://<host>:<port>`: the SDK's `endpoint`, or `AWS_ENDPOINT_URL_SAGEMAKER`. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** op -> outcome ("ok", an error code, "dropped") -> count. */
+  calls(): CallCounts;
+  resetCalls(): void;
+  admin: EmulatorAdmin;
+  store: EmulatorStoreReader;
+}
+
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export async function startSageMakerEmulator(options: EmulatorOptions = {}): Promise<SageMakerEmulator> {
+  const core = new EmulatorCore(options);
+  const server = createServer((req, res) => {
+    route(core, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: "InternalFailure", message: String(err) });
+      else res.destroy();
+    });
+  });
+  // Longer than the SDK's idle sockets live, so a reused keep-alive socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+    calls: () => core.calls(),
+    resetCalls: () => core.resetCalls(),
+    admin: core.admin,
+    store: core.reader,
+  };
+}
+
+async function route(core: EmulatorCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (path.startsWith("/_admin/")) return admin(core, req.method ?? "GET", path.slice("/_admin/".length), body, res);
+  const answer = await core.handle({
+    target: header(req, "x-amz-target"),
+    authorization: header(req, "authorization"),
+    contentType: header(req, "content-type"),
+    body: req.method === "POST" && path === "/" ? body : "",
+  });
+  if (answer.kind === "drop") {
+    req.socket.destroy();
+    return;
+  }
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    "content-type": "application/x-amz-json-1.1",
+    "content-length": Buffer.byteLength(payload),
+    "x-amzn-requestid": randomUUID(),
+    ...(answer.errorType !== undefined ? { "x-amzn-errortype": answer.errorType } : {}),
+  });
+  res.end(payload);
+}
+
+/**
+ * Admin routes (JSON in, JSON out; errors as `{error, message}` with 404 / 409 / 400):
+ *   GET  calls                      POST reset-calls
+ *   GET  faults                     POST faults (a rule or a list) -> {ids}    DELETE faults    DELETE faults/<id>
+ *   POST config {delays, throttle, limits}
+ *   POST domains (AdminDomainSpec)  GET domains/<id>    POST domains/<id> (AdminDomainPatch)
+ *   PUT  profiles/<d>/<n> (AdminProfileSpec: seed InService)   POST profiles/<d>/<n> (AdminProfilePatch)
+ *   GET  profiles/<d>/<n> (stored view)    GET profiles/<d>/<n>/describe    DELETE profiles/<d>/<n>
+ */
+function admin(core: EmulatorCore, method: string, path: string, body: string, res: ServerResponse): void {
+  const a = core.admin;
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const key = `${method} ${parts[0] ?? ""}`;
+  try {
+    const input = body.trim() === "" ? {} : JSON.parse(body);
+    const [, first, second, third] = parts;
+    const found = (v: unknown) => {
+      if (v === undefined) throw new ApiError("ResourceNotFound", `Not found: ${path}`);
+      return v;
+    };
+    let out: unknown;
+    switch (key) {
+      case "GET calls":
+        out = core.calls();
+        break;
+      case "POST reset-calls":
+        core.resetCalls();
+        out = {};
+        break;
+      case "GET faults":
+        out = a.faults();
+        break;
+      case "POST faults":
+        out = { ids: (Array.isArray(input) ? input : [input]).map((r: FaultRule) => a.injectFault(r)) };
+        break;
+      case "DELETE faults":
+        if (first !== undefined) a.removeFault(Number(first));
+        else a.clearFaults();
+        out = {};
+        break;
+      case "POST config":
+        a.configure(input);
+        out = {};
+        break;
+      case "POST domains":
+        out = first === undefined ? a.createDomain(input) : a.updateDomain(first, input);
+        break;
+      case "GET domains":
+        out = found(core.reader.getDomain(first ?? ""));
+        break;
+      case "PUT profiles":
+        out = a.createProfile(first ?? "", second ?? "", input);
+        break;
+      case "POST profiles":
+        out = a.setProfile(first ?? "", second ?? "", input);
+        break;
+      case "GET profiles":
+        out = found(
+          third === "describe"
+            ? core.reader.describeProfile(first ?? "", second ?? "")
+            : core.reader.getProfile(first ?? "", second ?? ""),
+        );
+        break;
+      case "DELETE profiles":
+        out = { deleted: a.deleteProfile(first ?? "", second ?? "") };
+        break;
+      default:
+        throw new ApiError("ResourceNotFound", `No admin route ${method} /_admin/${path}`);
+    }
+    sendJson(res, 200, out);
+  } catch (err) {
+    const code = err instanceof ApiError ? err.code : "BadRequest";
+    const status = code === "ResourceNotFound" ? 404 : code === "ResourceInUse" ? 409 : 400;
+    sendJson(res, status, { error: code, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error("request body too large"));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body ?? null);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+  res.end(payload);
+}

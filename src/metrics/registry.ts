@@ -1,0 +1,176 @@
+/**
+ * The operator's Prometheus metrics. Names follow controller-runtime where one exists (controller_runtime_*, workqueue_*,
+ * leader_election_master_status) so existing dashboards and alerts apply. No per-profile label values (cardinality).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface ProfileSnapshot {
+  profileStatus?: string;
+  drifted: boolean;
+  stalled: boolean;
+  ready: boolean;
+}
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  /** Per-resource state, for the gauges computed at scrape time; bounded by the number of resources. */
+  private readonly profiles = new Map<string, ProfileSnapshot>();
+
+  readonly reconcileTotal = new Counter({
+    name: "controller_runtime_reconcile_total",
+    help: "Total number of reconciliations per controller and result",
+    labelNames: ["controller", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileErrors = new Counter({
+    name: "controller_runtime_reconcile_errors_total",
+    help: "Total number of reconciliation errors per controller",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileTime = new Histogram({
+    name: "controller_runtime_reconcile_time_seconds",
+    help: "Length of time per reconciliation per controller",
+    labelNames: ["controller"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly workqueueDepth = new Gauge({
+    name: "workqueue_depth",
+    help: "Current depth of workqueue",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueAdds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Total number of adds handled by workqueue",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueRetries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueLatency = new Histogram({
+    name: "workqueue_queue_duration_seconds",
+    help: "How long in seconds an item stays in workqueue before being requested",
+    labelNames: ["name"] as const,
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300],
+    registers: [this.registry],
+  });
+  readonly workqueueWorkDuration = new Histogram({
+    name: "workqueue_work_duration_seconds",
+    help: "How long in seconds processing an item from workqueue takes",
+    labelNames: ["name"] as const,
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60],
+    registers: [this.registry],
+  });
+  readonly workqueueUnfinished = new Gauge({
+    name: "workqueue_unfinished_work_seconds",
+    help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueLongestRunning = new Gauge({
+    name: "workqueue_longest_running_processor_seconds",
+    help: "How many seconds has the longest running processor for workqueue been running",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly sagemakerCalls = new Counter({
+    name: "sagemaker_api_calls_total",
+    help: "SageMaker API calls by operation and outcome (success or the error code)",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly sagemakerCallDuration = new Histogram({
+    name: "sagemaker_api_call_duration_seconds",
+    help: "SageMaker API call latency by operation, retries included",
+    labelNames: ["operation"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly sagemakerThrottles = new Counter({
+    name: "sagemaker_api_throttles_total",
+    help: "SageMaker ThrottlingException answers by operation",
+    labelNames: ["operation"] as const,
+    registers: [this.registry],
+  });
+  readonly sagemakerRateLimit = new Gauge({
+    name: "sagemaker_api_rate_limit",
+    help: "Current SageMaker call rate allowed by the adaptive limiter (calls per second)",
+    registers: [this.registry],
+  });
+  readonly resourceInUseRetries = new Counter({
+    name: "sagemaker_resource_in_use_retries_total",
+    help: "Reconciles requeued with backoff because SageMaker answered ResourceInUse",
+    registers: [this.registry],
+  });
+  readonly driftRepairs = new Counter({
+    name: "sagemaker_drift_repairs_total",
+    help: "Drift repaired with UpdateUserProfile, by top-level userSettings field",
+    labelNames: ["field"] as const,
+    registers: [this.registry],
+  });
+  readonly leaderStatus = new Gauge({
+    name: "leader_election_master_status",
+    help: "1 when this process is the leader for the named lease, 0 otherwise",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const profiles = this.profiles;
+    new Gauge({
+      name: "sagemaker_user_profiles",
+      help: "SageMakerUserProfile resources by SageMaker profile status (Unknown before the first describe)",
+      labelNames: ["status"] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of profiles.values()) this.inc({ status: p.profileStatus ?? "Unknown" });
+      },
+    });
+    new Gauge({
+      name: "sagemaker_user_profiles_drifted",
+      help: "SageMakerUserProfile resources whose profile currently differs from the spec",
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const p of profiles.values()) if (p.drifted) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: "sagemaker_user_profiles_stalled",
+      help: "SageMakerUserProfile resources with Stalled=True (need a person)",
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const p of profiles.values()) if (p.stalled) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: "sagemaker_user_profiles_ready",
+      help: "SageMakerUserProfile resources with Ready=True",
+      registers: [this.registry],
+      collect() {
+        let n = 0;
+        for (const p of profiles.values()) if (p.ready) n++;
+        this.set(n);
+      },
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordProfile(key: string, snapshot: ProfileSnapshot): void {
+    this.profiles.set(key, snapshot);
+  }
+
+  forgetProfile(key: string): void {
+    this.profiles.delete(key);
+  }
+}

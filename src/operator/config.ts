@@ -1,0 +1,83 @@
+/** The operator's configuration: what `run` flags (and the Helm chart's values) set. */
+
+export interface OperatorConfig {
+  /** Path of a kubeconfig file; else KUBECONFIG, else in-cluster. */
+  kubeconfig?: string;
+  /** Watched namespaces; empty = all namespaces. */
+  namespaces: string[];
+  workers: number;
+  /** Identifies this cluster in the owner tag on every profile. */
+  clusterId: string;
+  aws: {
+    region?: string;
+    /** Explicit endpoint (tests); AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK without it. */
+    endpoint?: string;
+    rps: number;
+    burst: number;
+    concurrency: number;
+    mutatingRps: number;
+    mutatingBurst: number;
+    maxAttempts: number;
+  };
+  resyncPeriodMs: number;
+  pollIntervalMs: number;
+  stalledRetryMs: number;
+  inUseBackoffBaseMs: number;
+  inUseBackoffMaxMs: number;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    id: string;
+    identity: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  /** ":8080", "127.0.0.1:0", or "0" to disable. */
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+export const defaultConfig = (): OperatorConfig => ({
+  namespaces: [],
+  workers: 4,
+  clusterId: "default",
+  aws: { rps: 5, burst: 10, concurrency: 8, mutatingRps: 2, mutatingBurst: 4, maxAttempts: 3 },
+  resyncPeriodMs: 10 * 60_000,
+  pollIntervalMs: 10_000,
+  stalledRetryMs: 10 * 60_000,
+  inUseBackoffBaseMs: 5_000,
+  inUseBackoffMaxMs: 5 * 60_000,
+  leaderElection: {
+    enabled: false,
+    namespace: process.env.POD_NAMESPACE ?? "default",
+    id: "sagemaker-profile-operator",
+    identity: process.env.POD_NAME ?? `${process.env.HOSTNAME ?? "local"}-${process.pid}`,
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+  },
+  metricsBindAddress: ":8080",
+  healthProbeBindAddress: ":8081",
+  logLevel: "info",
+  shutdownTimeoutMs: 30_000,
+});
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses Go-style durations ("10s", "5m", "1h30m", "250ms"); a bare number is milliseconds. */
+export function parseDuration(value: string): number {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * (UNITS[m[2] as string] ?? 0);
+    end = re.lastIndex;
+  }
+  if (end === 0 || end !== v.length) throw new Error(`invalid duration "${value}" (use e.g. 250ms, 10s, 5m, 1h)`);
+  return total;
+}

@@ -1,0 +1,413 @@
+/**
+ * The SageMakerUserProfile reconciler: reconcile(key) -> Action, level-triggered (design: "The reconcile loop").
+ * Every SageMaker answer becomes a status and an action (requeue after X); nothing here sleeps.
+ */
+import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
+import {
+  FINALIZER,
+  OWNER_TAG,
+  PAUSED_ANNOTATION,
+  type SageMakerUserProfile,
+  type SageMakerUserProfileStatus,
+  profileName,
+} from "../api/types.js";
+import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { type ClassifiedError, classifyError } from "../sagemaker/index.js";
+import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
+
+/** What reconcile asks of the queue: run again after `requeueAfter` ms, or only on the next change. */
+export interface Action {
+  requeueAfter?: number;
+}
+
+/** The SageMaker calls the reconciler makes (implemented by SageMakerGateway). */
+export interface SageMakerPort {
+  describeUserProfile(domainId: string, name: string): Promise<DescribeUserProfileResponse | null>;
+  createUserProfile(input: ReturnType<typeof buildCreateRequest>): Promise<{ UserProfileArn?: string }>;
+  updateUserProfile(input: NonNullable<DriftResult["updateRequest"]>): Promise<unknown>;
+  deleteUserProfile(domainId: string, name: string): Promise<unknown>;
+  domainSecurityGroups(domainId: string): Promise<string[]>;
+  listTags(arn: string): Promise<Tag[]>;
+  addTags(arn: string, tags: Tag[]): Promise<unknown>;
+  deleteTags(arn: string, keys: string[]): Promise<unknown>;
+}
+
+/** The Kubernetes side: the informer cache and the writes (status subresource, finalizer, events). */
+export interface KubePort {
+  get(key: string): SageMakerUserProfile | undefined;
+  writeStatus(obj: SageMakerUserProfile, status: SageMakerUserProfileStatus): Promise<boolean>;
+  addFinalizer(obj: SageMakerUserProfile): Promise<void>;
+  removeFinalizer(obj: SageMakerUserProfile): Promise<void>;
+  event(obj: SageMakerUserProfile, type: "Normal" | "Warning", reason: string, note: string): void;
+}
+
+/** Per-key backoff (client-go's ItemExponentialFailureRateLimiter with full jitter). */
+export interface Backoff {
+  when(key: string): number;
+  forget(key: string): void;
+  numRequeues(key: string): number;
+}
+
+export interface ReconcilerHooks {
+  onProfile?(key: string, snapshot: { profileStatus?: string; drifted: boolean; stalled: boolean; ready: boolean }): void;
+  onForget?(key: string): void;
+  onRepair?(blocks: string[]): void;
+  onResourceInUse?(): void;
+}
+
+export interface ReconcilerOptions {
+  sagemaker: SageMakerPort;
+  kube: KubePort;
+  /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
+  clusterId: string;
+  /** ResourceInUse: 5 s base, 5 min cap, full jitter. */
+  inUseBackoff: Backoff;
+  /** Throttling, 5xx and network errors after the SDK's own retries. */
+  transientBackoff: Backoff;
+  /** While SageMaker is Pending/Updating/Deleting, or after a write, look again after this long. */
+  pollIntervalMs?: number;
+  /** Re-check an in-sync profile after this long (jittered ±10 %). */
+  resyncPeriodMs?: number;
+  /** Stalled resources are retried this slowly (a spec change retries at once). */
+  stalledRetryMs?: number;
+  hooks?: ReconcilerHooks;
+  now?: () => Date;
+  random?: () => number;
+}
+
+type Profile = SageMakerUserProfile;
+
+export class ProfileReconciler {
+  private readonly o: Required<Omit<ReconcilerOptions, "hooks">> & { hooks: ReconcilerHooks };
+
+  constructor(options: ReconcilerOptions) {
+    this.o = {
+      pollIntervalMs: 5_000,
+      resyncPeriodMs: 10 * 60_000,
+      stalledRetryMs: 10 * 60_000,
+      now: () => new Date(),
+      random: Math.random,
+      hooks: {},
+      ...options,
+    };
+  }
+
+  async reconcile(key: string): Promise<Action> {
+    const obj = this.o.kube.get(key);
+    if (!obj) {
+      this.o.inUseBackoff.forget(key);
+      this.o.transientBackoff.forget(key);
+      this.o.hooks.onForget?.(key);
+      return {};
+    }
+    try {
+      return await this.reconcileProfile(key, obj);
+    } catch (err) {
+      const c = sageMakerError(err);
+      if (!c) throw err; // a Kubernetes or programming error: the controller's error policy requeues it rate-limited
+      return this.onSageMakerError(key, obj, c);
+    }
+  }
+
+  private async reconcileProfile(key: string, obj: Profile): Promise<Action> {
+    const name = profileName(obj);
+    const { domainId } = obj.spec;
+    const manage = (obj.spec.managementPolicy ?? "Manage") === "Manage";
+
+    if (obj.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
+      await this.setStatus(obj, { phase: "Held", reason: "Paused", message: `annotation ${PAUSED_ANNOTATION} is "true"` });
+      return {};
+    }
+    if (obj.metadata.deletionTimestamp) return this.finalize(key, obj);
+
+    if (manage && !obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.addFinalizer(obj);
+
+    const observed = await this.o.sagemaker.describeUserProfile(domainId, name);
+    if (!observed) {
+      if (!manage) {
+        await this.setStatus(obj, { phase: "Held", reason: "NotFound", message: `profile ${domainId}/${name} does not exist` });
+        return { requeueAfter: this.resyncDelay() };
+      }
+      const created = await this.o.sagemaker.createUserProfile(buildCreateRequest(obj.spec, name, this.ownerTag(obj)));
+      this.o.kube.event(obj, "Normal", "Created", `Created user profile ${domainId}/${name}`);
+      await this.setStatus(
+        obj,
+        { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
+        { userProfileArn: created.UserProfileArn, profileStatus: "Pending", managedTagKeys: declaredTagKeys(obj) },
+      );
+      return { requeueAfter: this.o.pollIntervalMs };
+    }
+
+    const facts = profileFacts(observed);
+    if (manage) {
+      const ownership = await this.checkOwnership(obj, observed);
+      if (ownership) {
+        await this.setStatus(obj, ownership, facts);
+        return { requeueAfter: this.o.stalledRetryMs };
+      }
+    }
+
+    switch (observed.Status) {
+      case "Pending":
+      case "Updating":
+      case "Deleting":
+        await this.setStatus(
+          obj,
+          { phase: "Progressing", reason: `Profile${observed.Status}`, message: `SageMaker status is ${observed.Status}` },
+          facts,
+        );
+        return { requeueAfter: this.o.pollIntervalMs };
+      case "Failed":
+      case "Update_Failed":
+      case "Delete_Failed": {
+        // An Update_Failed profile can take a new update; retry at once only when the spec changed since we stalled.
+        const stalledGen = obj.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True")?.observedGeneration;
+        if (!(manage && observed.Status === "Update_Failed" && stalledGen !== obj.metadata.generation)) {
+          await this.setStatus(
+            obj,
+            { phase: "Stalled", reason: observed.Status, message: observed.FailureReason ?? `SageMaker status is ${observed.Status}` },
+            facts,
+          );
+          return { requeueAfter: this.o.stalledRetryMs };
+        }
+      }
+    }
+
+    const drift = computeDrift(obj.spec, name, observed, {
+      domainSecurityGroups: obj.spec.userSettings?.securityGroups ? await this.o.sagemaker.domainSecurityGroups(domainId) : [],
+    });
+    const tagChanges = manage ? await this.tagChanges(obj, observed) : undefined;
+
+    if (!drift.drifted) {
+      if (tagChanges) await this.applyTags(obj, observed, tagChanges);
+      this.o.inUseBackoff.forget(key);
+      this.o.transientBackoff.forget(key);
+      await this.setStatus(obj, { phase: "InSync", reason: "InSync", message: "The profile matches the spec" }, facts, drift);
+      return { requeueAfter: this.resyncDelay() };
+    }
+
+    const summary = drift.changes.map(formatChange).join("; ");
+    if (!manage) {
+      await this.setStatus(
+        obj,
+        { phase: "Held", reason: "DriftDetected", message: `Observe only; differs: ${truncate(summary)}` },
+        facts,
+        drift,
+      );
+      return { requeueAfter: this.resyncDelay() };
+    }
+
+    if (drift.updateRequest) await this.o.sagemaker.updateUserProfile(drift.updateRequest);
+    if (tagChanges) await this.applyTags(obj, observed, tagChanges);
+    this.o.hooks.onRepair?.(drift.blocks);
+    this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${summary}`));
+    this.o.inUseBackoff.forget(key);
+    await this.setStatus(
+      obj,
+      { phase: "Progressing", reason: "Updating", message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}` },
+      facts,
+      drift,
+    );
+    return { requeueAfter: this.o.pollIntervalMs };
+  }
+
+  /** Deletion per deletionPolicy; the finalizer goes only once SageMaker answers ResourceNotFound. */
+  private async finalize(key: string, obj: Profile): Promise<Action> {
+    if (!obj.metadata.finalizers?.includes(FINALIZER)) return {};
+    const name = profileName(obj);
+    const { domainId } = obj.spec;
+    const observed = await this.o.sagemaker.describeUserProfile(domainId, name);
+    const owned = observed ? await this.isOwned(obj, observed) : false;
+
+    if (obj.spec.deletionPolicy === "Retain" || obj.spec.managementPolicy === "Observe" || !observed || !owned) {
+      if (observed?.UserProfileArn && owned && obj.spec.deletionPolicy === "Retain")
+        await this.o.sagemaker.deleteTags(observed.UserProfileArn, [OWNER_TAG]);
+      if (observed && !owned && obj.spec.managementPolicy !== "Observe")
+        this.o.kube.event(obj, "Warning", "NotDeleted", `Profile ${domainId}/${name} is not owned by this resource; left in place`);
+      await this.o.kube.removeFinalizer(obj);
+      this.o.inUseBackoff.forget(key);
+      this.o.hooks.onForget?.(key);
+      return {};
+    }
+    if (observed.Status === "Deleting") {
+      await this.setStatus(obj, { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" }, profileFacts(observed));
+      return { requeueAfter: this.o.pollIntervalMs };
+    }
+    await this.o.sagemaker.deleteUserProfile(domainId, name);
+    this.o.kube.event(obj, "Normal", "Deleting", `DeleteUserProfile sent for ${domainId}/${name}`);
+    await this.setStatus(obj, { phase: "Progressing", reason: "Deleting", message: "DeleteUserProfile accepted" }, { ...profileFacts(observed), profileStatus: "Deleting" });
+    return { requeueAfter: this.o.pollIntervalMs };
+  }
+
+  private onSageMakerError(key: string, obj: Profile, c: ClassifiedError): Action {
+    const deleting = Boolean(obj.metadata.deletionTimestamp);
+    const write = (outcome: Outcome) =>
+      this.setStatus(obj, outcome).catch(() => {
+        /* the requeue retries the status too */
+      });
+    switch (c.kind) {
+      case "inUse": {
+        const delay = this.o.inUseBackoff.when(key);
+        const attempt = this.o.inUseBackoff.numRequeues(key);
+        this.o.hooks.onResourceInUse?.();
+        const why = deleting
+          ? "the profile still has running apps or spaces; delete them (apps, then spaces) for the delete to proceed"
+          : "the profile is busy (not InService, or apps are running)";
+        const message = `SageMaker answered ResourceInUse (${why}); attempt ${attempt}, retrying in ${seconds(delay)}: ${c.message}`;
+        this.o.kube.event(obj, "Warning", "ResourceInUse", `SageMaker answered ResourceInUse: ${why}`);
+        void write({ phase: "Retrying", reason: deleting ? "DeleteBlocked" : "ResourceInUse", message });
+        return { requeueAfter: delay };
+      }
+      case "throttled":
+      case "transient": {
+        const delay = this.o.transientBackoff.when(key);
+        const reason = c.kind === "throttled" ? "Throttled" : "TransientError";
+        void write({ phase: "Retrying", reason, message: `${c.code}: ${c.message}; retrying in ${seconds(delay)}` });
+        return { requeueAfter: delay };
+      }
+      case "notFound":
+        // The profile vanished between describe and write: look again soon.
+        return { requeueAfter: this.o.pollIntervalMs };
+      case "terminal": {
+        this.o.kube.event(obj, "Warning", c.code, truncate(c.message));
+        void write({ phase: "Stalled", reason: c.code, message: truncate(c.message) });
+        return { requeueAfter: this.o.stalledRetryMs };
+      }
+    }
+  }
+
+  /** Undefined when the profile is ours to manage; else the outcome to report (and never write). */
+  private async checkOwnership(obj: Profile, observed: DescribeUserProfileResponse): Promise<Outcome | undefined> {
+    const arn = observed.UserProfileArn;
+    if (!arn || obj.status?.userProfileArn === arn) return undefined; // verified earlier, or created by us
+    const owner = (await this.o.sagemaker.listTags(arn)).find((t) => t.Key === OWNER_TAG)?.Value;
+    const mine = this.ownerTag(obj);
+    if (owner === mine) return undefined; // created by us before a crash lost the status write: adopt silently
+    if (owner)
+      return {
+        phase: "Stalled",
+        reason: "OwnershipConflict",
+        message: `profile ${observed.DomainId}/${observed.UserProfileName} is owned by ${owner}; this resource will not write to it`,
+      };
+    if (!obj.spec.adoptExisting)
+      return {
+        phase: "Stalled",
+        reason: "AlreadyExists",
+        message: "a profile with this name already exists and is not managed; set spec.adoptExisting: true to take it over",
+      };
+    await this.o.sagemaker.addTags(arn, [{ Key: OWNER_TAG, Value: mine }]);
+    this.o.kube.event(obj, "Normal", "Adopted", `Adopted existing profile ${observed.DomainId}/${observed.UserProfileName}`);
+    return undefined;
+  }
+
+  private async isOwned(obj: Profile, observed: DescribeUserProfileResponse): Promise<boolean> {
+    if (obj.status?.userProfileArn && obj.status.userProfileArn === observed.UserProfileArn) return true;
+    if (!observed.UserProfileArn) return false;
+    const tags = await this.o.sagemaker.listTags(observed.UserProfileArn);
+    return tags.some((t) => t.Key === OWNER_TAG && t.Value === this.ownerTag(obj));
+  }
+
+  /** Tags to add and keys to delete: only keys this resource declares or declared before; never the owner tag. */
+  private async tagChanges(obj: Profile, observed: DescribeUserProfileResponse) {
+    const declared = obj.spec.tags ?? [];
+    const previous = obj.status?.managedTagKeys ?? [];
+    if (!observed.UserProfileArn || (declared.length === 0 && previous.length === 0)) return undefined;
+    const live = new Map((await this.o.sagemaker.listTags(observed.UserProfileArn)).map((t) => [t.Key, t.Value]));
+    const add = declared.filter((t) => live.get(t.key) !== t.value).map((t) => ({ Key: t.key, Value: t.value }));
+    const keep = new Set(declared.map((t) => t.key));
+    const remove = previous.filter((k) => !keep.has(k) && k !== OWNER_TAG && live.has(k));
+    return add.length || remove.length ? { add, remove } : undefined;
+  }
+
+  private async applyTags(obj: Profile, observed: DescribeUserProfileResponse, changes: { add: Tag[]; remove: string[] }) {
+    const arn = observed.UserProfileArn as string;
+    if (changes.remove.length) await this.o.sagemaker.deleteTags(arn, changes.remove);
+    if (changes.add.length) await this.o.sagemaker.addTags(arn, changes.add);
+    this.o.kube.event(
+      obj,
+      "Normal",
+      "TagsUpdated",
+      [changes.add.length ? `set ${changes.add.map((t) => t.Key).join(", ")}` : "", changes.remove.length ? `removed ${changes.remove.join(", ")}` : ""]
+        .filter(Boolean)
+        .join("; "),
+    );
+  }
+
+  /** Writes status only when it differs from what is there (the status writer compares); conditions keep their times. */
+  private async setStatus(
+    obj: Profile,
+    outcome: Outcome,
+    facts: Partial<SageMakerUserProfileStatus> = {},
+    drift?: DriftResult,
+  ): Promise<void> {
+    const now = this.o.now().toISOString();
+    const prev = obj.status ?? {};
+    const generation = obj.metadata.generation;
+    const conditions = mergeConditions(prev.conditions, conditionsFor(outcome), generation, now);
+    const status: SageMakerUserProfileStatus = {
+      ...prev,
+      ...definedOnly(facts),
+      observedGeneration: generation,
+      userProfileName: profileName(obj),
+      conditions,
+    };
+    if (drift) {
+      status.drift = drift.drifted
+        ? {
+            count: drift.fields.length,
+            fields: drift.fields,
+            detectedTime: sameFields(prev.drift?.fields, drift.fields) ? (prev.drift?.detectedTime ?? now) : now,
+          }
+        : { count: 0, fields: [] };
+    }
+    if (outcome.phase !== "Stalled" && !facts.failureReason) delete status.failureReason;
+    if (outcome.phase === "InSync") {
+      status.managedTagKeys = declaredTagKeys(obj);
+      // lastSyncTime moves when the profile becomes in sync, not on every resync (that would be a write per resync).
+      const wasInSync = prev.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      if (!wasInSync || !prev.lastSyncTime) status.lastSyncTime = now;
+    }
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    this.o.hooks.onProfile?.(key, {
+      profileStatus: status.profileStatus,
+      drifted: (status.drift?.count ?? 0) > 0,
+      stalled: outcome.phase === "Stalled",
+      ready: outcome.phase === "InSync",
+    });
+    await this.o.kube.writeStatus(obj, status);
+  }
+
+  private ownerTag(obj: Profile): string {
+    return `${this.o.clusterId}/${obj.metadata.namespace}/${obj.metadata.name}`;
+  }
+
+  private resyncDelay(): number {
+    // ±10 % so resources created together do not resync together forever.
+    return Math.round(this.o.resyncPeriodMs * (0.9 + 0.2 * this.o.random()));
+  }
+}
+
+function profileFacts(p: DescribeUserProfileResponse): Partial<SageMakerUserProfileStatus> {
+  return {
+    userProfileArn: p.UserProfileArn,
+    profileStatus: p.Status,
+    failureReason: p.FailureReason || undefined,
+    homeEfsFileSystemUid: p.HomeEfsFileSystemUid,
+  };
+}
+
+function sageMakerError(err: unknown): ClassifiedError | undefined {
+  const c = classifyError(err);
+  // Kubernetes client errors (ApiException) and programming errors are not SageMaker answers.
+  if (err && typeof err === "object" && "code" in err && "body" in err && "headers" in err) return undefined;
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return undefined;
+  return c;
+}
+
+const declaredTagKeys = (obj: Profile) => (obj.spec.tags ?? []).map((t) => t.key).sort();
+const sameFields = (a: string[] | undefined, b: string[]) => !!a && a.length === b.length && a.every((x, i) => x === b[i]);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
