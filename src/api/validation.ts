@@ -10,7 +10,13 @@
 import { readFileSync } from "node:fs";
 import { parse as parseCel } from "@marcbachmann/cel-js";
 import { Ajv, type ErrorObject, type KeywordDefinition, type Options, type ValidateFunction } from "ajv";
-import { type DocumentOptions, type ParseOptions, parseAllDocuments, type SchemaOptions, parse as parseYaml } from "yaml";
+import {
+  type DocumentOptions,
+  type ParseOptions,
+  parseAllDocuments,
+  parse as parseYaml,
+  type SchemaOptions,
+} from "yaml";
 import { wholeMatch } from "./model.js";
 import { API_VERSION, GROUP, KIND } from "./types.js";
 
@@ -71,10 +77,13 @@ export function safePattern(pattern: string): { test(s: string): boolean } {
 }
 
 type RegExpEngine = NonNullable<NonNullable<Options["code"]>["regExp"]>;
-const safeRegExpEngine: RegExpEngine = Object.assign((pattern: string, flags: string) => {
-  const safe = SAFE_EQUIVALENTS[pattern];
-  return safe ? { test: safe } : new RegExp(pattern, flags);
-}, { code: "safePattern" });
+const safeRegExpEngine: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) => {
+    const safe = SAFE_EQUIVALENTS[pattern];
+    return safe ? { test: safe } : new RegExp(pattern, flags);
+  },
+  { code: "safePattern" },
+);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schema: the CRD's openAPIV3Schema translated for ajv
@@ -147,7 +156,8 @@ const listMapKeysKeyword: KeywordDefinition = {
     data.forEach((item, i) => {
       if (!isPlainObject(item)) return;
       const id = JSON.stringify(Object.fromEntries(keys.map((k) => [k, item[k]])));
-      if (seen.has(id)) errors.push({
+      if (seen.has(id))
+        errors.push({
           keyword: "k8sListMapKeys",
           instancePath: `${cxt?.instancePath ?? ""}/${i}`,
           params: { duplicate: id },
@@ -200,7 +210,10 @@ function profileValidator(): ValidateFunction {
   ajv.addKeyword(listMapKeysKeyword);
   ajv.addKeyword(celRulesKeyword);
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
-  ajv.addFormat("date-time", { type: "string", validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+  ajv.addFormat("date-time", {
+    type: "string",
+    validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
+  });
   validator = ajv.compile(translate(version.schema.openAPIV3Schema));
   return validator;
 }
@@ -242,7 +255,8 @@ function fieldPath(pointer: string, root: unknown): string {
   return out;
 }
 
-const child = (path: string, key: string): string => (IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
+const child = (path: string, key: string): string =>
+  IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
 function toProblem(err: ErrorObject, root: unknown): FieldProblem {
   const path = fieldPath(err.instancePath, root);
@@ -323,8 +337,10 @@ function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
   if (metadata === undefined || metadata === null) return [{ path: ".metadata.name", message: "Required value" }];
   if (!isPlainObject(metadata)) return []; // the schema reports the type
   const { name, namespace } = metadata;
-  if (name === undefined || name === null || name === "") out.push({ path: ".metadata.name", message: "Required value" });
-  else if (typeof name !== "string") out.push({ path: ".metadata.name", message: `Invalid value: "${jsonType(name)}": must be of type string` });
+  if (name === undefined || name === null || name === "")
+    out.push({ path: ".metadata.name", message: "Required value" });
+  else if (typeof name !== "string")
+    out.push({ path: ".metadata.name", message: `Invalid value: "${jsonType(name)}": must be of type string` });
   else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name))
     out.push({
       path: ".metadata.name",
@@ -356,9 +372,13 @@ function checkTypeMeta(obj: Record<string, unknown>): FieldProblem[] {
   if (apiVersion === undefined || apiVersion === null || apiVersion === "")
     out.push({ path: ".apiVersion", message: "Required value" });
   else if (apiVersion !== API_VERSION)
-    out.push({ path: ".apiVersion", message: `Unsupported value: ${quote(apiVersion)}: supported values: "${API_VERSION}"` });
+    out.push({
+      path: ".apiVersion",
+      message: `Unsupported value: ${quote(apiVersion)}: supported values: "${API_VERSION}"`,
+    });
   if (kind === undefined || kind === null || kind === "") out.push({ path: ".kind", message: "Required value" });
-  else if (kind !== KIND) out.push({ path: ".kind", message: `Unsupported value: ${quote(kind)}: supported values: "${KIND}"` });
+  else if (kind !== KIND)
+    out.push({ path: ".kind", message: `Unsupported value: ${quote(kind)}: supported values: "${KIND}"` });
   return out;
 }
 

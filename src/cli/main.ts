@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** sagemaker-profile-operator command line: each command lives in ./commands and registers itself here. */
 import { Command } from "commander";
+import { register as diff } from "./commands/diff.js";
 import { register as emulator } from "./commands/emulator.js";
+import { register as localKube } from "./commands/local-kube.js";
+import { register as validate } from "./commands/validate.js";
 
 const program = new Command()
   .name("sagemaker-profile-operator")
@@ -10,7 +13,10 @@ const program = new Command()
 
 const commands: Array<(p: Command) => void> = [
   // registered commands (one module each under ./commands)
+  validate,
+  diff,
   emulator,
+  localKube,
 ];
 for (const register of commands) register(program);
 

@@ -24,11 +24,17 @@ export class Informer<T extends KubeObject = KubeObject> implements StoreReader<
   private readonly subscribers = new Set<InformerHandlers<T>>();
   private readonly log: Logger;
   private running = false;
+  private synced = false;
+  private readonly whenSynced: Promise<void>;
+  private markSynced!: () => void;
 
   constructor(options: InformerOptions<T>) {
     this.store = new Store<T>(options.transform);
     this.watcher = new Watcher<T>(options);
     this.log = options.log ?? silentLogger;
+    this.whenSynced = new Promise((resolve) => {
+      this.markSynced = resolve;
+    });
   }
 
   /** Adds a subscriber; returns a function that removes it. */
@@ -60,11 +66,12 @@ export class Informer<T extends KubeObject = KubeObject> implements StoreReader<
   get size(): number {
     return this.store.size;
   }
+  /** Resolves once the first list is in the cache and subscribers have been told about every object in it. */
   ready(): Promise<void> {
-    return this.store.ready();
+    return this.whenSynced;
   }
   isReady(): boolean {
-    return this.store.isReady();
+    return this.synced;
   }
   stats(): WatcherStats {
     return this.watcher.stats();
@@ -79,6 +86,10 @@ export class Informer<T extends KubeObject = KubeObject> implements StoreReader<
           this.log.error({ change: change.type, err: String(err) }, "informer subscriber threw");
         }
       }
+    }
+    if (event.type === "init-done" && !this.synced) {
+      this.synced = true;
+      this.markSynced();
     }
   }
 }

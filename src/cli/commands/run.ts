@@ -51,12 +51,37 @@ export function operatorFlags(cmd: Command): Command {
     .option("--workers <n>", "concurrent reconciles", positiveInt("--workers"), d.workers)
     .option("--cluster-id <id>", "this cluster's name in the owner tag on every profile", d.clusterId)
     .option("--aws-region <region>", "AWS region (default: $AWS_REGION)")
-    .option("--aws-rps <n>", "SageMaker calls per second (shared by all workers)", positiveNumber("--aws-rps"), d.aws.rps)
+    .option(
+      "--aws-rps <n>",
+      "SageMaker calls per second (shared by all workers)",
+      positiveNumber("--aws-rps"),
+      d.aws.rps,
+    )
     .option("--aws-burst <n>", "SageMaker call burst", positiveInt("--aws-burst"), d.aws.burst)
-    .option("--aws-concurrency <n>", "SageMaker calls in flight at most", positiveInt("--aws-concurrency"), d.aws.concurrency)
-    .option("--aws-mutating-rps <n>", "budget for Create/Update/Delete/tag calls", positiveNumber("--aws-mutating-rps"), d.aws.mutatingRps)
-    .option("--aws-mutating-burst <n>", "burst for mutating calls", positiveInt("--aws-mutating-burst"), d.aws.mutatingBurst)
-    .option("--aws-max-attempts <n>", "SDK attempts per call (network errors, 5xx)", positiveInt("--aws-max-attempts"), d.aws.maxAttempts)
+    .option(
+      "--aws-concurrency <n>",
+      "SageMaker calls in flight at most",
+      positiveInt("--aws-concurrency"),
+      d.aws.concurrency,
+    )
+    .option(
+      "--aws-mutating-rps <n>",
+      "budget for Create/Update/Delete/tag calls",
+      positiveNumber("--aws-mutating-rps"),
+      d.aws.mutatingRps,
+    )
+    .option(
+      "--aws-mutating-burst <n>",
+      "burst for mutating calls",
+      positiveInt("--aws-mutating-burst"),
+      d.aws.mutatingBurst,
+    )
+    .option(
+      "--aws-max-attempts <n>",
+      "SDK attempts per call (network errors, 5xx)",
+      positiveInt("--aws-max-attempts"),
+      d.aws.maxAttempts,
+    )
     .option("--resync-period <duration>", "look again at in-sync profiles this often", "10m")
     .option("--poll-interval <duration>", "look again while SageMaker is busy", "10s")
     .option("--stalled-retry <duration>", "retry stalled resources this often (a spec change retries at once)", "10m")
@@ -68,10 +93,16 @@ export function operatorFlags(cmd: Command): Command {
     .option("--lease-duration <duration>", "", "15s")
     .option("--renew-deadline <duration>", "", "10s")
     .option("--retry-period <duration>", "", "2s")
-    .option("--metrics-bind-address <addr>", "address of /metrics (\"0\" disables)", d.metricsBindAddress)
-    .option("--health-probe-bind-address <addr>", "address of /healthz and /readyz (\"0\" disables)", d.healthProbeBindAddress)
+    .option("--metrics-bind-address <addr>", 'address of /metrics ("0" disables)', d.metricsBindAddress)
+    .option(
+      "--health-probe-bind-address <addr>",
+      'address of /healthz and /readyz ("0" disables)',
+      d.healthProbeBindAddress,
+    )
     .addOption(
-      new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error"]).default(d.logLevel),
+      new Option("--log-level <level>", "log level")
+        .choices(["trace", "debug", "info", "warn", "error"])
+        .default(d.logLevel),
     )
     .option("--shutdown-timeout <duration>", "on SIGTERM, wait this long for in-flight work", "30s");
 }
@@ -88,7 +119,12 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
   return {
     ...d,
     kubeconfig: f.kubeconfig,
-    namespaces: f.namespaces ? f.namespaces.split(",").map((s) => s.trim()).filter(Boolean) : [],
+    namespaces: f.namespaces
+      ? f.namespaces
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
     workers: f.workers,
     clusterId: f.clusterId,
     aws: {
@@ -122,13 +158,13 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
 }
 
 export function register(program: Command): void {
-  operatorFlags(program.command("run").description("run the operator against the cluster in KUBECONFIG (or in-cluster)")).action(
-    async (flags: RunFlags) => {
-      const config = configFromFlags(flags);
-      if (!config.aws.region) throw new Error("no AWS region: set --aws-region or AWS_REGION");
-      const { startOperator } = await import("../../operator/index.js");
-      const operator = await startOperator(config);
-      await operator.stopOnSignals();
-    },
-  );
+  operatorFlags(
+    program.command("run").description("run the operator against the cluster in KUBECONFIG (or in-cluster)"),
+  ).action(async (flags: RunFlags) => {
+    const config = configFromFlags(flags);
+    if (!config.aws.region) throw new Error("no AWS region: set --aws-region or AWS_REGION");
+    const { startOperator } = await import("../../operator/index.js");
+    const operator = await startOperator(config);
+    await operator.stopOnSignals();
+  });
 }

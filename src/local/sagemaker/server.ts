@@ -42,14 +42,18 @@ export async function startSageMakerEmulator(options: EmulatorOptions = {}): Pro
     });
   });
   const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      // Idempotent: a second close answers the first one's promise.
+      closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      return closing;
+    },
     calls: () => core.calls(),
     resetCalls: () => core.resetCalls(),
     admin: core.admin,

@@ -12,8 +12,8 @@
  * A profile's LastModifiedTime is the time of the request that changed it, not of its later status transition.
  */
 import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/sagemaker-shapes.js";
-import { mergeUserSettingsUpdate } from "../../sagemaker/semantics.js";
 import { validateShape } from "../../api/model.js";
+import { mergeUserSettingsUpdate } from "../../sagemaker/semantics.js";
 import { ApiError, inUse, invalid, notFound } from "./errors.js";
 import { type Random, randomId } from "./rng.js";
 import type {
@@ -125,7 +125,8 @@ export class Store {
   createDomain(spec: AdminDomainSpec, extra: Record<string, unknown> = {}): DomainRecord {
     const { region, accountId, random } = this.config;
     const domainId = spec.domainId ?? `d-${randomId(random, 12)}`;
-    if (validateShape("DomainId", domainId).length > 0) throw invalid(`Invalid domain id ${domainId}: expected d-[a-z0-9]+`);
+    if (validateShape("DomainId", domainId).length > 0)
+      throw invalid(`Invalid domain id ${domainId}: expected d-[a-z0-9]+`);
     if (this.domains.has(domainId)) throw inUse(`Domain ${domainId} already exists`);
     const appNetworkAccessType = spec.appNetworkAccessType ?? "PublicInternetOnly";
     const now = this.now();

@@ -1,6 +1,10 @@
 /** Shared setup: an emulator and a real SDK client pointed at it. */
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "../../../src/local/sagemaker/index.js";
+import {
+  type EmulatorOptions,
+  type SageMakerEmulator,
+  startSageMakerEmulator,
+} from "../../../src/local/sagemaker/index.js";
 
 export const DOMAIN = "d-test0000001";
 export const ROLE = "arn:aws:iam::123456789012:role/service-role/Studio";
@@ -34,7 +38,9 @@ export async function emulatorWithDomain(
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */
-export async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
   try {
     await p;
   } catch (err) {

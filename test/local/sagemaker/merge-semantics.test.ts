@@ -53,7 +53,11 @@ describe("mergeUserSettingsUpdate", () => {
   });
 
   it("obeys the rule for any stored and update sets of members (property)", () => {
-    const value = fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string()));
+    const value = fc.oneof(
+      fc.string(),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.dictionary(fc.string(), fc.string()),
+    );
     const members = ["ExecutionRole", "SecurityGroups", "SharingSettings", "StudioWebPortal", "DefaultLandingUri"];
     const settings = fc.dictionary(fc.constantFrom(...members), value) as fc.Arbitrary<UserSettings>;
     fc.assert(

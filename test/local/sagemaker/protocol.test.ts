@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
-import { clientFor, DOMAIN, emulatorWithDomain, rawCall, rejection, ROLE } from "./helpers.js";
+import { type clientFor, DOMAIN, emulatorWithDomain, ROLE, rawCall, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator;
 let sm: ReturnType<typeof clientFor>;
@@ -58,7 +58,11 @@ describe("user profile operations through the SDK", () => {
     expect(described.CreationTime?.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
 
     const updated = await sm.send(
-      new UpdateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "alice", UserSettings: { StudioWebPortal: "ENABLED" } }),
+      new UpdateUserProfileCommand({
+        DomainId: DOMAIN,
+        UserProfileName: "alice",
+        UserSettings: { StudioWebPortal: "ENABLED" },
+      }),
     );
     expect(updated.UserProfileArn).toBe(created.UserProfileArn);
     const afterUpdate = await sm.send(new DescribeUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "alice" }));
@@ -70,7 +74,9 @@ describe("user profile operations through the SDK", () => {
     expect(list.NextToken).toBeUndefined();
 
     await sm.send(new DeleteUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "alice" }));
-    const gone = await rejection(sm.send(new DescribeUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "alice" })));
+    const gone = await rejection(
+      sm.send(new DescribeUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "alice" })),
+    );
     expect(gone).toBeInstanceOf(ResourceNotFound);
     expect(gone.name).toBe("ResourceNotFound");
     expect(gone.$metadata?.httpStatusCode).toBe(400);
@@ -81,9 +87,18 @@ describe("user profile operations through the SDK", () => {
       new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "bob", Tags: [{ Key: "team", Value: "ml" }] }),
     );
     const added = await sm.send(
-      new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "owner", Value: "x/y/z" }, { Key: "team", Value: "data" }] }),
+      new AddTagsCommand({
+        ResourceArn: arn,
+        Tags: [
+          { Key: "owner", Value: "x/y/z" },
+          { Key: "team", Value: "data" },
+        ],
+      }),
     );
-    expect(added.Tags).toEqual([{ Key: "owner", Value: "x/y/z" }, { Key: "team", Value: "data" }]);
+    expect(added.Tags).toEqual([
+      { Key: "owner", Value: "x/y/z" },
+      { Key: "team", Value: "data" },
+    ]);
     expect((await sm.send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([
       { Key: "team", Value: "data" },
       { Key: "owner", Value: "x/y/z" },
@@ -98,8 +113,11 @@ describe("user profile operations through the SDK", () => {
   });
 
   it("refuses more than 50 tags on a resource with ResourceLimitExceeded", async () => {
-    const { UserProfileArn: arn = "" } = await sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "t" }));
-    const tags = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ Key: `k${from + i}`, Value: "v" }));
+    const { UserProfileArn: arn = "" } = await sm.send(
+      new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "t" }),
+    );
+    const tags = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ Key: `k${from + i}`, Value: "v" }));
     await sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags(0, 50) }));
     const err = await rejection(sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags(50, 1) })));
     expect(err.name).toBe("ResourceLimitExceeded");
@@ -159,7 +177,9 @@ describe("error naming", () => {
     const dup = await rejection(sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "dup" })));
     expect(dup).toBeInstanceOf(ResourceInUse);
     expect(dup.message).toContain("already exists");
-    const noDomain = await rejection(sm.send(new CreateUserProfileCommand({ DomainId: "d-nope", UserProfileName: "x" })));
+    const noDomain = await rejection(
+      sm.send(new CreateUserProfileCommand({ DomainId: "d-nope", UserProfileName: "x" })),
+    );
     expect(noDomain).toBeInstanceOf(ResourceNotFound);
   });
 

@@ -1,0 +1,185 @@
+/**
+ * `diff -f MANIFEST --observed DESCRIBE_JSON`: what the operator would change in SageMaker for one profile, offline.
+ * Exit 0 when there is no drift, 2 when there is, 1 on any error (invalid manifest, unreadable or malformed input).
+ */
+import { readFileSync } from "node:fs";
+import { type Command, Option } from "commander";
+import type { DescribeUserProfileResponse } from "../../api/generated/sagemaker-shapes.js";
+import { validateShape } from "../../api/model.js";
+import { profileName, type SageMakerUserProfile } from "../../api/types.js";
+import { validateManifestText } from "../../api/validation.js";
+import { computeDrift, type DriftContext, type DriftResult, formatChange } from "../../drift/index.js";
+import { err, errorMessage, out, type Palette, palette, printProblems, renderChange } from "../output.js";
+
+interface DiffFlags {
+  filename: string;
+  observed: string;
+  output: "text" | "json";
+  domainSecurityGroups?: string[];
+}
+
+export const EXIT_NO_DRIFT = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_DRIFT = 2;
+
+class DiffInputError extends Error {}
+
+export function register(program: Command): void {
+  program
+    .command("diff")
+    .description("Show the drift between a SageMakerUserProfile manifest and a DescribeUserProfile response")
+    .requiredOption("-f, --filename <path>", "manifest with exactly one SageMakerUserProfile")
+    .requiredOption("--observed <path>", "DescribeUserProfile response as JSON (aws sagemaker describe-user-profile)")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option(
+      "--domain-security-groups <ids>",
+      "the domain's default security groups (comma-separated), which SageMaker adds to every profile",
+      (v: string) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+    )
+    .action((flags: DiffFlags) => {
+      try {
+        process.exitCode = runDiff(flags);
+      } catch (e) {
+        if (!(e instanceof DiffInputError)) throw e;
+        err(e.message);
+        process.exitCode = EXIT_ERROR;
+      }
+    });
+}
+
+function runDiff(flags: DiffFlags): number {
+  const resource = readManifest(flags.filename);
+  const observed = readObserved(flags.observed);
+  const name = profileName(resource);
+  checkSameProfile(resource, name, observed, flags.observed);
+
+  const ctx: DriftContext = flags.domainSecurityGroups ? { domainSecurityGroups: flags.domainSecurityGroups } : {};
+  const result = computeDrift(resource.spec, name, observed, ctx);
+
+  if (flags.output === "json") {
+    out(JSON.stringify({ drift: result.patch, updateRequest: result.updateRequest }, null, 2));
+  } else {
+    for (const line of renderText(resource, name, result, palette(process.stdout))) out(line);
+  }
+  return result.drifted ? EXIT_DRIFT : EXIT_NO_DRIFT;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new DiffInputError(`${path}: cannot read ${what}: ${errorMessage(e)}`);
+  }
+}
+
+/** The manifest, validated exactly as `validate` does; it must hold one SageMakerUserProfile. */
+function readManifest(path: string): SageMakerUserProfile {
+  const { documents, problems } = validateManifestText(readText(path, "manifest"), path);
+  if (problems.length > 0) {
+    printProblems(problems, err);
+    throw new DiffInputError(
+      `${path}: invalid manifest (${problems.length} problem${problems.length === 1 ? "" : "s"})`,
+    );
+  }
+  const [only, ...more] = documents;
+  if (!only || more.length > 0)
+    throw new DiffInputError(`${path}: expected exactly one SageMakerUserProfile, found ${documents.length}`);
+  return only.object as SageMakerUserProfile;
+}
+
+const TIMESTAMPS = ["CreationTime", "LastModifiedTime"] as const;
+
+/** An AWS timestamp as JSON: ISO 8601 (AWS CLI default) or epoch seconds (the wire format; milliseconds tolerated). */
+function toDate(value: unknown): Date | undefined {
+  if (typeof value === "number") return new Date(value > 1e11 ? value : value * 1000);
+  if (typeof value === "string") {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}
+
+/** The DescribeUserProfile response (PascalCase, as AWS returns it), with its timestamps as Dates. */
+function readObserved(path: string): DescribeUserProfileResponse {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readText(path, "observed profile"));
+  } catch (e) {
+    if (e instanceof DiffInputError) throw e;
+    throw new DiffInputError(`${path}: not valid JSON: ${errorMessage(e)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new DiffInputError(`${path}: expected a DescribeUserProfile response (a JSON object)`);
+  // `$metadata` and the like come from SDK output; they are not part of the response.
+  const response = Object.fromEntries(Object.entries(parsed).filter(([k]) => !k.startsWith("$"))) as Record<
+    string,
+    unknown
+  >;
+  for (const key of TIMESTAMPS) {
+    if (response[key] === undefined) continue;
+    const date = toDate(response[key]);
+    if (!date) throw new DiffInputError(`${path}: ${key}: not a timestamp: ${JSON.stringify(response[key])}`);
+    response[key] = date;
+  }
+  // Only structural errors are fatal: a newer API may add members or enum values this model does not know yet.
+  const broken = validateShape("DescribeUserProfileResponse", response).filter(
+    (v) => v.message.startsWith("must be") && !TIMESTAMPS.some((t) => v.path === t),
+  );
+  if (broken.length > 0) throw new DiffInputError(broken.map((v) => `${path}: ${v.path}: ${v.message}`).join("\n"));
+  return response as DescribeUserProfileResponse;
+}
+
+/** Comparing a manifest with another profile's description would show nonsense drift: refuse it. */
+function checkSameProfile(
+  resource: SageMakerUserProfile,
+  name: string,
+  observed: DescribeUserProfileResponse,
+  observedPath: string,
+): void {
+  if (observed.DomainId !== undefined && observed.DomainId !== resource.spec.domainId)
+    throw new DiffInputError(
+      `${observedPath}: describes domain ${observed.DomainId}, but the manifest declares ${resource.spec.domainId}`,
+    );
+  if (observed.UserProfileName !== undefined && observed.UserProfileName !== name)
+    throw new DiffInputError(
+      `${observedPath}: describes profile ${observed.UserProfileName}, but the manifest declares ${name}`,
+    );
+}
+
+function renderText(resource: SageMakerUserProfile, name: string, result: DriftResult, colour: Palette): string[] {
+  const key = `${resource.metadata.namespace ? `${resource.metadata.namespace}/` : ""}${resource.metadata.name}`;
+  const subject = `${key} (profile ${name} in ${resource.spec.domainId})`;
+  if (!result.drifted) return [colour.green(`No drift: ${subject} matches the manifest.`)];
+  const lines = [colour.bold(`Drift: ${subject}`)];
+  for (const change of result.changes) {
+    for (const line of renderChange(change, formatChange)) {
+      const paint = line.startsWith("+") ? colour.green : line.startsWith("-") ? colour.red : colour.yellow;
+      lines.push(paint(line));
+    }
+  }
+  const s = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  lines.push(
+    colour.bold(
+      `${s(result.changes.length, "field")} drifted in ${s(result.blocks.length, "block")}: ${result.blocks.join(", ")}`,
+    ),
+  );
+  if (resource.spec.managementPolicy === "Observe")
+    lines.push("managementPolicy is Observe: the operator reports this drift and changes nothing.");
+  if (result.updateRequest) {
+    lines.push(
+      resource.spec.managementPolicy === "Observe" ? "UpdateUserProfile (not sent):" : "UpdateUserProfile would send:",
+    );
+    lines.push(
+      ...JSON.stringify(result.updateRequest, null, 2)
+        .split("\n")
+        .map((l) => colour.dim(l)),
+    );
+  } else {
+    lines.push("No UpdateUserProfile call is needed for this drift.");
+  }
+  return lines;
+}

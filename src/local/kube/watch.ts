@@ -1,0 +1,189 @@
+/**
+ * Watch streams: newline-delimited JSON WatchEvents over a chunked HTTP 200 response. From resourceVersion N the
+ * events after N are replayed from the resource's history; N older than the history gives an ERROR event carrying a
+ * 410 Expired Status (HTTP 200 first, like the real server). rv unset or "0" (or sendInitialEvents=true) starts with
+ * synthetic ADDED events for the current objects. BOOKMARKs carry the current resourceVersion when asked for.
+ */
+import type { ServerResponse } from "node:http";
+import type { KubeObject } from "./meta.js";
+import type { ObjectApi } from "./objects.js";
+import { apiVersionOf, type ResourceDef } from "./resources.js";
+import type { FieldSelector, LabelSelector } from "./selectors.js";
+import type { Store, StoredObject, WatchEvent, WatchSubscriber } from "./store.js";
+import { type IncludeObject, toTable } from "./table.js";
+
+export interface WatchParams {
+  def: ResourceDef;
+  namespace?: string;
+  labels: LabelSelector;
+  fields: FieldSelector;
+  resourceVersion: string | null;
+  sendInitialEvents: boolean;
+  allowBookmarks: boolean;
+  timeoutSeconds: number;
+  /** Set when the client asked for Table rows (`kubectl get -w`). */
+  table?: IncludeObject;
+}
+
+/** Serialized JSON of a stored object in a resource's served shape (cached on the stored object when no conversion). */
+export function objectJson(def: ResourceDef, s: StoredObject): string {
+  const view = def.toView(s.obj);
+  if (view !== s.obj) return JSON.stringify(view);
+  s.json ??= JSON.stringify(s.obj);
+  return s.json;
+}
+
+/** A slow reader is cut off rather than buffered without bound, like the real server's unresponsive-consumer close. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+class ActiveWatch implements WatchSubscriber {
+  private bookmarkTimer?: NodeJS.Timeout;
+  private timeoutTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly hub: WatchHub,
+    private readonly p: WatchParams,
+    readonly res: ServerResponse,
+  ) {}
+
+  start(bookmarkIntervalMs: number): void {
+    const { def, allowBookmarks, timeoutSeconds } = this.p;
+    const bucket = this.hub.store.bucket(def.storageKey);
+    const res = this.res;
+    res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private" });
+    res.flushHeaders();
+    res.on("close", () => this.stop());
+
+    const rvParam = this.p.resourceVersion;
+    const fromState = !rvParam || rvParam === "0" || this.p.sendInitialEvents;
+    if (fromState) {
+      const page = this.hub.objects.list(def, this.p.namespace, {
+        labels: this.p.labels,
+        fields: this.p.fields,
+        limit: 0,
+        continueToken: null,
+      });
+      for (const s of page.items) this.write("ADDED", s);
+      if (this.p.sendInitialEvents && allowBookmarks) this.bookmark(true);
+    } else {
+      const rv = Number(rvParam);
+      if (!Number.isInteger(rv) || rv < 0) {
+        this.error(400, "BadRequest", `invalid resource version: ${rvParam}`);
+        return;
+      }
+      if (rv < bucket.history.startRv) {
+        this.error(410, "Expired", `too old resource version: ${rv} (${bucket.history.startRv + 1})`);
+        return;
+      }
+      for (const e of bucket.history.since(rv)) this.deliver(e);
+    }
+    // Registered synchronously after the replay: no event can fall between the two.
+    bucket.watchers.add(this);
+    this.hub.open.add(this);
+    if (allowBookmarks && bookmarkIntervalMs > 0) {
+      this.bookmarkTimer = setInterval(() => this.bookmark(false), bookmarkIntervalMs);
+      this.bookmarkTimer.unref();
+    }
+    this.timeoutTimer = setTimeout(() => this.end(), timeoutSeconds * 1000);
+    this.timeoutTimer.unref();
+  }
+
+  deliver(e: WatchEvent): void {
+    if (this.closed) return;
+    const { namespace, labels, fields, def } = this.p;
+    if (namespace !== undefined && (e.object.obj.metadata.namespace ?? "") !== namespace) return;
+    if (labels.length === 0 && fields.length === 0) {
+      this.write(e.type, e.object);
+      return;
+    }
+    const now = this.hub.objects.matches(def, e.object.obj, labels, fields);
+    const before = e.previous !== undefined && this.hub.objects.matches(def, e.previous, labels, fields);
+    // An object that starts or stops matching the selector is ADDED to or DELETED from this watch.
+    if (e.type === "ADDED") {
+      if (now) this.write("ADDED", e.object);
+    } else if (e.type === "DELETED") {
+      if (now || before) this.write("DELETED", e.object);
+    } else if (now && before) this.write("MODIFIED", e.object);
+    else if (now) this.write("ADDED", e.object);
+    else if (before) this.write("DELETED", e.object);
+  }
+
+  private write(type: string, s: StoredObject): void {
+    let object: string;
+    if (this.p.table) {
+      const view = this.p.def.toView(s.obj);
+      object = JSON.stringify(
+        toTable(this.p.def, [view], this.p.table, { resourceVersion: view.metadata.resourceVersion }),
+      );
+    } else object = objectJson(this.p.def, s);
+    this.send(`{"type":"${type}","object":${object}}\n`);
+  }
+
+  private bookmark(initialEventsEnd: boolean): void {
+    const { def } = this.p;
+    const metadata: KubeObject["metadata"] = { resourceVersion: String(this.hub.store.currentRv()) };
+    if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
+    const object = { kind: def.kind, apiVersion: apiVersionOf(def), metadata };
+    this.send(`${JSON.stringify({ type: "BOOKMARK", object })}\n`);
+  }
+
+  private error(code: number, reason: string, message: string): void {
+    const object = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+    this.send(`${JSON.stringify({ type: "ERROR", object })}\n`);
+    this.end();
+  }
+
+  private send(line: string): void {
+    if (this.closed) return;
+    this.res.write(line);
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.cut();
+  }
+
+  /** Ends the stream cleanly (timeout, server shutdown). */
+  end(): void {
+    if (this.closed) return;
+    this.stop();
+    this.res.end();
+  }
+
+  /** Cuts the connection mid-stream (no terminating chunk): the client sees a broken stream. */
+  cut(): void {
+    this.stop();
+    this.res.socket?.destroy();
+    this.res.destroy();
+  }
+
+  private stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.bookmarkTimer);
+    clearTimeout(this.timeoutTimer);
+    this.hub.store.bucket(this.p.def.storageKey).watchers.delete(this);
+    this.hub.open.delete(this);
+  }
+}
+
+export class WatchHub {
+  readonly open = new Set<ActiveWatch>();
+
+  constructor(
+    readonly store: Store,
+    readonly objects: ObjectApi,
+    private readonly bookmarkIntervalMs: number,
+  ) {}
+
+  serve(res: ServerResponse, params: WatchParams): void {
+    new ActiveWatch(this, params, res).start(this.bookmarkIntervalMs);
+  }
+
+  /** Fault injection: cut every open watch stream. */
+  breakAll(): void {
+    for (const w of [...this.open]) w.cut();
+  }
+
+  /** Shutdown: end every open watch stream cleanly. */
+  endAll(): void {
+    for (const w of [...this.open]) w.end();
+  }
+}

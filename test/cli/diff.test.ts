@@ -1,0 +1,205 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lines, repoRoot, runCli } from "./run-cli.js";
+
+const alice = "examples/data-scientist-basic.yaml";
+const inSync = "examples/observed/alice-in-sync.json";
+const drifted = "examples/observed/alice-drifted.json";
+const withDomainGroups = "examples/observed/alice-domain-groups.json";
+const tmp = mkdtempSync(join(tmpdir(), "diff-"));
+const tmpFile = (name: string, text: string) => {
+  const path = join(tmp, name);
+  writeFileSync(path, text);
+  return path;
+};
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for ANSI escapes
+const ANSI = /\u001b\[/;
+
+describe("diff: exit codes", () => {
+  it("exits 0 and says so when the profile matches the manifest", async () => {
+    const r = await runCli(["diff", "-f", alice, "--observed", inSync]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toBe("No drift: team-a/alice (profile alice in d-demo00000001) matches the manifest.\n");
+  });
+
+  it("exits 2 when the profile drifted (epoch-second timestamps accepted)", async () => {
+    const r = await runCli(["diff", "-f", alice, "--observed", drifted]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("");
+  });
+
+  it("exits 1 with the validate lines when the manifest is invalid", async () => {
+    const bad = "test/corpus/invalid/too-many-security-groups.yaml";
+    const r = await runCli(["diff", "-f", bad, "--observed", inSync]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(lines(r.stderr)).toContain(
+      `${bad}#1 (team-a/corpus): .spec.userSettings.securityGroups: Too many: 6: must have at most 5 items`,
+    );
+  });
+
+  it("exits 1 on more than one profile, unreadable files, bad JSON and a description of another profile", async () => {
+    const two = tmpFile(
+      "two.yaml",
+      `${readFileSync(join(repoRoot, alice), "utf8")}---\n${readFileSync(join(repoRoot, "examples/rstudio-user.yaml"), "utf8")}`,
+    );
+    const cases: [string[], RegExp][] = [
+      [["-f", two, "--observed", inSync], /expected exactly one SageMakerUserProfile, found 2/],
+      [["-f", "no/such.yaml", "--observed", inSync], /no\/such\.yaml: cannot read manifest/],
+      [["-f", alice, "--observed", "no/such.json"], /no\/such\.json: cannot read observed profile/],
+      [["-f", alice, "--observed", tmpFile("bad.json", "{ not json")], /bad\.json: not valid JSON/],
+      [["-f", alice, "--observed", tmpFile("list.json", "[]")], /expected a DescribeUserProfile response/],
+      [
+        [
+          "-f",
+          alice,
+          "--observed",
+          tmpFile("bob.json", JSON.stringify({ DomainId: "d-demo00000001", UserProfileName: "bob" })),
+        ],
+        /describes profile bob, but the manifest declares alice/,
+      ],
+      [
+        [
+          "-f",
+          alice,
+          "--observed",
+          tmpFile("when.json", JSON.stringify({ UserProfileName: "alice", CreationTime: "yesterday" })),
+        ],
+        /CreationTime: not a timestamp: "yesterday"/,
+      ],
+      [
+        [
+          "-f",
+          alice,
+          "--observed",
+          tmpFile("shape.json", JSON.stringify({ UserSettings: { SecurityGroups: "sg-1" } })),
+        ],
+        /UserSettings\.SecurityGroups: must be a list/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(["diff", ...args]);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+describe("diff -o json", () => {
+  it("prints exactly one object: the RFC 6902 drift and the UpdateUserProfile input", async () => {
+    const r = await runCli(["diff", "-f", alice, "--observed", drifted, "-o", "json"]);
+    expect(r.code).toBe(2);
+    const body = JSON.parse(r.stdout) as {
+      drift: { op: string; path: string }[];
+      updateRequest: Record<string, unknown>;
+    };
+    expect(Object.keys(body).sort()).toEqual(["drift", "updateRequest"]);
+    expect(body.drift.length).toBeGreaterThan(0);
+    for (const op of body.drift) {
+      expect(["add", "remove", "replace"]).toContain(op.op);
+      expect(op.path).toMatch(/^\/userSettings\//);
+    }
+    expect(body.drift.map((o) => o.path)).toEqual(
+      expect.arrayContaining(["/userSettings/sharingSettings/notebookOutputOption"]),
+    );
+    expect(body.updateRequest).toEqual({
+      DomainId: "d-demo00000001",
+      UserProfileName: "alice",
+      UserSettings: {
+        SecurityGroups: ["sg-0a1b2c3d4e5f60001"],
+        SharingSettings: {
+          NotebookOutputOption: "Allowed",
+          S3OutputPath: "s3://team-a-studio-sharing/alice/",
+          S3KmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+      },
+    });
+  });
+
+  it("prints no drift and a null request when in sync", async () => {
+    const r = await runCli(["diff", "-f", alice, "--observed", inSync, "-o", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null });
+  });
+
+  it("does not count the domain's default security groups as drift when told them", async () => {
+    const without = await runCli(["diff", "-f", alice, "--observed", withDomainGroups, "-o", "json"]);
+    expect(without.code).toBe(2);
+    const r = await runCli([
+      "diff",
+      "-f",
+      alice,
+      "--observed",
+      withDomainGroups,
+      "--domain-security-groups",
+      "sg-0d0d0d0d0d0d0d0d1",
+      "-o",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null });
+  });
+});
+
+describe("diff: readable output", () => {
+  it("shows one line per change, set differences as items, a summary and the blocks to send", async () => {
+    const r = await runCli(["diff", "-f", alice, "--observed", drifted]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toMatch(ANSI);
+    const out = lines(r.stdout);
+    expect(out[0]).toBe("Drift: team-a/alice (profile alice in d-demo00000001)");
+    expect(out.slice(1, 5)).toEqual([
+      "+ securityGroups: sg-0a1b2c3d4e5f60001",
+      "- securityGroups: sg-0a1b2c3d4e5f6ffff",
+      "~ sharingSettings.notebookOutputOption: Disabled -> Allowed",
+      "2 fields drifted in 2 blocks: securityGroups, sharingSettings",
+    ]);
+    const sendAt = out.indexOf("UpdateUserProfile would send:");
+    expect(sendAt).toBeGreaterThan(0);
+    expect(JSON.parse(out.slice(sendAt + 1).join("\n"))).toMatchObject({
+      UserSettings: { SecurityGroups: ["sg-0a1b2c3d4e5f60001"], SharingSettings: { NotebookOutputOption: "Allowed" } },
+    });
+  });
+
+  it("marks fields SageMaker lacks with +, and says an Observe profile is only reported", async () => {
+    const observed = JSON.parse(readFileSync(join(repoRoot, inSync), "utf8"));
+    delete observed.UserSettings.SharingSettings.S3KmsKeyId;
+    const manifest = readFileSync(join(repoRoot, alice), "utf8").replace(
+      "spec:\n",
+      "spec:\n  managementPolicy: Observe\n",
+    );
+    const r = await runCli([
+      "diff",
+      "-f",
+      tmpFile("observe.yaml", manifest),
+      "--observed",
+      tmpFile("nokms.json", JSON.stringify(observed)),
+    ]);
+    expect(r.code).toBe(2);
+    const out = lines(r.stdout);
+    expect(out).toContain(
+      "+ sharingSettings.s3KmsKeyId: arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    );
+    expect(out).toContain("1 field drifted in 1 block: sharingSettings");
+    expect(out).toContain("managementPolicy is Observe: the operator reports this drift and changes nothing.");
+    expect(out).toContain("UpdateUserProfile (not sent):");
+  });
+
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+  it.skipIf(!hasScript)("is coloured on a terminal unless NO_COLOR is set", () => {
+    const command = `${JSON.stringify(process.execPath)} --import tsx src/cli/main.ts diff -f ${alice} --observed ${drifted}`;
+    const onTerminal = (env: NodeJS.ProcessEnv) => {
+      try {
+        return execFileSync("script", ["-qec", command, "/dev/null"], { cwd: repoRoot, env, encoding: "utf8" });
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout); // exit status 2 (drift) is the expected outcome
+      }
+    };
+    expect(onTerminal({ ...process.env, NO_COLOR: "" })).toMatch(ANSI);
+    expect(onTerminal({ ...process.env, NO_COLOR: "1" })).not.toMatch(ANSI);
+  });
+});

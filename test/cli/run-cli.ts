@@ -1,0 +1,27 @@
+/** Runs the CLI as a user would (node + the tsx loader on src/cli/main.ts) and collects its exit code and output. */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+
+export const repoRoot = join(import.meta.dirname, "../..");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", ...args],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "", ...env }, timeout: 50_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+export const lines = (text: string): string[] => text.split("\n").filter((l) => l.length > 0);

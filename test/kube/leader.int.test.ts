@@ -1,0 +1,121 @@
+/** Leader election on Leases against the local API server through the real client-node. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LeaderElector, type LeaderElectorOptions } from "../../src/kube/leader.js";
+import { type Cluster, ensureNamespace, sleep, startCluster, until } from "./local.js";
+
+let c: Cluster;
+const NS = "leases";
+let n = 0;
+
+beforeAll(async () => {
+  c = await startCluster();
+  await ensureNamespace(c, NS);
+});
+afterAll(async () => {
+  await c?.close();
+});
+
+interface Candidate {
+  identity: string;
+  elector: LeaderElector;
+  stop: AbortController;
+  done: Promise<void>;
+  started: number[];
+  stopped: number[];
+}
+
+function candidate(lease: string, identity: string, opts: Partial<LeaderElectorOptions> = {}): Candidate {
+  const started: number[] = [];
+  const stopped: number[] = [];
+  const elector = new LeaderElector({
+    kubeConfig: c.kubeConfig,
+    namespace: NS,
+    name: lease,
+    identity,
+    leaseDurationMs: 4_000,
+    renewDeadlineMs: 2_500,
+    retryPeriodMs: 250,
+    onStartedLeading: () => void started.push(Date.now()),
+    onStoppedLeading: () => void stopped.push(Date.now()),
+    ...opts,
+  });
+  const stop = new AbortController();
+  return { identity, elector, stop, done: elector.run(stop.signal), started, stopped };
+}
+
+const leaders = (cs: Candidate[]) => cs.filter((x) => x.elector.isLeader());
+
+describe("LeaderElector", () => {
+  it("elects exactly one leader among candidates and keeps it while it renews", async () => {
+    const lease = `one-${++n}`;
+    const cs = [candidate(lease, "a"), candidate(lease, "b"), candidate(lease, "c")];
+    await until(() => leaders(cs).length === 1, 15_000, "a leader");
+    const first = leaders(cs)[0];
+    // Over several lease durations: never two leaders, and the same one throughout.
+    for (let i = 0; i < 40; i++) {
+      expect(leaders(cs).length).toBeLessThanOrEqual(1);
+      await sleep(150);
+    }
+    expect(leaders(cs)).toEqual([first]);
+    expect(cs.reduce((sum, x) => sum + x.started.length, 0)).toBe(1);
+    const lease_ = await c.coordination.readNamespacedLease({ name: lease, namespace: NS });
+    expect(lease_.spec?.holderIdentity).toBe(first?.identity);
+    for (const x of cs) x.stop.abort();
+    await Promise.all(cs.map((x) => x.done));
+  });
+
+  it("releases on stop so a follower takes over well before the lease would expire", async () => {
+    const lease = `release-${++n}`;
+    const a = candidate(lease, "a", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
+    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    const b = candidate(lease, "b", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
+    await sleep(1_000);
+    expect(b.elector.isLeader()).toBe(false);
+    const stoppedAt = Date.now();
+    a.stop.abort();
+    await a.done;
+    expect(a.stopped.length).toBe(1);
+    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).not.toBe("a");
+    await until(() => b.elector.isLeader(), 9_000, "b takes over");
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000); // half the 10 s lease: it was the release, not expiry
+    b.stop.abort();
+    await b.done;
+  });
+
+  it("a leader that dies without releasing is replaced after the lease duration, not before", async () => {
+    const lease = `kill-${++n}`;
+    const a = candidate(lease, "a", { releaseOnCancel: false });
+    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    const b = candidate(lease, "b");
+    await sleep(500);
+    const killedAt = Date.now();
+    a.stop.abort(); // stops renewing; the lease still names "a"
+    await a.done;
+    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).toBe("a");
+    await until(() => b.elector.isLeader(), 15_000, "b takes over");
+    const handover = Date.now() - killedAt;
+    expect(handover).toBeGreaterThanOrEqual(2_000); // waited for the 4 s lease (minus what had passed since a's renew)
+    expect(handover).toBeLessThan(4_000 + 5_000);
+    const l = await c.coordination.readNamespacedLease({ name: lease, namespace: NS });
+    expect(l.spec?.holderIdentity).toBe("b");
+    expect(l.spec?.leaseTransitions).toBe(1);
+    b.stop.abort();
+    await b.done;
+  });
+
+  it("stops leading at once when another holder is observed on the lease", async () => {
+    const lease = `steal-${++n}`;
+    const a = candidate(lease, "a", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
+    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    const current = await c.coordination.readNamespacedLease({ name: lease, namespace: NS });
+    current.spec = { ...current.spec, holderIdentity: "intruder", leaseDurationSeconds: 60 };
+    await c.coordination.replaceNamespacedLease({ name: lease, namespace: NS, body: current });
+    const stolenAt = Date.now();
+    await until(() => !a.elector.isLeader(), 5_000, "a notices");
+    expect(a.stopped.length).toBe(1);
+    expect(Date.now() - stolenAt).toBeLessThan(3_000); // a renew period or two, far below renewDeadline + lease
+    a.stop.abort();
+    await a.done;
+    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).toBe("intruder");
+  });
+});

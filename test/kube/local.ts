@@ -1,0 +1,63 @@
+/** Integration helpers: the project's local API server, reached through the real client-node via a kubeconfig. */
+import { CoreV1Api, type CustomObjectsApi } from "@kubernetes/client-node";
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/api/types.js";
+import { type KubeClients, loadKubeConfig, makeClients } from "../../src/kube/config.js";
+import { isConflict } from "../../src/kube/errors.js";
+import type { KubeObject, ResourceRef } from "../../src/kube/object.js";
+import { startLocalKube } from "../../src/local/kube/index.js";
+
+export const PROFILES: ResourceRef = { group: GROUP, version: VERSION, plural: PLURAL };
+
+export type LocalKube = Awaited<ReturnType<typeof startLocalKube>>;
+
+export interface Cluster extends KubeClients {
+  kube: LocalKube;
+  close(): Promise<void>;
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const kube = await startLocalKube({ port: 0 });
+  const clients = makeClients(loadKubeConfig({ path: kube.kubeconfigPath }));
+  return { ...clients, kube, close: () => kube.close() };
+}
+
+export async function ensureNamespace(c: Cluster, name: string): Promise<void> {
+  try {
+    await c.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
+}
+
+export function profile(namespace: string, name: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace, ...((extra.metadata as object) ?? {}) },
+    spec: { domainId: "d-abc123", ...((extra.spec as object) ?? {}) },
+  };
+}
+
+export async function createProfile(
+  api: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<KubeObject> {
+  return api.createNamespacedCustomObject({ ...PROFILES, namespace, body: profile(namespace, name, extra) });
+}
+
+export function getProfile(api: CustomObjectsApi, namespace: string, name: string): Promise<KubeObject> {
+  return api.getNamespacedCustomObject({ ...PROFILES, namespace, name });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `cond` holds (event-based tests need a bounded wait, not a fixed sleep). */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
