@@ -51,7 +51,8 @@ export interface SageMakerUserProfileStatus {
   lastSyncTime?: string;
 }
 
-export interface ObjectMeta {
+/** Type aliases (not interfaces) so they fit the runtime's index-signature object types. */
+export type ObjectMeta = {
   name: string;
   namespace?: string;
   uid?: string;
@@ -62,15 +63,15 @@ export interface ObjectMeta {
   finalizers?: string[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-}
+};
 
-export interface SageMakerUserProfile {
+export type SageMakerUserProfile = {
   apiVersion: typeof API_VERSION;
   kind: typeof KIND;
   metadata: ObjectMeta;
   spec: SageMakerUserProfileSpec;
   status?: SageMakerUserProfileStatus;
-}
+};
 
 /** The SageMaker profile name: spec.userProfileName, else metadata.name. */
 export const profileName = (r: Pick<SageMakerUserProfile, "metadata" | "spec">): string =>

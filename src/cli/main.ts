@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /** sagemaker-profile-operator command line: each command lives in ./commands and registers itself here. */
 import { Command } from "commander";
+import { register as demo } from "./commands/demo.js";
 import { register as diff } from "./commands/diff.js";
 import { register as emulator } from "./commands/emulator.js";
 import { register as localKube } from "./commands/local-kube.js";
+import { register as run } from "./commands/run.js";
 import { register as validate } from "./commands/validate.js";
 
 const program = new Command()
@@ -12,7 +14,8 @@ const program = new Command()
   .showHelpAfterError();
 
 const commands: Array<(p: Command) => void> = [
-  // registered commands (one module each under ./commands)
+  run,
+  demo,
   validate,
   diff,
   emulator,

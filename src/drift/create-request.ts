@@ -1,6 +1,7 @@
 /** The CreateUserProfile request for a resource: its immutable identity, its settings and tags, and the owner tag. */
-import { tagsToSageMaker, userSettingsToSageMaker } from "../api/mapping.js";
+
 import type { CreateUserProfileRequest } from "../api/generated/sagemaker-shapes.js";
+import { tagsToSageMaker, userSettingsToSageMaker } from "../api/mapping.js";
 import { OWNER_TAG, type SageMakerUserProfileSpec, type SpecUserSettings } from "../api/types.js";
 import { clean } from "./normalize.js";
 
@@ -15,7 +16,9 @@ export function buildCreateRequest(
   return {
     DomainId: spec.domainId,
     UserProfileName: profileName,
-    ...(spec.singleSignOnUserIdentifier !== undefined && { SingleSignOnUserIdentifier: spec.singleSignOnUserIdentifier }),
+    ...(spec.singleSignOnUserIdentifier !== undefined && {
+      SingleSignOnUserIdentifier: spec.singleSignOnUserIdentifier,
+    }),
     ...(spec.singleSignOnUserValue !== undefined && { SingleSignOnUserValue: spec.singleSignOnUserValue }),
     ...(settings !== undefined && { UserSettings: userSettingsToSageMaker(settings) }),
     Tags: [...tagsToSageMaker(tags), { Key: OWNER_TAG, Value: ownerTag }],

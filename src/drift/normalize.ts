@@ -1,6 +1,7 @@
 /** Bringing desired and observed values into one comparable form: spec field names, no nulls, no unknown members. */
-import { userSettingsFromSageMaker } from "../api/mapping.js";
+
 import type { UserSettings } from "../api/generated/sagemaker-shapes.js";
+import { userSettingsFromSageMaker } from "../api/mapping.js";
 import { isRecord, kindOf } from "./shapes.js";
 
 /**
@@ -50,11 +51,4 @@ export function valueAt(value: unknown, path: readonly string[]): unknown {
     v = v[p];
   }
   return v;
-}
-
-/** JSON with sorted object keys, so equal values have equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
-  );
 }

@@ -3,8 +3,9 @@
  * carries wholesale (see mergeUserSettingsUpdate), so each drifted member is sent as the observed block with the
  * declared fields laid over it: what the spec leaves out keeps its current (often server-filled) value.
  */
-import { userSettingsToSageMaker } from "../api/mapping.js";
+
 import type { UpdateUserProfileRequest } from "../api/generated/sagemaker-shapes.js";
+import { userSettingsToSageMaker } from "../api/mapping.js";
 import type { SpecUserSettings } from "../api/types.js";
 import { pairElements } from "./compare.js";
 import { isRecord, kindOf, userSettingsMembers } from "./shapes.js";

@@ -13,6 +13,8 @@ export interface KubeConfigSource {
   /** A context other than the file's current one. */
   context?: string;
   env?: NodeJS.ProcessEnv;
+  /** Where `~` is (tests). */
+  homeDir?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface KubeConfigSource {
 export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
   const env = source.env ?? process.env;
   const kc = new KubeConfig();
-  const home = join(homedir(), ".kube", "config");
+  const home = join(source.homeDir ?? homedir(), ".kube", "config");
   if (source.path) {
     kc.loadFromFile(source.path);
   } else if (env.KUBECONFIG) {

@@ -175,12 +175,13 @@ export class Controller<T extends KubeObject = KubeObject> {
 
   private async process(key: string): Promise<void> {
     const started = this.clock.now();
-    this.o.observer?.activeWorkers?.(++this.active);
+    this.active++;
+    this.observe((o) => o.activeWorkers?.(this.active));
     const ctx: ReconcileContext = { signal: this.hardStop.signal, attempt: this.queue.numRequeues(key) };
     let action: Action;
     let result: ReconcileResult;
     try {
-      action = await this.o.reconcile(key, ctx);
+      action = (await this.o.reconcile(key, ctx)) ?? {};
       result =
         action.requeue === "rateLimited" ? "requeue" : action.requeueAfter !== undefined ? "requeue_after" : "success";
     } catch (err) {
@@ -199,8 +200,22 @@ export class Controller<T extends KubeObject = KubeObject> {
       }
     } finally {
       this.queue.done(key);
-      this.o.observer?.activeWorkers?.(--this.active);
-      this.o.observer?.reconciled?.(result, (this.clock.now() - started) / 1000);
+      this.active--;
+      const seconds = (this.clock.now() - started) / 1000;
+      this.observe((o) => {
+        o.activeWorkers?.(this.active);
+        o.reconciled?.(result, seconds);
+      });
+    }
+  }
+
+  /** Metrics hooks must not break the worker loop. */
+  private observe(f: (o: ControllerObserver) => void): void {
+    if (!this.o.observer) return;
+    try {
+      f(this.o.observer);
+    } catch (err) {
+      this.log.warn({ controller: this.name, err: errorText(err) }, "observer threw");
     }
   }
 
@@ -208,7 +223,7 @@ export class Controller<T extends KubeObject = KubeObject> {
     this.log.error({ controller: this.name, key, attempt: ctx.attempt, err: errorText(err) }, "reconcile failed");
     if (!this.o.errorPolicy) return { requeue: "rateLimited" };
     try {
-      return this.o.errorPolicy(key, err, ctx);
+      return this.o.errorPolicy(key, err, ctx) ?? { requeue: "rateLimited" };
     } catch (policyErr) {
       this.log.error({ controller: this.name, key, err: errorText(policyErr) }, "error policy threw");
       return { requeue: "rateLimited" };

@@ -3,6 +3,7 @@
  * Argo CD and Flux read them: Reconciling=True means "in progress", Stalled=True means "needs a person", Ready=True means done.
  */
 import type { Condition, ConditionType } from "../api/types.js";
+import { setCondition } from "../kube/index.js";
 
 export type Phase =
   /** AWS equals the spec. */
@@ -52,21 +53,15 @@ export function conditionsFor(outcome: Outcome): Desired[] {
   }
 }
 
-/**
- * Merges desired conditions into the current list the kstatus way: lastTransitionTime changes only when status does, so a
- * reconcile that finds nothing new produces an identical status (and no write).
- */
+/** Sets every desired condition the kstatus way (lastTransitionTime moves only when a status does). */
 export function mergeConditions(
   current: Condition[] | undefined,
   desired: Desired[],
   generation: number | undefined,
   now: string,
 ): Condition[] {
-  return desired.map((d) => {
-    const prev = current?.find((p) => p.type === d.type);
-    const lastTransitionTime = prev && prev.status === d.status ? prev.lastTransitionTime : now;
-    const out: Condition = { ...d, lastTransitionTime };
-    if (generation !== undefined) out.observedGeneration = generation;
-    return out;
-  });
+  return desired.reduce<Condition[]>(
+    (list, d) => setCondition(list, { ...d, observedGeneration: generation }, now),
+    current ?? [],
+  );
 }

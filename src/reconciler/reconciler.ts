@@ -12,7 +12,7 @@ import {
   profileName,
 } from "../api/types.js";
 import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
-import { type ClassifiedError, classifyError } from "../sagemaker/index.js";
+import { type ClassifiedError, SageMakerError } from "../sagemaker/index.js";
 import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
 
 /** What reconcile asks of the queue: run again after `requeueAfter` ms, or only on the next change. */
@@ -103,9 +103,9 @@ export class ProfileReconciler {
     try {
       return await this.reconcileProfile(key, obj);
     } catch (err) {
-      const c = sageMakerError(err);
-      if (!c) throw err; // a Kubernetes or programming error: the controller's error policy requeues it rate-limited
-      return this.onSageMakerError(key, obj, c);
+      // Kubernetes and programming errors go to the controller's error policy (rate-limited requeue).
+      if (!(err instanceof SageMakerError)) throw err;
+      return this.onSageMakerError(key, obj, err.classified);
     }
   }
 
@@ -394,14 +394,6 @@ function profileFacts(p: DescribeUserProfileResponse): Partial<SageMakerUserProf
     failureReason: p.FailureReason || undefined,
     homeEfsFileSystemUid: p.HomeEfsFileSystemUid,
   };
-}
-
-function sageMakerError(err: unknown): ClassifiedError | undefined {
-  const c = classifyError(err);
-  // Kubernetes client errors (ApiException) and programming errors are not SageMaker answers.
-  if (err && typeof err === "object" && "code" in err && "body" in err && "headers" in err) return undefined;
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) return undefined;
-  return c;
 }
 
 const declaredTagKeys = (obj: Profile) => (obj.spec.tags ?? []).map((t) => t.key).sort();

@@ -80,12 +80,13 @@ describe("diff: exit codes", () => {
         /UserSettings\.SecurityGroups: must be a list/,
       ],
     ];
-    for (const [args, message] of cases) {
-      const r = await runCli(["diff", ...args]);
+    const results = await Promise.all(cases.map(([args]) => runCli(["diff", ...args])));
+    results.forEach((r, i) => {
+      const [args, message] = cases[i] ?? [[], /^$/];
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.stdout).toBe("");
       expect(r.stderr).toMatch(message);
-    }
+    });
   });
 });
 

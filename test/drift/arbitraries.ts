@@ -51,15 +51,24 @@ function build(shapeName: string): fc.Arbitrary<unknown> {
       // SageMaker keeps one element per key: draw distinct keys.
       return fc.uniqueArray(specValue(element), {
         maxLength: Math.min(maxLength, 3),
-        selector: (e) => JSON.stringify(k.keys.map((p) => p.reduce<unknown>((v, f) => (isRecord(v) ? v[f] : undefined), e))),
+        selector: (e) =>
+          JSON.stringify(k.keys.map((p) => p.reduce<unknown>((v, f) => (isRecord(v) ? v[f] : undefined), e))),
       });
     }
     case "structure": {
       const members = Object.entries(s.members ?? {}).map(([wire, ref]) => [specName(wire), ref.shape] as const);
-      if (s.union)
-        return fc.oneof(...members.map(([name, member]) => fc.record({ [name]: specValue(member) })));
-      const model = Object.fromEntries(members.map(([name, member]) => [name, specValue(member)]));
-      return fc.record(model, { requiredKeys: (s.required ?? []).map(specName) });
+      if (s.union) return fc.oneof(...members.map(([name, member]) => fc.record({ [name]: specValue(member) })));
+      // Sparse: an optional member is declared one time in three, so specs range from tiny to large.
+      const required = new Set((s.required ?? []).map(specName));
+      const model = Object.fromEntries(
+        members.map(([name, member]) => [
+          name,
+          required.has(name)
+            ? specValue(member)
+            : fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: specValue(member), weight: 1 }),
+        ]),
+      );
+      return fc.record(model).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
     }
     default:
       return fc.constant(undefined);
@@ -114,4 +123,50 @@ export function shuffleLists(value: unknown, seed: number): unknown {
     return v;
   };
   return walk(value);
+}
+
+type Path = (string | number)[];
+
+/** Every path to a member or list element inside a JSON value. */
+export function pathsIn(value: unknown, prefix: Path = []): Path[] {
+  const children: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : isRecord(value)
+      ? Object.entries(value)
+      : [];
+  return children.flatMap(([k, v]) => [[...prefix, k], ...pathsIn(v, [...prefix, k])]);
+}
+
+/** A copy of `value` with the value at `path` replaced (undefined removes the member or the list element). */
+export function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return replacement;
+  if (Array.isArray(value) && typeof head === "number") {
+    const out = [...value];
+    const v = replaceAt(out[head], rest, replacement);
+    if (v === undefined) out.splice(head, 1);
+    else out[head] = v;
+    return out;
+  }
+  if (isRecord(value) && typeof head === "string") {
+    const out = { ...value };
+    const v = replaceAt(out[head], rest, replacement);
+    if (v === undefined) delete out[head];
+    else out[head] = v;
+    return out;
+  }
+  return value;
+}
+
+/** `declared` with one place (chosen by `pick`) taken from `other` instead: a profile that drifted a little. */
+export function driftOnce(declared: unknown, other: unknown, pick: number): unknown {
+  // Places inside list elements are rarer and the most intricate: weigh them more.
+  const paths = pathsIn(declared).flatMap((p) => (p.some((seg) => typeof seg === "number") ? [p, p, p, p] : [p]));
+  const path = paths[pick % Math.max(paths.length, 1)];
+  if (!path) return declared;
+  const theirs = path.reduce<unknown>(
+    (v, seg) => (v === undefined ? undefined : (v as Record<string, unknown>)[seg]),
+    other,
+  );
+  return replaceAt(declared, path, theirs);
 }

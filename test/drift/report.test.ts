@@ -30,7 +30,11 @@ describe("drift report", () => {
   it("is an RFC 6902 patch from observed to desired with paths into the spec, declared fields only", () => {
     expect(r.patch).toEqual([
       { op: "add", path: "/userSettings/sharingSettings", value: { notebookOutputOption: "Allowed" } },
-      { op: "replace", path: "/userSettings/jupyterServerAppSettings/defaultResourceSpec/instanceType", value: "ml.t3.large" },
+      {
+        op: "replace",
+        path: "/userSettings/jupyterServerAppSettings/defaultResourceSpec/instanceType",
+        value: "ml.t3.large",
+      },
       { op: "replace", path: "/userSettings/kernelGatewayAppSettings/customImages/0/imageVersionNumber", value: 2 },
       { op: "replace", path: "/userSettings/codeEditorAppSettings/lifecycleConfigArns", value: [lcc("a")] },
     ]);
@@ -52,7 +56,12 @@ describe("drift report", () => {
       "/userSettings/kernelGatewayAppSettings/customImages/0/imageVersionNumber",
       "/userSettings/sharingSettings/notebookOutputOption",
     ]);
-    expect(r.blocks).toEqual(["sharingSettings", "jupyterServerAppSettings", "kernelGatewayAppSettings", "codeEditorAppSettings"]);
+    expect(r.blocks).toEqual([
+      "sharingSettings",
+      "jupyterServerAppSettings",
+      "kernelGatewayAppSettings",
+      "codeEditorAppSettings",
+    ]);
     expect(Object.keys(r.updateRequest?.UserSettings ?? {})).toEqual([
       "SharingSettings",
       "JupyterServerAppSettings",
@@ -71,6 +80,8 @@ describe("drift report", () => {
     expect(formatChange({ path: "/userSettings/defaultLandingUri", from: "", to: "studio::" })).toBe(
       'defaultLandingUri: "" -> studio::',
     );
-    expect(formatChange({ path: "/userSettings/securityGroups", from: ["sg-1"], to: [] })).toBe('securityGroups: ["sg-1"] -> []');
+    expect(formatChange({ path: "/userSettings/securityGroups", from: ["sg-1"], to: [] })).toBe(
+      'securityGroups: ["sg-1"] -> []',
+    );
   });
 });

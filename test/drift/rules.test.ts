@@ -16,7 +16,9 @@ describe("rule: declared fields only", () => {
       { executionRole: ROLE },
       {
         ExecutionRole: ROLE,
-        SpaceStorageSettings: { DefaultEbsStorageSettings: { DefaultEbsVolumeSizeInGb: 5, MaximumEbsVolumeSizeInGb: 100 } },
+        SpaceStorageSettings: {
+          DefaultEbsStorageSettings: { DefaultEbsVolumeSizeInGb: 5, MaximumEbsVolumeSizeInGb: 100 },
+        },
         StudioWebPortal: "ENABLED",
         AutoMountHomeEFS: "DefaultAsDomain",
         DefaultLandingUri: "studio::",
@@ -42,7 +44,10 @@ describe("rule: declared fields only", () => {
         AppLifecycleManagement: { IdleSettings: { LifecycleManagement: "ENABLED" as const, IdleTimeoutInMinutes: 60 } },
       },
     };
-    const inSync = drift({ jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.medium" } } }, observed);
+    const inSync = drift(
+      { jupyterLabAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.medium" } } },
+      observed,
+    );
     expect(inSync.drifted).toBe(false);
 
     const changed = drift(
@@ -65,7 +70,9 @@ describe("rule: declared fields only", () => {
   });
 
   it("RStudio AccessStatus filled by the server does not flap (terraform-provider-aws#35382)", () => {
-    const observed = { RStudioServerProAppSettings: { AccessStatus: "ENABLED" as const, UserGroup: "R_STUDIO_USER" as const } };
+    const observed = {
+      RStudioServerProAppSettings: { AccessStatus: "ENABLED" as const, UserGroup: "R_STUDIO_USER" as const },
+    };
     expect(drift({ rStudioServerProAppSettings: { userGroup: "R_STUDIO_USER" } }, observed).drifted).toBe(false);
     // Repairing the user group keeps the server's AccessStatus instead of resetting it.
     const r = drift({ rStudioServerProAppSettings: { userGroup: "R_STUDIO_ADMIN" } }, observed);
@@ -77,9 +84,9 @@ describe("rule: declared fields only", () => {
 
   it("a declared `{}` block declares nothing and never drifts", () => {
     expect(drift({ canvasAppSettings: {} }, {}).drifted).toBe(false);
-    expect(drift({ canvasAppSettings: {} }, { CanvasAppSettings: { KendraSettings: { Status: "ENABLED" } } }).drifted).toBe(
-      false,
-    );
+    expect(
+      drift({ canvasAppSettings: {} }, { CanvasAppSettings: { KendraSettings: { Status: "ENABLED" } } }).drifted,
+    ).toBe(false);
   });
 
   it("null in the spec means not declared", () => {
@@ -99,7 +106,10 @@ describe("rule: declared fields only", () => {
   });
 
   it("a declared field SageMaker does not have drifts (observed block missing entirely)", () => {
-    const r = drift({ sharingSettings: { notebookOutputOption: "Allowed", s3OutputPath: "s3://b/p/" } }, { ExecutionRole: ROLE });
+    const r = drift(
+      { sharingSettings: { notebookOutputOption: "Allowed", s3OutputPath: "s3://b/p/" } },
+      { ExecutionRole: ROLE },
+    );
     expect(r.fields).toEqual([
       "/userSettings/sharingSettings/notebookOutputOption",
       "/userSettings/sharingSettings/s3OutputPath",
@@ -123,7 +133,9 @@ describe("rule: lists of strings and enums compare as sets", () => {
           hiddenAppTypes: ["JupyterServer", "Canvas", "JupyterServer"],
           hiddenInstanceTypes: ["ml.t3.medium", "ml.g5.xlarge"],
           hiddenMlTools: ["AutoMl", "Comet"],
-          hiddenSageMakerImageVersionAliases: [{ sageMakerImageName: "sagemaker_distribution", versionAliases: ["1.*", "2.*"] }],
+          hiddenSageMakerImageVersionAliases: [
+            { sageMakerImageName: "sagemaker_distribution", versionAliases: ["1.*", "2.*"] },
+          ],
         },
       },
       {
@@ -137,7 +149,9 @@ describe("rule: lists of strings and enums compare as sets", () => {
           HiddenAppTypes: ["Canvas", "JupyterServer"],
           HiddenInstanceTypes: ["ml.g5.xlarge", "ml.t3.medium"],
           HiddenMlTools: ["Comet", "AutoMl"],
-          HiddenSageMakerImageVersionAliases: [{ SageMakerImageName: "sagemaker_distribution", VersionAliases: ["2.*", "1.*"] }],
+          HiddenSageMakerImageVersionAliases: [
+            { SageMakerImageName: "sagemaker_distribution", VersionAliases: ["2.*", "1.*"] },
+          ],
         },
       },
     );
@@ -152,7 +166,11 @@ describe("rule: lists of strings and enums compare as sets", () => {
     );
     expect(r.fields).toEqual(["/userSettings/kernelGatewayAppSettings/lifecycleConfigArns"]);
     expect(r.patch).toEqual([
-      { op: "replace", path: "/userSettings/kernelGatewayAppSettings/lifecycleConfigArns", value: [lcc("a"), lcc("b")] },
+      {
+        op: "replace",
+        path: "/userSettings/kernelGatewayAppSettings/lifecycleConfigArns",
+        value: [lcc("a"), lcc("b")],
+      },
     ]);
   });
 });
@@ -166,7 +184,10 @@ describe("rule: [] in the spec means clear it", () => {
         JupyterServerAppSettings: { LifecycleConfigArns: [lcc("a")], DefaultResourceSpec: { InstanceType: "system" } },
       },
     );
-    expect(r.fields).toEqual(["/userSettings/jupyterServerAppSettings/lifecycleConfigArns", "/userSettings/securityGroups"]);
+    expect(r.fields).toEqual([
+      "/userSettings/jupyterServerAppSettings/lifecycleConfigArns",
+      "/userSettings/securityGroups",
+    ]);
     expect(r.patch).toContainEqual({ op: "replace", path: "/userSettings/securityGroups", value: [] });
     expect(r.updateRequest?.UserSettings).toEqual({
       SecurityGroups: [],
@@ -177,8 +198,10 @@ describe("rule: [] in the spec means clear it", () => {
   it("observed missing or empty is already clear: no drift", () => {
     expect(drift({ securityGroups: [], kernelGatewayAppSettings: { customImages: [] } }, {}).drifted).toBe(false);
     expect(
-      drift({ securityGroups: [], kernelGatewayAppSettings: { customImages: [] } }, { SecurityGroups: [], KernelGatewayAppSettings: { CustomImages: [] } })
-        .drifted,
+      drift(
+        { securityGroups: [], kernelGatewayAppSettings: { customImages: [] } },
+        { SecurityGroups: [], KernelGatewayAppSettings: { CustomImages: [] } },
+      ).drifted,
     ).toBe(false);
   });
 
@@ -247,7 +270,10 @@ describe("rule: lists of structures compare keyed and order-insensitive", () => 
       { kernelGatewayAppSettings: { customImages: images } },
       {
         KernelGatewayAppSettings: {
-          CustomImages: [observedImages[0] as (typeof observedImages)[0], { ImageName: "a", AppImageConfigName: "cfg-a", ImageVersionNumber: 7 }],
+          CustomImages: [
+            observedImages[0] as (typeof observedImages)[0],
+            { ImageName: "a", AppImageConfigName: "cfg-a", ImageVersionNumber: 7 },
+          ],
         },
       },
     );
@@ -260,7 +286,10 @@ describe("rule: lists of structures compare keyed and order-insensitive", () => 
   });
 
   it("a missing, extra or re-keyed element drifts the whole list", () => {
-    const missing = drift({ kernelGatewayAppSettings: { customImages: images } }, { KernelGatewayAppSettings: { CustomImages: observedImages.slice(0, 1) } });
+    const missing = drift(
+      { kernelGatewayAppSettings: { customImages: images } },
+      { KernelGatewayAppSettings: { CustomImages: observedImages.slice(0, 1) } },
+    );
     expect(missing.fields).toEqual(["/userSettings/kernelGatewayAppSettings/customImages"]);
     const extra = drift(
       { kernelGatewayAppSettings: { customImages: images.slice(0, 1) } },
@@ -288,7 +317,9 @@ describe("rule: lists of structures compare keyed and order-insensitive", () => 
         CanvasAppSettings: {
           IdentityProviderOAuthSettings: [{ DataSourceName: "Snowflake", Status: "ENABLED", SecretArn: SECRET }],
         },
-        JupyterLabAppSettings: { CustomImages: [{ ImageName: "a", AppImageConfigName: "cfg-a", ImageVersionNumber: 3 }] },
+        JupyterLabAppSettings: {
+          CustomImages: [{ ImageName: "a", AppImageConfigName: "cfg-a", ImageVersionNumber: 3 }],
+        },
       },
     );
     expect(r.drifted).toBe(false);
@@ -309,7 +340,9 @@ describe("rule: lists of structures compare keyed and order-insensitive", () => 
   it("a nested set inside a keyed element compares as a set", () => {
     const desired: SpecUserSettings = {
       studioWebPortalSettings: {
-        hiddenSageMakerImageVersionAliases: [{ sageMakerImageName: "sagemaker_distribution", versionAliases: ["1.*", "2.*"] }],
+        hiddenSageMakerImageVersionAliases: [
+          { sageMakerImageName: "sagemaker_distribution", versionAliases: ["1.*", "2.*"] },
+        ],
       },
     };
     const r = drift(desired, {
@@ -317,7 +350,9 @@ describe("rule: lists of structures compare keyed and order-insensitive", () => 
         HiddenSageMakerImageVersionAliases: [{ SageMakerImageName: "sagemaker_distribution", VersionAliases: ["2.*"] }],
       },
     });
-    expect(r.fields).toEqual(["/userSettings/studioWebPortalSettings/hiddenSageMakerImageVersionAliases/0/versionAliases"]);
+    expect(r.fields).toEqual([
+      "/userSettings/studioWebPortalSettings/hiddenSageMakerImageVersionAliases/0/versionAliases",
+    ]);
   });
 });
 
@@ -334,19 +369,31 @@ describe("rule: security groups net of the domain's groups", () => {
 
   it("a declared group missing from observed drifts, even when it is also a domain group", () => {
     expect(
-      drift({ securityGroups: ["sg-own-1", "sg-own-3"] }, { SecurityGroups: ["sg-own-1", "sg-domain-default"] }, {
-        domainSecurityGroups,
-      }).changes,
+      drift(
+        { securityGroups: ["sg-own-1", "sg-own-3"] },
+        { SecurityGroups: ["sg-own-1", "sg-domain-default"] },
+        {
+          domainSecurityGroups,
+        },
+      ).changes,
     ).toEqual([{ path: "/userSettings/securityGroups", from: ["sg-own-1"], to: ["sg-own-1", "sg-own-3"] }]);
     expect(
-      drift({ securityGroups: ["sg-own-1", "sg-domain-default"] }, { SecurityGroups: ["sg-own-1", "sg-nfs-managed"] }, {
-        domainSecurityGroups,
-      }).drifted,
+      drift(
+        { securityGroups: ["sg-own-1", "sg-domain-default"] },
+        { SecurityGroups: ["sg-own-1", "sg-nfs-managed"] },
+        {
+          domainSecurityGroups,
+        },
+      ).drifted,
     ).toBe(true);
     expect(
-      drift({ securityGroups: ["sg-own-1", "sg-domain-default"] }, { SecurityGroups: ["sg-domain-default", "sg-own-1"] }, {
-        domainSecurityGroups,
-      }).drifted,
+      drift(
+        { securityGroups: ["sg-own-1", "sg-domain-default"] },
+        { SecurityGroups: ["sg-domain-default", "sg-own-1"] },
+        {
+          domainSecurityGroups,
+        },
+      ).drifted,
     ).toBe(false);
   });
 
@@ -356,12 +403,16 @@ describe("rule: security groups net of the domain's groups", () => {
       { SecurityGroups: ["sg-own-1", "sg-console-added", "sg-nfs-managed"] },
       { domainSecurityGroups },
     );
-    expect(r.changes).toEqual([{ path: "/userSettings/securityGroups", from: ["sg-own-1", "sg-console-added"], to: ["sg-own-1"] }]);
+    expect(r.changes).toEqual([
+      { path: "/userSettings/securityGroups", from: ["sg-own-1", "sg-console-added"], to: ["sg-own-1"] },
+    ]);
     expect(r.updateRequest?.UserSettings).toEqual({ SecurityGroups: ["sg-own-1"] });
   });
 
   it("[] with only the domain's groups observed is already clear", () => {
-    expect(drift({ securityGroups: [] }, { SecurityGroups: ["sg-nfs-managed"] }, { domainSecurityGroups }).drifted).toBe(false);
+    expect(
+      drift({ securityGroups: [] }, { SecurityGroups: ["sg-nfs-managed"] }, { domainSecurityGroups }).drifted,
+    ).toBe(false);
   });
 
   it("domain groups are ignored only for SecurityGroups, not for other lists with the same values", () => {

@@ -9,7 +9,11 @@ const observed: UserSettings = {
   ExecutionRole: ROLE,
   SecurityGroups: ["sg-1"],
   JupyterLabAppSettings: {
-    DefaultResourceSpec: { InstanceType: "ml.t3.medium", SageMakerImageArn: IMAGE_ARN, SageMakerImageVersionAlias: "2.6" },
+    DefaultResourceSpec: {
+      InstanceType: "ml.t3.medium",
+      SageMakerImageArn: IMAGE_ARN,
+      SageMakerImageVersionAlias: "2.6",
+    },
     LifecycleConfigArns: [lcc("lab")],
     AppLifecycleManagement: { IdleSettings: { LifecycleManagement: "ENABLED", IdleTimeoutInMinutes: 60 } },
   },
@@ -41,7 +45,11 @@ describe("update request", () => {
       UserProfileName: NAME,
       UserSettings: {
         JupyterLabAppSettings: {
-          DefaultResourceSpec: { InstanceType: "ml.t3.large", SageMakerImageArn: IMAGE_ARN, SageMakerImageVersionAlias: "2.6" },
+          DefaultResourceSpec: {
+            InstanceType: "ml.t3.large",
+            SageMakerImageArn: IMAGE_ARN,
+            SageMakerImageVersionAlias: "2.6",
+          },
           LifecycleConfigArns: [lcc("lab")],
           AppLifecycleManagement: { IdleSettings: { LifecycleManagement: "ENABLED", IdleTimeoutInMinutes: 60 } },
         },
@@ -69,7 +77,9 @@ describe("update request", () => {
 
   it("sends the declared block as is when SageMaker has none", () => {
     const r = computeDrift(
-      spec({ kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.small" }, lifecycleConfigArns: [] } }),
+      spec({
+        kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.small" }, lifecycleConfigArns: [] },
+      }),
       NAME,
       described(observed),
     );
@@ -117,7 +127,9 @@ describe("update request", () => {
     const r = computeDrift(
       spec({ customFileSystemConfigs: [{ eFSFileSystemConfig: { fileSystemId: "fs-1", fileSystemPath: "/new" } }] }),
       NAME,
-      described({ CustomFileSystemConfigs: [{ EFSFileSystemConfig: { FileSystemId: "fs-1", FileSystemPath: "/old" } }] }),
+      described({
+        CustomFileSystemConfigs: [{ EFSFileSystemConfig: { FileSystemId: "fs-1", FileSystemPath: "/old" } }],
+      }),
     );
     expect(r.fields).toEqual(["/userSettings/customFileSystemConfigs/0/eFSFileSystemConfig/fileSystemPath"]);
     expect(r.updateRequest?.UserSettings).toEqual({
@@ -129,7 +141,11 @@ describe("update request", () => {
     const withUnknown = {
       SharingSettings: { NotebookOutputOption: "Disabled", FutureOption: "x" },
     } as unknown as UserSettings;
-    const r = computeDrift(spec({ sharingSettings: { notebookOutputOption: "Allowed" } }), NAME, described(withUnknown));
+    const r = computeDrift(
+      spec({ sharingSettings: { notebookOutputOption: "Allowed" } }),
+      NAME,
+      described(withUnknown),
+    );
     expect(r.updateRequest?.UserSettings).toEqual({ SharingSettings: { NotebookOutputOption: "Allowed" } });
   });
 });

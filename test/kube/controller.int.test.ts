@@ -5,7 +5,16 @@ import { Controller } from "../../src/kube/controller.js";
 import { Informer } from "../../src/kube/informer.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { writeStatus } from "../../src/kube/status.js";
-import { type Cluster, createProfile, ensureNamespace, getProfile, PROFILES, sleep, startCluster, until } from "./local.js";
+import {
+  type Cluster,
+  createProfile,
+  ensureNamespace,
+  getProfile,
+  PROFILES,
+  sleep,
+  startCluster,
+  until,
+} from "./local.js";
 
 let c: Cluster;
 const NS = "ctl";
@@ -34,7 +43,10 @@ describe("Controller over a real informer", () => {
         const obj = informer.get(key);
         if (!obj) return {};
         const generation = obj.metadata?.generation ?? 0;
-        await writeStatus(c.customObjects, PROFILES, obj, { observedGeneration: generation, profileStatus: "InService" });
+        await writeStatus(c.customObjects, PROFILES, obj, {
+          observedGeneration: generation,
+          profileStatus: "InService",
+        });
         return {};
       },
     });

@@ -216,4 +216,41 @@ describe("Controller", () => {
     expect(finished).toBe(true);
     await quick.running;
   });
+
+  it("reports each reconcile's result and duration to the observer", async () => {
+    const results: string[] = [];
+    const active: number[] = [];
+    const source = new MemorySource();
+    let n = 0;
+    const controller = new Controller({
+      name: "obs",
+      informers: [source],
+      queue: new WorkQueue<string>({
+        rateLimiter: new ItemExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 50 }),
+      }),
+      reconcile: async (): Promise<Action> => {
+        n++;
+        if (n === 1) throw new Error("x");
+        if (n === 2) return { requeue: "rateLimited" };
+        if (n === 3) return { requeueAfter: 10 };
+        return {};
+      },
+      observer: {
+        reconciled: (r, seconds) => {
+          expect(seconds).toBeGreaterThanOrEqual(0);
+          results.push(r);
+        },
+        activeWorkers: (k) => void active.push(k),
+      },
+    });
+    const abort = new AbortController();
+    const done = controller.run(abort.signal);
+    source.sync([obj("a")]);
+    await until(() => results.length === 4);
+    expect(results).toEqual(["error", "requeue", "requeue_after", "success"]);
+    expect(Math.max(...active)).toBe(1);
+    expect(active.at(-1)).toBe(0);
+    abort.abort();
+    await done;
+  });
 });

@@ -38,7 +38,8 @@ function startInformer(namespace: string | undefined, opts: Partial<InformerOpti
   const name = (o: KubeObject) => o.metadata?.name;
   informer.subscribe({
     onAdd: (o) => void seen.push(`add:${name(o)}`),
-    onUpdate: (old, o) => void seen.push(`update:${name(o)}:${old.metadata?.resourceVersion}->${o.metadata?.resourceVersion}`),
+    onUpdate: (old, o) =>
+      void seen.push(`update:${name(o)}:${old.metadata?.resourceVersion}->${o.metadata?.resourceVersion}`),
     onDelete: (o) => void seen.push(`delete:${name(o)}`),
   });
   const stop = new AbortController();

@@ -75,7 +75,9 @@ describe("LeaderElector", () => {
     a.stop.abort();
     await a.done;
     expect(a.stopped.length).toBe(1);
-    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).not.toBe("a");
+    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).not.toBe(
+      "a",
+    );
     await until(() => b.elector.isLeader(), 9_000, "b takes over");
     expect(Date.now() - stoppedAt).toBeLessThan(5_000); // half the 10 s lease: it was the release, not expiry
     b.stop.abort();
@@ -116,6 +118,8 @@ describe("LeaderElector", () => {
     expect(Date.now() - stolenAt).toBeLessThan(3_000); // a renew period or two, far below renewDeadline + lease
     a.stop.abort();
     await a.done;
-    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).toBe("intruder");
+    expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).toBe(
+      "intruder",
+    );
   });
 });

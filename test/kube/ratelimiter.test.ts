@@ -12,7 +12,9 @@ import { FakeClock } from "./fake-clock.js";
 describe("ItemExponentialFailureRateLimiter", () => {
   it("doubles per failure of the same key up to the cap, independently per key", () => {
     const l = new ItemExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 100 });
-    expect([l.when("a"), l.when("a"), l.when("a"), l.when("a"), l.when("a"), l.when("a")]).toEqual([5, 10, 20, 40, 80, 100]);
+    expect([l.when("a"), l.when("a"), l.when("a"), l.when("a"), l.when("a"), l.when("a")]).toEqual([
+      5, 10, 20, 40, 80, 100,
+    ]);
     expect(l.when("b")).toBe(5);
     expect(l.numRequeues("a")).toBe(6);
     expect(l.numRequeues("b")).toBe(1);

@@ -25,7 +25,11 @@ afterAll(async () => {
 const readyStatus = (message: string) => ({
   observedGeneration: 1,
   profileStatus: "InService",
-  conditions: setCondition(undefined, { type: "Ready", status: "True", reason: "InSync", message }, "2026-01-01T00:00:00Z"),
+  conditions: setCondition(
+    undefined,
+    { type: "Ready", status: "True", reason: "InSync", message },
+    "2026-01-01T00:00:00Z",
+  ),
 });
 
 async function jsonPatch(name: string, body: unknown[]) {
@@ -77,9 +81,9 @@ describe("writeStatus", () => {
     c.kube.faults.failNext({ verb: "patch", path: new RegExp(`/${name}/status$`), status: 409, count: 2 });
     expect(await writeStatus(c.customObjects, PROFILES, obj, readyStatus("retried"))).toBe(true);
     c.kube.faults.failNext({ verb: "patch", path: new RegExp(`/${name}/status$`), status: 409, count: 10 });
-    const err = await writeStatus(c.customObjects, PROFILES, obj, readyStatus("never"), { maxConflictRetries: 2 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await writeStatus(c.customObjects, PROFILES, obj, readyStatus("never"), {
+      maxConflictRetries: 2,
+    }).catch((e: unknown) => e);
     expect(httpStatus(err)).toBe(409);
   });
 });
@@ -172,6 +176,23 @@ describe("EventRecorder", () => {
     expect((await eventsFor(name)).length).toBe(2);
   });
 
+  it("coalesces a burst of repeats into one write per interval", async () => {
+    const name = unique("ev");
+    const obj: KubeObject = await createProfile(c.customObjects, NS, name);
+    const recorder = new EventRecorder({
+      kubeConfig: c.kubeConfig,
+      reportingController: "sagemaker.gitops.io/operator",
+    });
+    const writes = () => (c.kube.stats().byVerb.create ?? 0) + (c.kube.stats().byVerb.patch ?? 0);
+    const before = writes();
+    for (let i = 0; i < 20; i++) recorder.event(obj, "Warning", "Throttled", "rate exceeded");
+    await recorder.flush();
+    expect(writes() - before).toBe(2); // the create, then one patch carrying the other 19
+    const events = await eventsFor(name);
+    expect(events.length).toBe(1);
+    expect(events[0]?.series?.count).toBe(20);
+  });
+
   it("writes core v1 Events with count when asked to", async () => {
     const name = unique("ev");
     const obj: KubeObject = await createProfile(c.customObjects, NS, name);
@@ -192,7 +213,10 @@ describe("EventRecorder", () => {
   });
 
   it("never throws into the caller when the API refuses the write", async () => {
-    const recorder = new EventRecorder({ kubeConfig: c.kubeConfig, reportingController: "sagemaker.gitops.io/operator" });
+    const recorder = new EventRecorder({
+      kubeConfig: c.kubeConfig,
+      reportingController: "sagemaker.gitops.io/operator",
+    });
     const ghost: KubeObject = { metadata: { name: "x", namespace: "no-such-namespace-here" } };
     expect(() => recorder.event(ghost, "Normal", "R", "n")).not.toThrow();
     await expect(recorder.flush()).resolves.toBeUndefined();

@@ -427,7 +427,7 @@ export class ObjectApi {
       Object.assign(obj, rest, { metadata });
     }
     if (unknown.length === 0 || mode === "Ignore") return [];
-    const messages = unknown.map((f) => `unknown field "${f}"`);
+    const messages = unknown.sort().map((f) => `unknown field "${f}"`);
     if (mode === "Strict")
       throw badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${messages.join(", ")}`,

@@ -8,6 +8,7 @@ import { isObject, type KubeObject } from "./meta.js";
 import { type DeleteOptions, type FieldValidation, ObjectApi, type WriteOptions, unsupportedMediaType } from "./objects.js";
 import { OpenApi } from "./openapi.js";
 import { PATCH_TYPES } from "./patch.js";
+import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
 import { Registry } from "./registry.js";
 import { apiVersionOf, builtinResources, type ResourceDef } from "./resources.js";
 import { type FieldSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
@@ -395,7 +396,7 @@ function deleteOptions(raw: string, q: URLSearchParams): DeleteOptions {
   return opts;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBuffer(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -408,12 +409,25 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
 
+const readBody = async (req: IncomingMessage): Promise<string> => (await readBuffer(req)).toString("utf8");
+
+/** JSON bodies, and protobuf for the built-in kinds kubectl sends that way; anything else is 415. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
+  if (contentType === PROTOBUF) return decodeProtobufObject(await readBuffer(req));
+  if (contentType !== "application/json" && contentType !== "" && !contentType.endsWith("+json")) {
+    await drain(req);
+    throw new KubeError(
+      415,
+      "UnsupportedMediaType",
+      "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf",
+    );
+  }
   const raw = await readBody(req);
   try {
     return JSON.parse(raw) as KubeObject;

@@ -314,7 +314,7 @@ describe("built-in resources", () => {
     const coreEvents = await env.core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=p" });
     expect(coreEvents.items).toHaveLength(1);
     expect(coreEvents.items[0]).toMatchObject({ reason: "Updated", message: "profile updated", reportingComponent: "sagemaker.gitops.io/operator" });
-    const bad = await failure(env.events.createNamespacedEvent({ namespace: ns, body: { metadata: { name: "x" } } }));
+    const bad = await failure(env.events.createNamespacedEvent({ namespace: ns, body: { metadata: { name: "x" }, eventTime: new Date() } }));
     expect(bad.code).toBe(422);
   });
 

@@ -19,7 +19,7 @@ interface Seen {
 }
 
 /** Starts a watch and records its events; `done` resolves with the error (or null) the stream ended with. */
-async function watch(path: string, params: Record<string, unknown>) {
+async function watch(path: string, params: Record<string, string | number | boolean | undefined>) {
   const events: Seen[] = [];
   let resolveDone!: (err: unknown) => void;
   const done = new Promise<unknown>((r) => {

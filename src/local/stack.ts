@@ -1,0 +1,110 @@
+/**
+ * The local stack: the local Kubernetes API server and the SageMaker emulator started together, with a demo domain,
+ * plus helpers to apply manifests through the real client-node. Used by the demo, the end-to-end tests and the bench.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
+import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
+
+export const DEMO_DOMAIN = "d-demo00000001";
+/** The demo domain's default security group: SageMaker adds it to every profile's SecurityGroups. */
+export const DEMO_DOMAIN_SECURITY_GROUP = "sg-0domaindefault001";
+
+export interface LocalStack {
+  kube: LocalKube;
+  sagemaker: SageMakerEmulator;
+  kubeConfig: KubeConfig;
+  /** Creates namespaces (idempotent). */
+  ensureNamespaces(names: string[]): Promise<void>;
+  /** Creates or replaces every object in the files / directories (YAML, multi-document); namespaces are created first. */
+  apply(paths: string[]): Promise<KubernetesObject[]>;
+  close(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  kube?: LocalKubeOptions;
+  sagemaker?: EmulatorOptions;
+  /** Create the demo domain (with a default security group and a SageMaker-managed NFS group). Default true. */
+  demoDomain?: boolean;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const kube = await startLocalKube({ port: 0, ...options.kube });
+  const sagemaker = await startSageMakerEmulator({ port: 0, ...options.sagemaker }).catch(async (err: unknown) => {
+    await kube.close();
+    throw err;
+  });
+  if (options.demoDomain !== false) {
+    sagemaker.admin.createDomain({
+      domainId: DEMO_DOMAIN,
+      domainName: "demo",
+      defaultUserSettings: {
+        ExecutionRole: "arn:aws:iam::123456789012:role/SageMakerStudio-Default",
+        SecurityGroups: [DEMO_DOMAIN_SECURITY_GROUP],
+      },
+      appNetworkAccessType: "VpcOnly",
+    });
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kube.kubeconfigPath);
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+
+  const ensureNamespaces = async (names: string[]) => {
+    for (const name of new Set(names)) {
+      try {
+        await core.createNamespace({ body: { metadata: { name } } });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
+  };
+
+  return {
+    kube,
+    sagemaker,
+    kubeConfig,
+    ensureNamespaces,
+    async apply(paths) {
+      const docs = paths.flatMap(readManifests);
+      await ensureNamespaces(docs.map((d) => d.metadata?.namespace).filter((n): n is string => !!n));
+      const out: KubernetesObject[] = [];
+      for (const doc of docs) {
+        try {
+          out.push(await objects.create(doc));
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409) throw err;
+          const current = await objects.read(doc as KubernetesObject & { metadata: { name: string } });
+          out.push(
+            await objects.replace({
+              ...doc,
+              metadata: { ...doc.metadata, resourceVersion: current.metadata?.resourceVersion },
+            }),
+          );
+        }
+      }
+      return out;
+    },
+    async close() {
+      await Promise.all([kube.close(), sagemaker.close()]);
+    },
+  };
+}
+
+/** Every YAML document in the given files, or in the *.yaml / *.yml files of the given directories (not recursive). */
+export function readManifests(path: string): KubernetesObject[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
+  return files.flatMap((file) =>
+    parseAllDocuments(readFileSync(file, "utf8"))
+      .map((d) => d.toJS() as KubernetesObject | null)
+      .filter((d): d is KubernetesObject => !!d && typeof d === "object" && !!d.kind),
+  );
+}

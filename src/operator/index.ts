@@ -1,0 +1,309 @@
+/**
+ * The manager: wires the informer, work queue, controller, reconciler, SageMaker gateway, leader election, metrics and
+ * health endpoints together, and stops them in order. Used by `run`, `demo`, the end-to-end tests and the benchmark.
+ */
+import { type Logger as PinoLogger, pino } from "pino";
+import { GROUP, PLURAL, type SageMakerUserProfile, VERSION, FINALIZER } from "../api/types.js";
+import {
+  addFinalizer,
+  Controller,
+  EventRecorder,
+  Informer,
+  ItemExponentialFailureRateLimiter,
+  LeaderElector,
+  loadKubeConfig,
+  makeClients,
+  MaxOfRateLimiter,
+  BucketRateLimiter,
+  removeFinalizer,
+  WorkQueue,
+  writeStatus,
+} from "../kube/index.js";
+import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
+import type { CreateUserProfileCommandInput, UpdateUserProfileCommandInput } from "@aws-sdk/client-sagemaker";
+import type { DescribeUserProfileResponse } from "../api/generated/sagemaker-shapes.js";
+import { type KubePort, ProfileReconciler, type SageMakerPort } from "../reconciler/index.js";
+import { SageMakerGateway } from "../sagemaker/index.js";
+import type { OperatorConfig } from "./config.js";
+
+export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
+
+export const CONTROLLER_NAME = "sagemakeruserprofile";
+
+export interface RunningOperator {
+  metrics: OperatorMetrics;
+  /** Bound ports (useful with port 0). */
+  metricsPort?: number;
+  healthPort?: number;
+  log: PinoLogger;
+  isLeader(): boolean;
+  /** Resolves when the operator has stopped (stop() called, or leadership lost). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+  /** Stops on SIGTERM/SIGINT and resolves when stopped; exits non-zero if leadership was lost. */
+  stopOnSignals(): Promise<void>;
+}
+
+export interface OperatorDeps {
+  log?: PinoLogger;
+}
+
+export async function startOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<RunningOperator> {
+  const log = deps.log ?? pino({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
+  const kubeConfig = loadKubeConfig({ path: config.kubeconfig });
+  const clients = makeClients(kubeConfig);
+  const metrics = new OperatorMetrics();
+  const resource = { group: GROUP, version: VERSION, plural: PLURAL };
+
+  const gateway = new SageMakerGateway({
+    region: config.aws.region ?? "us-east-1",
+    endpoint: config.aws.endpoint,
+    rps: config.aws.rps,
+    burst: config.aws.burst,
+    concurrency: config.aws.concurrency,
+    mutatingRps: config.aws.mutatingRps,
+    mutatingBurst: config.aws.mutatingBurst,
+    maxAttempts: config.aws.maxAttempts,
+    observer: {
+      onCall: (operation, outcome, seconds) => {
+        metrics.sagemakerCalls.inc({ operation, outcome });
+        metrics.sagemakerCallDuration.observe({ operation }, seconds);
+      },
+      onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation }),
+      onRateChange: (rps) => metrics.sagemakerRateLimit.set(rps),
+    },
+  });
+  metrics.sagemakerRateLimit.set(config.aws.rps);
+
+  // One informer per watched namespace, or one for all namespaces.
+  const namespaces: Array<string | undefined> = config.namespaces.length ? config.namespaces : [undefined];
+  const informers = namespaces.map(
+    (namespace) =>
+      new Informer<SageMakerUserProfile>({
+        kubeConfig,
+        resource: { ...resource, namespace },
+        log: log.child({ component: "informer", namespace: namespace ?? "*" }),
+      }),
+  );
+  const cached = (key: string) => {
+    for (const i of informers) {
+      const obj = i.get(key);
+      if (obj) return obj as SageMakerUserProfile;
+    }
+    return undefined;
+  };
+
+  const queueName = CONTROLLER_NAME;
+  const queue = new WorkQueue<string>({
+    // client-go's default controller limiter: per-key exponential (5 ms -> 1000 s) max'd with an overall bucket.
+    rateLimiter: new MaxOfRateLimiter(
+      new ItemExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 1_000_000 }),
+      new BucketRateLimiter(10, 100),
+    ),
+    observer: {
+      depth: (n) => metrics.workqueueDepth.set({ name: queueName }, n),
+      add: () => metrics.workqueueAdds.inc({ name: queueName }),
+      retry: () => metrics.workqueueRetries.inc({ name: queueName }),
+      latency: (s) => metrics.workqueueLatency.observe({ name: queueName }, s),
+      workDuration: (s) => metrics.workqueueWorkDuration.observe({ name: queueName }, s),
+      unfinishedWork: (s) => metrics.workqueueUnfinished.set({ name: queueName }, s),
+      longestRunning: (s) => metrics.workqueueLongestRunning.set({ name: queueName }, s),
+    },
+  });
+
+  const events = new EventRecorder({
+    kubeConfig,
+    reportingController: `${GROUP}/${CONTROLLER_NAME}`,
+    reportingInstance: config.leaderElection.identity,
+    log: log.child({ component: "events" }),
+  });
+
+  const kube: KubePort = {
+    get: cached,
+    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status),
+    addFinalizer: async (obj) => {
+      await addFinalizer(clients.customObjects, resource, obj, FINALIZER);
+    },
+    removeFinalizer: async (obj) => {
+      await removeFinalizer(clients.customObjects, resource, obj, FINALIZER);
+    },
+    event: (obj, type, reason, note) => events.event(obj, type, reason, note),
+  };
+
+  // The SDK's types and the model's generated types describe the same wire JSON; the reconciler speaks the latter.
+  const sagemaker: SageMakerPort = {
+    describeUserProfile: (d, n) => gateway.describeUserProfile(d, n) as Promise<DescribeUserProfileResponse | null>,
+    createUserProfile: (input) => gateway.createUserProfile(input as CreateUserProfileCommandInput),
+    updateUserProfile: (input) => gateway.updateUserProfile(input as UpdateUserProfileCommandInput),
+    deleteUserProfile: (d, n) => gateway.deleteUserProfile(d, n),
+    domainSecurityGroups: (d) => gateway.domainSecurityGroups(d),
+    listTags: (arn) => gateway.listTags(arn),
+    addTags: (arn, tags) => gateway.addTags(arn, tags),
+    deleteTags: (arn, keys) => gateway.deleteTags(arn, keys),
+  };
+
+  const reconciler = new ProfileReconciler({
+    sagemaker,
+    kube,
+    clusterId: config.clusterId,
+    inUseBackoff: new ItemExponentialFailureRateLimiter({
+      baseDelayMs: config.inUseBackoffBaseMs,
+      maxDelayMs: config.inUseBackoffMaxMs,
+      jitter: "full",
+    }),
+    transientBackoff: new ItemExponentialFailureRateLimiter({ baseDelayMs: 1_000, maxDelayMs: 60_000, jitter: "full" }),
+    pollIntervalMs: config.pollIntervalMs,
+    resyncPeriodMs: config.resyncPeriodMs,
+    stalledRetryMs: config.stalledRetryMs,
+    hooks: {
+      onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
+      onForget: (key) => metrics.forgetProfile(key),
+      onRepair: (blocks) => {
+        for (const field of blocks) metrics.driftRepairs.inc({ field });
+      },
+      onResourceInUse: () => metrics.resourceInUseRetries.inc(),
+    },
+  });
+
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    informers,
+    queue,
+    workers: config.workers,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    log: log.child({ component: "controller" }),
+    reconcile: async (key) => {
+      const started = performance.now();
+      const action = await reconciler.reconcile(key);
+      const obj = cached(key);
+      log.debug(
+        { key, ms: Math.round(performance.now() - started), requeueAfter: action.requeueAfter, status: obj?.status?.profileStatus },
+        "reconciled",
+      );
+      return action;
+    },
+    errorPolicy: (key, err) => {
+      log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
+      return { requeue: "rateLimited" };
+    },
+    observer: {
+      reconciled: (result, seconds) => {
+        metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result });
+        if (result === "error") metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
+        metrics.reconcileTime.observe({ controller: CONTROLLER_NAME }, seconds);
+      },
+    },
+  });
+
+  // --- start: endpoints first (probes), then caches (followers keep them warm), then the controller when leading.
+  const stopping = new AbortController();
+  const metricsAddress = parseBindAddress(config.metricsBindAddress);
+  const healthAddress = parseBindAddress(config.healthProbeBindAddress);
+  const metricsServer = metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
+  const healthServer = healthAddress
+    ? await serveHealth({ healthy: () => !stopping.signal.aborted, ready: () => informers.every((i) => i.isReady()) }, healthAddress)
+    : undefined;
+
+  const informerRuns = informers.map((i) => i.start(stopping.signal));
+  let lostLeadership = false;
+  let controllerRun: Promise<void> = Promise.resolve();
+  let elector: LeaderElector | undefined;
+  let electorRun: Promise<void> = Promise.resolve();
+  const leaderLabel = { name: config.leaderElection.id };
+  metrics.leaderStatus.set(leaderLabel, 0);
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+
+  let stopPromise: Promise<void> | undefined;
+  const stop = () => {
+    stopPromise ??= (async () => {
+      log.info({}, "stopping");
+      stopping.abort();
+      await controller.stop(config.shutdownTimeoutMs);
+      await controllerRun;
+      await electorRun; // releases the lease after the controller stopped
+      await Promise.all(informerRuns);
+      await events.flush();
+      gateway.destroy();
+      await metricsServer?.close();
+      await healthServer?.close();
+      metrics.leaderStatus.set(leaderLabel, 0);
+      log.info({}, "stopped");
+      resolveDone();
+    })();
+    return stopPromise;
+  };
+
+  if (config.leaderElection.enabled) {
+    elector = new LeaderElector({
+      kubeConfig,
+      namespace: config.leaderElection.namespace,
+      name: config.leaderElection.id,
+      identity: config.leaderElection.identity,
+      leaseDurationMs: config.leaderElection.leaseDurationMs,
+      renewDeadlineMs: config.leaderElection.renewDeadlineMs,
+      retryPeriodMs: config.leaderElection.retryPeriodMs,
+      log: log.child({ component: "leader-election" }),
+      onStartedLeading: () => {
+        log.info({ identity: config.leaderElection.identity }, "became leader; starting workers");
+        metrics.leaderStatus.set(leaderLabel, 1);
+        controllerRun = controller.run(stopping.signal);
+      },
+      onStoppedLeading: async () => {
+        metrics.leaderStatus.set(leaderLabel, 0);
+        if (stopping.signal.aborted) return;
+        // Like controller-runtime: a process that lost its lease stops reconciling at once and exits; its
+        // replacement starts as a follower with fresh state.
+        lostLeadership = true;
+        log.error({}, "leader lease lost; stopping");
+        void stop();
+      },
+    });
+    electorRun = elector.run(stopping.signal);
+  } else {
+    metrics.leaderStatus.set(leaderLabel, 1);
+    controllerRun = controller.run(stopping.signal);
+  }
+
+  log.info(
+    {
+      namespaces: config.namespaces.length ? config.namespaces : "all",
+      workers: config.workers,
+      metrics: metricsServer?.port,
+      health: healthServer?.port,
+      leaderElection: config.leaderElection.enabled,
+    },
+    "operator started",
+  );
+
+  return {
+    metrics,
+    metricsPort: metricsServer?.port,
+    healthPort: healthServer?.port,
+    log,
+    isLeader: () => (elector ? elector.isLeader() : !stopping.signal.aborted),
+    done,
+    stop,
+    async stopOnSignals() {
+      const onSignal = (sig: string) => {
+        log.info({ signal: sig }, "signal received");
+        void stop();
+      };
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
+      await done;
+      if (lostLeadership) process.exitCode = 1;
+    },
+  };
+}
+
+function errorSummary(err: unknown): Record<string, unknown> {
+  if (err && typeof err === "object") {
+    const e = err as { name?: string; message?: string; code?: unknown };
+    return { name: e.name, message: e.message, code: e.code };
+  }
+  return { message: String(err) };
+}

@@ -1,0 +1,78 @@
+/**
+ * The process's one SageMakerClient: standard credential chain and region, `AWS_ENDPOINT_URL_SAGEMAKER` honoured by
+ * the SDK itself, standard retries for network errors and 5xx, and none for throttling (see ThrottleRefusingRetry).
+ */
+import { SageMakerClient, type SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
+import { StandardRetryStrategy } from "@smithy/core/retry";
+
+export interface SageMakerClientOptions {
+  /** Default: the SDK's chain (AWS_REGION, shared config). */
+  region?: string;
+  /**
+   * Explicit endpoint (tests). Leave unset in production: AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK only
+   * when no endpoint is passed.
+   */
+  endpoint?: string;
+  /** Default: the standard chain (env, IRSA / Pod Identity, shared files, IMDS). Never logged. */
+  credentials?: SageMakerClientConfig["credentials"];
+  /** SDK attempts per call for network errors and 5xx; default 3. */
+  maxAttempts?: number;
+  /** Sockets per agent; set it to the limiter's concurrency (the SDK's default is 50). */
+  maxSockets?: number;
+  /** Give up on a connection attempt after this long; default 5 s. */
+  connectionTimeoutMs?: number;
+  /** Give up on a request after this long (a TimeoutError, retried like a network error); default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+export function createSageMakerClient(options: SageMakerClientOptions = {}): SageMakerClient {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 50 };
+  return new SageMakerClient({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts,
+    retryStrategy: new ThrottleRefusingRetry(maxAttempts),
+    requestHandler: {
+      httpAgent: agent,
+      httpsAgent: agent,
+      connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+type RetryToken = Awaited<ReturnType<StandardRetryStrategy["acquireInitialRetryToken"]>>;
+type RetryErrorInfo = Parameters<StandardRetryStrategy["refreshRetryTokenForRetry"]>[1];
+
+/**
+ * The SDK's standard retry strategy, except that a throttled attempt is never retried inside the SDK. A retry there
+ * would not pass through our limiter (it would spend no token and the limiter would never hear of the throttle), so
+ * the rate could not adapt. Refusing it hands the ThrottlingException straight to the gateway, which reports it to
+ * the limiter and retries, if at all, through the limiter. Network errors and 5xx keep the standard behaviour
+ * (exponential backoff with jitter, the retry quota, `maxAttempts`).
+ */
+export class ThrottleRefusingRetry {
+  readonly mode = "standard";
+  private readonly standard: StandardRetryStrategy;
+
+  constructor(maxAttempts: number) {
+    this.standard = new StandardRetryStrategy(maxAttempts);
+  }
+
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.standard.acquireInitialRetryToken(scope);
+  }
+
+  refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
+    // The SDK then throws the throttling error itself, with $metadata.attempts set.
+    if (errorInfo.errorType === "THROTTLING") return Promise.reject(new Error("throttles are retried by the limiter"));
+    return this.standard.refreshRetryTokenForRetry(token, errorInfo);
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.standard.recordSuccess(token);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The SageMaker calls the operator makes, each one through the shared limiter, counted and timed, its failure
+ * classified. The reconciler's SageMakerPort is implemented here.
+ */
+import {
+  AddTagsCommand,
+  CreateUserProfileCommand,
+  DeleteTagsCommand,
+  DeleteUserProfileCommand,
+  DescribeDomainCommand,
+  type DescribeDomainCommandOutput,
+  DescribeUserProfileCommand,
+  ListTagsCommand,
+  ListUserProfilesCommand,
+  type SageMakerClient,
+  UpdateUserProfileCommand,
+} from "@aws-sdk/client-sagemaker";
+import type {
+  CreateUserProfileRequest,
+  CreateUserProfileResponse,
+  DescribeUserProfileResponse,
+  Tag,
+  UpdateUserProfileRequest,
+  UpdateUserProfileResponse,
+  UserProfileDetails,
+} from "../api/generated/sagemaker-shapes.js";
+import { type Clock, systemClock } from "../kube/clock.js";
+import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
+import { classifyError, SageMakerError } from "./errors.js";
+import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
+
+/** Where call counts, latencies, throttles and the limiter's rate go (the metrics module wires prom-client here). */
+export interface CallObserver {
+  /** One per call that reached SageMaker: outcome is "success" or the error code; seconds include SDK retries. */
+  onCall(op: string, outcome: string, seconds: number): void;
+  /** SageMaker throttled a call. */
+  onThrottle(op: string): void;
+  /** The limiter's shared rate changed (calls per second); also called once with the configured rate. */
+  onRateChange(rps: number): void;
+}
+
+export interface GatewayOptions extends Omit<SageMakerClientOptions, "maxSockets"> {
+  rps: number;
+  burst: number;
+  /** Calls in flight at most; also the HTTP agent's socket count. */
+  concurrency: number;
+  mutatingRps?: number;
+  mutatingBurst?: number;
+  minRps?: number;
+  observer?: CallObserver;
+  clock?: Clock;
+  /** Fine-tuning of AIMD (decreaseFactor, cooldownMs, increaseIntervalMs, increaseStep). */
+  aimd?: Pick<RateLimiterOptions, "decreaseFactor" | "cooldownMs" | "increaseIntervalMs" | "increaseStep">;
+  /** DescribeDomain answers are reused for this long; default 10 min. */
+  domainCacheTtlMs?: number;
+  /** Aborts waiting and in-flight calls (shutdown). */
+  signal?: AbortSignal;
+  /** An existing client to use instead of creating one (one client per process). */
+  client?: SageMakerClient;
+}
+
+export type DescribeDomainOutput = Omit<DescribeDomainCommandOutput, "$metadata">;
+
+const PAGE_SIZE = 100;
+
+/**
+ * The gateway speaks the model's wire types (src/api/generated, what the drift engine uses); the SDK's TypeScript
+ * types describe the same JSON but mark every member optional and may lag the model's enums, so values cross between
+ * the two unchanged.
+ */
+const toSdk = <T>(value: unknown) => value as T;
+const fromSdk = <T>(value: unknown) => value as T;
+const noObserver: CallObserver = { onCall() {}, onThrottle() {}, onRateChange() {} };
+
+export class SageMakerGateway {
+  readonly client: SageMakerClient;
+  readonly limiter: RateLimiter;
+  private readonly observer: CallObserver;
+  private readonly clock: Clock;
+  private readonly signal?: AbortSignal;
+  /** Throttled reads are retried through the limiter up to this many times (mutating calls are requeued instead). */
+  private readonly readRetries: number;
+  private readonly domainTtlMs: number;
+  private readonly domains = new Map<string, { at: number; value: Promise<DescribeDomainOutput> }>();
+
+  constructor(options: GatewayOptions) {
+    this.observer = options.observer ?? noObserver;
+    this.clock = options.clock ?? systemClock;
+    this.signal = options.signal;
+    this.readRetries = Math.max(0, (options.maxAttempts ?? 3) - 1);
+    this.domainTtlMs = options.domainCacheTtlMs ?? 10 * 60_000;
+    this.client =
+      options.client ??
+      createSageMakerClient({
+        region: options.region,
+        endpoint: options.endpoint,
+        credentials: options.credentials,
+        maxAttempts: options.maxAttempts,
+        maxSockets: options.concurrency,
+        connectionTimeoutMs: options.connectionTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+      });
+    this.limiter = new RateLimiter({
+      rps: options.rps,
+      burst: options.burst,
+      concurrency: options.concurrency,
+      mutatingRps: options.mutatingRps,
+      mutatingBurst: options.mutatingBurst,
+      minRps: options.minRps,
+      ...options.aimd,
+      clock: this.clock,
+      onRateChange: (rps) => this.observer.onRateChange(rps),
+    });
+    this.observer.onRateChange(options.rps);
+  }
+
+  /** The profile, or null when SageMaker answers ResourceNotFound. */
+  async describeUserProfile(domainId: string, name: string): Promise<DescribeUserProfileResponse | null> {
+    try {
+      const { $metadata, ...profile } = await this.call("DescribeUserProfile", "read", (o) =>
+        this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+      );
+      return fromSdk<DescribeUserProfileResponse>(profile);
+    } catch (err) {
+      if (err instanceof SageMakerError && err.kind === "notFound") return null;
+      throw err;
+    }
+  }
+
+  /** ResourceInUse here means the profile already exists; the caller decides what that means. */
+  async createUserProfile(input: CreateUserProfileRequest): Promise<CreateUserProfileResponse> {
+    const { UserProfileArn } = await this.call("CreateUserProfile", "mutating", (o) =>
+      this.client.send(new CreateUserProfileCommand(input), o),
+    );
+    return UserProfileArn === undefined ? {} : { UserProfileArn };
+  }
+
+  async updateUserProfile(input: UpdateUserProfileRequest): Promise<UpdateUserProfileResponse> {
+    const { UserProfileArn } = await this.call("UpdateUserProfile", "mutating", (o) =>
+      this.client.send(new UpdateUserProfileCommand(input), o),
+    );
+    return UserProfileArn === undefined ? {} : { UserProfileArn };
+  }
+
+  async deleteUserProfile(domainId: string, name: string): Promise<void> {
+    await this.call("DeleteUserProfile", "mutating", (o) =>
+      this.client.send(new DeleteUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+    );
+  }
+
+  /** The domain's profiles, a page (up to 100) at a time; each page is one limited call. */
+  async *listUserProfiles(domainId: string): AsyncGenerator<UserProfileDetails[], void, undefined> {
+    let token: string | undefined;
+    do {
+      const page = await this.call("ListUserProfiles", "read", (o) =>
+        this.client.send(
+          new ListUserProfilesCommand({ DomainIdEquals: domainId, MaxResults: PAGE_SIZE, NextToken: token }),
+          o,
+        ),
+      );
+      yield fromSdk<UserProfileDetails[]>(page.UserProfiles ?? []);
+      token = page.NextToken;
+    } while (token);
+  }
+
+  /** DescribeDomain, cached per domain for the TTL (concurrent callers share one call; failures are not cached). */
+  describeDomain(domainId: string): Promise<DescribeDomainOutput> {
+    const now = this.clock.now();
+    const hit = this.domains.get(domainId);
+    if (hit && now - hit.at < this.domainTtlMs) return hit.value;
+    const value = this.call("DescribeDomain", "read", (o) =>
+      this.client.send(new DescribeDomainCommand({ DomainId: domainId }), o),
+    );
+    this.domains.set(domainId, { at: now, value });
+    value.catch(() => {
+      if (this.domains.get(domainId)?.value === value) this.domains.delete(domainId);
+    });
+    return value;
+  }
+
+  /**
+   * The security groups SageMaker adds to every profile's Describe in this domain: the domain's default groups and
+   * its NFS boundary group. Drift compares declared groups with the observed ones minus these.
+   */
+  async domainSecurityGroups(domainId: string): Promise<string[]> {
+    const domain = await this.describeDomain(domainId);
+    const groups = new Set(domain.DefaultUserSettings?.SecurityGroups ?? []);
+    if (domain.SecurityGroupIdForDomainBoundary) groups.add(domain.SecurityGroupIdForDomainBoundary);
+    return [...groups];
+  }
+
+  /** All the resource's tags (every page). */
+  async listTags(arn: string): Promise<Tag[]> {
+    const tags: Tag[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call("ListTags", "read", (o) =>
+        this.client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: PAGE_SIZE, NextToken: token }), o),
+      );
+      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.push({ Key: t.Key, Value: t.Value ?? "" });
+      token = page.NextToken;
+    } while (token);
+    return tags;
+  }
+
+  async addTags(arn: string, tags: Tag[]): Promise<void> {
+    await this.call("AddTags", "mutating", (o) =>
+      this.client.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags }), o),
+    );
+  }
+
+  async deleteTags(arn: string, keys: string[]): Promise<void> {
+    await this.call("DeleteTags", "mutating", (o) =>
+      this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys }), o),
+    );
+  }
+
+  /** Closes the client's sockets (when the gateway created the client). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  /**
+   * One logical call: wait for the limiter, send (the SDK retries network errors and 5xx), report, classify. A
+   * throttle is reported to the limiter, which slows down; a throttled read is then tried again through the limiter,
+   * a throttled mutating call is handed back so the reconciler requeues it.
+   */
+  private async call<T>(
+    op: string,
+    kind: CallKind,
+    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const release = await this.limiter.acquire(kind, this.signal);
+      const started = this.clock.now();
+      const seconds = () => (this.clock.now() - started) / 1000;
+      try {
+        const output = await send(this.signal ? { abortSignal: this.signal } : {});
+        this.observer.onCall(op, "success", seconds());
+        return output;
+      } catch (err) {
+        const classified = classifyError(err);
+        this.observer.onCall(op, classified.code, seconds());
+        if (classified.kind === "throttled") {
+          this.limiter.onThrottle(kind);
+          this.observer.onThrottle(op);
+          if (kind === "read" && attempt < this.readRetries && !this.signal?.aborted) continue;
+        }
+        throw new SageMakerError(op, classified, err);
+      } finally {
+        release();
+      }
+    }
+  }
+}

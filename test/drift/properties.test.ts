@@ -1,0 +1,181 @@
+/** Properties of the drift engine over random UserSettings drawn from the SageMaker model. */
+import fc from "fast-check";
+import jsonpatch from "fast-json-patch";
+import { describe, expect, it } from "vitest";
+import type { UserSettings } from "../../src/api/generated/sagemaker-shapes.js";
+import { userSettingsFromSageMaker, userSettingsToSageMaker } from "../../src/api/mapping.js";
+import { wireName } from "../../src/api/model.js";
+import type { SpecUserSettings } from "../../src/api/types.js";
+import { compare } from "../../src/drift/compare.js";
+import { computeDrift, type DriftContext } from "../../src/drift/index.js";
+import { observedSpec } from "../../src/drift/normalize.js";
+import { isRecord, kindOf, userSettingsMembers } from "../../src/drift/shapes.js";
+import { mergeUserSettingsUpdate } from "../../src/sagemaker/semantics.js";
+import { driftOnce, fillUndeclared, GROUP_POOL, shuffleLists, userSettingsArb } from "./arbitraries.js";
+import { described, NAME, spec } from "./fixtures.js";
+
+const RUNS = { numRuns: 500 };
+
+/**
+ * How the observed profile relates to the spec: unrelated, equal on the declared fields, equal but for one place,
+ * or a mix of both.
+ */
+type Relation = "independent" | "inSync" | "nearlyInSync" | "mixed";
+
+interface Scenario {
+  desired: SpecUserSettings;
+  observed: UserSettings;
+  ctx: DriftContext;
+  relation: Relation;
+}
+
+/** `observed` as Describe returns it: with the domain's groups added to the profile's own when asked. */
+function aggregate(settings: UserSettings, domainGroups: string[], add: boolean): UserSettings {
+  if (!add || domainGroups.length === 0) return settings;
+  return { ...settings, SecurityGroups: [...(settings.SecurityGroups ?? []), ...domainGroups] };
+}
+
+const scenario: fc.Arbitrary<Scenario> = fc
+  .record({
+    desired: userSettingsArb(),
+    other: userSettingsArb(),
+    relation: fc.constantFrom<Relation>("independent", "inSync", "nearlyInSync", "mixed"),
+    pick: fc.nat(),
+    domainGroups: fc.subarray(GROUP_POOL, { maxLength: 2 }),
+    addDomainGroups: fc.boolean(),
+  })
+  .map(({ desired, other, relation, pick, domainGroups, addDomainGroups }) => {
+    const observedSpecForm = {
+      independent: () => other,
+      inSync: () => fillUndeclared("UserSettings", desired, other),
+      nearlyInSync: () => fillUndeclared("UserSettings", driftOnce(desired, other, pick), other),
+      mixed: () => fillUndeclared("UserSettings", other, desired),
+    }[relation]();
+    const wire = userSettingsToSageMaker(observedSpecForm as SpecUserSettings);
+    return {
+      desired,
+      observed: aggregate(wire, domainGroups, addDomainGroups),
+      ctx: { domainSecurityGroups: domainGroups },
+      relation,
+    };
+  });
+
+const driftOf = (desired: SpecUserSettings, observed: UserSettings | undefined, ctx: DriftContext = {}) =>
+  computeDrift(spec(desired), NAME, described(observed), ctx);
+
+/** Every member the spec leaves out of a struct (recursively through structs) is sent as observed. */
+function expectUndeclaredKept(
+  shapeName: string,
+  observed: unknown,
+  desired: unknown,
+  sent: unknown,
+  path: string,
+): void {
+  const k = kindOf(shapeName);
+  if (k.kind !== "struct" || !isRecord(desired)) return;
+  if (k.union && Object.keys(desired).length > 0) return;
+  const obs = isRecord(observed) ? observed : {};
+  const out = isRecord(sent) ? sent : {};
+  for (const m of k.members) {
+    if (desired[m.spec] === undefined) expect(out[m.spec], `${path}.${m.spec}`).toEqual(obs[m.spec]);
+    else expectUndeclaredKept(m.shape, obs[m.spec], desired[m.spec], out[m.spec], `${path}.${m.spec}`);
+  }
+}
+
+describe("drift properties", () => {
+  it("(1) applying the update request with SageMaker's merge rule always leaves zero drift", () => {
+    fc.assert(
+      fc.property(scenario, ({ desired, observed, ctx }) => {
+        const r = driftOf(desired, observed, ctx);
+        if (!r.drifted) {
+          expect(r.updateRequest).toBeNull();
+          return;
+        }
+        const sent = r.updateRequest?.UserSettings ?? {};
+        // Only the drifted blocks are sent.
+        expect(Object.keys(sent)).toEqual(r.blocks.map(wireName));
+        const after = mergeUserSettingsUpdate(observed, sent);
+        const again = driftOf(desired, after, ctx);
+        expect(again.changes).toEqual([]);
+        expect(again.drifted).toBe(false);
+        // Nothing the spec leaves out of a sent block is reset.
+        const obs = observedSpec(observed) ?? {};
+        const sentSpec = userSettingsFromSageMaker(sent) as Record<string, unknown>;
+        const want = desired as Record<string, unknown>;
+        for (const m of userSettingsMembers())
+          if (r.blocks.includes(m.spec))
+            expectUndeclaredKept(m.shape, obs[m.spec], want[m.spec], sentSpec[m.spec], m.spec);
+      }),
+      RUNS,
+    );
+  });
+
+  it("(2) permuting the lists SageMaker returns never creates or changes drift", () => {
+    fc.assert(
+      fc.property(scenario, fc.integer(), ({ desired, observed, ctx, relation }, seed) => {
+        const r = driftOf(desired, observed, ctx);
+        const shuffled = driftOf(desired, shuffleLists(observed, seed) as UserSettings, ctx);
+        expect(shuffled.drifted).toBe(r.drifted);
+        if (relation === "inSync") expect(shuffled.drifted).toBe(false);
+        // With distinct keys on both sides (not so when mixing), even the drifted fields are the same.
+        if (relation === "independent" || relation === "inSync") expect(shuffled.fields).toEqual(r.fields);
+      }),
+      RUNS,
+    );
+  });
+
+  it("(3) fields the spec does not declare never drift, nor do the domain's security groups", () => {
+    fc.assert(
+      fc.property(
+        userSettingsArb(),
+        userSettingsArb(),
+        fc.subarray(GROUP_POOL, { maxLength: 3 }),
+        (desired, extra, domainGroups) => {
+          const observed = userSettingsToSageMaker(fillUndeclared("UserSettings", desired, extra) as SpecUserSettings);
+          const withDomain = aggregate(observed, domainGroups, desired.securityGroups !== undefined);
+          const r = driftOf(desired, withDomain, { domainSecurityGroups: domainGroups });
+          expect(r.changes).toEqual([]);
+          expect(r.drifted).toBe(false);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it("(4) a profile built from the spec is never drifted", () => {
+    fc.assert(
+      fc.property(userSettingsArb(), (desired) => {
+        const r = driftOf(desired, userSettingsToSageMaker(desired));
+        expect(r).toEqual({ drifted: false, patch: [], fields: [], changes: [], blocks: [], updateRequest: null });
+      }),
+      RUNS,
+    );
+  });
+
+  it("(5) the patch points into the spec, applies to the observed declared fields and yields a profile in sync", () => {
+    fc.assert(
+      fc.property(scenario, ({ desired, observed, ctx }) => {
+        const r = driftOf(desired, observed, ctx);
+        expect(r.drifted).toBe(r.patch.length > 0);
+        expect(r.fields).toEqual([...new Set(r.changes.map((c) => c.path))].sort());
+        expect(r.blocks).toEqual(
+          userSettingsMembers()
+            .map((m) => m.spec)
+            .filter((b) => r.fields.some((f) => f.split("/")[2] === b)),
+        );
+        const declaredDoc = { userSettings: desired };
+        for (const path of [...r.fields, ...r.patch.map((o) => o.path)])
+          expect(jsonpatch.getValueByPointer(declaredDoc, path), path).not.toBeUndefined();
+
+        const view = compare("UserSettings", desired, observedSpec(observed), ["userSettings"], ctx).view;
+        const doc = view === undefined ? {} : { userSettings: view };
+        const patched = jsonpatch.applyPatch(doc, r.patch, true, false).newDocument as {
+          userSettings?: SpecUserSettings;
+        };
+        const after = userSettingsToSageMaker(patched.userSettings ?? {});
+        expect(driftOf(desired, after).drifted).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+});
