@@ -53,16 +53,16 @@ const ENUM_SHOWN = 8;
 // Safe regular expressions
 
 const REPO_CHAR = "[.\\-_a-zA-Z0-9]";
-const REPOSITORY_URL_PATTERN = `^(?:https://(${REPO_CHAR}+/?){3,1016})$`;
 const REPOSITORY_URL_SHAPE = new RegExp(`^https://${REPO_CHAR}+(?:/${REPO_CHAR}+)*/?$`);
 
 /**
- * Patterns of the model that backtrack exponentially in JavaScript's engine (Kubernetes uses RE2, which is linear),
- * mapped to equivalent linear-time tests. `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by
- * single slashes (optionally one trailing), with at least 3 C characters and at most 1016 runs.
+ * Patterns of the model (as the model writes them, unanchored) that backtrack exponentially in JavaScript's engine
+ * (Kubernetes uses RE2, which is linear), mapped to equivalent linear-time whole-value tests.
+ * `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by single slashes (optionally one trailing),
+ * with at least 3 C characters and at most 1016 runs.
  */
 const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
-  [REPOSITORY_URL_PATTERN]: (s) => {
+  [`https://(${REPO_CHAR}+/?){3,1016}`]: (s) => {
     if (!REPOSITORY_URL_SHAPE.test(s)) return false;
     const rest = s.slice("https://".length);
     const runs = rest.split("/").filter((r) => r.length > 0).length;
@@ -70,16 +70,23 @@ const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
   },
 };
 
-/** A RegExp-like test for a CRD pattern that is safe against catastrophic backtracking (see SAFE_EQUIVALENTS). */
+/** The model's pattern inside the CRD's `^(?:...)$` anchoring. */
+const unanchored = (pattern: string): string =>
+  pattern.startsWith("^(?:") && pattern.endsWith(")$") ? pattern.slice(4, -2) : pattern;
+
+/**
+ * A whole-value test for a CRD pattern (`^(?:...)$`) or a model pattern, safe against catastrophic backtracking
+ * (see SAFE_EQUIVALENTS).
+ */
 export function safePattern(pattern: string): { test(s: string): boolean } {
-  const safe = SAFE_EQUIVALENTS[pattern];
-  return safe ? { test: safe } : new RegExp(pattern, "u");
+  const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
+  return safe ? { test: safe } : new RegExp(`^(?:${unanchored(pattern)})$`, "u");
 }
 
 type RegExpEngine = NonNullable<NonNullable<Options["code"]>["regExp"]>;
 const safeRegExpEngine: RegExpEngine = Object.assign(
   (pattern: string, flags: string) => {
-    const safe = SAFE_EQUIVALENTS[pattern];
+    const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
     return safe ? { test: safe } : new RegExp(pattern, flags);
   },
   { code: "safePattern" },

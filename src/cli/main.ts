@@ -13,14 +13,7 @@ const program = new Command()
   .description("Keeps Amazon SageMaker Studio user profiles equal to SageMakerUserProfile resources")
   .showHelpAfterError();
 
-const commands: Array<(p: Command) => void> = [
-  run,
-  demo,
-  validate,
-  diff,
-  emulator,
-  localKube,
-];
+const commands: Array<(p: Command) => void> = [run, demo, validate, diff, emulator, localKube];
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import { PooledKubeConfig } from "./pooled-kubeconfig.js";
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from "@kubernetes/client-node";
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -19,11 +20,11 @@ export interface KubeConfigSource {
 
 /**
  * Loads a KubeConfig. Unlike client-node's loadFromDefault, it never falls back to http://localhost:8080: finding no
- * configuration at all is an error.
+ * configuration at all is an error. The result reuses connections (see PooledKubeConfig).
  */
-export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
+export function loadKubeConfig(source: KubeConfigSource = {}): PooledKubeConfig {
   const env = source.env ?? process.env;
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   const home = join(source.homeDir ?? homedir(), ".kube", "config");
   if (source.path) {
     kc.loadFromFile(source.path);

@@ -13,6 +13,9 @@ export const DEMO_DOMAIN = "d-demo00000001";
 /** The demo domain's default security group: SageMaker adds it to every profile's SecurityGroups. */
 export const DEMO_DOMAIN_SECURITY_GROUP = "sg-0domaindefault001";
 
+/** The emulator accepts any signature; these keep the SDK from looking for real credentials. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+
 export interface LocalStack {
   kube: LocalKube;
   sagemaker: SageMakerEmulator;

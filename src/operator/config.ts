@@ -12,6 +12,8 @@ export interface OperatorConfig {
     region?: string;
     /** Explicit endpoint (tests); AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK without it. */
     endpoint?: string;
+    /** Only for the local emulator; in a cluster the SDK's standard chain (IRSA, Pod Identity) is used. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
     rps: number;
     burst: number;
     concurrency: number;

@@ -20,9 +20,7 @@ import {
   writeStatus,
 } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
-import type { CreateUserProfileCommandInput, UpdateUserProfileCommandInput } from "@aws-sdk/client-sagemaker";
-import type { DescribeUserProfileResponse } from "../api/generated/sagemaker-shapes.js";
-import { type KubePort, ProfileReconciler, type SageMakerPort } from "../reconciler/index.js";
+import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
 
@@ -58,6 +56,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const gateway = new SageMakerGateway({
     region: config.aws.region ?? "us-east-1",
     endpoint: config.aws.endpoint,
+    credentials: config.aws.credentials,
     rps: config.aws.rps,
     burst: config.aws.burst,
     concurrency: config.aws.concurrency,
@@ -130,20 +129,8 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     event: (obj, type, reason, note) => events.event(obj, type, reason, note),
   };
 
-  // The SDK's types and the model's generated types describe the same wire JSON; the reconciler speaks the latter.
-  const sagemaker: SageMakerPort = {
-    describeUserProfile: (d, n) => gateway.describeUserProfile(d, n) as Promise<DescribeUserProfileResponse | null>,
-    createUserProfile: (input) => gateway.createUserProfile(input as CreateUserProfileCommandInput),
-    updateUserProfile: (input) => gateway.updateUserProfile(input as UpdateUserProfileCommandInput),
-    deleteUserProfile: (d, n) => gateway.deleteUserProfile(d, n),
-    domainSecurityGroups: (d) => gateway.domainSecurityGroups(d),
-    listTags: (arn) => gateway.listTags(arn),
-    addTags: (arn, tags) => gateway.addTags(arn, tags),
-    deleteTags: (arn, keys) => gateway.deleteTags(arn, keys),
-  };
-
   const reconciler = new ProfileReconciler({
-    sagemaker,
+    sagemaker: gateway,
     kube,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({

@@ -176,7 +176,11 @@ export class ProfileReconciler {
     const drift = computeDrift(obj.spec, name, observed, {
       domainSecurityGroups: obj.spec.userSettings?.securityGroups ? await this.o.sagemaker.domainSecurityGroups(domainId) : [],
     });
-    const tagChanges = manage ? await this.tagChanges(obj, observed) : undefined;
+    // Tags are compared (one ListTags) when the spec changed or the resource is not yet in sync, not on every resync.
+    const settled =
+      obj.status?.observedGeneration === obj.metadata.generation &&
+      obj.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    const tagChanges = manage && !settled ? await this.tagChanges(obj, observed) : undefined;
 
     if (!drift.drifted) {
       if (tagChanges) await this.applyTags(obj, observed, tagChanges);
@@ -252,7 +256,7 @@ export class ProfileReconciler {
         this.o.hooks.onResourceInUse?.();
         const why = deleting
           ? "the profile still has running apps or spaces; delete them (apps, then spaces) for the delete to proceed"
-          : "the profile is busy (not InService, or apps are running)";
+          : "the profile is busy: not InService, or apps are running";
         const message = `SageMaker answered ResourceInUse (${why}); attempt ${attempt}, retrying in ${seconds(delay)}: ${c.message}`;
         this.o.kube.event(obj, "Warning", "ResourceInUse", `SageMaker answered ResourceInUse: ${why}`);
         void write({ phase: "Retrying", reason: deleting ? "DeleteBlocked" : "ResourceInUse", message });

@@ -65,11 +65,10 @@ const PAGE_SIZE = 100;
 
 /**
  * The gateway speaks the model's wire types (src/api/generated, what the drift engine uses); the SDK's TypeScript
- * types describe the same JSON but mark every member optional and may lag the model's enums, so values cross between
- * the two unchanged.
+ * types describe the same JSON but mark every member optional, model unions with `$unknown` and may lag the model's
+ * enums, so values cross between the two unchanged.
  */
-const toSdk = <T>(value: unknown) => value as T;
-const fromSdk = <T>(value: unknown) => value as T;
+const sameJson = <T>(value: unknown) => value as T;
 const noObserver: CallObserver = { onCall() {}, onThrottle() {}, onRateChange() {} };
 
 export class SageMakerGateway {
@@ -120,7 +119,7 @@ export class SageMakerGateway {
       const { $metadata, ...profile } = await this.call("DescribeUserProfile", "read", (o) =>
         this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
       );
-      return fromSdk<DescribeUserProfileResponse>(profile);
+      return sameJson<DescribeUserProfileResponse>(profile);
     } catch (err) {
       if (err instanceof SageMakerError && err.kind === "notFound") return null;
       throw err;
@@ -130,14 +129,14 @@ export class SageMakerGateway {
   /** ResourceInUse here means the profile already exists; the caller decides what that means. */
   async createUserProfile(input: CreateUserProfileRequest): Promise<CreateUserProfileResponse> {
     const { UserProfileArn } = await this.call("CreateUserProfile", "mutating", (o) =>
-      this.client.send(new CreateUserProfileCommand(input), o),
+      this.client.send(new CreateUserProfileCommand(sameJson(input)), o),
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
   }
 
   async updateUserProfile(input: UpdateUserProfileRequest): Promise<UpdateUserProfileResponse> {
     const { UserProfileArn } = await this.call("UpdateUserProfile", "mutating", (o) =>
-      this.client.send(new UpdateUserProfileCommand(input), o),
+      this.client.send(new UpdateUserProfileCommand(sameJson(input)), o),
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
   }
@@ -158,7 +157,7 @@ export class SageMakerGateway {
           o,
         ),
       );
-      yield fromSdk<UserProfileDetails[]>(page.UserProfiles ?? []);
+      yield sameJson<UserProfileDetails[]>(page.UserProfiles ?? []);
       token = page.NextToken;
     } while (token);
   }

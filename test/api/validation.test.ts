@@ -212,6 +212,13 @@ describe("safePattern", () => {
     expect(Date.now() - started).toBeLessThan(5_000); // the naive regex would not finish in this universe's lifetime
   });
 
+  it("takes the model's own (unanchored) spelling of a pattern too", () => {
+    const model = "https://([.\\-_a-zA-Z0-9]+/?){3,1016}";
+    expect(safePattern(model).test(`https://${"a-".repeat(400)}!`)).toBe(false);
+    expect(safePattern(model).test("https://github.com/org/repo.git")).toBe(true);
+    expect(safePattern("[a-z]+").test("abc1")).toBe(false);
+  });
+
   it("uses the pattern itself when it is not known to backtrack", () => {
     expect(safePattern("^(?:[-0-9a-zA-Z]+)$").test("sg-1")).toBe(true);
     expect(safePattern("^(?:[-0-9a-zA-Z]+)$").test("sg 1")).toBe(false);

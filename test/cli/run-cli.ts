@@ -1,4 +1,7 @@
-/** Runs the CLI as a user would (node + the tsx loader on src/cli/main.ts) and collects its exit code and output. */
+/**
+ * Runs the CLI as a user would (node + the tsx loader on src/cli/main.ts) and collects its exit code and output.
+ * Each run starts a Node process that loads every command: slow on a busy machine, hence the generous limits.
+ */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 
@@ -15,7 +18,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
     execFile(
       process.execPath,
       ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "", ...env }, timeout: 50_000 },
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "", ...env }, timeout: 100_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") return reject(error);
         resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
@@ -25,3 +28,6 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 }
 
 export const lines = (text: string): string[] => text.split("\n").filter((l) => l.length > 0);
+
+/** Per-test limit for tests that start the CLI (several processes each). */
+export const CLI_TEST_TIMEOUT = 180_000;

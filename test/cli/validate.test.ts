@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lines, runCli } from "./run-cli.js";
+import { CLI_TEST_TIMEOUT, lines, runCli } from "./run-cli.js";
 
-describe("validate", () => {
+describe("validate", { timeout: CLI_TEST_TIMEOUT }, () => {
   it("exits 0 and counts the documents when every manifest is valid", async () => {
     const examples = readdirSync(join(import.meta.dirname, "../../examples")).filter((f) => f.endsWith(".yaml"));
     const r = await runCli(["validate", "-f", "examples"]);

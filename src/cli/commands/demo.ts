@@ -10,7 +10,7 @@ import { pino } from "pino";
 import type { DescribeUserProfileResponse } from "../../api/generated/sagemaker-shapes.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../api/types.js";
 import { Informer, type KubeObject } from "../../kube/index.js";
-import { DEMO_DOMAIN, startLocalStack } from "../../local/stack.js";
+import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../../local/stack.js";
 
 const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 
@@ -51,7 +51,15 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   const stack = await startLocalStack({ sagemaker: { delays: { createMs: 1500, updateMs: 1000, deleteMs: 1000 } } });
   const config = defaultConfig();
   config.kubeconfig = stack.kube.kubeconfigPath;
-  config.aws = { ...config.aws, region: "us-east-1", endpoint: stack.sagemaker.url, rps: 20, burst: 20, mutatingRps: 10 };
+  config.aws = {
+    ...config.aws,
+    region: "us-east-1",
+    endpoint: stack.sagemaker.url,
+    credentials: LOCAL_CREDENTIALS,
+    rps: 20,
+    burst: 20,
+    mutatingRps: 10,
+  };
   config.pollIntervalMs = 1000;
   config.resyncPeriodMs = flags.resync * 1000;
   config.inUseBackoffBaseMs = 2000;
@@ -70,7 +78,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   });
 
   say(`  Kubernetes API  ${stack.kube.url}     ${dim(`export KUBECONFIG=${stack.kube.kubeconfigPath}`)}`);
-  say(`  SageMaker       ${stack.sagemaker.url}     ${dim(`emulator; domain ${DEMO_DOMAIN}; export AWS_ENDPOINT_URL_SAGEMAKER=${stack.sagemaker.url}`)}`);
+  say(
+    `  SageMaker       ${stack.sagemaker.url}     ${dim(`emulator; domain ${DEMO_DOMAIN}; export AWS_ENDPOINT_URL_SAGEMAKER=${stack.sagemaker.url}`)}`,
+  );
   say(`  Metrics         http://127.0.0.1:${operator.metricsPort}/metrics`);
   say(`  kubectl         ${dim(`${join(repoRoot, ".tools", "bin", "kubectl")} get smup -A   (after npm run tools)`)}`);
   say("");
@@ -90,7 +100,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     if (lastLine.get(key) === line) return;
     lastLine.set(key, line);
     const colour = shown.type === "Ready" && shown.status === "True" ? green : shown.type === "Stalled" ? red : yellow;
-    say(`  ${dim(clock())} ${key.padEnd(14)} ${colour(`${shown.type}=${shown.status}`)} ${shown.reason}  ${dim(truncate(shown.message, 110))}`);
+    say(
+      `  ${dim(clock())} ${key.padEnd(14)} ${colour(`${shown.type}=${shown.status}`)} ${shown.reason}  ${dim(truncate(shown.message, 110))}`,
+    );
   };
   profiles.subscribe({ onAdd: printProfile, onUpdate: (_old, obj) => printProfile(obj) });
   const events = new Informer<KubeObject>({
@@ -131,7 +143,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     return ready?.status === "True" && (gen === undefined || (o?.status?.observedGeneration ?? 0) >= gen);
   };
   const sm = stack.sagemaker;
-  const describe = (name: string) => sm.store.describeProfile(DEMO_DOMAIN, name) as DescribeUserProfileResponse | undefined;
+  const describe = (name: string) =>
+    sm.store.describeProfile(DEMO_DOMAIN, name) as DescribeUserProfileResponse | undefined;
   let failed = false;
   try {
     say(bold("[1/4] kubectl apply -f examples/  (five profiles; SageMaker takes 1.5 s to create each)"));
@@ -148,7 +161,11 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     const gen = (edited as SageMakerUserProfile).metadata.generation;
     await waitFor("alice repaired", () => isReady("team-a/alice", gen), 30_000);
     const alice = describe("alice");
-    say(green(`  SageMaker now has instanceType ${alice?.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType}; one UpdateUserProfile carried only JupyterServerAppSettings`));
+    say(
+      green(
+        `  SageMaker now has instanceType ${alice?.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType}; one UpdateUserProfile carried only JupyterServerAppSettings`,
+      ),
+    );
     say("");
 
     say(bold("[3/4] team-a/bob has running apps: SageMaker answers ResourceInUse to the next 3 updates"));
@@ -156,7 +173,11 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },
     });
-    await waitFor("bob repaired after ResourceInUse", () => isReady("team-a/bob", (bob as SageMakerUserProfile).metadata.generation), 90_000);
+    await waitFor(
+      "bob repaired after ResourceInUse",
+      () => isReady("team-a/bob", (bob as SageMakerUserProfile).metadata.generation),
+      90_000,
+    );
     say(green("  converged after the ResourceInUse answers; the worker was free for other profiles while bob waited"));
     say("");
 
@@ -177,9 +198,16 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green(`  reverted to ${describe("carol")?.UserSettings?.ExecutionRole}`));
     say("");
     const calls = sm.calls();
-    const total = Object.values(calls).reduce((n, byOutcome) => n + Object.values(byOutcome).reduce((a, b) => a + b, 0), 0);
+    const total = Object.values(calls).reduce(
+      (n, byOutcome) => n + Object.values(byOutcome).reduce((a, b) => a + b, 0),
+      0,
+    );
     say(bold(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; ${total} SageMaker calls in all:`));
-    say(`  ${Object.entries(calls).map(([op, o]) => `${op} ${JSON.stringify(o)}`).join("\n  ")}`);
+    say(
+      `  ${Object.entries(calls)
+        .map(([op, o]) => `${op} ${JSON.stringify(o)}`)
+        .join("\n  ")}`,
+    );
   } catch (err) {
     failed = true;
     say(red(`demo failed: ${(err as Error).message}`));

@@ -22,7 +22,8 @@ export const EXIT_NO_DRIFT = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_DRIFT = 2;
 
-class DiffInputError extends Error {}
+/** A problem with the command's inputs: reported on stderr, exit 1. */
+export class DiffInputError extends Error {}
 
 export function register(program: Command): void {
   program
@@ -103,17 +104,23 @@ function toDate(value: unknown): Date | undefined {
   return undefined;
 }
 
-/** The DescribeUserProfile response (PascalCase, as AWS returns it), with its timestamps as Dates. */
 function readObserved(path: string): DescribeUserProfileResponse {
+  return parseObserved(readText(path, "observed profile"), path);
+}
+
+/**
+ * A DescribeUserProfile response as AWS prints it (PascalCase JSON), with its timestamps as Dates. `source` names
+ * the input in messages.
+ */
+export function parseObserved(text: string, source: string): DescribeUserProfileResponse {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readText(path, "observed profile"));
+    parsed = JSON.parse(text);
   } catch (e) {
-    if (e instanceof DiffInputError) throw e;
-    throw new DiffInputError(`${path}: not valid JSON: ${errorMessage(e)}`);
+    throw new DiffInputError(`${source}: not valid JSON: ${errorMessage(e)}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new DiffInputError(`${path}: expected a DescribeUserProfile response (a JSON object)`);
+    throw new DiffInputError(`${source}: expected a DescribeUserProfile response (a JSON object)`);
   // `$metadata` and the like come from SDK output; they are not part of the response.
   const response = Object.fromEntries(Object.entries(parsed).filter(([k]) => !k.startsWith("$"))) as Record<
     string,
@@ -122,19 +129,19 @@ function readObserved(path: string): DescribeUserProfileResponse {
   for (const key of TIMESTAMPS) {
     if (response[key] === undefined) continue;
     const date = toDate(response[key]);
-    if (!date) throw new DiffInputError(`${path}: ${key}: not a timestamp: ${JSON.stringify(response[key])}`);
+    if (!date) throw new DiffInputError(`${source}: ${key}: not a timestamp: ${JSON.stringify(response[key])}`);
     response[key] = date;
   }
   // Only structural errors are fatal: a newer API may add members or enum values this model does not know yet.
   const broken = validateShape("DescribeUserProfileResponse", response).filter(
     (v) => v.message.startsWith("must be") && !TIMESTAMPS.some((t) => v.path === t),
   );
-  if (broken.length > 0) throw new DiffInputError(broken.map((v) => `${path}: ${v.path}: ${v.message}`).join("\n"));
+  if (broken.length > 0) throw new DiffInputError(broken.map((v) => `${source}: ${v.path}: ${v.message}`).join("\n"));
   return response as DescribeUserProfileResponse;
 }
 
 /** Comparing a manifest with another profile's description would show nonsense drift: refuse it. */
-function checkSameProfile(
+export function checkSameProfile(
   resource: SageMakerUserProfile,
   name: string,
   observed: DescribeUserProfileResponse,

@@ -5,7 +5,15 @@
  * manager owns unless `force=true`. Pure.
  */
 import { KubeError } from "./errors.js";
-import { deepClone, deepEqual, isObject, type JsonObject, type KubeObject, type ManagedFieldsEntry, timestamp } from "./meta.js";
+import {
+  deepClone,
+  deepEqual,
+  isObject,
+  type JsonObject,
+  type KubeObject,
+  type ManagedFieldsEntry,
+  timestamp,
+} from "./meta.js";
 
 type Segments = string[];
 type FieldSet = Map<string, Segments>;
@@ -99,12 +107,8 @@ interface Manager {
 const sameEntry = (e: ManagedFieldsEntry, m: Manager, operation: "Apply" | "Update") =>
   e.manager === m.manager && e.operation === operation && (e.subresource ?? "") === (m.subresource ?? "");
 
-function rebuild(
-  entries: Array<{ entry: ManagedFieldsEntry; set: FieldSet }>,
-): ManagedFieldsEntry[] | undefined {
-  const out = entries
-    .filter((e) => e.set.size > 0)
-    .map(({ entry, set }) => ({ ...entry, fieldsV1: toFieldsV1(set) }));
+function rebuild(entries: Array<{ entry: ManagedFieldsEntry; set: FieldSet }>): ManagedFieldsEntry[] | undefined {
+  const out = entries.filter((e) => e.set.size > 0).map(({ entry, set }) => ({ ...entry, fieldsV1: toFieldsV1(set) }));
   return out.length > 0 ? out : undefined;
 }
 
@@ -223,7 +227,10 @@ export function serverSideApply(
     if (e === mine) continue;
     for (const k of changing.keys()) e.set.delete(k);
   }
-  const entry = { entry: { ...(mine?.entry ?? newEntry(m, "Apply")), time: timestamp(), apiVersion: m.apiVersion }, set: applied };
+  const entry = {
+    entry: { ...(mine?.entry ?? newEntry(m, "Apply")), time: timestamp(), apiVersion: m.apiVersion },
+    set: applied,
+  };
   const others = entries.filter((e) => e !== mine);
   result.metadata.managedFields = rebuild([...others, entry]);
   return result;
@@ -232,7 +239,9 @@ export function serverSideApply(
 function conflictError(conflicts: Map<string, string[]>): KubeError {
   const total = [...conflicts.values()].reduce((n, l) => n + l.length, 0);
   const parts = [...conflicts.entries()].map(([who, fields]) =>
-    fields.length === 1 ? `${who}: ${fields[0]}` : `${who.replace("conflict with", "conflicts with")}:\n- ${fields.join("\n- ")}`,
+    fields.length === 1
+      ? `${who}: ${fields[0]}`
+      : `${who.replace("conflict with", "conflicts with")}:\n- ${fields.join("\n- ")}`,
   );
   const message = `Apply failed with ${total} conflict${total === 1 ? "" : "s"}: ${parts.join("\n")}`;
   return new KubeError(409, "Conflict", message, {

@@ -21,7 +21,11 @@ export interface CompiledRule {
   message?(vars: Record<string, unknown>): unknown;
 }
 
-const env = new Environment({ unlistedVariablesAreDyn: true, enableOptionalTypes: true, homogeneousAggregateLiterals: false });
+const env = new Environment({
+  unlistedVariablesAreDyn: true,
+  enableOptionalTypes: true,
+  homogeneousAggregateLiterals: false,
+});
 
 /** Compiles a rule; throws with the parser's message when the expression is not valid CEL. */
 export function compileRule(rule: ValidationRule): CompiledRule {
@@ -61,4 +65,5 @@ export function toCel(value: unknown, schema: Record<string, unknown> | undefine
 
 /** True when an evaluation error means "this CEL implementation lacks a library function" rather than a failed rule. */
 export const isUnsupportedFunction = (err: unknown): boolean =>
-  err instanceof Error && /no matching overload for '[^']*\.\w+\(|unknown function|not found: function/i.test(err.message);
+  err instanceof Error &&
+  /no matching overload for '[^']*\.\w+\(|unknown function|not found: function/i.test(err.message);

@@ -47,7 +47,13 @@ function apiResources(def: ResourceDef) {
   if (def.categories.length) main.categories = def.categories;
   const out: Array<Record<string, unknown>> = [main];
   if (def.statusSubresource)
-    out.push({ name: `${def.plural}/status`, singularName: "", namespaced: def.namespaced, kind: def.kind, verbs: ["get", "patch", "update"] });
+    out.push({
+      name: `${def.plural}/status`,
+      singularName: "",
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: ["get", "patch", "update"],
+    });
   return out;
 }
 

@@ -70,18 +70,25 @@ export const alreadyExists = (group: string, plural: string, name: string): Kube
   });
 
 export const conflict = (group: string, plural: string, name: string, why: string): KubeError =>
-  new KubeError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`, {
-    name,
-    group: group || undefined,
-    kind: plural,
-  });
+  new KubeError(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${why}`,
+    {
+      name,
+      group: group || undefined,
+      kind: plural,
+    },
+  );
 
-export const STALE_MESSAGE = "the object has been modified; please apply your changes to the latest version and try again";
+export const STALE_MESSAGE =
+  "the object has been modified; please apply your changes to the latest version and try again";
 
 export const badRequest = (message: string): KubeError => new KubeError(400, "BadRequest", message);
 
-export const methodNotAllowed = (message = "the server does not allow this method on the requested resource"): KubeError =>
-  new KubeError(405, "MethodNotAllowed", message);
+export const methodNotAllowed = (
+  message = "the server does not allow this method on the requested resource",
+): KubeError => new KubeError(405, "MethodNotAllowed", message);
 
 export const expired = (message: string): KubeError => new KubeError(410, "Expired", message);
 

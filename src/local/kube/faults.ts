@@ -23,7 +23,12 @@ export class Faults {
   private unavailableUntil = 0;
 
   failNext(match: FailMatch): void {
-    this.rules.push({ verb: match.verb?.toLowerCase(), path: match.path, status: match.status, remaining: match.count ?? 1 });
+    this.rules.push({
+      verb: match.verb?.toLowerCase(),
+      path: match.path,
+      status: match.status,
+      remaining: match.count ?? 1,
+    });
   }
 
   setUnavailable(ms: number): void {
@@ -32,7 +37,8 @@ export class Faults {
 
   /** The error to answer this request with, if a fault applies (consumes one count of the first matching rule). */
   check(verb: string, method: string, path: string): KubeError | undefined {
-    if (Date.now() < this.unavailableUntil) return statusForCode(503, "the server is currently unable to handle the request");
+    if (Date.now() < this.unavailableUntil)
+      return statusForCode(503, "the server is currently unable to handle the request");
     const m = method.toLowerCase();
     const rule = this.rules.find(
       (r) => (r.verb === undefined || r.verb === verb || r.verb === m) && (r.path === undefined || r.path.test(path)),

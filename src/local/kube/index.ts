@@ -102,8 +102,10 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
   if (!nsDef || !crdDef) throw new Error("built-in resources missing");
   for (const name of INITIAL_NAMESPACES) server.objects.create(nsDef, undefined, { metadata: { name } }, system);
   const crdDir = options.crdDir ?? defaultCrdDir();
-  if (options.crdDir !== undefined && !existsSync(options.crdDir)) throw new Error(`CRD directory not found: ${options.crdDir}`);
-  if (crdDir && existsSync(crdDir)) for (const crd of readCrdManifests(crdDir)) server.objects.create(crdDef, undefined, crd, system);
+  if (options.crdDir !== undefined && !existsSync(options.crdDir))
+    throw new Error(`CRD directory not found: ${options.crdDir}`);
+  if (crdDir && existsSync(crdDir))
+    for (const crd of readCrdManifests(crdDir)) server.objects.create(crdDef, undefined, crd, system);
 
   const address = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;

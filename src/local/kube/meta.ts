@@ -62,7 +62,16 @@ export const timestamp = (date = new Date()): string => `${date.toISOString().sl
 
 export const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export const deepClone = <T>(v: T): T => structuredClone(v);
+/** Copy of a JSON value (several times faster than structuredClone for these small trees). */
+export function deepClone<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(deepClone) as T;
+  if (typeof v === "object" && v !== null) {
+    const out: JsonObject = {};
+    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
+    return out as T;
+  }
+  return v;
+}
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -40,14 +40,15 @@ import {
   strategicMergePatch,
 } from "./patch.js";
 import type { Registry } from "./registry.js";
-import { apiVersionOf, CRDS_KEY, NAMESPACE_FINALIZER, NAMESPACES_KEY, type ResourceDef } from "./resources.js";
 import {
-  exactName,
-  type FieldSelector,
-  type LabelSelector,
-  matchesFields,
-  matchesLabels,
-} from "./selectors.js";
+  apiVersionOf,
+  CRDS_KEY,
+  microTimeError,
+  NAMESPACE_FINALIZER,
+  NAMESPACES_KEY,
+  type ResourceDef,
+} from "./resources.js";
+import { exactName, type FieldSelector, type LabelSelector, matchesFields, matchesLabels } from "./selectors.js";
 import type { Store, StoredObject } from "./store.js";
 import { pruneObjectMeta } from "./validation.js";
 
@@ -81,7 +82,16 @@ export interface ListOptions {
   continueToken: string | null;
 }
 
-const SYSTEM_META = ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"];
+const SYSTEM_META = [
+  "uid",
+  "resourceVersion",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "generation",
+  "selfLink",
+  "managedFields",
+];
 
 /** Keys that a status-subresource write may not change, and that do not count as a spec change for generation. */
 const META_AND_STATUS = new Set(["metadata", "status"]);
@@ -137,7 +147,11 @@ export class ObjectApi {
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateNameSuffix()}`;
     if (!meta.name)
       throw invalid(def.kind, def.group, "", [
-        { field: "metadata.name", reason: "FieldValueRequired", message: "Required value: name or generateName is required" },
+        {
+          field: "metadata.name",
+          reason: "FieldValueRequired",
+          message: "Required value: name or generateName is required",
+        },
       ]);
     this.requireNamespace(def, meta.namespace);
     for (const k of SYSTEM_META) delete meta[k];
@@ -146,8 +160,14 @@ export class ObjectApi {
     if (def.tracksGeneration) meta.generation = 1;
     if (def.statusSubresource && def.custom) delete obj.status;
     const stored = this.admit(def, obj, undefined, opts);
-    recordUpdate(undefined, stored, { manager: opts.fieldManager, apiVersion: apiVersionOf(def) }, def.statusSubresource);
-    if (this.store.bucket(def.storageKey).get(meta.namespace ?? "", meta.name)) throw alreadyExists(def.group, def.plural, meta.name);
+    recordUpdate(
+      undefined,
+      stored,
+      { manager: opts.fieldManager, apiVersion: apiVersionOf(def) },
+      def.statusSubresource,
+    );
+    if (this.store.bucket(def.storageKey).get(meta.namespace ?? "", meta.name))
+      throw alreadyExists(def.group, def.plural, meta.name);
     if (opts.dryRun) return { object: def.toView(stored), warnings, code: 201 };
     const s = this.store.write(def.storageKey, stored, undefined);
     this.afterWrite(def, s.obj, undefined);
@@ -211,7 +231,11 @@ export class ObjectApi {
     const obj = this.decode(def, patched, namespace);
     if (obj.metadata.name !== name)
       throw invalid(def.kind, def.group, name, [
-        { field: "metadata.name", reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: field is immutable` },
+        {
+          field: "metadata.name",
+          reason: "FieldValueInvalid",
+          message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: field is immutable`,
+        },
       ]);
     // A resourceVersion in the patch is a precondition, as with the real server.
     if (obj.metadata.resourceVersion !== existing.obj.metadata.resourceVersion)
@@ -239,7 +263,9 @@ export class ObjectApi {
     }
     const obj = this.decode(def, config, namespace);
     if (obj.metadata.name !== name)
-      throw badRequest(`the name of the object (${obj.metadata.name ?? ""}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${obj.metadata.name ?? ""}) does not match the name on the URL (${name})`,
+      );
     const warnings = this.prune(def, obj, opts.fieldValidation);
     const manager = { manager: opts.fieldManager, apiVersion: apiVersionOf(def), subresource };
     if (!existing) {
@@ -327,7 +353,11 @@ export class ObjectApi {
         def.statusSubresource,
       );
     if (opts.dryRun) return { object: def.toView(stored), warnings: [], code: 200 };
-    if (stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0 && !this.hasNamespaceFinalizer(def, stored)) {
+    if (
+      stored.metadata.deletionTimestamp &&
+      (stored.metadata.finalizers ?? []).length === 0 &&
+      !this.hasNamespaceFinalizer(def, stored)
+    ) {
       const gone = this.store.remove(def.storageKey, stored, old);
       this.afterDelete(def, gone.obj);
       return { object: def.toView(gone.obj), warnings: [], code: 200 };
@@ -374,7 +404,8 @@ export class ObjectApi {
       // The first graceful deletion changes what controllers must do: bump generation, like the real server.
       if (def.tracksGeneration && (next.metadata.generation ?? 0) > 0)
         next.metadata.generation = (next.metadata.generation ?? 0) + 1;
-      if (def.storageKey === NAMESPACES_KEY) next.status = { ...(isObject(next.status) ? next.status : {}), phase: "Terminating" };
+      if (def.storageKey === NAMESPACES_KEY)
+        next.status = { ...(isObject(next.status) ? next.status : {}), phase: "Terminating" };
       if (dryRun) return { object: def.toView(next), deleted: false };
       const s = this.store.write(def.storageKey, next, old);
       if (def.storageKey === NAMESPACES_KEY) this.terminateNamespace(o.metadata.name ?? "");
@@ -386,7 +417,12 @@ export class ObjectApi {
     return { object: def.toView(gone.obj), deleted: true };
   }
 
-  deleteCollection(def: ResourceDef, namespace: string | undefined, opts: ListOptions, options: DeleteOptions): KubeObject[] {
+  deleteCollection(
+    def: ResourceDef,
+    namespace: string | undefined,
+    opts: ListOptions,
+    options: DeleteOptions,
+  ): KubeObject[] {
     const page = this.list(def, namespace, { ...opts, limit: 0, continueToken: null });
     const dryRun = (options.dryRun ?? []).includes("All");
     return page.items.map((s) => this.deleteStored(def, s, dryRun).object);
@@ -399,10 +435,14 @@ export class ObjectApi {
     if (!isObject(body)) throw badRequest("the body of the request was not a JSON object");
     const expected = apiVersionOf(def);
     if (body.apiVersion !== undefined && body.apiVersion !== expected)
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`);
+      throw badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
+      );
     if (body.kind !== undefined && body.kind !== def.kind)
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${def.kind})`);
     const obj = deepClone(body) as KubeObject;
+    const timeError = microTimeError(def, obj);
+    if (timeError) throw badRequest(timeError);
     obj.apiVersion = expected;
     obj.kind = def.kind;
     if (!isObject(obj.metadata)) obj.metadata = {};
@@ -452,7 +492,13 @@ export class ObjectApi {
       Object.assign(obj, rest, { metadata });
     }
     const errors: FieldError[] = [];
-    if (!old) for (const m of validateName(obj.metadata.name ?? "", def.nameRule)) errors.push({ field: "metadata.name", reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: ${m}` });
+    if (!old)
+      for (const m of validateName(obj.metadata.name ?? "", def.nameRule))
+        errors.push({
+          field: "metadata.name",
+          reason: "FieldValueInvalid",
+          message: `Invalid value: ${JSON.stringify(obj.metadata.name)}: ${m}`,
+        });
     errors.push(...validateObjectMeta(obj.metadata));
     if (def.validate) errors.push(...def.validate(obj, old));
     if (def.schema) {
@@ -473,7 +519,15 @@ export class ObjectApi {
         403,
         "Forbidden",
         `${def.plural}${def.group ? `.${def.group}` : ""} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-        { causes: [{ reason: "NamespaceTerminating", message: `namespace ${namespace} is being terminated`, field: "metadata.namespace" }] },
+        {
+          causes: [
+            {
+              reason: "NamespaceTerminating",
+              message: `namespace ${namespace} is being terminated`,
+              field: "metadata.namespace",
+            },
+          ],
+        },
       );
   }
 

@@ -32,7 +32,11 @@ const queryParam = (name: string, type: "string" | "boolean" | "integer", descri
 
 const WRITE_PARAMS = [
   queryParam("dryRun", "string", "When present, indicates that modifications should not be persisted."),
-  queryParam("fieldManager", "string", "fieldManager is a name associated with the actor or entity that is making these changes."),
+  queryParam(
+    "fieldManager",
+    "string",
+    "fieldManager is a name associated with the actor or entity that is making these changes.",
+  ),
   queryParam(
     "fieldValidation",
     "string",
@@ -52,7 +56,15 @@ const LIST_PARAMS = [
   "timeoutSeconds",
   "watch",
 ].map((n) =>
-  queryParam(n, n === "limit" || n === "timeoutSeconds" ? "integer" : n.startsWith("allow") || n === "watch" || n === "sendInitialEvents" ? "boolean" : "string", n),
+  queryParam(
+    n,
+    n === "limit" || n === "timeoutSeconds"
+      ? "integer"
+      : n.startsWith("allow") || n === "watch" || n === "sendInitialEvents"
+        ? "boolean"
+        : "string",
+    n,
+  ),
 );
 
 function operation(def: ResourceDef, action: string, extra: Partial<JsonObject> = {}, ref = definitionName(def)) {
@@ -60,7 +72,10 @@ function operation(def: ResourceDef, action: string, extra: Partial<JsonObject> 
     description: `${action} ${def.kind}`,
     operationId: `${action}${def.kind}`,
     responses: {
-      "200": { description: "OK", content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } } },
+      "200": {
+        description: "OK",
+        content: { "application/json": { schema: { $ref: `#/components/schemas/${ref}` } } },
+      },
       "401": { description: "Unauthorized" },
     },
     "x-kubernetes-action": action,
@@ -94,10 +109,7 @@ function itemOps(def: ResourceDef, action: string) {
     }),
     patch: operation(def, `patch${action}`, {
       "x-kubernetes-action": "patch",
-      parameters: [
-        ...WRITE_PARAMS,
-        queryParam("force", "boolean", "Force is going to \"force\" Apply requests."),
-      ],
+      parameters: [...WRITE_PARAMS, queryParam("force", "boolean", 'Force is going to "force" Apply requests.')],
       requestBody: PATCH_BODY,
     }),
   };
@@ -113,7 +125,11 @@ function pathsFor(def: ResourceDef): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     [nsBase]: {
       get: operation(def, "list", { parameters: LIST_PARAMS }, listRef),
-      post: operation(def, "create", { "x-kubernetes-action": "post", parameters: WRITE_PARAMS, requestBody: jsonBody(definitionName(def)) }),
+      post: operation(def, "create", {
+        "x-kubernetes-action": "post",
+        parameters: WRITE_PARAMS,
+        requestBody: jsonBody(definitionName(def)),
+      }),
       delete: operation(def, "deletecollection", {}, "io.k8s.apimachinery.pkg.apis.meta.v1.Status"),
       parameters: common,
     },
@@ -123,8 +139,10 @@ function pathsFor(def: ResourceDef): Record<string, unknown> {
       parameters: [nameParam, ...common],
     },
   };
-  if (def.statusSubresource) paths[`${nsBase}/{name}/status`] = { ...itemOps(def, "Status"), parameters: [nameParam, ...common] };
-  if (def.namespaced) paths[`${base}/${def.plural}`] = { get: operation(def, "list", { parameters: LIST_PARAMS }, listRef) };
+  if (def.statusSubresource)
+    paths[`${nsBase}/{name}/status`] = { ...itemOps(def, "Status"), parameters: [nameParam, ...common] };
+  if (def.namespaced)
+    paths[`${base}/${def.plural}`] = { get: operation(def, "list", { parameters: LIST_PARAMS }, listRef) };
   return paths;
 }
 
@@ -141,7 +159,10 @@ function schemaFor(def: ResourceDef): JsonObject {
 }
 
 const META_SCHEMAS: JsonObject = {
-  "io.k8s.apimachinery.pkg.apis.meta.v1.Patch": { type: "object", description: "Patch is provided to give a concrete name and type to the Kubernetes PATCH request body." },
+  "io.k8s.apimachinery.pkg.apis.meta.v1.Patch": {
+    type: "object",
+    description: "Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.",
+  },
   "io.k8s.apimachinery.pkg.apis.meta.v1.Status": { type: "object", "x-kubernetes-preserve-unknown-fields": true },
   "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {
     type: "object",
@@ -190,7 +211,12 @@ export class OpenApi {
           "x-kubernetes-group-version-kind": [{ ...gvk(def), kind: def.listKind }],
         };
       }
-      const json = JSON.stringify({ openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.35.0" }, paths, components: { schemas } });
+      const json = JSON.stringify({
+        openapi: "3.0.0",
+        info: { title: "Kubernetes", version: "v1.35.0" },
+        paths,
+        components: { schemas },
+      });
       docs.set(key, { json, hash: createHash("sha512").update(json).digest("hex").toUpperCase().slice(0, 128) });
     }
     this.cache = { generation: this.registry.generation, docs };

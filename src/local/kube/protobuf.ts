@@ -11,14 +11,7 @@ import { timestamp } from "./meta.js";
 export const PROTOBUF = "application/vnd.kubernetes.protobuf";
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-type FieldType =
-  | "string"
-  | "int"
-  | "bool"
-  | "bytes"
-  | "time"
-  | { message: Schema }
-  | { map: "string" | "bytes" };
+type FieldType = "string" | "int" | "bool" | "bytes" | "time" | { message: Schema } | { map: "string" | "bytes" };
 interface FieldDef {
   name: string;
   type: FieldType;
@@ -171,7 +164,10 @@ function decodeField(r: Reader, type: FieldType, wire: number): unknown {
 export function decodeProtobufObject(body: Buffer): JsonObject {
   if (!body.subarray(0, 4).equals(MAGIC)) throw badRequest("protobuf body without the k8s magic prefix");
   const unknown = decodeMessage(body.subarray(4), {
-    1: { name: "typeMeta", type: { message: { 1: { name: "apiVersion", type: "string" }, 2: { name: "kind", type: "string" } } } },
+    1: {
+      name: "typeMeta",
+      type: { message: { 1: { name: "apiVersion", type: "string" }, 2: { name: "kind", type: "string" } } },
+    },
     2: { name: "raw", type: "bytes" },
   });
   const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };

@@ -47,6 +47,27 @@ export interface ResourceDef {
   prepare?(obj: KubeObject, old: KubeObject | undefined): void;
   /** Resource-specific validation, beyond metadata and schema. */
   validate?(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** Fields of type metav1.MicroTime (paths in this version's shape): the real server refuses other precisions. */
+  microTimeFields?: string[][];
+}
+
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The decoding error of a MicroTime that is not RFC 3339 with exactly six fractional digits, worded like Go's
+ * time.Parse (JavaScript's `toISOString()` has three digits: client-node's V1MicroTime pads it).
+ */
+export function microTimeError(def: ResourceDef, obj: KubeObject): string | undefined {
+  for (const path of def.microTimeFields ?? []) {
+    let v: unknown = obj;
+    for (const p of path) v = isObject(v) ? v[p] : undefined;
+    if (v === undefined || v === null) continue;
+    if (typeof v === "string" && MICRO_TIME.test(v)) continue;
+    const text = typeof v === "string" ? v : JSON.stringify(v);
+    const rest = typeof v === "string" ? v.slice(19) : text;
+    return `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: parsing time "${text}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${rest}" as ".000000"`;
+  }
+  return undefined;
 }
 
 export const apiVersionOf = (def: Pick<ResourceDef, "group" | "version">): string =>
@@ -151,6 +172,7 @@ const coreEvents = builtin({
   namespaced: true,
   shortNames: ["ev"],
   nameRule: "subdomain",
+  microTimeFields: [["eventTime"], ["series", "lastObservedTime"]],
   extraFields: [
     "involvedObject.kind",
     "involvedObject.namespace",
@@ -182,6 +204,7 @@ const eventsV1 = builtin({
   namespaced: true,
   shortNames: ["ev"],
   storageKey: coreEvents.storageKey,
+  microTimeFields: [["eventTime"], ["series", "lastObservedTime"]],
   extraFields: [
     "regarding.kind",
     "regarding.namespace",
@@ -257,6 +280,10 @@ const leases = builtin({
   singular: "lease",
   kind: "Lease",
   namespaced: true,
+  microTimeFields: [
+    ["spec", "acquireTime"],
+    ["spec", "renewTime"],
+  ],
   columns: [
     {
       name: "Holder",

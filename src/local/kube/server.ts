@@ -2,10 +2,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
-import { badRequest, KubeError, methodNotAllowed, notFound, unauthorized } from "./errors.js";
+import { badRequest, KubeError, methodNotAllowed, unauthorized } from "./errors.js";
 import { Faults } from "./faults.js";
 import { isObject, type KubeObject } from "./meta.js";
-import { type DeleteOptions, type FieldValidation, ObjectApi, type WriteOptions, unsupportedMediaType } from "./objects.js";
+import {
+  type DeleteOptions,
+  type FieldValidation,
+  ObjectApi,
+  unsupportedMediaType,
+  type WriteOptions,
+} from "./objects.js";
 import { OpenApi } from "./openapi.js";
 import { PATCH_TYPES } from "./patch.js";
 import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
@@ -65,7 +71,6 @@ export class KubeServer {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.sendError(res, err));
     });
-    this.http.keepAliveTimeout = 30_000;
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -118,7 +123,11 @@ export class KubeServer {
     } catch (err) {
       routeError = err;
     }
-    const verb = resource ? verbOf(method, resource, url.searchParams) : method === "GET" ? "get" : method.toLowerCase();
+    const verb = resource
+      ? verbOf(method, resource, url.searchParams)
+      : method === "GET"
+        ? "get"
+        : method.toLowerCase();
     this.count(verb);
 
     if (this.options.token && !NO_AUTH_PATHS.has(path)) {
@@ -145,25 +154,26 @@ export class KubeServer {
       res.end("ok");
       return;
     }
-    if (path === "/version") return sendJson(res, 200, versionInfo());
-    if (path === "/api") return sendJson(res, 200, apiVersions(this.address()));
-    if (path === "/api/v1") return sendJson(res, 200, apiResourceList(this.registry, "", "v1"));
-    if (path === "/apis") return sendJson(res, 200, apiGroupList(this.registry));
-    if (segments[0] === "apis" && segments.length === 2) {
-      const doc = apiGroupDoc(this.registry, segments[1] ?? "");
-      if (doc) return sendJson(res, 200, doc);
-    }
+    const doc = this.nonResourceDocument(path, segments);
+    if (doc === undefined) throw notFoundPath();
+    sendJson(res, 200, doc);
+  }
+
+  /** Discovery and OpenAPI documents (a string is already JSON). */
+  private nonResourceDocument(path: string, segments: string[]): unknown {
+    if (path === "/version") return versionInfo();
+    if (path === "/api") return apiVersions(this.address());
+    if (path === "/api/v1") return apiResourceList(this.registry, "", "v1");
+    if (path === "/apis") return apiGroupList(this.registry);
+    if (segments[0] === "apis" && segments.length === 2) return apiGroupDoc(this.registry, segments[1] ?? "");
     if (segments[0] === "apis" && segments.length === 3) {
       const [, group = "", version = ""] = segments;
-      if (this.registry.hasGroupVersion(group, version)) return sendJson(res, 200, apiResourceList(this.registry, group, version));
+      return this.registry.hasGroupVersion(group, version) ? apiResourceList(this.registry, group, version) : undefined;
     }
-    if (path === "/openapi/v3") return sendJson(res, 200, this.openapi.root());
-    if (segments[0] === "openapi" && segments[1] === "v3") {
-      const doc = this.openapi.document(segments.slice(2).join("/"));
-      if (doc) return sendJson(res, 200, doc);
-    }
-    if (path === "/") return sendJson(res, 200, { paths: ["/api", "/api/v1", "/apis", "/healthz", "/openapi/v3", "/version"] });
-    throw new KubeError(404, "NotFound", "the server could not find the requested resource", {});
+    if (path === "/openapi/v3") return this.openapi.root();
+    if (segments[0] === "openapi" && segments[1] === "v3") return this.openapi.document(segments.slice(2).join("/"));
+    if (path === "/") return { paths: ["/api", "/api/v1", "/apis", "/healthz", "/openapi/v3", "/version"] };
+    return undefined;
   }
 
   private address(): string {
@@ -225,7 +235,8 @@ export class KubeServer {
     switch (verb) {
       case "get": {
         const s = this.objects.getStored(def, r.namespace, r.name ?? "");
-        if (repr === "Table") return sendJson(res, 200, toTable(def, [def.toView(s.obj)], parseIncludeObject(q.get("includeObject")), {}));
+        if (repr === "Table")
+          return sendJson(res, 200, toTable(def, [def.toView(s.obj)], parseIncludeObject(q.get("includeObject")), {}));
         if (repr === "PartialObjectMetadata") return sendJson(res, 200, partialObjectMetadata(def.toView(s.obj)));
         return sendJson(res, 200, objectJson(def, s));
       }
@@ -300,7 +311,12 @@ export class KubeServer {
             apiVersion: "v1",
             metadata: {},
             status: "Success",
-            details: { name: object.metadata.name, group: def.group || undefined, kind: def.plural, uid: object.metadata.uid },
+            details: {
+              name: object.metadata.name,
+              group: def.group || undefined,
+              kind: def.plural,
+              uid: object.metadata.uid,
+            },
           });
         }
         return sendJson(res, 200, object);
@@ -309,7 +325,12 @@ export class KubeServer {
         const options = deleteOptions(await readBody(req), q);
         const labels = parseLabelSelector(q.get("labelSelector"));
         const fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
-        const items = this.objects.deleteCollection(def, r.namespace, { labels, fields, limit: 0, continueToken: null }, options);
+        const items = this.objects.deleteCollection(
+          def,
+          r.namespace,
+          { labels, fields, limit: 0, continueToken: null },
+          options,
+        );
         return sendJson(res, 200, {
           kind: def.listKind,
           apiVersion: apiVersionOf(def),
@@ -327,7 +348,11 @@ export class KubeServer {
     const e =
       err instanceof KubeError
         ? err
-        : new KubeError(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+        : new KubeError(
+            500,
+            "InternalError",
+            `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+          );
     if (res.headersSent) {
       res.destroy();
       return;

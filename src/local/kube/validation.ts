@@ -139,9 +139,11 @@ export class StructuralSchema {
           compiled.push(compileRule(r as ValidationRule));
         } catch (err) {
           const where = child(path, `x-kubernetes-validations[${i}].rule`);
-          throw new Error(`${where}: Invalid value: ${formatValue((r as ValidationRule).rule)}: compilation failed: ${
-            err instanceof Error ? err.message.split("\n")[0] : String(err)
-          }`);
+          throw new Error(
+            `${where}: Invalid value: ${formatValue((r as ValidationRule).rule)}: compilation failed: ${
+              err instanceof Error ? err.message.split("\n")[0] : String(err)
+            }`,
+          );
         }
       });
       this.rules.set(node, compiled);
@@ -163,7 +165,10 @@ export class StructuralSchema {
   private pruneNode(value: unknown, schema: SchemaNode, path: string, isResource: boolean, unknown: string[]): void {
     if (Array.isArray(value)) {
       const items = itemsOf(schema);
-      if (items) value.forEach((v, i) => this.pruneNode(v, items, index(path, i), false, unknown));
+      if (items)
+        value.forEach((v, i) => {
+          this.pruneNode(v, items, index(path, i), false, unknown);
+        });
       return;
     }
     if (!isObject(value)) return;
@@ -332,7 +337,11 @@ function checkSet(list: unknown[], path: string, errors: FieldError[]): void {
   for (let i = 0; i < list.length; i++) {
     for (let j = 0; j < i; j++) {
       if (deepEqual(list[i], list[j])) {
-        errors.push({ field: index(path, i), reason: "FieldValueDuplicate", message: `Duplicate value: ${formatValue(list[i])}` });
+        errors.push({
+          field: index(path, i),
+          reason: "FieldValueDuplicate",
+          message: `Duplicate value: ${formatValue(list[i])}`,
+        });
         break;
       }
     }
@@ -346,7 +355,8 @@ function checkMapKeys(list: unknown[], keys: string[], path: string, errors: Fie
     const keyObj: Record<string, unknown> = {};
     for (const k of keys) keyObj[k] = item[k];
     const id = JSON.stringify(keyObj);
-    if (seen.has(id)) errors.push({ field: index(path, i), reason: "FieldValueDuplicate", message: `Duplicate value: ${id}` });
+    if (seen.has(id))
+      errors.push({ field: index(path, i), reason: "FieldValueDuplicate", message: `Duplicate value: ${id}` });
     seen.add(id);
   });
 }
@@ -404,7 +414,11 @@ function translateAjvError(e: ErrorObject, root: unknown): FieldError | undefine
   });
   switch (e.keyword) {
     case "required":
-      return { field: child(field, String(p.missingProperty)), reason: "FieldValueRequired", message: "Required value" };
+      return {
+        field: child(field, String(p.missingProperty)),
+        reason: "FieldValueRequired",
+        message: "Required value",
+      };
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map((v) =>
         JSON.stringify(typeof v === "string" ? v : JSON.stringify(v)),
@@ -417,7 +431,9 @@ function translateAjvError(e: ErrorObject, root: unknown): FieldError | undefine
     }
     case "type": {
       const actual = goTypeName(data);
-      const expected = Array.isArray(p.type) ? (p.type as string[]).filter((t) => t !== "null").join("/") : String(p.type);
+      const expected = Array.isArray(p.type)
+        ? (p.type as string[]).filter((t) => t !== "null").join("/")
+        : String(p.type);
       return {
         field,
         reason: "FieldValueTypeInvalid",

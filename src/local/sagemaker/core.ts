@@ -60,6 +60,15 @@ export interface EmulatorStoreReader {
 }
 
 const TARGET_PREFIX = "SageMaker.";
+const MUTATION_LOG_SIZE = 10_000;
+
+/** One accepted Create/Update/Delete/AddTags/DeleteTags request as it arrived (wire JSON). */
+export interface MutationRecord {
+  op: string;
+  /** Epoch ms. */
+  at: number;
+  request: Record<string, unknown>;
+}
 
 export class EmulatorCore {
   readonly store: Store;
@@ -68,6 +77,8 @@ export class EmulatorCore {
   private readonly faults: Faults;
   private throttle: Throttle | undefined;
   private counts: CallCounts = {};
+  /** Accepted mutating requests, newest last, bounded: what tests assert an update carried. */
+  private mutations: MutationRecord[] = [];
   private readonly now: () => number;
 
   constructor(options: EmulatorOptions = {}) {
@@ -94,6 +105,12 @@ export class EmulatorCore {
 
   resetCalls(): void {
     this.counts = {};
+    this.mutations = [];
+  }
+
+  /** The last accepted mutating requests (at most MUTATION_LOG_SIZE), optionally of one operation. */
+  mutationLog(op?: string): MutationRecord[] {
+    return structuredClone(op ? this.mutations.filter((m) => m.op === op) : this.mutations);
   }
 
   async handle(call: ApiCall): Promise<ApiAnswer> {
@@ -143,7 +160,12 @@ export class EmulatorCore {
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new ApiError("SerializationException", "Request body must be a JSON object");
-    return handler(this.store, body as Record<string, unknown>);
+    const answer = handler(this.store, body as Record<string, unknown>);
+    if (MUTATING_OPERATIONS.has(op)) {
+      this.mutations.push({ op, at: this.now(), request: body as Record<string, unknown> });
+      if (this.mutations.length > MUTATION_LOG_SIZE) this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
+    }
+    return answer;
   }
 
   private count(op: string, outcome: string): void {

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type EmulatorAdmin, EmulatorCore, type EmulatorStoreReader } from "./core.js";
+import { type EmulatorAdmin, EmulatorCore, type EmulatorStoreReader, type MutationRecord } from "./core.js";
 import { ApiError } from "./errors.js";
 import type { CallCounts, EmulatorOptions, FaultRule } from "./types.js";
 
@@ -17,6 +17,8 @@ export interface SageMakerEmulator {
   /** op -> outcome ("ok", an error code, "dropped") -> count. */
   calls(): CallCounts;
   resetCalls(): void;
+  /** The last accepted mutating requests (wire JSON), optionally of one operation. */
+  mutations(op?: string): MutationRecord[];
   admin: EmulatorAdmin;
   store: EmulatorStoreReader;
 }
@@ -56,6 +58,7 @@ export async function startSageMakerEmulator(options: EmulatorOptions = {}): Pro
     },
     calls: () => core.calls(),
     resetCalls: () => core.resetCalls(),
+    mutations: (op) => core.mutationLog(op),
     admin: core.admin,
     store: core.reader,
   };

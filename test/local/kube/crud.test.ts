@@ -1,5 +1,12 @@
 /** CRUD, resourceVersion, generation, status subresource, finalizers and namespaces through the real client-node. */
-import { ApiextensionsV1Api, ApisApi, PatchStrategy, setHeaderOptions, VersionApi } from "@kubernetes/client-node";
+import {
+  ApiextensionsV1Api,
+  ApisApi,
+  PatchStrategy,
+  setHeaderOptions,
+  V1MicroTime,
+  VersionApi,
+} from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Env, failure, freshNamespace, type Obj, PROFILES, profile, startEnv } from "./helpers.js";
 
@@ -22,10 +29,17 @@ describe("discovery", () => {
     );
     const resources = await env.custom.getAPIResources({ group: "sagemaker.gitops.io", version: "v1alpha1" });
     const smup = resources.resources.find((r) => r.name === "sagemakeruserprofiles");
-    expect(smup).toMatchObject({ kind: "SageMakerUserProfile", namespaced: true, shortNames: ["smup"], categories: ["sagemaker"] });
+    expect(smup).toMatchObject({
+      kind: "SageMakerUserProfile",
+      namespaced: true,
+      shortNames: ["smup"],
+      categories: ["sagemaker"],
+    });
     expect(resources.resources.map((r) => r.name)).toContain("sagemakeruserprofiles/status");
     const core = await env.core.getAPIResources();
-    expect(core.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["namespaces", "events", "configmaps", "secrets"]));
+    expect(core.resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining(["namespaces", "events", "configmaps", "secrets"]),
+    );
   });
 
   it("creates the default and kube-system namespaces", async () => {
@@ -38,7 +52,11 @@ describe("discovery", () => {
 describe("custom resources", () => {
   it("creates, reads, lists, replaces and deletes, with uid, creationTimestamp and resourceVersion", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "alice") })) as Obj;
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "alice"),
+    })) as Obj;
     expect(created.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.metadata.generation).toBe(1);
     expect(Number(created.metadata.resourceVersion)).toBeGreaterThan(0);
@@ -84,34 +102,62 @@ describe("custom resources", () => {
 
   it("answers 409 Conflict to an update with a stale resourceVersion, and 409 AlreadyExists to a duplicate", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "p") })) as Obj;
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "p", body: { metadata: { labels: { a: "b" } } } }, mergePatch);
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "p"),
+    })) as Obj;
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "p", body: { metadata: { labels: { a: "b" } } } },
+      mergePatch,
+    );
     const stale = await failure(
-      env.custom.replaceNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "p", body: { ...created, spec: { domainId: "d-abc123def456", adoptExisting: true } } }),
+      env.custom.replaceNamespacedCustomObject({
+        ...PROFILES,
+        namespace: ns,
+        name: "p",
+        body: { ...created, spec: { domainId: "d-abc123def456", adoptExisting: true } },
+      }),
     );
     expect(stale).toMatchObject({ code: 409, reason: "Conflict", kind: "Status" });
-    expect(stale.message).toContain("the object has been modified; please apply your changes to the latest version and try again");
+    expect(stale.message).toContain(
+      "the object has been modified; please apply your changes to the latest version and try again",
+    );
 
-    const dup = await failure(env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "p") }));
+    const dup = await failure(
+      env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "p") }),
+    );
     expect(dup).toMatchObject({ code: 409, reason: "AlreadyExists" });
   });
 
   it("refuses an update without resourceVersion for custom resources (422), like the real server", async () => {
     const ns = await freshNamespace(env);
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "p") });
-    const res = await failure(env.custom.replaceNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "p", body: profile(ns, "p") }));
+    const res = await failure(
+      env.custom.replaceNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "p", body: profile(ns, "p") }),
+    );
     expect(res).toMatchObject({ code: 422, reason: "Invalid" });
     expect(res.details?.causes?.[0]?.field).toBe("metadata.resourceVersion");
   });
 
   it("answers 404 NotFound when the namespace does not exist", async () => {
-    const res = await failure(env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: "no-such-ns", body: profile("no-such-ns", "p") }));
+    const res = await failure(
+      env.custom.createNamespacedCustomObject({
+        ...PROFILES,
+        namespace: "no-such-ns",
+        body: profile("no-such-ns", "p"),
+      }),
+    );
     expect(res).toMatchObject({ code: 404, reason: "NotFound", message: 'namespaces "no-such-ns" not found' });
   });
 
   it("bumps generation only on spec changes, not on metadata or status changes", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "g") })) as Obj;
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "g"),
+    })) as Obj;
     expect(created.metadata.generation).toBe(1);
     const labelled = (await env.custom.patchNamespacedCustomObject(
       { ...PROFILES, namespace: ns, name: "g", body: { metadata: { labels: { x: "y" } } } },
@@ -120,7 +166,12 @@ describe("custom resources", () => {
     expect(labelled.metadata.generation).toBe(1);
     expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
     const withStatus = (await env.custom.patchNamespacedCustomObjectStatus(
-      { ...PROFILES, namespace: ns, name: "g", body: { status: { observedGeneration: 1, profileStatus: "InService" } } },
+      {
+        ...PROFILES,
+        namespace: ns,
+        name: "g",
+        body: { status: { observedGeneration: 1, profileStatus: "InService" } },
+      },
       mergePatch,
     )) as Obj;
     expect(withStatus.metadata.generation).toBe(1);
@@ -134,7 +185,11 @@ describe("custom resources", () => {
 
   it("does not write an update that changes nothing (same resourceVersion)", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "n") })) as Obj;
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "n"),
+    })) as Obj;
     const same = (await env.custom.patchNamespacedCustomObject(
       { ...PROFILES, namespace: ns, name: "n", body: { spec: { domainId: "d-abc123def456" } } },
       mergePatch,
@@ -155,7 +210,12 @@ describe("custom resources", () => {
       ...PROFILES,
       namespace: ns,
       name: "s",
-      body: { ...created, spec: { domainId: "d-changed" }, metadata: { ...created.metadata, labels: { ignored: "yes" } }, status: { profileStatus: "Pending" } },
+      body: {
+        ...created,
+        spec: { domainId: "d-changed" },
+        metadata: { ...created.metadata, labels: { ignored: "yes" } },
+        status: { profileStatus: "Pending" },
+      },
     })) as Obj;
     expect(viaStatus.status).toEqual({ profileStatus: "Pending" });
     expect(viaStatus.spec?.domainId).toBe("d-abc123def456");
@@ -171,7 +231,12 @@ describe("custom resources", () => {
     expect(viaMain.spec?.adoptExisting).toBe(true);
 
     const stale = await failure(
-      env.custom.replaceNamespacedCustomObjectStatus({ ...PROFILES, namespace: ns, name: "s", body: { ...viaStatus, status: { profileStatus: "InService" } } }),
+      env.custom.replaceNamespacedCustomObjectStatus({
+        ...PROFILES,
+        namespace: ns,
+        name: "s",
+        body: { ...viaStatus, status: { profileStatus: "InService" } },
+      }),
     );
     expect(stale).toMatchObject({ code: 409, reason: "Conflict" });
   });
@@ -209,11 +274,23 @@ describe("custom resources", () => {
 
   it("a merge patch carrying a stale resourceVersion is a 409 (optimistic concurrency for patches)", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "o") })) as Obj;
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "o", body: { metadata: { labels: { a: "1" } } } }, mergePatch);
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "o"),
+    })) as Obj;
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "o", body: { metadata: { labels: { a: "1" } } } },
+      mergePatch,
+    );
     const res = await failure(
       env.custom.patchNamespacedCustomObject(
-        { ...PROFILES, namespace: ns, name: "o", body: { metadata: { resourceVersion: created.metadata.resourceVersion, labels: { a: "2" } } } },
+        {
+          ...PROFILES,
+          namespace: ns,
+          name: "o",
+          body: { metadata: { resourceVersion: created.metadata.resourceVersion, labels: { a: "2" } } },
+        },
         mergePatch,
       ),
     );
@@ -244,13 +321,21 @@ describe("finalizers and deletion", () => {
 
     const adding = await failure(
       env.custom.patchNamespacedCustomObject(
-        { ...PROFILES, namespace: ns, name: "d", body: { metadata: { finalizers: ["sagemaker.gitops.io/finalizer", "other.io/x"] } } },
+        {
+          ...PROFILES,
+          namespace: ns,
+          name: "d",
+          body: { metadata: { finalizers: ["sagemaker.gitops.io/finalizer", "other.io/x"] } },
+        },
         mergePatch,
       ),
     );
     expect(adding.code).toBe(422);
 
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "d", body: { metadata: { finalizers: null } } }, mergePatch);
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "d", body: { metadata: { finalizers: null } } },
+      mergePatch,
+    );
     const gone = await failure(env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "d" }));
     expect(gone.code).toBe(404);
   });
@@ -266,13 +351,20 @@ describe("finalizers and deletion", () => {
     await env.core.deleteNamespace({ name: ns });
     const terminating = await env.core.readNamespace({ name: ns });
     expect(terminating.status?.phase).toBe("Terminating");
-    expect((await failure(env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "plain" }))).code).toBe(404);
+    expect(
+      (await failure(env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "plain" }))).code,
+    ).toBe(404);
     const held = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "held" })) as Obj;
     expect(held.metadata.deletionTimestamp).toBeTruthy();
-    const refused = await failure(env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "new") }));
+    const refused = await failure(
+      env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "new") }),
+    );
     expect(refused).toMatchObject({ code: 403, reason: "Forbidden" });
 
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "held", body: { metadata: { finalizers: [] } } }, mergePatch);
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "held", body: { metadata: { finalizers: [] } } },
+      mergePatch,
+    );
     expect((await failure(env.core.readNamespace({ name: ns }))).code).toBe(404);
   });
 });
@@ -294,33 +386,66 @@ describe("built-in resources", () => {
       body: { ...lease, spec: { ...lease.spec, holderIdentity: "b" } },
     });
     expect(taken.spec?.holderIdentity).toBe("b");
-    const stale = await failure(env.coordination.replaceNamespacedLease({ namespace: ns, name: "leader", body: lease }));
+    const stale = await failure(
+      env.coordination.replaceNamespacedLease({ namespace: ns, name: "leader", body: lease }),
+    );
     expect(stale.code).toBe(409);
 
     await env.events.createNamespacedEvent({
       namespace: ns,
       body: {
         metadata: { generateName: "p." },
-        eventTime: new Date(),
+        eventTime: new V1MicroTime(),
         reportingController: "sagemaker.gitops.io/operator",
         reportingInstance: "op-0",
         action: "Update",
         reason: "Updated",
         type: "Normal",
         note: "profile updated",
-        regarding: { apiVersion: `${PROFILES.group}/${PROFILES.version}`, kind: "SageMakerUserProfile", name: "p", namespace: ns },
+        regarding: {
+          apiVersion: `${PROFILES.group}/${PROFILES.version}`,
+          kind: "SageMakerUserProfile",
+          name: "p",
+          namespace: ns,
+        },
       },
     });
     const coreEvents = await env.core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=p" });
     expect(coreEvents.items).toHaveLength(1);
-    expect(coreEvents.items[0]).toMatchObject({ reason: "Updated", message: "profile updated", reportingComponent: "sagemaker.gitops.io/operator" });
-    const bad = await failure(env.events.createNamespacedEvent({ namespace: ns, body: { metadata: { name: "x" }, eventTime: new Date() } }));
+    expect(coreEvents.items[0]).toMatchObject({
+      reason: "Updated",
+      message: "profile updated",
+      reportingComponent: "sagemaker.gitops.io/operator",
+    });
+    const bad = await failure(
+      env.events.createNamespacedEvent({
+        namespace: ns,
+        body: { metadata: { name: "x" }, eventTime: new V1MicroTime() },
+      }),
+    );
     expect(bad.code).toBe(422);
+    // metav1.MicroTime needs six fractional digits: a plain Date (toISOString, three digits) is refused like the real server does.
+    const millis = await failure(
+      env.coordination.createNamespacedLease({
+        namespace: ns,
+        body: { metadata: { name: "ms" }, spec: { renewTime: new Date() as V1MicroTime } },
+      }),
+    );
+    expect(millis.code).toBe(400);
+    expect(millis.message).toMatch(/parsing time ".*" as "2006-01-02T15:04:05.000000Z07:00"/);
+    const micros = await env.coordination.createNamespacedLease({
+      namespace: ns,
+      body: { metadata: { name: "us" }, spec: { renewTime: new V1MicroTime() } },
+    });
+    expect(String(micros.spec?.renewTime)).toMatch(/\.\d{6}Z$/);
   });
 
   it("Secrets turn stringData into base64 data", async () => {
     const ns = await freshNamespace(env);
-    const s = await env.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "s" }, stringData: { k: "v" } } });
+    const s = await env.core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "s" }, stringData: { k: "v" } },
+    });
     expect(s.data).toEqual({ k: Buffer.from("v").toString("base64") });
     expect(s.type).toBe("Opaque");
   });
@@ -355,9 +480,15 @@ describe("CRDs through the API", () => {
     const created = await ext.createCustomResourceDefinition({ body: crd });
     expect(created.status?.conditions?.find((c) => c.type === "Established")?.status).toBe("True");
     const w = { group: "example.com", version: "v1", plural: "widgets" };
-    await env.custom.createClusterCustomObject({ ...w, body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w1" }, spec: { size: 2 } } });
+    await env.custom.createClusterCustomObject({
+      ...w,
+      body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w1" }, spec: { size: 2 } },
+    });
     const bad = await failure(
-      env.custom.createClusterCustomObject({ ...w, body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w2" }, spec: { size: 0 } } }),
+      env.custom.createClusterCustomObject({
+        ...w,
+        body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w2" }, spec: { size: 0 } },
+      }),
     );
     expect(bad.code).toBe(422);
     expect(bad.details?.causes?.[0]?.field).toBe("spec.size");

@@ -63,7 +63,12 @@ export type Obj = {
   status?: Record<string, unknown>;
 };
 
-export function profile(namespace: string, name: string, spec: Record<string, unknown> = {}, meta: Partial<Obj["metadata"]> = {}): Obj {
+export function profile(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown> = {},
+  meta: Partial<Obj["metadata"]> = {},
+): Obj {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: "SageMakerUserProfile",
@@ -103,7 +108,11 @@ export async function failure(p: Promise<unknown>): Promise<StatusBody & { heade
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -120,7 +129,9 @@ export interface KubectlResult {
 }
 
 /** Runs the real kubectl against the server, with a private HOME so its discovery cache is per test file. */
-export async function kubectlRunner(kubeconfigPath: string): Promise<(args: string[], env?: NodeJS.ProcessEnv) => Promise<KubectlResult>> {
+export async function kubectlRunner(
+  kubeconfigPath: string,
+): Promise<(args: string[], env?: NodeJS.ProcessEnv) => Promise<KubectlResult>> {
   const kubectl = process.env.KUBECTL;
   if (!kubectl) throw new Error("KUBECTL is not set (test/global-setup.ts extracts it)");
   const home = await mkdtemp(join(tmpdir(), "kubectl-home-"));

@@ -2,7 +2,7 @@
 import { chmod, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions, V1MicroTime } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { type Env, fixture, type KubectlResult, kubectlRunner, type Obj, PROFILES, startEnv } from "./helpers.js";
@@ -21,7 +21,11 @@ const ok = (r: KubectlResult) => {
   expect(r.code).toBe(0);
   return r.stdout;
 };
-const table = (out: string) => out.trim().split("\n").map((l) => l.trim().split(/\s{2,}/));
+const table = (out: string) =>
+  out
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s{2,}/));
 
 describe("kubectl", () => {
   it("applies a directory of manifests (namespace + custom resources) with server-side field validation", async () => {
@@ -45,7 +49,15 @@ describe("kubectl", () => {
             userProfileName: "alice",
             profileStatus: "InService",
             drift: { count: 2, fields: ["/userSettings/securityGroups"] },
-            conditions: [{ type: "Ready", status: "False", reason: "Drifted", message: "2 fields differ", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+            conditions: [
+              {
+                type: "Ready",
+                status: "False",
+                reason: "Drifted",
+                message: "2 fields differ",
+                lastTransitionTime: "2026-01-01T00:00:00Z",
+              },
+            ],
           },
         },
       },
@@ -58,10 +70,11 @@ describe("kubectl", () => {
     expect(alice?.[7]).toMatch(/^\d+s$/);
     expect(rows.find((r) => r[1] === "bob")?.slice(0, 3)).toEqual(["team-data", "bob", "d-abc123def456"]);
     // The category and the short name resolve too.
-    expect(ok(await kubectl(["get", "sagemaker", "-n", "team-data", "-o", "name"])).trim().split("\n")).toEqual([
-      "sagemakeruserprofile.sagemaker.gitops.io/alice",
-      "sagemakeruserprofile.sagemaker.gitops.io/bob",
-    ]);
+    expect(
+      ok(await kubectl(["get", "sagemaker", "-n", "team-data", "-o", "name"]))
+        .trim()
+        .split("\n"),
+    ).toEqual(["sagemakeruserprofile.sagemaker.gitops.io/alice", "sagemakeruserprofile.sagemaker.gitops.io/bob"]);
     const selected = table(ok(await kubectl(["get", "smup", "-n", "team-data", "-l", "team=data"])));
     expect(selected.slice(1).map((r) => r[0])).toEqual(["alice"]);
   });
@@ -75,26 +88,37 @@ describe("kubectl", () => {
   });
 
   it("describes a resource with its events", async () => {
-    const alice = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: "team-data", name: "alice" })) as Obj;
+    const alice = (await env.custom.getNamespacedCustomObject({
+      ...PROFILES,
+      namespace: "team-data",
+      name: "alice",
+    })) as Obj;
     await env.events.createNamespacedEvent({
       namespace: "team-data",
       body: {
         metadata: { generateName: "alice." },
-        eventTime: new Date(),
+        eventTime: new V1MicroTime(),
         reportingController: "sagemaker.gitops.io/operator",
         reportingInstance: "op-0",
         action: "Update",
         reason: "DriftDetected",
         type: "Warning",
         note: "2 fields differ from SageMaker",
-        regarding: { apiVersion: "sagemaker.gitops.io/v1alpha1", kind: "SageMakerUserProfile", name: "alice", namespace: "team-data", uid: alice.metadata.uid },
+        regarding: {
+          apiVersion: "sagemaker.gitops.io/v1alpha1",
+          kind: "SageMakerUserProfile",
+          name: "alice",
+          namespace: "team-data",
+          uid: alice.metadata.uid,
+        },
       },
     });
-    console.log((await kubectl(["describe", "smup", "-n", "team-data", "alice", "-v=8"])).stderr.split("\n").filter((l) => l.includes("events")).join("\n"));
     const out = ok(await kubectl(["describe", "smup", "-n", "team-data", "alice"]));
     expect(out).toMatch(/^Name:\s+alice$/m);
     expect(out).toMatch(/Domain Id:\s+d-abc123def456/);
-    expect(out).toMatch(/Warning\s+DriftDetected\s+\S+\s+sagemaker\.gitops\.io\/operator\s+2 fields differ from SageMaker/);
+    expect(out).toMatch(
+      /Warning\s+DriftDetected\s+\S+\s+sagemaker\.gitops\.io\/operator\s+2 fields differ from SageMaker/,
+    );
     const events = ok(await kubectl(["get", "events", "-n", "team-data"]));
     expect(events).toContain("sagemakeruserprofile/alice");
   });
@@ -111,8 +135,24 @@ describe("kubectl", () => {
   });
 
   it("patches and edits (merge patches), bumping generation; immutable fields are refused", async () => {
-    ok(await kubectl(["patch", "smup", "-n", "team-data", "bob", "--type", "merge", "-p", '{"spec":{"adoptExisting":true}}']));
-    const bob = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: "team-data", name: "bob" })) as Obj;
+    ok(
+      await kubectl([
+        "patch",
+        "smup",
+        "-n",
+        "team-data",
+        "bob",
+        "--type",
+        "merge",
+        "-p",
+        '{"spec":{"adoptExisting":true}}',
+      ]),
+    );
+    const bob = (await env.custom.getNamespacedCustomObject({
+      ...PROFILES,
+      namespace: "team-data",
+      name: "bob",
+    })) as Obj;
     expect(bob.spec?.adoptExisting).toBe(true);
     expect(bob.metadata.generation).toBe(2);
 
@@ -122,18 +162,41 @@ describe("kubectl", () => {
     await chmod(editor, 0o755);
     const edited = await kubectl(["edit", "smup", "-n", "team-data", "bob"], { KUBE_EDITOR: editor });
     expect(edited.stdout).toContain("sagemakeruserprofile.sagemaker.gitops.io/bob edited");
-    const after = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: "team-data", name: "bob" })) as Obj;
+    const after = (await env.custom.getNamespacedCustomObject({
+      ...PROFILES,
+      namespace: "team-data",
+      name: "bob",
+    })) as Obj;
     expect(after.spec?.managementPolicy).toBe("Manage");
 
-    const immutable = await kubectl(["patch", "smup", "-n", "team-data", "bob", "--type", "merge", "-p", '{"spec":{"domainId":"d-zzzzzzzzzzzz"}}']);
+    const immutable = await kubectl([
+      "patch",
+      "smup",
+      "-n",
+      "team-data",
+      "bob",
+      "--type",
+      "merge",
+      "-p",
+      '{"spec":{"domainId":"d-zzzzzzzzzzzz"}}',
+    ]);
     expect(immutable.code).toBe(1);
     expect(immutable.stderr).toContain('spec.domainId: Invalid value: "string": domainId is immutable');
   });
 
-  it("applies server-side and records the field manager", async () => {
-    const out = ok(await kubectl(["apply", "--server-side", "-f", fixture("apply")]));
+  it("applies server-side, records the field manager, and reports conflicts with other managers", async () => {
+    // bob's managementPolicy was changed by `kubectl edit` above: applying the manifest's value conflicts.
+    const conflict = await kubectl(["apply", "--server-side", "-f", fixture("apply")]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl-edit"');
+    expect(conflict.stderr).toContain(".spec.managementPolicy");
+    const out = ok(await kubectl(["apply", "--server-side", "--force-conflicts", "-f", fixture("apply")]));
     expect(out).toContain("sagemakeruserprofile.sagemaker.gitops.io/alice serverside-applied");
-    const alice = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: "team-data", name: "alice" })) as Obj;
+    const alice = (await env.custom.getNamespacedCustomObject({
+      ...PROFILES,
+      namespace: "team-data",
+      name: "alice",
+    })) as Obj;
     expect(alice.metadata.managedFields?.map((m) => `${m.manager}/${m.operation}`)).toContain("kubectl/Apply");
   });
 
@@ -142,11 +205,20 @@ describe("kubectl", () => {
     expect((await kubectl(["get", "smup", "-n", "team-data", "bob"])).stderr).toContain('"bob" not found');
 
     await env.custom.patchNamespacedCustomObject(
-      { ...PROFILES, namespace: "team-data", name: "alice", body: { metadata: { finalizers: ["sagemaker.gitops.io/finalizer"] } } },
+      {
+        ...PROFILES,
+        namespace: "team-data",
+        name: "alice",
+        body: { metadata: { finalizers: ["sagemaker.gitops.io/finalizer"] } },
+      },
       mergePatch,
     );
     ok(await kubectl(["delete", "smup", "-n", "team-data", "alice", "--wait=false"]));
-    const deleting = (await env.custom.getNamespacedCustomObject({ ...PROFILES, namespace: "team-data", name: "alice" })) as Obj;
+    const deleting = (await env.custom.getNamespacedCustomObject({
+      ...PROFILES,
+      namespace: "team-data",
+      name: "alice",
+    })) as Obj;
     expect(deleting.metadata.deletionTimestamp).toBeTruthy();
     // kubectl waits (watching) until the operator removes its finalizer.
     const waiting = kubectl(["delete", "smup", "-n", "team-data", "alice", "--timeout=20s"]);

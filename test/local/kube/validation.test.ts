@@ -22,7 +22,9 @@ describe("custom resource validation through the API", () => {
       env.custom.createNamespacedCustomObject({
         ...PROFILES,
         namespace: ns,
-        body: profile(ns, "alice", { userSettings: { securityGroups: ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5", "sg-6"] } }),
+        body: profile(ns, "alice", {
+          userSettings: { securityGroups: ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5", "sg-6"] },
+        }),
       }),
     );
     expect(res).toMatchObject({ kind: "Status", code: 422, reason: "Invalid" });
@@ -30,7 +32,11 @@ describe("custom resource validation through the API", () => {
       'SageMakerUserProfile.sagemaker.gitops.io "alice" is invalid: spec.userSettings.securityGroups: Too many: 6: must have at most 5 items',
     );
     expect(res.details?.causes).toEqual([
-      { reason: "FieldValueTooMany", message: "Too many: 6: must have at most 5 items", field: "spec.userSettings.securityGroups" },
+      {
+        reason: "FieldValueTooMany",
+        message: "Too many: 6: must have at most 5 items",
+        field: "spec.userSettings.securityGroups",
+      },
     ]);
   });
 
@@ -38,7 +44,10 @@ describe("custom resource validation through the API", () => {
     const ns = await freshNamespace(env);
     const body = profile(ns, "bad", {
       managementPolicy: "Sometimes",
-      userSettings: { securityGroups: ["sg-1", "sg-1"], executionRole: "arn:aws:iam::123456789012:role/SageMakerExecution" },
+      userSettings: {
+        securityGroups: ["sg-1", "sg-1"],
+        executionRole: "arn:aws:iam::123456789012:role/SageMakerExecution",
+      },
       tags: [
         { key: "a", value: "1" },
         { key: "a", value: "2" },
@@ -48,7 +57,9 @@ describe("custom resource validation through the API", () => {
     const res = await failure(env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body }));
     const byField = Object.fromEntries((res.details?.causes ?? []).map((c) => [c.field, c.message]));
     expect(byField["spec.domainId"]).toBe("Required value");
-    expect(byField["spec.managementPolicy"]).toBe('Unsupported value: "Sometimes": supported values: "Manage", "Observe"');
+    expect(byField["spec.managementPolicy"]).toBe(
+      'Unsupported value: "Sometimes": supported values: "Manage", "Observe"',
+    );
     expect(byField["spec.userSettings.securityGroups[1]"]).toBe('Duplicate value: "sg-1"');
     expect(byField["spec.tags[1]"]).toBe('Duplicate value: {"key":"a"}');
     expect(res.message).toMatch(/^SageMakerUserProfile\.sagemaker\.gitops\.io "bad" is invalid: \[/);
@@ -57,15 +68,28 @@ describe("custom resource validation through the API", () => {
   it("enforces x-kubernetes-validations CEL rules, including transition rules with oldSelf on update", async () => {
     const ns = await freshNamespace(env);
     const reserved = await failure(
-      env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "t", { tags: [{ key: "aws:secret", value: "x" }] }) }),
+      env.custom.createNamespacedCustomObject({
+        ...PROFILES,
+        namespace: ns,
+        body: profile(ns, "t", { tags: [{ key: "aws:secret", value: "x" }] }),
+      }),
     );
     expect(reserved.details?.causes?.[0]).toMatchObject({ field: "spec.tags" });
     expect(reserved.details?.causes?.[0]?.message).toContain("reserved");
 
-    await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "imm", { userProfileName: "imm" }) });
+    await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "imm", { userProfileName: "imm" }),
+    });
     const changed = await failure(
       env.custom.patchNamespacedCustomObject(
-        { ...PROFILES, namespace: ns, name: "imm", body: { spec: { domainId: "d-other000000", userProfileName: "other" } } },
+        {
+          ...PROFILES,
+          namespace: ns,
+          name: "imm",
+          body: { spec: { domainId: "d-other000000", userProfileName: "other" } },
+        },
         mergePatch,
       ),
     );
@@ -91,7 +115,12 @@ describe("custom resource validation through the API", () => {
     expect(info.headers.warning).toContain('unknown field \\"spec.surprise\\"');
 
     const strict = await failure(
-      env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: { ...body, metadata: { name: "u2" } }, fieldValidation: "Strict" }),
+      env.custom.createNamespacedCustomObject({
+        ...PROFILES,
+        namespace: ns,
+        body: { ...body, metadata: { name: "u2" } },
+        fieldValidation: "Strict",
+      }),
     );
     expect(strict.code).toBe(400);
     expect(strict.message).toContain('strict decoding error: unknown field "extra", unknown field "spec.surprise"');
@@ -121,12 +150,18 @@ describe("structural schema semantics", () => {
               "x-kubernetes-validations": [{ rule: "self.port == oldSelf.port", message: "port is immutable" }],
             },
           },
-          count: { type: "integer", "x-kubernetes-validations": [{ rule: "self + 1 > 1", message: "must be positive" }] },
+          count: {
+            type: "integer",
+            "x-kubernetes-validations": [{ rule: "self + 1 > 1", message: "must be positive" }],
+          },
           at: { type: "string", format: "date-time" },
           nullableName: { type: "string", nullable: true },
         },
         "x-kubernetes-validations": [
-          { rule: "!has(self.mode) || self.mode != 'b' || has(self.nested)", messageExpression: "'mode b needs nested, got ' + self.mode" },
+          {
+            rule: "!has(self.mode) || self.mode != 'b' || has(self.nested)",
+            messageExpression: "'mode b needs nested, got ' + self.mode",
+          },
         ],
       },
     },
@@ -145,7 +180,13 @@ describe("structural schema semantics", () => {
     const obj: Record<string, unknown> = {
       apiVersion: "x/v1",
       kind: "X",
-      spec: { replicas: 2, bogus: 1, free: { anything: { goes: true } }, labels: { a: "b" }, ports: [{ name: "p", extra: 1 }] },
+      spec: {
+        replicas: 2,
+        bogus: 1,
+        free: { anything: { goes: true } },
+        labels: { a: "b" },
+        ports: [{ name: "p", extra: 1 }],
+      },
       top: 1,
     };
     expect(schema.prune(obj).sort()).toEqual(["spec.bogus", "spec.ports[0].extra", "top"]);
@@ -158,12 +199,24 @@ describe("structural schema semantics", () => {
 
   it("words errors like kube-openapi and evaluates CEL with integers as ints and messageExpression", () => {
     const errs = schema.validate({
-      spec: { replicas: 0, mode: "b", labels: { k: "long" }, at: "yesterday", count: -5, nullableName: null, ports: [{ port: 1 }] },
+      spec: {
+        replicas: 0,
+        mode: "b",
+        labels: { k: "long" },
+        at: "yesterday",
+        count: -5,
+        nullableName: null,
+        ports: [{ port: 1 }],
+      },
     });
     const byField = Object.fromEntries(errs.map((e) => [e.field, e.message]));
-    expect(byField["spec.replicas"]).toBe("Invalid value: 0: spec.replicas in body should be greater than or equal to 1");
+    expect(byField["spec.replicas"]).toBe(
+      "Invalid value: 0: spec.replicas in body should be greater than or equal to 1",
+    );
     expect(byField["spec.labels.k"] ?? byField["spec.labels[k]"]).toBe("Too long: may not be more than 3 bytes");
-    expect(byField["spec.at"]).toBe('Invalid value: "yesterday": spec.at in body must be of type date-time: "yesterday"');
+    expect(byField["spec.at"]).toBe(
+      'Invalid value: "yesterday": spec.at in body must be of type date-time: "yesterday"',
+    );
     expect(byField["spec.count"]).toBe('Invalid value: "integer": must be positive');
     expect(byField.spec).toBe('Invalid value: "object": mode b needs nested, got b');
     expect(byField["spec.ports[0].name"]).toBe("Required value");
@@ -176,7 +229,9 @@ describe("structural schema semantics", () => {
   it("transition rules see oldSelf only for correlatable values (map-list items by key)", () => {
     const old = { spec: { ports: [{ name: "http", port: 80 }] } };
     const moved = schema.validate({ spec: { ports: [{ name: "http", port: 81 }] } }, old);
-    expect(moved).toEqual([{ field: "spec.ports[0]", reason: "FieldValueInvalid", message: 'Invalid value: "object": port is immutable' }]);
+    expect(moved).toEqual([
+      { field: "spec.ports[0]", reason: "FieldValueInvalid", message: 'Invalid value: "object": port is immutable' },
+    ]);
     // A new key has no old value: the rule is not evaluated. On create neither.
     expect(schema.validate({ spec: { ports: [{ name: "https", port: 443 }] } }, old)).toEqual([]);
     expect(schema.validate({ spec: { ports: [{ name: "http", port: 81 }] } })).toEqual([]);

@@ -28,7 +28,8 @@ async function watch(path: string, params: Record<string, string | number | bool
   const controller = await new Watch(env.kc).watch(
     path,
     params,
-    (type, object: Seen["object"]) => events.push({ type, name: object.metadata?.name, rv: object.metadata?.resourceVersion, object }),
+    (type, object: Seen["object"]) =>
+      events.push({ type, name: object.metadata?.name, rv: object.metadata?.resourceVersion, object }),
     (err) => resolveDone(err ?? null),
   );
   return { events, done, stop: () => controller.abort() };
@@ -40,10 +41,15 @@ describe("watch", () => {
   it("streams ADDED, MODIFIED and DELETED events in order, starting from a list's resourceVersion", async () => {
     const ns = await freshNamespace(env);
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "before") });
-    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as { metadata: { resourceVersion: string } };
+    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as {
+      metadata: { resourceVersion: string };
+    };
     const w = await watch(nsPath(ns), { resourceVersion: list.metadata.resourceVersion });
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "a") });
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "a", body: { metadata: { labels: { x: "1" } } } }, mergePatch);
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "a", body: { metadata: { labels: { x: "1" } } } },
+      mergePatch,
+    );
     await env.custom.deleteNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "a" });
     await until(() => w.events.length >= 3, "3 events");
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(["ADDED a", "MODIFIED a", "DELETED a"]);
@@ -65,8 +71,15 @@ describe("watch", () => {
 
   it("resumes from a resourceVersion: events missed while disconnected are replayed", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "r") })) as Obj;
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "r", body: { spec: { adoptExisting: true } } }, mergePatch);
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "r"),
+    })) as Obj;
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "r", body: { spec: { adoptExisting: true } } },
+      mergePatch,
+    );
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "s") });
     const w = await watch(nsPath(ns), { resourceVersion: created.metadata.resourceVersion });
     await until(() => w.events.length >= 2, "replayed events");
@@ -76,8 +89,15 @@ describe("watch", () => {
 
   it("a resourceVersion older than the history gives an ERROR event with a 410 Expired Status", async () => {
     const ns = await freshNamespace(env);
-    const created = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "e") })) as Obj;
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "e", body: { spec: { adoptExisting: true } } }, mergePatch);
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "e"),
+    })) as Obj;
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "e", body: { spec: { adoptExisting: true } } },
+      mergePatch,
+    );
     env.kube.faults.expireHistory();
     const w = await watch(nsPath(ns), { resourceVersion: created.metadata.resourceVersion });
     expect(await w.done).toBeNull();
@@ -87,9 +107,14 @@ describe("watch", () => {
     expect(w.events[0]?.object.message).toMatch(/^too old resource version: \d+ \(\d+\)$/);
 
     // A fresh list's resourceVersion works again after compaction.
-    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as { metadata: { resourceVersion: string } };
+    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as {
+      metadata: { resourceVersion: string };
+    };
     const w2 = await watch(nsPath(ns), { resourceVersion: list.metadata.resourceVersion });
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "e", body: { metadata: { labels: { k: "v" } } } }, mergePatch);
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "e", body: { metadata: { labels: { k: "v" } } } },
+      mergePatch,
+    );
     await until(() => w2.events.length >= 1, "event after relist");
     expect(w2.events[0]?.type).toBe("MODIFIED");
     w2.stop();
@@ -97,9 +122,16 @@ describe("watch", () => {
 
   it("the bounded history (watchCacheSize) expires old resourceVersions on its own", async () => {
     const ns = await freshNamespace(env);
-    const first = (await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "h") })) as Obj;
+    const first = (await env.custom.createNamespacedCustomObject({
+      ...PROFILES,
+      namespace: ns,
+      body: profile(ns, "h"),
+    })) as Obj;
     for (let i = 0; i < 60; i++)
-      await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "h", body: { metadata: { labels: { i: String(i) } } } }, mergePatch);
+      await env.custom.patchNamespacedCustomObject(
+        { ...PROFILES, namespace: ns, name: "h", body: { metadata: { labels: { i: String(i) } } } },
+        mergePatch,
+      );
     const w = await watch(nsPath(ns), { resourceVersion: first.metadata.resourceVersion });
     await w.done;
     expect(w.events.map((e) => e.object.code)).toEqual([410]);
@@ -107,7 +139,9 @@ describe("watch", () => {
 
   it("sends BOOKMARK events with the current resourceVersion when allowed", async () => {
     const ns = await freshNamespace(env);
-    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as { metadata: { resourceVersion: string } };
+    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as {
+      metadata: { resourceVersion: string };
+    };
     const rv = list.metadata.resourceVersion;
     const w = await watch(nsPath(ns), { resourceVersion: rv, allowWatchBookmarks: true });
     await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "elsewhere" } } });
@@ -141,9 +175,18 @@ describe("watch", () => {
     const ns = await freshNamespace(env);
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "l") });
     const w = await watch(nsPath(ns), { labelSelector: "team in (data,ml),!paused" });
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { team: "data" } } } }, mergePatch);
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { team: "ml" } } } }, mergePatch);
-    await env.custom.patchNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { paused: "true" } } } }, mergePatch);
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { team: "data" } } } },
+      mergePatch,
+    );
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { team: "ml" } } } },
+      mergePatch,
+    );
+    await env.custom.patchNamespacedCustomObject(
+      { ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { paused: "true" } } } },
+      mergePatch,
+    );
     await until(() => w.events.length >= 3, "selector events");
     expect(w.events.map((e) => e.type)).toEqual(["ADDED", "MODIFIED", "DELETED"]);
     w.stop();
@@ -152,7 +195,11 @@ describe("watch", () => {
   it("sendInitialEvents ends the initial state with an initial-events-end bookmark (client-go's watch-list)", async () => {
     const ns = await freshNamespace(env);
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "i") });
-    const w = await watch(nsPath(ns), { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersionMatch: "NotOlderThan" });
+    const w = await watch(nsPath(ns), {
+      sendInitialEvents: true,
+      allowWatchBookmarks: true,
+      resourceVersionMatch: "NotOlderThan",
+    });
     await until(() => w.events.length >= 2, "initial events");
     expect(w.events[0]?.type).toBe("ADDED");
     expect(w.events[1]?.type).toBe("BOOKMARK");
@@ -175,7 +222,12 @@ describe("list", () => {
     const names = first.items.map((i) => i.metadata.name);
     let cont = first.metadata.continue;
     while (cont) {
-      const page = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, limit: 3, _continue: cont })) as List;
+      const page = (await env.custom.listNamespacedCustomObject({
+        ...PROFILES,
+        namespace: ns,
+        limit: 3,
+        _continue: cont,
+      })) as List;
       expect(page.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
       names.push(...page.items.map((i) => i.metadata.name));
       cont = page.metadata.continue;
@@ -184,7 +236,14 @@ describe("list", () => {
 
     const again = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, limit: 3 })) as List;
     env.kube.faults.expireHistory();
-    const expired = await failure(env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, limit: 3, _continue: again.metadata.continue }));
+    const expired = await failure(
+      env.custom.listNamespacedCustomObject({
+        ...PROFILES,
+        namespace: ns,
+        limit: 3,
+        _continue: again.metadata.continue,
+      }),
+    );
     expect(expired).toMatchObject({ code: 410, reason: "Expired" });
   });
 
@@ -196,9 +255,9 @@ describe("list", () => {
     await mk("b", { team: "ml" });
     await mk("c", {});
     const names = async (params: { labelSelector?: string; fieldSelector?: string }) =>
-      ((await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, ...params })) as { items: Obj[] }).items.map(
-        (i) => i.metadata.name,
-      );
+      (
+        (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, ...params })) as { items: Obj[] }
+      ).items.map((i) => i.metadata.name);
     expect(await names({ labelSelector: "team=data" })).toEqual(["a"]);
     expect(await names({ labelSelector: "team!=data" })).toEqual(["b", "c"]);
     expect(await names({ labelSelector: "team in (data, ml)" })).toEqual(["a", "b"]);
@@ -207,7 +266,9 @@ describe("list", () => {
     expect(await names({ labelSelector: "!team" })).toEqual(["c"]);
     expect(await names({ fieldSelector: "metadata.name=b" })).toEqual(["b"]);
     expect(await names({ fieldSelector: `metadata.namespace=${ns},metadata.name!=b` })).toEqual(["a", "c"]);
-    const bad = await failure(env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, fieldSelector: "spec.domainId=x" }));
+    const bad = await failure(
+      env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns, fieldSelector: "spec.domainId=x" }),
+    );
     expect(bad).toMatchObject({ code: 400, message: "field label not supported: spec.domainId" });
   });
 });

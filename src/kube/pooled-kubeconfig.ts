@@ -1,0 +1,34 @@
+/**
+ * A KubeConfig whose requests share one connection pool per (cluster, user).
+ *
+ * client-node 2.0.1 builds a new undici Agent for every request whenever the cluster has TLS options (a CA, a client
+ * certificate, or skipTLSVerify; i.e. always in a cluster), so every API call opens a new connection (and does a TLS
+ * handshake) and leaves the idle socket open until its keep-alive expires: at controller request rates that is
+ * thousands of sockets (EMFILE) and a handshake per status write. Only the dispatcher is swapped; authentication
+ * (tokens, exec plugins) still runs per request.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+
+type RequestContext = Parameters<KubeConfig["applySecurityAuthentication"]>[0];
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+export class PooledKubeConfig extends KubeConfig {
+  private readonly dispatchers = new Map<string, Dispatcher>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return; // plain http without TLS options: fetch's global pool is used already
+    const key = JSON.stringify([this.getCurrentContext(), this.getCurrentCluster()?.server, this.getCurrentUser()?.name]);
+    const pooled = this.dispatchers.get(key);
+    if (pooled) context.setDispatcher(pooled);
+    else this.dispatchers.set(key, fresh);
+  }
+
+  /** Closes the pooled connections (idle ones at once, busy ones when their requests end). */
+  async closeConnections(): Promise<void> {
+    const all = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+  }
+}
