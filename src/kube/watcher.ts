@@ -220,6 +220,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
         inactivity = this.clock.setTimeout(() => finish({ kind: "inactive" }), inactivityMs);
       };
       const onAbort = () => finish({ kind: "aborted" });
+      if (signal.aborted) return finish({ kind: "aborted" }); // an abort before now fires no event
       signal.addEventListener("abort", onAbort, { once: true });
       armInactivity();
 

@@ -54,8 +54,7 @@ type RetryErrorInfo = Parameters<StandardRetryStrategy["refreshRetryTokenForRetr
  * the limiter and retries, if at all, through the limiter. Network errors and 5xx keep the standard behaviour
  * (exponential backoff with jitter, the retry quota, `maxAttempts`).
  */
-export class ThrottleRefusingRetry {
-  readonly mode = "standard";
+class ThrottleRefusingRetry {
   private readonly standard: StandardRetryStrategy;
 
   constructor(maxAttempts: number) {

@@ -80,6 +80,7 @@ export class SageMakerGateway {
   /** Throttled reads are retried through the limiter up to this many times (mutating calls are requeued instead). */
   private readonly readRetries: number;
   private readonly domainTtlMs: number;
+  private readonly ownsClient: boolean;
   private readonly domains = new Map<string, { at: number; value: Promise<DescribeDomainOutput> }>();
 
   constructor(options: GatewayOptions) {
@@ -88,6 +89,7 @@ export class SageMakerGateway {
     this.signal = options.signal;
     this.readRetries = Math.max(0, (options.maxAttempts ?? 3) - 1);
     this.domainTtlMs = options.domainCacheTtlMs ?? 10 * 60_000;
+    this.ownsClient = options.client === undefined;
     this.client =
       options.client ??
       createSageMakerClient({
@@ -216,7 +218,7 @@ export class SageMakerGateway {
 
   /** Closes the client's sockets (when the gateway created the client). */
   destroy(): void {
-    this.client.destroy();
+    if (this.ownsClient) this.client.destroy();
   }
 
   /**

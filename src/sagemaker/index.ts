@@ -3,7 +3,7 @@
  * error classification, and the gateway the reconciler calls.
  */
 export { type AimdOptions, AimdRate } from "./aimd.js";
-export { createSageMakerClient, type SageMakerClientOptions, ThrottleRefusingRetry } from "./client.js";
+export { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 export { type ClassifiedError, classifyError, type ErrorKind, SageMakerError } from "./errors.js";
 export {
   type CallObserver,

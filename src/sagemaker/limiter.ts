@@ -218,6 +218,9 @@ export class RateLimiter {
         },
         Math.max(1, Math.ceil(wakeIn)),
       );
+      // The clock's timers do not keep the process alive, which is right for the recovery ticks; but a caller waiting
+      // for a token is work in progress (a CLI would otherwise exit with its call still queued).
+      if (this.waiters.length > 0) (this.timer as { ref?: () => void } | undefined)?.ref?.();
     }
   }
 

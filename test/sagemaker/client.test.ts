@@ -18,7 +18,7 @@ interface HoldingServer {
 }
 
 /** Answers DescribeDomain with `{}`, but only once `target` requests are open or none has come for `quietMs`. */
-async function holdingServer(target: number, quietMs = 1000): Promise<HoldingServer> {
+async function holdingServer(target: number, quietMs = 1500): Promise<HoldingServer> {
   let held: ServerResponse[] = [];
   let maxOpen = 0;
   let quiet: NodeJS.Timeout | undefined;
@@ -82,8 +82,11 @@ describe("createSageMakerClient", () => {
     server = await holdingServer(60);
     const client = createSageMakerClient({ region: "us-east-1", endpoint: server.url, credentials });
     const gw = new SageMakerGateway({ client, rps: 1000, burst: 1000, concurrency: 60 });
-    gateways.push(gw);
-    await Promise.all(domains(60).map((d) => gw.describeDomain(d)));
+    try {
+      await Promise.all(domains(60).map((d) => gw.describeDomain(d)));
+    } finally {
+      client.destroy();
+    }
     expect(server.maxOpen()).toBe(50);
   });
 });

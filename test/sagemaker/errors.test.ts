@@ -82,10 +82,14 @@ const cases: Array<[string, unknown, Partial<ClassifiedError>]> = [
     unmodelled("SomethingNew", 400),
     { kind: "transient", code: "SomethingNew", httpStatus: 400 },
   ],
-  ["a namespaced __type on a generic error", Object.assign(new Error("x"), { __type: "com.amazonaws#ResourceInUse" }), {
-    kind: "inUse",
-    code: "ResourceInUse",
-  }],
+  [
+    "a namespaced __type on a generic error",
+    Object.assign(new Error("x"), { __type: "com.amazonaws#ResourceInUse" }),
+    {
+      kind: "inUse",
+      code: "ResourceInUse",
+    },
+  ],
   ["a string", "boom", { kind: "transient", code: "Error", message: "boom" }],
   ["undefined", undefined, { kind: "transient", code: "Unknown", message: "undefined" }],
 ];
@@ -115,6 +119,12 @@ describe("classifyError", () => {
     expect(wrapped.kind).toBe("inUse");
     expect(wrapped.code).toBe("ResourceInUse");
     expect(wrapped.message).toBe("UpdateUserProfile: ResourceInUse: busy");
-    expect(classifyError(wrapped)).toEqual({ kind: "inUse", code: "ResourceInUse", message: "busy", httpStatus: 400, attempts: 1 });
+    expect(classifyError(wrapped)).toEqual({
+      kind: "inUse",
+      code: "ResourceInUse",
+      message: "busy",
+      httpStatus: 400,
+      attempts: 1,
+    });
   });
 });

@@ -187,6 +187,17 @@ describe("SageMakerGateway: the calls", () => {
     expect(server.calls().DescribeDomain).toEqual({ ok: 2, ResourceNotFound: 2 });
   });
 
+  it("stops waiting for the limiter when its signal aborts (shutdown)", async () => {
+    const server = await startEmulator();
+    const controller = new AbortController();
+    const gw = gatewayFor(server, { rps: 1, burst: 1, signal: controller.signal });
+    expect(await gw.describeUserProfile(DOMAIN, "first")).toBeNull();
+    const waiting = gw.describeUserProfile(DOMAIN, "second");
+    controller.abort(new Error("shutting down"));
+    await expect(waiting).rejects.toThrow("shutting down");
+    expect(server.calls().DescribeUserProfile).toEqual({ ResourceNotFound: 1 });
+  });
+
   it("honours AWS_ENDPOINT_URL_SAGEMAKER when no endpoint is given", async () => {
     const server = await startEmulator();
     const saved = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
@@ -221,7 +232,12 @@ describe("SageMakerGateway: retries and throttles", () => {
     const rec = recorder();
     const gw = gatewayFor(server, { observer: rec.observer, maxAttempts: 3 });
     const err = await rejection(gw.updateUserProfile({ DomainId: DOMAIN, UserProfileName: "bob" }));
-    expect(err.classified).toMatchObject({ kind: "transient", code: "ServiceUnavailable", httpStatus: 503, attempts: 3 });
+    expect(err.classified).toMatchObject({
+      kind: "transient",
+      code: "ServiceUnavailable",
+      httpStatus: 503,
+      attempts: 3,
+    });
     expect(server.calls().UpdateUserProfile).toEqual({ ServiceUnavailable: 3 });
     expect(rec.outcomes()).toEqual(["UpdateUserProfile:ServiceUnavailable"]);
   });

@@ -1,4 +1,9 @@
 /** The shared limiter on a manual clock: tokens, burst, FIFO, concurrency, the mutating budget, abort and AIMD. */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type CallKind, RateLimiter, type RateLimiterOptions, type Release } from "../../src/sagemaker/index.js";
 import { FakeClock } from "../kube/fake-clock.js";
@@ -168,5 +173,28 @@ describe("RateLimiter", () => {
     limiter.onThrottle("mutating");
     expect(limiter.rps).toBe(5);
     expect(limiter.mutatingRps).toBeUndefined();
+  });
+
+  it("keeps the process alive while a caller waits for a token (a CLI does not exit with its call queued)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "limiter-"));
+    try {
+      const script = join(dir, "wait.mts");
+      const index = resolve("src/sagemaker/index.ts");
+      await writeFile(
+        script,
+        `import { RateLimiter } from ${JSON.stringify(index)};
+const limiter = new RateLimiter({ rps: 2, burst: 1, concurrency: 1 });
+(await limiter.acquire("read"))();
+(await limiter.acquire("read"))();
+console.log("second call started");
+`,
+      );
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], {
+        cwd: process.cwd(),
+      });
+      expect(stdout.trim()).toBe("second call started");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,7 +62,14 @@ describe("TokenBucket", () => {
 });
 
 describe("AimdRate", () => {
-  const opts = { maxRps: 10, minRps: 1, decreaseFactor: 0.5, cooldownMs: 1000, increaseIntervalMs: 1000, increaseStep: 1 };
+  const opts = {
+    maxRps: 10,
+    minRps: 1,
+    decreaseFactor: 0.5,
+    cooldownMs: 1000,
+    increaseIntervalMs: 1000,
+    increaseStep: 1,
+  };
 
   it("halves the rate on a throttle", () => {
     const a = new AimdRate(opts, 0);

@@ -129,6 +129,8 @@ export class KubeServer {
         ? "get"
         : method.toLowerCase();
     this.count(verb);
+    // LOCAL_KUBE_TRACE=1 prints every request: the quickest way to see who writes what in a test.
+    if (process.env.LOCAL_KUBE_TRACE) process.stderr.write(`local-kube ${verb} ${path}\n`);
 
     if (this.options.token && !NO_AUTH_PATHS.has(path)) {
       if (req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
