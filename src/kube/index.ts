@@ -31,6 +31,7 @@ export {
   splitKey,
   stripForCache,
 } from "./object.js";
+export { PooledKubeConfig } from "./pooled-kubeconfig.js";
 export {
   BucketRateLimiter,
   defaultControllerRateLimiter,

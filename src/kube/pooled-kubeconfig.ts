@@ -19,7 +19,11 @@ export class PooledKubeConfig extends KubeConfig {
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
     if (!fresh) return; // plain http without TLS options: fetch's global pool is used already
-    const key = JSON.stringify([this.getCurrentContext(), this.getCurrentCluster()?.server, this.getCurrentUser()?.name]);
+    const key = JSON.stringify([
+      this.getCurrentContext(),
+      this.getCurrentCluster()?.server,
+      this.getCurrentUser()?.name,
+    ]);
     const pooled = this.dispatchers.get(key);
     if (pooled) context.setDispatcher(pooled);
     else this.dispatchers.set(key, fresh);

@@ -210,3 +210,48 @@ describe("periodic resync", () => {
     expect(fast.sagemaker.calls().DescribeUserProfile?.ok ?? 0).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("watch faults", () => {
+  let w: E2E;
+  beforeAll(async () => {
+    w = await startE2E();
+    await w.stack.apply([`${EXAMPLES}/data-scientist-basic.yaml`, `${EXAMPLES}/rstudio-user.yaml`]);
+    await waitFor("alice Ready", async () => isReady(await w.get("team-a", "alice")), 30_000);
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("recovers from a watch cut mid-stream without missing the edit made while it was down", async () => {
+    w.kube.faults.breakWatches();
+    const gen = await w.patch("team-a", "alice", {
+      spec: { userSettings: { sharingSettings: { notebookOutputOption: "Disabled" } } },
+    });
+    await waitFor("alice repaired after the cut", async () => isReady(await w.get("team-a", "alice"), gen), 30_000);
+    expect(w.describe("alice")?.UserSettings?.SharingSettings?.NotebookOutputOption).toBe("Disabled");
+  });
+
+  it("relists after 410 Gone and still sees changes and deletions made meanwhile", async () => {
+    const watchesBefore = w.kube.stats().watches;
+    w.kube.faults.expireHistory();
+    w.kube.faults.breakWatches();
+    const gen = await w.patch("team-a", "alice", {
+      spec: { userSettings: { sharingSettings: { notebookOutputOption: "Allowed" } } },
+    });
+    await waitFor("carol Ready", async () => isReady(await w.get("team-b", "carol")), 30_000);
+    await w.remove("team-b", "carol");
+    await waitFor("alice repaired after the relist", async () => isReady(await w.get("team-a", "alice"), gen), 30_000);
+    await waitFor("carol deleted after the relist", async () => (await w.tryGet("team-b", "carol")) === undefined, 30_000);
+    expect(w.sagemaker.store.getProfile(DEMO_DOMAIN, "carol")).toBeUndefined();
+    expect(w.kube.stats().watches).toBeGreaterThan(watchesBefore);
+    expect(w.describe("alice")?.UserSettings?.SharingSettings?.NotebookOutputOption).toBe("Allowed");
+  });
+
+  it("keeps reconciling through 409 Conflicts on status writes", async () => {
+    w.kube.faults.failNext({ verb: "patch", path: /\/status$/, status: 409, count: 2 });
+    const gen = await w.patch("team-a", "alice", {
+      spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.xlarge" } } } },
+    });
+    await waitFor("alice Ready despite conflicts", async () => isReady(await w.get("team-a", "alice"), gen), 30_000);
+  });
+});

@@ -87,6 +87,17 @@ describe("Informer (local API server)", () => {
     expect(informer.stats().state).toBe("empty");
   });
 
+  it("stops promptly when aborted at any point, even right after ready (before the watch request starts)", async () => {
+    const ns = await freshNamespace();
+    await createProfile(c.customObjects, ns, "a");
+    const { informer, stop, done } = startInformer(ns);
+    await informer.ready();
+    stop.abort();
+    const outcome = await Promise.race([done.then(() => "stopped"), new Promise((r) => setTimeout(r, 5_000, "hung"))]);
+    expect(outcome).toBe("stopped");
+    await until(() => c.kube.stats().openWatches === 0, 5_000, "no open watch left");
+  });
+
   it("watches one namespace only when given one, all namespaces otherwise", async () => {
     const a = await freshNamespace();
     const b = await freshNamespace();
