@@ -1,22 +1,32 @@
 #!/usr/bin/env node
 /** sagemaker-profile-operator command line: each command lives in ./commands and registers itself here. */
 import { Command } from "commander";
-import { register as demo } from "./commands/demo.js";
-import { register as diff } from "./commands/diff.js";
-import { register as emulator } from "./commands/emulator.js";
-import { register as localKube } from "./commands/local-kube.js";
-import { register as run } from "./commands/run.js";
-import { register as validate } from "./commands/validate.js";
+
+type Register = (program: Command) => void;
+
+// Loaded on demand: `validate` should not pay for the operator's, the servers' and the SDK's imports.
+const commands: Record<string, () => Promise<{ register: Register }>> = {
+  run: () => import("./commands/run.js"),
+  demo: () => import("./commands/demo.js"),
+  validate: () => import("./commands/validate.js"),
+  diff: () => import("./commands/diff.js"),
+  emulator: () => import("./commands/emulator.js"),
+  "local-kube": () => import("./commands/local-kube.js"),
+};
 
 const program = new Command()
   .name("sagemaker-profile-operator")
   .description("Keeps Amazon SageMaker Studio user profiles equal to SageMakerUserProfile resources")
   .showHelpAfterError();
 
-const commands: Array<(p: Command) => void> = [run, demo, validate, diff, emulator, localKube];
-for (const register of commands) register(program);
+async function main(): Promise<void> {
+  const named = commands[process.argv[2] ?? ""];
+  // One command when it is named; all of them for help, and so that an unknown command lists the known ones.
+  for (const load of named ? [named] : Object.values(commands)) (await load()).register(program);
+  await program.parseAsync(process.argv);
+}
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

@@ -1,0 +1,19 @@
+/** The README's first command: the demo story runs to the end as a newcomer would see it. */
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/run-cli.js";
+
+describe("npm run demo", () => {
+  it("creates the examples, repairs an edit, rides out ResourceInUse and reverts an out-of-band change", async () => {
+    const { code, stdout, stderr } = await runCli(["demo", "--once", "--metrics-port", "0", "--resync", "3"]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/Kubernetes API\s+http:\/\/127\.0\.0\.1:\d+\s+export KUBECONFIG=/);
+    expect(stdout).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toMatch(/all 5 profiles Ready after/);
+    expect(stdout).toContain("Updated jupyterServerAppSettings.defaultResourceSpec.instanceType: system -> ml.t3.large");
+    expect(stdout).toMatch(/team-a\/bob\s+Reconciling=True ResourceInUse .*attempt 1/);
+    expect(stdout).toContain("Updated kernelGatewayAppSettings.defaultResourceSpec.instanceType");
+    expect(stdout).toMatch(/Updated executionRole: arn:aws:iam::123456789012:role\/ConsoleEdit ->/);
+    expect(stdout).toMatch(/reverted to arn:aws:iam::123456789012:role\/SageMakerStudio-TeamB/);
+    expect(stdout).toMatch(/stopped\s*$/);
+  }, 180_000);
+});
