@@ -40,16 +40,54 @@ export const specName = (member: string): string => member.charAt(0).toLowerCase
 /** The inverse of specName: every SageMaker member name starts with an upper-case letter. */
 export const wireName = (field: string): string => field.charAt(0).toUpperCase() + field.slice(1);
 
-const patternCache = new Map<string, RegExp>();
-/** AWS checks a pattern against the whole value. `u` because the model uses \p{L} classes. */
-export function wholeMatch(pattern: string): RegExp {
+const REPO_CHAR = "[.\\-_a-zA-Z0-9]";
+const REPOSITORY_URL_SHAPE = new RegExp(`^https://${REPO_CHAR}+(?:/${REPO_CHAR}+)*/?$`);
+
+/**
+ * Patterns of the model (as the model writes them, unanchored) that backtrack exponentially in JavaScript's engine
+ * (Kubernetes and AWS use linear engines), mapped to equivalent linear-time whole-value tests.
+ * `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by single slashes (optionally one trailing),
+ * with at least 3 C characters and at most 1016 runs.
+ */
+const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
+  [`https://(${REPO_CHAR}+/?){3,1016}`]: (s) => {
+    if (!REPOSITORY_URL_SHAPE.test(s)) return false;
+    const rest = s.slice("https://".length);
+    const runs = rest.split("/").filter((r) => r.length > 0).length;
+    return rest.replaceAll("/", "").length >= 3 && runs <= 1016;
+  },
+};
+
+/** The model's pattern inside the CRD's `^(?:...)$` anchoring. */
+const unanchored = (pattern: string): string =>
+  pattern.startsWith("^(?:") && pattern.endsWith(")$") ? pattern.slice(4, -2) : pattern;
+
+export interface PatternTest {
+  test(s: string): boolean;
+}
+
+const patternCache = new Map<string, PatternTest>();
+/**
+ * A whole-value test for a model pattern or a CRD pattern (`^(?:...)$`), as AWS checks it: anchored, `u` because the
+ * model uses \p{L} classes, and linear-time for the patterns that would backtrack catastrophically.
+ */
+export function wholeMatch(pattern: string): PatternTest {
   let re = patternCache.get(pattern);
   if (!re) {
-    re = new RegExp(`^(?:${pattern})$`, "u");
+    re = safePatternEngine(`^(?:${unanchored(pattern)})$`, "u");
     patternCache.set(pattern, re);
   }
   return re;
 }
+
+/** A RegExp factory for ajv's `code.regExp` option: the safe equivalent where one exists, else RegExp. */
+export const safePatternEngine = Object.assign(
+  (pattern: string, flags: string): PatternTest => {
+    const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
+    return safe ? { test: safe } : new RegExp(pattern, flags);
+  },
+  { code: "safePatternEngine" },
+);
 
 export interface ModelViolation {
   /** Dotted wire path, e.g. `UserSettings.SecurityGroups[5]`. */
@@ -70,22 +108,41 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
       case "string": {
         if (typeof v !== "string") return void out.push({ path: at, message: "must be a string" });
         if (s.enum && !s.enum.includes(v))
-          out.push({ path: at, message: `failed to satisfy constraint: Member must satisfy enum value set: [${s.enum.join(", ")}]` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must satisfy enum value set: [${s.enum.join(", ")}]`,
+          });
         if (s.min !== undefined && v.length < s.min)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`,
+          });
         if (s.max !== undefined && v.length > s.max)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
+          });
         if (s.pattern !== undefined && !wholeMatch(s.pattern).test(v))
-          out.push({ path: at, message: `failed to satisfy constraint: Member must satisfy regular expression pattern: ${s.pattern}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must satisfy regular expression pattern: ${s.pattern}`,
+          });
         return;
       }
       case "integer":
       case "long": {
-        if (typeof v !== "number" || !Number.isInteger(v)) return void out.push({ path: at, message: "must be an integer" });
+        if (typeof v !== "number" || !Number.isInteger(v))
+          return void out.push({ path: at, message: "must be an integer" });
         if (s.min !== undefined && v < s.min)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have value greater than or equal to ${s.min}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have value greater than or equal to ${s.min}`,
+          });
         if (s.max !== undefined && v > s.max)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have value less than or equal to ${s.max}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have value less than or equal to ${s.max}`,
+          });
         return;
       }
       case "boolean":
@@ -97,9 +154,15 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
       case "list": {
         if (!Array.isArray(v)) return void out.push({ path: at, message: "must be a list" });
         if (s.min !== undefined && v.length < s.min)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`,
+          });
         if (s.max !== undefined && v.length > s.max)
-          out.push({ path: at, message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}` });
+          out.push({
+            path: at,
+            message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
+          });
         v.forEach((item, i) => walk(s.member?.shape ?? "", item, `${p}[${i}]`));
         return;
       }
@@ -129,10 +192,16 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
 }
 
 /** Renames the keys of a value of the given shape, recursively, following the model (not a blind case change). */
-export function renameKeys(shapeName: string, value: unknown, rename: (key: string) => string, fromKey: (k: string) => string): unknown {
+export function renameKeys(
+  shapeName: string,
+  value: unknown,
+  rename: (key: string) => string,
+  fromKey: (k: string) => string,
+): unknown {
   const s = shape(shapeName);
   if (value === null || value === undefined) return value;
-  if (s.type === "list" && Array.isArray(value)) return value.map((v) => renameKeys(s.member?.shape ?? "", v, rename, fromKey));
+  if (s.type === "list" && Array.isArray(value))
+    return value.map((v) => renameKeys(s.member?.shape ?? "", v, rename, fromKey));
   if (s.type === "structure" && typeof value === "object" && !Array.isArray(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

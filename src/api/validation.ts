@@ -17,7 +17,7 @@ import {
   parse as parseYaml,
   type SchemaOptions,
 } from "yaml";
-import { wholeMatch } from "./model.js";
+import { safePatternEngine, wholeMatch } from "./model.js";
 import { API_VERSION, GROUP, KIND } from "./types.js";
 
 export interface FieldProblem {
@@ -48,49 +48,6 @@ export const NO_PROFILES_MESSAGE = `no ${KIND} documents`;
 
 const CRD_URL = new URL("../../crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", import.meta.url);
 const ENUM_SHOWN = 8;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Safe regular expressions
-
-const REPO_CHAR = "[.\\-_a-zA-Z0-9]";
-const REPOSITORY_URL_SHAPE = new RegExp(`^https://${REPO_CHAR}+(?:/${REPO_CHAR}+)*/?$`);
-
-/**
- * Patterns of the model (as the model writes them, unanchored) that backtrack exponentially in JavaScript's engine
- * (Kubernetes uses RE2, which is linear), mapped to equivalent linear-time whole-value tests.
- * `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by single slashes (optionally one trailing),
- * with at least 3 C characters and at most 1016 runs.
- */
-const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
-  [`https://(${REPO_CHAR}+/?){3,1016}`]: (s) => {
-    if (!REPOSITORY_URL_SHAPE.test(s)) return false;
-    const rest = s.slice("https://".length);
-    const runs = rest.split("/").filter((r) => r.length > 0).length;
-    return rest.replaceAll("/", "").length >= 3 && runs <= 1016;
-  },
-};
-
-/** The model's pattern inside the CRD's `^(?:...)$` anchoring. */
-const unanchored = (pattern: string): string =>
-  pattern.startsWith("^(?:") && pattern.endsWith(")$") ? pattern.slice(4, -2) : pattern;
-
-/**
- * A whole-value test for a CRD pattern (`^(?:...)$`) or a model pattern, safe against catastrophic backtracking
- * (see SAFE_EQUIVALENTS).
- */
-export function safePattern(pattern: string): { test(s: string): boolean } {
-  const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
-  return safe ? { test: safe } : new RegExp(`^(?:${unanchored(pattern)})$`, "u");
-}
-
-type RegExpEngine = NonNullable<NonNullable<Options["code"]>["regExp"]>;
-const safeRegExpEngine: RegExpEngine = Object.assign(
-  (pattern: string, flags: string) => {
-    const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
-    return safe ? { test: safe } : new RegExp(pattern, flags);
-  },
-  { code: "safePattern" },
-);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schema: the CRD's openAPIV3Schema translated for ajv
@@ -213,7 +170,7 @@ function profileValidator(): ValidateFunction {
   };
   const version = crd.spec.versions.find((v) => `${GROUP}/${v.name}` === API_VERSION);
   if (!version) throw new Error(`${CRD_URL.pathname} has no version for ${API_VERSION}`);
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: safeRegExpEngine } });
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: safePatternEngine } });
   ajv.addKeyword(listMapKeysKeyword);
   ajv.addKeyword(celRulesKeyword);
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });

@@ -4,6 +4,7 @@
  * sleeps, every delay is the queue's (addAfter / addRateLimited).
  */
 import { type Clock, systemClock } from "./clock.js";
+import { errorMessage, httpStatus } from "./errors.js";
 import { deepEqual } from "./json.js";
 import { type Logger, silentLogger } from "./log.js";
 import { type KubeObject, objectKey } from "./object.js";
@@ -231,4 +232,6 @@ export class Controller<T extends KubeObject = KubeObject> {
   }
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+/** API errors by their Status message (ApiException's own message embeds headers); other errors with their stack. */
+const errorText = (err: unknown) =>
+  httpStatus(err) !== undefined ? errorMessage(err) : err instanceof Error ? (err.stack ?? err.message) : String(err);

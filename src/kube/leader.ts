@@ -78,7 +78,13 @@ export class LeaderElector {
   /** Campaigns, leads and renews until `signal` aborts. Resolves once stopped (and released); never rejects. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      if ((await this.attempt()) !== "leading") {
+      const result = await this.attempt();
+      if (signal.aborted) {
+        // Stopped while this attempt was in flight: do not start a term only to end it.
+        if (result === "leading" && (this.o.releaseOnCancel ?? true)) await this.release();
+        break;
+      }
+      if (result !== "leading") {
         await sleep(this.retryPeriodMs * (1 + this.random() * 1.2), signal, this.clock);
         continue;
       }

@@ -15,7 +15,7 @@
 import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
-import { httpStatus } from "./errors.js";
+import { errorMessage, httpStatus } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { collectionPath, type KubeObject, type ResourceRef } from "./object.js";
 
@@ -111,7 +111,10 @@ export class Watcher<T extends KubeObject = KubeObject> {
           if (signal.aborted) break;
           this.counters.errors++;
           const delay = this.backoff.next();
-          this.log.warn({ resource: this.describe(), err: String(err), retryInMs: Math.round(delay) }, "list failed");
+          this.log.warn(
+            { resource: this.describe(), err: errorMessage(err), retryInMs: Math.round(delay) },
+            "list failed",
+          );
           await sleep(delay, signal, this.clock);
           continue;
         }
@@ -142,7 +145,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
           this.counters.errors++;
           delay = this.backoff.next();
           this.log.warn(
-            { resource: this.describe(), err: String(end.error), retryInMs: Math.round(delay) },
+            { resource: this.describe(), err: errorMessage(end.error), retryInMs: Math.round(delay) },
             "watch failed, re-watching from the last resourceVersion",
           );
           break;

@@ -4,7 +4,8 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { loadKubeConfig } from "../kube/index.js";
 import { parseAllDocuments } from "yaml";
 import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
@@ -51,8 +52,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       appNetworkAccessType: "VpcOnly",
     });
   }
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kube.kubeconfigPath);
+  // loadKubeConfig pools connections (client-node opens one per request otherwise).
+  const kubeConfig = loadKubeConfig({ path: kube.kubeconfigPath });
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
 

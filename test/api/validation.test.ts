@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { wholeMatch as safePattern } from "../../src/api/model.js";
 import {
   type FieldProblem,
   MAX_ALIAS_COUNT,
   parseManifests,
-  safePattern,
   validateManifestText,
   validateProfile,
 } from "../../src/api/validation.js";
@@ -187,7 +187,7 @@ describe("patterns are anchored: a valid value with junk around it is refused", 
   });
 });
 
-describe("safePattern", () => {
+describe("wholeMatch (safe against catastrophic backtracking)", () => {
   const repositoryUrl = "^(?:https://([.\\-_a-zA-Z0-9]+/?){3,1016})$";
 
   it("answers like the model's repository URL pattern on short strings", () => {

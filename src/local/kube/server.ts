@@ -297,7 +297,7 @@ export class KubeServer {
         const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
         if (!PATCH_TYPES.includes(contentType)) {
           await drain(req);
-          throw unsupportedMediaType(contentType);
+          throw unsupportedMediaType();
         }
         const raw = await readBody(req);
         const opts = { ...writeOptions(req, q), force: q.get("force") === "true" };

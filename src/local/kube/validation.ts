@@ -4,7 +4,9 @@
  * `x-kubernetes-list-type` set/map uniqueness and `x-kubernetes-validations` CEL rules (with `oldSelf` on update).
  * Generic over any CRD schema. Pure.
  */
+
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { safePatternEngine } from "../../api/model.js";
 import { type CompiledRule, compileRule, isUnsupportedFunction, toCel, type ValidationRule } from "./cel.js";
 import type { FieldError } from "./errors.js";
 import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
@@ -32,6 +34,8 @@ function makeAjv(): Ajv {
     strict: false,
     logger: false,
     unicodeRegExp: true,
+    // The SageMaker model's RepositoryUrl pattern backtracks exponentially in JavaScript (the real server uses RE2).
+    code: { regExp: safePatternEngine },
     validateSchema: false,
     addUsedSchema: false,
   });

@@ -8,7 +8,16 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Env, failure, freshNamespace, type Obj, PROFILES, profile as profileObj, startEnv } from "./helpers.js";
+import {
+  type Env,
+  failure,
+  freshNamespace,
+  type Obj,
+  PROFILES,
+  profile as profileObj,
+  startEnv,
+  until,
+} from "./helpers.js";
 
 let env: Env;
 beforeAll(async () => {
@@ -49,11 +58,19 @@ describe("fault injection", () => {
   });
 
   it("setUnavailable answers 503 to everything for a while", async () => {
-    env.kube.faults.setUnavailable(300);
+    env.kube.faults.setUnavailable(3_000);
     expect((await failure(env.core.listNamespace())).code).toBe(503);
-    await new Promise((r) => setTimeout(r, 350));
-    const list = await env.core.listNamespace();
-    expect(list.items.length).toBeGreaterThan(0);
+    expect((await failure(env.custom.listClusterCustomObject(PROFILES))).code).toBe(503);
+    const recovered = await until(
+      () =>
+        env.core.listNamespace().then(
+          (l) => l,
+          () => undefined,
+        ),
+      "the server to be available again",
+      20_000,
+    );
+    expect(recovered.items.length).toBeGreaterThan(0);
   });
 });
 
@@ -155,5 +172,23 @@ describe("KubernetesObjectApi", () => {
     );
     expect(other).toMatchObject({ code: 409, reason: "Conflict" });
     expect(other.message).toContain('conflict with "gitops"');
+  });
+
+  it("refuses strategic merge patches (its default) for custom resources with 415, like the real server", async () => {
+    const ns = await freshNamespace(env);
+    await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "smp") });
+    const res = await failure(env.objects.patch(profile(ns, "smp", { adoptExisting: true })));
+    expect(res).toMatchObject({ code: 415, reason: "UnsupportedMediaType" });
+    // Built-in kinds accept them (kubectl patches ConfigMaps and Namespaces that way).
+    await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "c" }, data: { a: "1" } } });
+    const cm = (await env.objects.patch({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: ns },
+      data: { b: "2" },
+    } as KubernetesObject)) as {
+      data?: Record<string, string>;
+    };
+    expect(cm.data).toEqual({ a: "1", b: "2" });
   });
 });
