@@ -4,11 +4,11 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CoreV1Api, type KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
-import { loadKubeConfig } from "../kube/index.js";
+import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
+import { loadKubeConfig } from "../kube/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
+import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
 
 export const DEMO_DOMAIN = "d-demo00000001";
 /** The demo domain's default security group: SageMaker adds it to every profile's SecurityGroups. */

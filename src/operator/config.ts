@@ -26,6 +26,9 @@ export interface OperatorConfig {
   stalledRetryMs: number;
   inUseBackoffBaseMs: number;
   inUseBackoffMaxMs: number;
+  /** A field someone else keeps changing back is repaired again after this (doubling up to the max). */
+  contestBackoffBaseMs: number;
+  contestBackoffMaxMs: number;
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -52,6 +55,8 @@ export const defaultConfig = (): OperatorConfig => ({
   stalledRetryMs: 10 * 60_000,
   inUseBackoffBaseMs: 5_000,
   inUseBackoffMaxMs: 5 * 60_000,
+  contestBackoffBaseMs: 60_000,
+  contestBackoffMaxMs: 60 * 60_000,
   leaderElection: {
     enabled: false,
     namespace: process.env.POD_NAMESPACE ?? "default",

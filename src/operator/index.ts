@@ -3,18 +3,18 @@
  * health endpoints together, and stops them in order. Used by `run`, `demo`, the end-to-end tests and the benchmark.
  */
 import { type Logger as PinoLogger, pino } from "pino";
-import { GROUP, PLURAL, type SageMakerUserProfile, VERSION, FINALIZER } from "../api/types.js";
+import { FINALIZER, GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import {
   addFinalizer,
+  BucketRateLimiter,
   Controller,
   EventRecorder,
   Informer,
   ItemExponentialFailureRateLimiter,
   LeaderElector,
   loadKubeConfig,
-  makeClients,
   MaxOfRateLimiter,
-  BucketRateLimiter,
+  makeClients,
   removeFinalizer,
   WorkQueue,
   writeStatus,
@@ -139,6 +139,10 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       jitter: "full",
     }),
     transientBackoff: new ItemExponentialFailureRateLimiter({ baseDelayMs: 1_000, maxDelayMs: 60_000, jitter: "full" }),
+    contestBackoff: new ItemExponentialFailureRateLimiter({
+      baseDelayMs: config.contestBackoffBaseMs,
+      maxDelayMs: config.contestBackoffMaxMs,
+    }),
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncPeriodMs,
     stalledRetryMs: config.stalledRetryMs,
@@ -164,7 +168,12 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       const action = await reconciler.reconcile(key);
       const obj = cached(key);
       log.debug(
-        { key, ms: Math.round(performance.now() - started), requeueAfter: action.requeueAfter, status: obj?.status?.profileStatus },
+        {
+          key,
+          ms: Math.round(performance.now() - started),
+          requeueAfter: action.requeueAfter,
+          status: obj?.status?.profileStatus,
+        },
         "reconciled",
       );
       return action;
@@ -188,7 +197,10 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const healthAddress = parseBindAddress(config.healthProbeBindAddress);
   const metricsServer = metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
   const healthServer = healthAddress
-    ? await serveHealth({ healthy: () => !stopping.signal.aborted, ready: () => informers.every((i) => i.isReady()) }, healthAddress)
+    ? await serveHealth(
+        { healthy: () => !stopping.signal.aborted, ready: () => informers.every((i) => i.isReady()) },
+        healthAddress,
+      )
     : undefined;
 
   const informerRuns = informers.map((i) => i.start(stopping.signal));

@@ -1,4 +1,4 @@
-export { type Outcome, type Phase, conditionsFor, mergeConditions } from "./conditions.js";
+export { conditionsFor, mergeConditions, type Outcome, type Phase } from "./conditions.js";
 export {
   type Action,
   type Backoff,

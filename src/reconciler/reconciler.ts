@@ -7,13 +7,14 @@ import {
   FINALIZER,
   OWNER_TAG,
   PAUSED_ANNOTATION,
+  profileName,
   type SageMakerUserProfile,
   type SageMakerUserProfileStatus,
-  profileName,
 } from "../api/types.js";
 import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
 import { type ClassifiedError, SageMakerError } from "../sagemaker/index.js";
 import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
+import { FlapGuard } from "./flap-guard.js";
 
 /** What reconcile asks of the queue: run again after `requeueAfter` ms, or only on the next change. */
 export interface Action {
@@ -49,7 +50,10 @@ export interface Backoff {
 }
 
 export interface ReconcilerHooks {
-  onProfile?(key: string, snapshot: { profileStatus?: string; drifted: boolean; stalled: boolean; ready: boolean }): void;
+  onProfile?(
+    key: string,
+    snapshot: { profileStatus?: string; drifted: boolean; stalled: boolean; ready: boolean },
+  ): void;
   onForget?(key: string): void;
   onRepair?(blocks: string[]): void;
   onResourceInUse?(): void;
@@ -64,6 +68,11 @@ export interface ReconcilerOptions {
   inUseBackoff: Backoff;
   /** Throttling, 5xx and network errors after the SDK's own retries. */
   transientBackoff: Backoff;
+  /** Delay before repairing again a field someone else keeps changing back (exponential, e.g. 1 min -> 1 h). */
+  contestBackoff: Backoff;
+  /** A field repaired `contestThreshold` times within `contestWindowMs` (same spec) is contested. */
+  contestWindowMs?: number;
+  contestThreshold?: number;
   /** While SageMaker is Pending/Updating/Deleting, or after a write, look again after this long. */
   pollIntervalMs?: number;
   /** Re-check an in-sync profile after this long (jittered ±10 %). */
@@ -79,9 +88,12 @@ type Profile = SageMakerUserProfile;
 
 export class ProfileReconciler {
   private readonly o: Required<Omit<ReconcilerOptions, "hooks">> & { hooks: ReconcilerHooks };
+  private readonly flapGuard: FlapGuard;
 
   constructor(options: ReconcilerOptions) {
     this.o = {
+      contestWindowMs: 10 * 60_000,
+      contestThreshold: 3,
       pollIntervalMs: 5_000,
       resyncPeriodMs: 10 * 60_000,
       stalledRetryMs: 10 * 60_000,
@@ -90,6 +102,11 @@ export class ProfileReconciler {
       hooks: {},
       ...options,
     };
+    this.flapGuard = new FlapGuard({
+      windowMs: this.o.contestWindowMs,
+      threshold: this.o.contestThreshold,
+      backoff: this.o.contestBackoff,
+    });
   }
 
   async reconcile(key: string): Promise<Action> {
@@ -97,6 +114,7 @@ export class ProfileReconciler {
     if (!obj) {
       this.o.inUseBackoff.forget(key);
       this.o.transientBackoff.forget(key);
+      this.flapGuard.forget(key);
       this.o.hooks.onForget?.(key);
       return {};
     }
@@ -115,7 +133,11 @@ export class ProfileReconciler {
     const manage = (obj.spec.managementPolicy ?? "Manage") === "Manage";
 
     if (obj.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
-      await this.setStatus(obj, { phase: "Held", reason: "Paused", message: `annotation ${PAUSED_ANNOTATION} is "true"` });
+      await this.setStatus(obj, {
+        phase: "Held",
+        reason: "Paused",
+        message: `annotation ${PAUSED_ANNOTATION} is "true"`,
+      });
       return {};
     }
     if (obj.metadata.deletionTimestamp) return this.finalize(key, obj);
@@ -125,7 +147,11 @@ export class ProfileReconciler {
     const observed = await this.o.sagemaker.describeUserProfile(domainId, name);
     if (!observed) {
       if (!manage) {
-        await this.setStatus(obj, { phase: "Held", reason: "NotFound", message: `profile ${domainId}/${name} does not exist` });
+        await this.setStatus(obj, {
+          phase: "Held",
+          reason: "NotFound",
+          message: `profile ${domainId}/${name} does not exist`,
+        });
         return { requeueAfter: this.resyncDelay() };
       }
       const created = await this.o.sagemaker.createUserProfile(buildCreateRequest(obj.spec, name, this.ownerTag(obj)));
@@ -153,7 +179,11 @@ export class ProfileReconciler {
       case "Deleting":
         await this.setStatus(
           obj,
-          { phase: "Progressing", reason: `Profile${observed.Status}`, message: `SageMaker status is ${observed.Status}` },
+          {
+            phase: "Progressing",
+            reason: `Profile${observed.Status}`,
+            message: `SageMaker status is ${observed.Status}`,
+          },
           facts,
         );
         return { requeueAfter: this.o.pollIntervalMs };
@@ -161,11 +191,17 @@ export class ProfileReconciler {
       case "Update_Failed":
       case "Delete_Failed": {
         // An Update_Failed profile can take a new update; retry at once only when the spec changed since we stalled.
-        const stalledGen = obj.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True")?.observedGeneration;
+        const stalledGen = obj.status?.conditions?.find(
+          (c) => c.type === "Stalled" && c.status === "True",
+        )?.observedGeneration;
         if (!(manage && observed.Status === "Update_Failed" && stalledGen !== obj.metadata.generation)) {
           await this.setStatus(
             obj,
-            { phase: "Stalled", reason: observed.Status, message: observed.FailureReason ?? `SageMaker status is ${observed.Status}` },
+            {
+              phase: "Stalled",
+              reason: observed.Status,
+              message: observed.FailureReason ?? `SageMaker status is ${observed.Status}`,
+            },
             facts,
           );
           return { requeueAfter: this.o.stalledRetryMs };
@@ -174,7 +210,9 @@ export class ProfileReconciler {
     }
 
     const drift = computeDrift(obj.spec, name, observed, {
-      domainSecurityGroups: obj.spec.userSettings?.securityGroups ? await this.o.sagemaker.domainSecurityGroups(domainId) : [],
+      domainSecurityGroups: obj.spec.userSettings?.securityGroups
+        ? await this.o.sagemaker.domainSecurityGroups(domainId)
+        : [],
     });
     // Tags are compared (one ListTags) when the spec changed or the resource is not yet in sync, not on every resync.
     const settled =
@@ -186,7 +224,12 @@ export class ProfileReconciler {
       if (tagChanges) await this.applyTags(obj, observed, tagChanges);
       this.o.inUseBackoff.forget(key);
       this.o.transientBackoff.forget(key);
-      await this.setStatus(obj, { phase: "InSync", reason: "InSync", message: "The profile matches the spec" }, facts, drift);
+      await this.setStatus(
+        obj,
+        { phase: "InSync", reason: "InSync", message: "The profile matches the spec" },
+        facts,
+        drift,
+      );
       return { requeueAfter: this.resyncDelay() };
     }
 
@@ -201,7 +244,28 @@ export class ProfileReconciler {
       return { requeueAfter: this.resyncDelay() };
     }
 
+    const now = this.o.now().getTime();
+    const flap = this.flapGuard.decide(key, obj.metadata.generation, drift.fields, now);
+    if (flap.contested) {
+      const fields = flap.fields.map((f) => f.slice(1).replaceAll("/", ".")).join(", ");
+      const why = `${fields} changed back after ${flap.repairs} repairs within ${Math.round(this.o.contestWindowMs / 60_000)} min: another writer (a tool or a console user) is changing this profile`;
+      if (flap.holding) {
+        this.o.kube.event(obj, "Warning", "Contested", truncate(why));
+        await this.setStatus(
+          obj,
+          {
+            phase: "Held",
+            reason: "Contested",
+            message: truncate(`${why}; next repair in ${seconds(flap.retryAfterMs)}`),
+          },
+          facts,
+          drift,
+        );
+        return { requeueAfter: flap.retryAfterMs };
+      }
+    }
     if (drift.updateRequest) await this.o.sagemaker.updateUserProfile(drift.updateRequest);
+    this.flapGuard.recordRepair(key, obj.metadata.generation, drift.fields, now);
     if (tagChanges) await this.applyTags(obj, observed, tagChanges);
     this.o.hooks.onRepair?.(drift.blocks);
     this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${summary}`));
@@ -227,19 +291,32 @@ export class ProfileReconciler {
       if (observed?.UserProfileArn && owned && obj.spec.deletionPolicy === "Retain")
         await this.o.sagemaker.deleteTags(observed.UserProfileArn, [OWNER_TAG]);
       if (observed && !owned && obj.spec.managementPolicy !== "Observe")
-        this.o.kube.event(obj, "Warning", "NotDeleted", `Profile ${domainId}/${name} is not owned by this resource; left in place`);
+        this.o.kube.event(
+          obj,
+          "Warning",
+          "NotDeleted",
+          `Profile ${domainId}/${name} is not owned by this resource; left in place`,
+        );
       await this.o.kube.removeFinalizer(obj);
       this.o.inUseBackoff.forget(key);
       this.o.hooks.onForget?.(key);
       return {};
     }
     if (observed.Status === "Deleting") {
-      await this.setStatus(obj, { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" }, profileFacts(observed));
+      await this.setStatus(
+        obj,
+        { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" },
+        profileFacts(observed),
+      );
       return { requeueAfter: this.o.pollIntervalMs };
     }
     await this.o.sagemaker.deleteUserProfile(domainId, name);
     this.o.kube.event(obj, "Normal", "Deleting", `DeleteUserProfile sent for ${domainId}/${name}`);
-    await this.setStatus(obj, { phase: "Progressing", reason: "Deleting", message: "DeleteUserProfile accepted" }, { ...profileFacts(observed), profileStatus: "Deleting" });
+    await this.setStatus(
+      obj,
+      { phase: "Progressing", reason: "Deleting", message: "DeleteUserProfile accepted" },
+      { ...profileFacts(observed), profileStatus: "Deleting" },
+    );
     return { requeueAfter: this.o.pollIntervalMs };
   }
 
@@ -297,10 +374,16 @@ export class ProfileReconciler {
       return {
         phase: "Stalled",
         reason: "AlreadyExists",
-        message: "a profile with this name already exists and is not managed; set spec.adoptExisting: true to take it over",
+        message:
+          "a profile with this name already exists and is not managed; set spec.adoptExisting: true to take it over",
       };
     await this.o.sagemaker.addTags(arn, [{ Key: OWNER_TAG, Value: mine }]);
-    this.o.kube.event(obj, "Normal", "Adopted", `Adopted existing profile ${observed.DomainId}/${observed.UserProfileName}`);
+    this.o.kube.event(
+      obj,
+      "Normal",
+      "Adopted",
+      `Adopted existing profile ${observed.DomainId}/${observed.UserProfileName}`,
+    );
     return undefined;
   }
 
@@ -323,7 +406,11 @@ export class ProfileReconciler {
     return add.length || remove.length ? { add, remove } : undefined;
   }
 
-  private async applyTags(obj: Profile, observed: DescribeUserProfileResponse, changes: { add: Tag[]; remove: string[] }) {
+  private async applyTags(
+    obj: Profile,
+    observed: DescribeUserProfileResponse,
+    changes: { add: Tag[]; remove: string[] },
+  ) {
     const arn = observed.UserProfileArn as string;
     if (changes.remove.length) await this.o.sagemaker.deleteTags(arn, changes.remove);
     if (changes.add.length) await this.o.sagemaker.addTags(arn, changes.add);
@@ -331,7 +418,10 @@ export class ProfileReconciler {
       obj,
       "Normal",
       "TagsUpdated",
-      [changes.add.length ? `set ${changes.add.map((t) => t.Key).join(", ")}` : "", changes.remove.length ? `removed ${changes.remove.join(", ")}` : ""]
+      [
+        changes.add.length ? `set ${changes.add.map((t) => t.Key).join(", ")}` : "",
+        changes.remove.length ? `removed ${changes.remove.join(", ")}` : "",
+      ]
         .filter(Boolean)
         .join("; "),
     );
@@ -401,7 +491,8 @@ function profileFacts(p: DescribeUserProfileResponse): Partial<SageMakerUserProf
 }
 
 const declaredTagKeys = (obj: Profile) => (obj.spec.tags ?? []).map((t) => t.key).sort();
-const sameFields = (a: string[] | undefined, b: string[]) => !!a && a.length === b.length && a.every((x, i) => x === b[i]);
+const sameFields = (a: string[] | undefined, b: string[]) =>
+  !!a && a.length === b.length && a.every((x, i) => x === b[i]);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -9,7 +9,9 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/Kubernetes API\s+http:\/\/127\.0\.0\.1:\d+\s+export KUBECONFIG=/);
     expect(stdout).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/all 5 profiles Ready after/);
-    expect(stdout).toContain("Updated jupyterServerAppSettings.defaultResourceSpec.instanceType: system -> ml.t3.large");
+    expect(stdout).toContain(
+      "Updated jupyterServerAppSettings.defaultResourceSpec.instanceType: system -> ml.t3.large",
+    );
     expect(stdout).toMatch(/team-a\/bob\s+Reconciling=True ResourceInUse .*attempt 1/);
     expect(stdout).toContain("Updated kernelGatewayAppSettings.defaultResourceSpec.instanceType");
     expect(stdout).toMatch(/Updated executionRole: arn:aws:iam::123456789012:role\/ConsoleEdit ->/);

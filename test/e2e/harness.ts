@@ -104,7 +104,12 @@ export const isReady = (obj: SageMakerUserProfile | undefined, generation = 0) =
   condition(obj, "Ready")?.status === "True" && (obj?.status?.observedGeneration ?? 0) >= generation;
 
 /** Polls until `check` returns a truthy value; returns it. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -114,7 +119,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

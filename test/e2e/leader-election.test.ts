@@ -4,12 +4,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from "../../src/local/stack.js";
 import { repoRoot } from "../cli/run-cli.js";
 import { EXAMPLES, waitFor } from "./harness.js";
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import type { SageMakerUserProfile } from "../../src/api/types.js";
 
 interface OperatorProcess {
   name: string;
@@ -115,7 +115,10 @@ describe("leader election with two operator processes", () => {
           version: "v1alpha1",
           plural: "sagemakeruserprofiles",
         })) as { items: SageMakerUserProfile[] };
-        return list.items.length === 5 && list.items.every((o) => o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+        return (
+          list.items.length === 5 &&
+          list.items.every((o) => o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+        );
       },
       60_000,
     );
@@ -145,15 +148,22 @@ describe("leader election with two operator processes", () => {
         plural: "sagemakeruserprofiles",
         namespace: "team-a",
         name: "bob",
-        body: { spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.2xlarge" } } } } },
+        body: {
+          spec: {
+            userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.2xlarge" } } },
+          },
+        },
       },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
     await waitFor(
       "bob updated by the new leader",
       () =>
-        (stack.sagemaker.store.describeProfile("d-demo00000001", "bob") as { UserSettings?: { KernelGatewayAppSettings?: { DefaultResourceSpec?: { InstanceType?: string } } } })
-          ?.UserSettings?.KernelGatewayAppSettings?.DefaultResourceSpec?.InstanceType === "ml.m5.2xlarge",
+        (
+          stack.sagemaker.store.describeProfile("d-demo00000001", "bob") as {
+            UserSettings?: { KernelGatewayAppSettings?: { DefaultResourceSpec?: { InstanceType?: string } } };
+          }
+        )?.UserSettings?.KernelGatewayAppSettings?.DefaultResourceSpec?.InstanceType === "ml.m5.2xlarge",
       30_000,
     );
     expect(sagemakerCalls(await scrape(b))).toBeGreaterThan(0);

@@ -25,7 +25,8 @@ afterAll(async () => {
 
 describe("operator end to end", () => {
   it("creates every example profile and reports Ready=True with kstatus conditions", async () => {
-    for (const [ns, name] of KEYS) await waitFor(`${ns}/${name} Ready`, async () => isReady(await e2e.get(ns, name)), 30_000);
+    for (const [ns, name] of KEYS)
+      await waitFor(`${ns}/${name} Ready`, async () => isReady(await e2e.get(ns, name)), 30_000);
     const alice = await e2e.get("team-a", "alice");
     expect(condition(alice, "Synced")?.status).toBe("True");
     expect(condition(alice, "Reconciling")?.status).toBe("False");
@@ -56,12 +57,17 @@ describe("operator end to end", () => {
     await waitFor("alice repaired", async () => isReady(await e2e.get("team-a", "alice"), gen));
     const updates = e2e.sagemaker.mutations("UpdateUserProfile");
     expect(updates).toHaveLength(1);
-    const settings = updates[0]?.request.UserSettings as Record<string, { DefaultResourceSpec?: object; CodeRepositories?: unknown[] }>;
+    const settings = updates[0]?.request.UserSettings as Record<
+      string,
+      { DefaultResourceSpec?: object; CodeRepositories?: unknown[] }
+    >;
     expect(Object.keys(settings)).toEqual(["JupyterServerAppSettings"]);
     expect(settings.JupyterServerAppSettings?.DefaultResourceSpec).toMatchObject({ InstanceType: "ml.t3.large" });
     // The rest of the block is the observed one: the code repository declared earlier is not reset.
     expect(settings.JupyterServerAppSettings?.CodeRepositories).toHaveLength(1);
-    expect(e2e.describe("alice")?.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType).toBe("ml.t3.large");
+    expect(e2e.describe("alice")?.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType).toBe(
+      "ml.t3.large",
+    );
   });
 
   it("rides out ResourceInUse with growing jittered backoff while other profiles keep converging (one worker)", async () => {
@@ -92,17 +98,23 @@ describe("operator end to end", () => {
     await waitFor("bob repaired after the hold", async () => isReady(await e2e.get("team-a", "bob"), bobGen), 30_000);
     clearInterval(watcher);
     expect(e2e.sagemaker.calls().UpdateUserProfile).toMatchObject({ ResourceInUse: holds });
-    expect(e2e.sagemaker.mutations("UpdateUserProfile").filter((m) => m.request.UserProfileName === "bob")).toHaveLength(1);
+    expect(
+      e2e.sagemaker.mutations("UpdateUserProfile").filter((m) => m.request.UserProfileName === "bob"),
+    ).toHaveLength(1);
     // Full jitter: each wait is at most base * 2^(n-1) (+ reconcile time), never a fixed sleep.
     const gaps = inUseTimes.slice(1).map((t, i) => t - (inUseTimes[i] as number));
-    gaps.forEach((gap, i) => expect(gap).toBeLessThan(300 * 2 ** (i + 1) + 1500));
-    expect(e2e.operator?.metrics.resourceInUseRetries.get).toBeDefined();
-    const metrics = await e2e.operator?.metrics.registry.getSingleMetricAsString("sagemaker_resource_in_use_retries_total");
+    for (const [i, gap] of gaps.entries()) expect(gap).toBeLessThan(300 * 2 ** (i + 1) + 1500);
+    const metrics = await e2e.operator?.metrics.registry.getSingleMetricAsString(
+      "sagemaker_resource_in_use_retries_total",
+    );
     expect(metrics).toMatch(new RegExp(`sagemaker_resource_in_use_retries_total ${holds}`));
   });
 
   it("reports a Failed profile as Stalled=True with SageMaker's FailureReason, and never updates it", async () => {
-    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "carol", { status: "Failed", failureReason: "KMS key is not accessible" });
+    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "carol", {
+      status: "Failed",
+      failureReason: "KMS key is not accessible",
+    });
     e2e.sagemaker.resetCalls();
     // Any event makes the operator look again; an annotation is the least intrusive.
     await e2e.patch("team-b", "carol", { metadata: { annotations: { "example.com/poke": "1" } } });
@@ -162,7 +174,10 @@ describe("operator end to end", () => {
 
   it("makes no Kubernetes writes and no SageMaker writes in steady state", async () => {
     // Make sure everything still present is settled, then watch for a while, across the poll interval many times.
-    await waitFor("bob, dave Ready", async () => isReady(await e2e.get("team-a", "bob")) && isReady(await e2e.get("team-b", "dave")));
+    await waitFor(
+      "bob, dave Ready",
+      async () => isReady(await e2e.get("team-a", "bob")) && isReady(await e2e.get("team-b", "dave")),
+    );
     // Aggregated events flush their last count up to 5 s after the fact: that is the past settling, not steady state.
     await sleep(5500);
     e2e.kube.resetStats();
@@ -241,7 +256,11 @@ describe("watch faults", () => {
     await waitFor("carol Ready", async () => isReady(await w.get("team-b", "carol")), 30_000);
     await w.remove("team-b", "carol");
     await waitFor("alice repaired after the relist", async () => isReady(await w.get("team-a", "alice"), gen), 30_000);
-    await waitFor("carol deleted after the relist", async () => (await w.tryGet("team-b", "carol")) === undefined, 30_000);
+    await waitFor(
+      "carol deleted after the relist",
+      async () => (await w.tryGet("team-b", "carol")) === undefined,
+      30_000,
+    );
     expect(w.sagemaker.store.getProfile(DEMO_DOMAIN, "carol")).toBeUndefined();
     expect(w.kube.stats().watches).toBeGreaterThan(watchesBefore);
     expect(w.describe("alice")?.UserSettings?.SharingSettings?.NotebookOutputOption).toBe("Allowed");
@@ -253,5 +272,52 @@ describe("watch faults", () => {
       spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.xlarge" } } } },
     });
     await waitFor("alice Ready despite conflicts", async () => isReady(await w.get("team-a", "alice"), gen), 30_000);
+  });
+});
+
+describe("a field someone else keeps changing back", () => {
+  let c: E2E;
+  beforeAll(async () => {
+    c = await startE2E({
+      operator: (cfg) => {
+        cfg.resyncPeriodMs = 300;
+        cfg.contestBackoffBaseMs = 60_000;
+      },
+    });
+    await c.stack.apply([`${EXAMPLES}/data-scientist-basic.yaml`]);
+    await waitFor("alice Ready", async () => isReady(await c.get("team-a", "alice")), 30_000);
+  });
+  afterAll(async () => {
+    await c?.close();
+  });
+
+  it("stops fighting after three repairs, reports Synced=False reason Contested, and holds with backoff", async () => {
+    c.sagemaker.resetCalls();
+    const other = "arn:aws:iam::123456789012:role/OtherTool";
+    // Another writer sets its own role whenever it sees ours, checking every 100 ms.
+    const writer = setInterval(() => {
+      if (c.describe("alice")?.UserSettings?.ExecutionRole !== other)
+        c.sagemaker.admin.setProfile(DEMO_DOMAIN, "alice", { userSettings: { ExecutionRole: other } });
+    }, 100);
+    try {
+      const contested = await waitFor(
+        "Contested",
+        async () => {
+          const a = await c.get("team-a", "alice");
+          return condition(a, "Synced")?.reason === "Contested" ? a : undefined;
+        },
+        20_000,
+      );
+      expect(condition(contested, "Synced")?.message).toMatch(/executionRole changed back after 3 repairs/);
+      expect(condition(contested, "Ready")?.status).toBe("False");
+      expect(condition(contested, "Stalled")?.status).toBe("False");
+      const updatesAtContest = c.sagemaker.calls().UpdateUserProfile?.ok ?? 0;
+      expect(updatesAtContest).toBe(3);
+      // Without the guard the operator would repair every resync (300 ms): ~10 more updates in 3 s. With it: none.
+      await sleep(3000);
+      expect(c.sagemaker.calls().UpdateUserProfile?.ok ?? 0).toBe(updatesAtContest);
+    } finally {
+      clearInterval(writer);
+    }
   });
 });

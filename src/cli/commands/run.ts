@@ -30,6 +30,8 @@ interface RunFlags {
   stalledRetry: string;
   inUseBackoffBase: string;
   inUseBackoffMax: string;
+  contestBackoffBase: string;
+  contestBackoffMax: string;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -87,6 +89,12 @@ export function operatorFlags(cmd: Command): Command {
     .option("--stalled-retry <duration>", "retry stalled resources this often (a spec change retries at once)", "10m")
     .option("--in-use-backoff-base <duration>", "first delay after ResourceInUse (doubles, full jitter)", "5s")
     .option("--in-use-backoff-max <duration>", "largest delay after ResourceInUse", "5m")
+    .option(
+      "--contest-backoff-base <duration>",
+      "wait before repairing again a field another writer keeps changing",
+      "1m",
+    )
+    .option("--contest-backoff-max <duration>", "largest such wait (it doubles per contest)", "1h")
     .option("--leader-elect", "elect a leader on a coordination.k8s.io Lease (needed with replicas > 1)", false)
     .option("--leader-election-namespace <ns>", "namespace of the Lease", d.leaderElection.namespace)
     .option("--leader-election-id <name>", "name of the Lease", d.leaderElection.id)
@@ -141,6 +149,8 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
     stalledRetryMs: duration("--stalled-retry", f.stalledRetry),
     inUseBackoffBaseMs: duration("--in-use-backoff-base", f.inUseBackoffBase),
     inUseBackoffMaxMs: duration("--in-use-backoff-max", f.inUseBackoffMax),
+    contestBackoffBaseMs: duration("--contest-backoff-base", f.contestBackoffBase),
+    contestBackoffMaxMs: duration("--contest-backoff-max", f.contestBackoffMax),
     leaderElection: {
       ...d.leaderElection,
       enabled: f.leaderElect,
