@@ -2,7 +2,7 @@
  * The operator's Prometheus metrics. Names follow controller-runtime where one exists (controller_runtime_*, workqueue_*,
  * leader_election_master_status) so existing dashboards and alerts apply. No per-profile label values (cardinality).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface ProfileSnapshot {
   profileStatus?: string;
@@ -133,36 +133,29 @@ export class OperatorMetrics {
         for (const p of profiles.values()) this.inc({ status: p.profileStatus ?? "Unknown" });
       },
     });
-    new Gauge({
-      name: "sagemaker_user_profiles_drifted",
-      help: "SageMakerUserProfile resources whose profile currently differs from the spec",
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const p of profiles.values()) if (p.drifted) n++;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: "sagemaker_user_profiles_stalled",
-      help: "SageMakerUserProfile resources with Stalled=True (need a person)",
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const p of profiles.values()) if (p.stalled) n++;
-        this.set(n);
-      },
-    });
-    new Gauge({
-      name: "sagemaker_user_profiles_ready",
-      help: "SageMakerUserProfile resources with Ready=True",
-      registers: [this.registry],
-      collect() {
-        let n = 0;
-        for (const p of profiles.values()) if (p.ready) n++;
-        this.set(n);
-      },
-    });
+    // Counted at scrape time from the per-resource snapshots.
+    const counted = (name: string, help: string, has: (p: ProfileSnapshot) => boolean) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          let n = 0;
+          for (const p of profiles.values()) if (has(p)) n++;
+          this.set(n);
+        },
+      });
+    counted(
+      "sagemaker_user_profiles_drifted",
+      "SageMakerUserProfile resources whose profile currently differs from the spec",
+      (p) => p.drifted,
+    );
+    counted(
+      "sagemaker_user_profiles_stalled",
+      "SageMakerUserProfile resources with Stalled=True (need a person)",
+      (p) => p.stalled,
+    );
+    counted("sagemaker_user_profiles_ready", "SageMakerUserProfile resources with Ready=True", (p) => p.ready);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

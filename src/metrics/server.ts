@@ -1,5 +1,5 @@
 /** HTTP endpoints: /metrics on the metrics address, /healthz and /readyz on the probe address. */
-import { type Server, createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
 
 export interface ListenAddress {
@@ -26,7 +26,10 @@ async function listen(server: Server, address: ListenAddress): Promise<number> {
   return typeof a === "object" && a ? a.port : address.port;
 }
 
-export async function serveMetrics(registry: Registry, address: ListenAddress): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveMetrics(
+  registry: Registry,
+  address: ListenAddress,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url?.split("?")[0] === "/metrics") {
       registry
@@ -48,7 +51,10 @@ export interface HealthChecks {
   ready(): boolean;
 }
 
-export async function serveHealth(checks: HealthChecks, address: ListenAddress): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveHealth(
+  checks: HealthChecks,
+  address: ListenAddress,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = req.url?.split("?")[0];
     const ok = path === "/healthz" ? checks.healthy() : path === "/readyz" ? checks.ready() : undefined;
