@@ -158,7 +158,7 @@ export class ObjectApi {
     meta.creationTimestamp = timestamp();
     if (def.tracksGeneration) meta.generation = 1;
     if (def.statusSubresource && def.custom) delete obj.status;
-    const stored = this.admit(def, obj, undefined, opts);
+    const stored = this.admit(def, obj, undefined);
     recordUpdate(
       undefined,
       stored,
@@ -169,7 +169,7 @@ export class ObjectApi {
       throw alreadyExists(def.group, def.plural, meta.name);
     if (opts.dryRun) return { object: def.toView(stored), warnings, code: 201 };
     const s = this.store.write(def.storageKey, stored, undefined);
-    this.afterWrite(def, s.obj, undefined);
+    this.afterWrite(def, s.obj);
     return { object: def.toView(s.obj), warnings, code: 201 };
   }
 
@@ -280,11 +280,11 @@ export class ObjectApi {
       created.metadata.creationTimestamp = timestamp();
       if (def.tracksGeneration) created.metadata.generation = 1;
       if (def.statusSubresource && def.custom) delete created.status;
-      const stored = this.admit(def, created, undefined, opts);
+      const stored = this.admit(def, created, undefined);
       stored.metadata.managedFields = managed;
       if (opts.dryRun) return { object: def.toView(stored), warnings, code: 201 };
       const s = this.store.write(def.storageKey, stored, undefined);
-      this.afterWrite(def, s.obj, undefined);
+      this.afterWrite(def, s.obj);
       return { object: def.toView(s.obj), warnings, code: 201 };
     }
     const current = deepClone(def.toView(existing.obj));
@@ -340,7 +340,7 @@ export class ObjectApi {
       }
     }
     next.metadata.resourceVersion = oldObj.metadata.resourceVersion;
-    const stored = this.admit(def, next, oldObj, opts);
+    const stored = this.admit(def, next, oldObj);
     if (def.tracksGeneration) {
       const ignored = def.statusSubresource ? META_AND_STATUS : META_ONLY;
       if (!equalExcept(stored, oldObj, ignored)) stored.metadata.generation = (oldObj.metadata.generation ?? 0) + 1;
@@ -365,7 +365,7 @@ export class ObjectApi {
       return { object: def.toView(gone.obj), warnings: [], code: 200 };
     }
     const s = this.store.write(def.storageKey, stored, old);
-    this.afterWrite(def, s.obj, oldObj);
+    this.afterWrite(def, s.obj);
     return { object: def.toView(s.obj), warnings: [], code: 200 };
   }
 
@@ -478,7 +478,7 @@ export class ObjectApi {
   }
 
   /** Resource preparation, defaulting and validation; returns the object to store (or throws 422). */
-  private admit(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined, _opts: WriteOptions): KubeObject {
+  private admit(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined): KubeObject {
     def.prepare?.(obj, old);
     if (def.storageKey === CRDS_KEY) {
       const crdErrors = validateCrd(obj);
@@ -539,7 +539,7 @@ export class ObjectApi {
     return Array.isArray(spec.finalizers) && spec.finalizers.includes(NAMESPACE_FINALIZER);
   }
 
-  private afterWrite(def: ResourceDef, obj: KubeObject, _old: KubeObject | undefined): void {
+  private afterWrite(def: ResourceDef, obj: KubeObject): void {
     if (def.storageKey === CRDS_KEY) this.registry.setCrd(obj.metadata.name ?? "", resourcesFromCrd(obj));
   }
 
