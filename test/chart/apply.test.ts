@@ -3,8 +3,9 @@
  * server with the real kubectl: create the namespace, `helm template --include-crds`, `kubectl apply`, then a first
  * SageMakerUserProfile. Skipped until src/local/kube exists.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chartDir, FULLNAME, helm, NAMESPACE, RELEASE, repoRoot } from "./helm.js";
@@ -20,11 +21,17 @@ interface LocalKube {
 
 let kube: LocalKube | undefined;
 
-function kubectl(args: string[], input?: string) {
+/** Asynchronous on purpose: the local API server runs in this process, a blocking spawn would deadlock it. */
+function kubectl(args: string[], input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
   const bin = process.env.KUBECTL;
   if (!bin || !kube) throw new Error("KUBECTL or the local API server is missing");
-  const r = spawnSync(bin, args, { encoding: "utf8", input, env: { ...process.env, KUBECONFIG: kube.kubeconfigPath } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const env = { ...process.env, KUBECONFIG: kube.kubeconfigPath };
+  return new Promise((resolve) => {
+    const child = execFile(bin, args, { encoding: "utf8", env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ status: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? "");
+  });
 }
 
 function template(extra: string[]): string {
@@ -36,24 +43,27 @@ function template(extra: string[]): string {
 describe.skipIf(!available)("the rendered chart applies to a Kubernetes API server", () => {
   beforeAll(async () => {
     // A variable path, so the type check does not need the module before it exists.
-    const mod = (await import(localKubeModule)) as { startLocalKube(o: { port: number }): Promise<LocalKube> };
-    kube = await mod.startLocalKube({ port: 0 });
+    const mod = (await import(localKubeModule)) as {
+      startLocalKube(o: { port: number; crdDir: string }): Promise<LocalKube>;
+    };
+    // A fresh cluster: no CRD registered yet, the chart's crds/ installs it.
+    kube = await mod.startLocalKube({ port: 0, crdDir: mkdtempSync(join(tmpdir(), "no-crds-")) });
   });
   afterAll(async () => {
     await kube?.close();
   });
 
-  it("install.md: create the namespace, helm template | kubectl apply, then a first profile", () => {
-    expect(kubectl(["create", "namespace", NAMESPACE]).status).toBe(0);
+  it("install.md: create the namespace, helm template | kubectl apply, then a first profile", async () => {
+    expect((await kubectl(["create", "namespace", NAMESPACE])).status).toBe(0);
     const manifests = template(["--set", "clusterId=prod-eu-1", "--set", "aws.region=eu-west-1"]);
-    const applied = kubectl(["apply", "-f", "-"], manifests);
+    const applied = await kubectl(["apply", "-f", "-"], manifests);
     expect(applied.status, applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`deployment.apps/${FULLNAME} created`);
     expect(applied.stdout).toContain(
       "customresourcedefinition.apiextensions.k8s.io/sagemakeruserprofiles.sagemaker.gitops.io created",
     );
 
-    const deployment = kubectl([
+    const deployment = await kubectl([
       "get",
       "deployment",
       FULLNAME,
@@ -64,7 +74,7 @@ describe.skipIf(!available)("the rendered chart applies to a Kubernetes API serv
     ]);
     expect(deployment.stdout).toBe(FULLNAME);
 
-    expect(kubectl(["create", "namespace", "team-a"]).status).toBe(0);
+    expect((await kubectl(["create", "namespace", "team-a"])).status).toBe(0);
     const profile = `apiVersion: sagemaker.gitops.io/v1alpha1
 kind: SageMakerUserProfile
 metadata:
@@ -75,20 +85,20 @@ spec:
   userSettings:
     executionRole: arn:aws:iam::123456789012:role/sagemaker-execution-team-a
 `;
-    const created = kubectl(["apply", "-f", "-"], profile);
+    const created = await kubectl(["apply", "-f", "-"], profile);
     expect(created.status, created.stderr).toBe(0);
-    expect(kubectl(["get", "smup", "-n", "team-a", "-o", "name"]).stdout.trim()).toBe(
+    expect((await kubectl(["get", "smup", "-n", "team-a", "-o", "name"])).stdout.trim()).toBe(
       "sagemakeruserprofile.sagemaker.gitops.io/alice",
     );
   });
 
-  it("HA and namespaced value sets apply too (re-applying is a no-op update)", () => {
-    for (const ns of ["team-b"]) kubectl(["create", "namespace", ns]);
+  it("HA and namespaced value sets apply too (re-applying is a no-op update)", async () => {
+    for (const ns of ["team-b"]) await kubectl(["create", "namespace", ns]);
     for (const values of ["ci/ha-values.yaml", "ci/namespaced-values.yaml"]) {
-      const r = kubectl(["apply", "-f", "-"], template(["--values", join(chartDir, values)]));
+      const r = await kubectl(["apply", "-f", "-"], template(["--values", join(chartDir, values)]));
       expect(r.status, `${values}: ${r.stderr}`).toBe(0);
     }
-    const roles = kubectl(["get", "roles", "-n", "team-b", "-o", "name"]);
+    const roles = await kubectl(["get", "roles", "-n", "team-b", "-o", "name"]);
     expect(roles.stdout).toContain(`role.rbac.authorization.k8s.io/${FULLNAME}`);
   });
 });

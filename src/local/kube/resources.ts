@@ -315,9 +315,70 @@ const crds = builtin({
   ],
 });
 
+/**
+ * What the Helm chart renders (stored as given, not validated beyond metadata): enough that its output applies here
+ * the way it applies to a cluster.
+ */
+const services = builtin({
+  group: "",
+  version: "v1",
+  plural: "services",
+  singular: "service",
+  kind: "Service",
+  namespaced: true,
+  shortNames: ["svc"],
+});
+const deployments = builtin({
+  group: "apps",
+  version: "v1",
+  plural: "deployments",
+  singular: "deployment",
+  kind: "Deployment",
+  namespaced: true,
+  shortNames: ["deploy"],
+  statusSubresource: true,
+  tracksGeneration: true,
+});
+const rbac = (kind: string, plural: string, namespaced: boolean) =>
+  builtin({
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+  });
+const podDisruptionBudgets = builtin({
+  group: "policy",
+  version: "v1",
+  plural: "poddisruptionbudgets",
+  singular: "poddisruptionbudget",
+  kind: "PodDisruptionBudget",
+  namespaced: true,
+  shortNames: ["pdb"],
+  statusSubresource: true,
+  tracksGeneration: true,
+});
+
 /** Built-in resources, every one served from the start. */
 export function builtinResources(): ResourceDef[] {
-  return [namespaces, coreEvents, configMaps, secrets, serviceAccounts, leases, eventsV1, crds];
+  return [
+    namespaces,
+    coreEvents,
+    configMaps,
+    secrets,
+    serviceAccounts,
+    services,
+    leases,
+    eventsV1,
+    crds,
+    deployments,
+    rbac("Role", "roles", true),
+    rbac("RoleBinding", "rolebindings", true),
+    rbac("ClusterRole", "clusterroles", false),
+    rbac("ClusterRoleBinding", "clusterrolebindings", false),
+    podDisruptionBudgets,
+  ];
 }
 
 export const NAMESPACES_KEY = namespaces.storageKey;
