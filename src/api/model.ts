@@ -163,7 +163,7 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
             path: at,
             message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
           });
-        v.forEach((item, i) => walk(s.member?.shape ?? "", item, `${p}[${i}]`));
+        for (const [i, item] of v.entries()) walk(s.member?.shape ?? "", item, `${p}[${i}]`);
         return;
       }
       case "structure": {

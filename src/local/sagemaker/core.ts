@@ -163,7 +163,8 @@ export class EmulatorCore {
     const answer = handler(this.store, body as Record<string, unknown>);
     if (MUTATING_OPERATIONS.has(op)) {
       this.mutations.push({ op, at: this.now(), request: body as Record<string, unknown> });
-      if (this.mutations.length > MUTATION_LOG_SIZE) this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
+      if (this.mutations.length > MUTATION_LOG_SIZE)
+        this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
     }
     return answer;
   }
