@@ -22,6 +22,13 @@ export interface OperatorConfig {
     maxAttempts: number;
   };
   resyncPeriodMs: number;
+  /**
+   * `list`: every resync period, one ListUserProfiles pass per domain finds changed profiles (design: resync without
+   * waste); `describe`: every in-sync profile is described once per period (simple, one call per profile).
+   */
+  resyncMode: "list" | "describe";
+  /** In list mode, every resource is still reconciled this often (jittered). */
+  fullResyncPeriodMs: number;
   pollIntervalMs: number;
   stalledRetryMs: number;
   inUseBackoffBaseMs: number;
@@ -51,6 +58,8 @@ export const defaultConfig = (): OperatorConfig => ({
   clusterId: "default",
   aws: { rps: 5, burst: 10, concurrency: 8, mutatingRps: 2, mutatingBurst: 4, maxAttempts: 3 },
   resyncPeriodMs: 10 * 60_000,
+  resyncMode: "list",
+  fullResyncPeriodMs: 6 * 60 * 60_000,
   pollIntervalMs: 10_000,
   stalledRetryMs: 10 * 60_000,
   inUseBackoffBaseMs: 5_000,

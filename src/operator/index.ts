@@ -3,7 +3,7 @@
  * health endpoints together, and stops them in order. Used by `run`, `demo`, the end-to-end tests and the benchmark.
  */
 import { type Logger as PinoLogger, pino } from "pino";
-import { FINALIZER, GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../api/types.js";
+import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import {
   addFinalizer,
   BucketRateLimiter,
@@ -21,6 +21,7 @@ import {
 } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
 import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
+import { ListResync } from "../resync/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
 
@@ -144,7 +145,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       maxDelayMs: config.contestBackoffMaxMs,
     }),
     pollIntervalMs: config.pollIntervalMs,
-    resyncPeriodMs: config.resyncPeriodMs,
+    resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
@@ -153,6 +154,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
         for (const field of blocks) metrics.driftRepairs.inc({ field });
       },
       onResourceInUse: () => metrics.resourceInUseRetries.inc(),
+      onObserved: (key, lastModifiedTime) => listResync?.observed(key, lastModifiedTime),
     },
   });
 
@@ -191,6 +193,27 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     },
   });
 
+  const listResync =
+    config.resyncMode === "list"
+      ? new ListResync({
+          listUserProfiles: (domainId) => gateway.listUserProfiles(domainId),
+          targets: function* () {
+            for (const i of informers)
+              for (const obj of i.list())
+                yield {
+                  key: `${obj.metadata.namespace}/${obj.metadata.name}`,
+                  domainId: obj.spec.domainId,
+                  profileName: profileName(obj),
+                };
+          },
+          enqueue: (key) => controller.enqueue(key),
+          periodMs: config.resyncPeriodMs,
+          fullResyncPeriodMs: config.fullResyncPeriodMs,
+          onError: (domainId, err) =>
+            log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
+        })
+      : undefined;
+
   // --- start: endpoints first (probes), then caches (followers keep them warm), then the controller when leading.
   const stopping = new AbortController();
   const metricsAddress = parseBindAddress(config.metricsBindAddress);
@@ -206,6 +229,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const informerRuns = informers.map((i) => i.start(stopping.signal));
   let lostLeadership = false;
   let controllerRun: Promise<void> = Promise.resolve();
+  let resyncRun: Promise<void> = Promise.resolve();
   let elector: LeaderElector | undefined;
   let electorRun: Promise<void> = Promise.resolve();
   const leaderLabel = { name: config.leaderElection.id };
@@ -223,6 +247,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       stopping.abort();
       await controller.stop(config.shutdownTimeoutMs);
       await controllerRun;
+      await resyncRun;
       await electorRun; // releases the lease after the controller stopped
       await Promise.all(informerRuns);
       await events.flush();
@@ -246,10 +271,11 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       renewDeadlineMs: config.leaderElection.renewDeadlineMs,
       retryPeriodMs: config.leaderElection.retryPeriodMs,
       log: log.child({ component: "leader-election" }),
-      onStartedLeading: () => {
+      onStartedLeading: (leading) => {
         log.info({ identity: config.leaderElection.identity }, "became leader; starting workers");
         metrics.leaderStatus.set(leaderLabel, 1);
         controllerRun = controller.run(stopping.signal);
+        resyncRun = listResync?.run(leading) ?? Promise.resolve();
       },
       onStoppedLeading: async () => {
         metrics.leaderStatus.set(leaderLabel, 0);
@@ -265,6 +291,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   } else {
     metrics.leaderStatus.set(leaderLabel, 1);
     controllerRun = controller.run(stopping.signal);
+    resyncRun = listResync?.run(stopping.signal) ?? Promise.resolve();
   }
 
   log.info(

@@ -57,6 +57,8 @@ export interface ReconcilerHooks {
   onForget?(key: string): void;
   onRepair?(blocks: string[]): void;
   onResourceInUse?(): void;
+  /** Every successful DescribeUserProfile, with the LastModifiedTime seen (for the List-based resync). */
+  onObserved?(key: string, lastModifiedTime: unknown): void;
 }
 
 export interface ReconcilerOptions {
@@ -75,7 +77,7 @@ export interface ReconcilerOptions {
   contestThreshold?: number;
   /** While SageMaker is Pending/Updating/Deleting, or after a write, look again after this long. */
   pollIntervalMs?: number;
-  /** Re-check an in-sync profile after this long (jittered ±10 %). */
+  /** Re-check an in-sync profile after this long (jittered ±10 %); 0 when a List-based resync enqueues changes. */
   resyncPeriodMs?: number;
   /** Stalled resources are retried this slowly (a spec change retries at once). */
   stalledRetryMs?: number;
@@ -164,6 +166,7 @@ export class ProfileReconciler {
       return { requeueAfter: this.o.pollIntervalMs };
     }
 
+    this.o.hooks.onObserved?.(key, observed.LastModifiedTime);
     const facts = profileFacts(observed);
     if (manage) {
       const ownership = await this.checkOwnership(obj, observed);
@@ -475,7 +478,8 @@ export class ProfileReconciler {
     return `${this.o.clusterId}/${obj.metadata.namespace}/${obj.metadata.name}`;
   }
 
-  private resyncDelay(): number {
+  private resyncDelay(): number | undefined {
+    if (this.o.resyncPeriodMs <= 0) return undefined; // the List-based resync enqueues what changed
     // ±10 % so resources created together do not resync together forever.
     return Math.round(this.o.resyncPeriodMs * (0.9 + 0.2 * this.o.random()));
   }

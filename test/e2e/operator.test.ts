@@ -222,7 +222,9 @@ describe("periodic resync", () => {
     await sleep(5000); // more than three resync periods
     expect(fast.kube.stats().writes).toBe(0);
     expect(fast.sagemaker.calls().UpdateUserProfile).toBeUndefined();
-    expect(fast.sagemaker.calls().DescribeUserProfile?.ok ?? 0).toBeGreaterThanOrEqual(2);
+    // List-based resync: one ListUserProfiles page per period, no Describe for an unchanged profile.
+    expect(fast.sagemaker.calls().ListUserProfiles?.ok ?? 0).toBeGreaterThanOrEqual(2);
+    expect(fast.sagemaker.calls().DescribeUserProfile).toBeUndefined();
   });
 });
 

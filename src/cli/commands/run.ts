@@ -26,6 +26,8 @@ interface RunFlags {
   awsMutatingBurst: number;
   awsMaxAttempts: number;
   resyncPeriod: string;
+  resyncMode: "list" | "describe";
+  fullResyncPeriod: string;
   pollInterval: string;
   stalledRetry: string;
   inUseBackoffBase: string;
@@ -85,6 +87,15 @@ export function operatorFlags(cmd: Command): Command {
       d.aws.maxAttempts,
     )
     .option("--resync-period <duration>", "look again at in-sync profiles this often", "10m")
+    .addOption(
+      new Option(
+        "--resync-mode <mode>",
+        "list: one ListUserProfiles pass per domain finds changes; describe: one call per profile",
+      )
+        .choices(["list", "describe"])
+        .default("list"),
+    )
+    .option("--full-resync-period <duration>", "in list mode, reconcile every resource at least this often", "6h")
     .option("--poll-interval <duration>", "look again while SageMaker is busy", "10s")
     .option("--stalled-retry <duration>", "retry stalled resources this often (a spec change retries at once)", "10m")
     .option("--in-use-backoff-base <duration>", "first delay after ResourceInUse (doubles, full jitter)", "5s")
@@ -145,6 +156,8 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
       maxAttempts: f.awsMaxAttempts,
     },
     resyncPeriodMs: duration("--resync-period", f.resyncPeriod),
+    resyncMode: f.resyncMode,
+    fullResyncPeriodMs: duration("--full-resync-period", f.fullResyncPeriod),
     pollIntervalMs: duration("--poll-interval", f.pollInterval),
     stalledRetryMs: duration("--stalled-retry", f.stalledRetry),
     inUseBackoffBaseMs: duration("--in-use-backoff-base", f.inUseBackoffBase),

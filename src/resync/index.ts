@@ -1,0 +1,1 @@
+export { ListResync, type ListResyncOptions, type ResyncTarget } from "./list-resync.js";
