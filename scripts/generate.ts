@@ -280,6 +280,10 @@ const statusSchema: Schema = {
     },
     userProfileName: { type: "string", description: "The profile name in SageMaker (spec or metadata.name)." },
     userProfileArn: { type: "string" },
+    ownedBy: {
+      type: "string",
+      description: "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
+    },
     profileStatus: { type: "string", description: "SageMaker's Status of the profile." },
     failureReason: { type: "string" },
     homeEfsFileSystemUid: { type: "string" },

@@ -43,6 +43,8 @@ export interface SageMakerUserProfileStatus {
   conditions?: Condition[];
   userProfileName?: string;
   userProfileArn?: string;
+  /** The owner tag this resource set or verified on the profile; unset until ownership is established. */
+  ownedBy?: string;
   profileStatus?: string;
   failureReason?: string;
   homeEfsFileSystemUid?: string;

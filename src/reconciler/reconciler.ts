@@ -161,7 +161,12 @@ export class ProfileReconciler {
       await this.setStatus(
         obj,
         { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
-        { userProfileArn: created.UserProfileArn, profileStatus: "Pending", managedTagKeys: declaredTagKeys(obj) },
+        {
+          userProfileArn: created.UserProfileArn,
+          ownedBy: this.ownerTag(obj),
+          profileStatus: "Pending",
+          managedTagKeys: declaredTagKeys(obj),
+        },
       );
       return { requeueAfter: this.o.pollIntervalMs };
     }
@@ -174,6 +179,7 @@ export class ProfileReconciler {
         await this.setStatus(obj, ownership, facts);
         return { requeueAfter: this.o.stalledRetryMs };
       }
+      facts.ownedBy = this.ownerTag(obj);
     }
 
     switch (observed.Status) {
@@ -363,7 +369,7 @@ export class ProfileReconciler {
   /** Undefined when the profile is ours to manage; else the outcome to report (and never write). */
   private async checkOwnership(obj: Profile, observed: DescribeUserProfileResponse): Promise<Outcome | undefined> {
     const arn = observed.UserProfileArn;
-    if (!arn || obj.status?.userProfileArn === arn) return undefined; // verified earlier, or created by us
+    if (!arn || this.verifiedOwner(obj, arn)) return undefined; // created by us, or verified earlier
     const owner = (await this.o.sagemaker.listTags(arn)).find((t) => t.Key === OWNER_TAG)?.Value;
     const mine = this.ownerTag(obj);
     if (owner === mine) return undefined; // created by us before a crash lost the status write: adopt silently
@@ -391,8 +397,8 @@ export class ProfileReconciler {
   }
 
   private async isOwned(obj: Profile, observed: DescribeUserProfileResponse): Promise<boolean> {
-    if (obj.status?.userProfileArn && obj.status.userProfileArn === observed.UserProfileArn) return true;
     if (!observed.UserProfileArn) return false;
+    if (this.verifiedOwner(obj, observed.UserProfileArn)) return true;
     const tags = await this.o.sagemaker.listTags(observed.UserProfileArn);
     return tags.some((t) => t.Key === OWNER_TAG && t.Value === this.ownerTag(obj));
   }
@@ -458,6 +464,7 @@ export class ProfileReconciler {
         : { count: 0, fields: [] };
     }
     if (outcome.phase !== "Stalled" && !facts.failureReason) delete status.failureReason;
+    if (outcome.reason === "OwnershipConflict" || outcome.reason === "AlreadyExists") delete status.ownedBy;
     if (outcome.phase === "InSync") {
       status.managedTagKeys = declaredTagKeys(obj);
       // lastSyncTime moves when the profile becomes in sync, not on every resync (that would be a write per resync).
@@ -472,6 +479,11 @@ export class ProfileReconciler {
       ready: outcome.phase === "InSync",
     });
     await this.o.kube.writeStatus(obj, status);
+  }
+
+  /** Ownership recorded in status by an earlier reconcile (saves a ListTags per reconcile). */
+  private verifiedOwner(obj: Profile, arn: string): boolean {
+    return obj.status?.userProfileArn === arn && obj.status.ownedBy === this.ownerTag(obj);
   }
 
   private ownerTag(obj: Profile): string {

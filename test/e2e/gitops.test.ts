@@ -1,0 +1,201 @@
+/**
+ * GitOps workflows end to end: observe-only, pause, adoption, ownership conflicts and tags, each checked against what
+ * the SageMaker emulator was actually asked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OWNER_TAG, PAUSED_ANNOTATION } from "../../src/api/types.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+
+let e2e: E2E;
+const ROLE = "arn:aws:iam::123456789012:role/SageMakerStudio-TeamA";
+
+const profile = (name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({
+  apiVersion: "sagemaker.gitops.io/v1alpha1",
+  kind: "SageMakerUserProfile",
+  metadata: { name, namespace: "team-a", ...metadata },
+  spec: { domainId: DEMO_DOMAIN, ...spec },
+});
+
+async function create(obj: ReturnType<typeof profile>) {
+  await e2e.api.createNamespacedCustomObject({
+    group: "sagemaker.gitops.io",
+    version: "v1alpha1",
+    plural: "sagemakeruserprofiles",
+    namespace: "team-a",
+    body: obj,
+  });
+}
+
+const writesTo = (name: string) =>
+  e2e.sagemaker
+    .mutations()
+    .filter((m) => m.request.UserProfileName === name || String(m.request.ResourceArn ?? "").endsWith(`/${name}`));
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  await e2e.stack.ensureNamespaces(["team-a"]);
+});
+afterAll(async () => {
+  await e2e?.close();
+});
+
+describe("managementPolicy: Observe", () => {
+  it("reports drift without ever writing, and repairs it once switched to Manage", async () => {
+    e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "olga", { userSettings: { ExecutionRole: ROLE } });
+    await create(
+      profile("olga", {
+        managementPolicy: "Observe",
+        userSettings: {
+          executionRole: ROLE,
+          jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } },
+        },
+      }),
+    );
+    const observed = await waitFor("olga DriftDetected", async () => {
+      const o = await e2e.get("team-a", "olga");
+      return condition(o, "Synced")?.reason === "DriftDetected" ? o : undefined;
+    });
+    expect(observed.status?.drift?.fields).toEqual([
+      "/userSettings/jupyterServerAppSettings/defaultResourceSpec/instanceType",
+    ]);
+    expect(condition(observed, "Ready")?.status).toBe("False");
+    expect(observed.metadata.finalizers ?? []).toEqual([]); // Observe never deletes, so it holds no finalizer
+    await sleep(1000);
+    expect(writesTo("olga")).toEqual([]);
+
+    const gen = await e2e.patch("team-a", "olga", { spec: { managementPolicy: "Manage", adoptExisting: true } });
+    await waitFor("olga repaired", async () => isReady(await e2e.get("team-a", "olga"), gen));
+    expect(e2e.describe("olga")?.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType).toBe(
+      "ml.t3.large",
+    );
+  });
+
+  it("reports a missing profile as NotFound and never creates it", async () => {
+    await create(profile("nobody", { managementPolicy: "Observe" }));
+    await waitFor(
+      "nobody NotFound",
+      async () => condition(await e2e.get("team-a", "nobody"), "Synced")?.reason === "NotFound",
+    );
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "nobody")).toBeUndefined();
+    expect(writesTo("nobody")).toEqual([]);
+  });
+});
+
+describe("pause annotation", () => {
+  it("makes no SageMaker call at all while paused, and catches up when resumed", async () => {
+    await create(
+      profile("paula", { userSettings: { executionRole: ROLE } }, { annotations: { [PAUSED_ANNOTATION]: "true" } }),
+    );
+    await waitFor(
+      "paula Paused",
+      async () => condition(await e2e.get("team-a", "paula"), "Synced")?.reason === "Paused",
+    );
+    await e2e.patch("team-a", "paula", { spec: { userSettings: { studioWebPortal: "DISABLED" } } });
+    await sleep(1000);
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "paula")).toBeUndefined();
+    expect(writesTo("paula")).toEqual([]);
+
+    await e2e.patch("team-a", "paula", { metadata: { annotations: { [PAUSED_ANNOTATION]: null } } });
+    await waitFor("paula Ready", async () => isReady(await e2e.get("team-a", "paula")));
+    expect(e2e.describe("paula")?.UserSettings?.StudioWebPortal).toBe("DISABLED");
+  });
+});
+
+describe("adoption and ownership", () => {
+  it("reports an existing unmanaged profile as AlreadyExists and leaves it alone without adoptExisting", async () => {
+    e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "ann", { userSettings: { ExecutionRole: ROLE } });
+    await create(profile("ann", { userSettings: { executionRole: "arn:aws:iam::123456789012:role/Other" } }));
+    const ann = await waitFor("ann AlreadyExists", async () => {
+      const o = await e2e.get("team-a", "ann");
+      return condition(o, "Synced")?.reason === "AlreadyExists" ? o : undefined;
+    });
+    expect(condition(ann, "Stalled")?.status).toBe("True");
+    expect(writesTo("ann")).toEqual([]);
+    expect(e2e.describe("ann")?.UserSettings?.ExecutionRole).toBe(ROLE);
+  });
+
+  it("adopts it with adoptExisting: tags it with the owner tag, then manages it", async () => {
+    const gen = await e2e.patch("team-a", "ann", { spec: { adoptExisting: true } });
+    await waitFor("ann Ready", async () => isReady(await e2e.get("team-a", "ann"), gen));
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "ann")?.tags).toContainEqual({
+      Key: OWNER_TAG,
+      Value: "e2e/team-a/ann",
+    });
+    expect(e2e.describe("ann")?.UserSettings?.ExecutionRole).toBe("arn:aws:iam::123456789012:role/Other");
+  });
+
+  it("gives a second resource claiming the same profile OwnershipConflict, and it never writes", async () => {
+    const before = writesTo("ann").length;
+    await create(
+      profile("ann-again", {
+        userProfileName: "ann",
+        adoptExisting: true,
+        userSettings: { executionRole: "arn:aws:iam::123456789012:role/Intruder" },
+      }),
+    );
+    const again = await waitFor("ann-again OwnershipConflict", async () => {
+      const o = await e2e.get("team-a", "ann-again");
+      return condition(o, "Synced")?.reason === "OwnershipConflict" ? o : undefined;
+    });
+    expect(condition(again, "Synced")?.message).toContain("e2e/team-a/ann");
+    await sleep(500);
+    expect(writesTo("ann")).toHaveLength(before);
+    expect(e2e.describe("ann")?.UserSettings?.ExecutionRole).toBe("arn:aws:iam::123456789012:role/Other");
+    // Deleting the loser must not delete the winner's profile.
+    await e2e.remove("team-a", "ann-again");
+    await waitFor("ann-again gone", async () => (await e2e.tryGet("team-a", "ann-again")) === undefined);
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "ann")?.status).toBe("InService");
+  });
+});
+
+describe("tags", () => {
+  it("applies spec.tags, removes keys it no longer declares, and never touches foreign tags or the owner tag", async () => {
+    await create(
+      profile("tina", {
+        userSettings: { executionRole: ROLE },
+        tags: [
+          { key: "team", value: "a" },
+          { key: "cost-center", value: "1" },
+        ],
+      }),
+    );
+    await waitFor("tina Ready", async () => isReady(await e2e.get("team-a", "tina")));
+    const arn = e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "tina")?.userProfileArn as string;
+    // Someone else's tag, added out of band through the API.
+    const { SageMakerClient, AddTagsCommand } = await import("@aws-sdk/client-sagemaker");
+    const sdk = new SageMakerClient({
+      region: "us-east-1",
+      endpoint: e2e.sagemaker.url,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    await sdk.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "billing", Value: "finance" }] }));
+    sdk.destroy();
+
+    const gen = await e2e.patch("team-a", "tina", { spec: { tags: [{ key: "team", value: "b" }] } });
+    await waitFor("tina Ready again", async () => isReady(await e2e.get("team-a", "tina"), gen));
+    const tags = e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "tina")?.tags ?? [];
+    expect(tags).toContainEqual({ Key: "team", Value: "b" });
+    expect(tags.map((t) => t.Key)).not.toContain("cost-center");
+    expect(tags).toContainEqual({ Key: "billing", Value: "finance" });
+    expect(tags).toContainEqual({ Key: OWNER_TAG, Value: "e2e/team-a/tina" });
+    expect((await e2e.get("team-a", "tina")).status?.managedTagKeys).toEqual(["team"]);
+    for (const m of e2e.sagemaker.mutations("DeleteTags")) expect(m.request.TagKeys).not.toContain("billing");
+  });
+});
+
+describe("deletion blocked by running apps", () => {
+  it("says DeleteBlocked while apps run, backs off, and deletes once they are gone", async () => {
+    await create(profile("dora", { userSettings: { executionRole: ROLE } }));
+    await waitFor("dora Ready", async () => isReady(await e2e.get("team-a", "dora")));
+    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "dora", { runningApps: 1 });
+    await e2e.remove("team-a", "dora");
+    const blocked = await waitFor("dora DeleteBlocked", async () => {
+      const o = await e2e.tryGet("team-a", "dora");
+      return condition(o, "Synced")?.reason === "DeleteBlocked" ? o : undefined;
+    });
+    expect(condition(blocked, "Synced")?.message).toMatch(/running apps or spaces/);
+    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "dora", { runningApps: 0 });
+    await waitFor("dora gone", async () => (await e2e.tryGet("team-a", "dora")) === undefined, 30_000);
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "dora")).toBeUndefined();
+  });
+});
