@@ -282,7 +282,8 @@ const statusSchema: Schema = {
     userProfileArn: { type: "string" },
     ownedBy: {
       type: "string",
-      description: "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
+      description:
+        "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
     },
     profileStatus: { type: "string", description: "SageMaker's Status of the profile." },
     failureReason: { type: "string" },
