@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<{ register: Register }>> = {
   demo: () => import("./commands/demo.js"),
   validate: () => import("./commands/validate.js"),
   diff: () => import("./commands/diff.js"),
+  export: () => import("./commands/export.js"),
   emulator: () => import("./commands/emulator.js"),
   "local-kube": () => import("./commands/local-kube.js"),
 };

@@ -2,9 +2,15 @@
  * GitOps workflows end to end: observe-only, pause, adoption, ownership conflicts and tags, each checked against what
  * the SageMaker emulator was actually asked.
  */
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userSettingsToSageMaker } from "../../src/api/mapping.js";
 import { OWNER_TAG, PAUSED_ANNOTATION } from "../../src/api/types.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { DEMO_DOMAIN_SECURITY_GROUP, readManifests } from "../../src/local/stack.js";
+import { runCli } from "../cli/run-cli.js";
+import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, sleep, startE2E, waitFor } from "./harness.js";
 
 let e2e: E2E;
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerStudio-TeamA";
@@ -198,4 +204,58 @@ describe("deletion blocked by running apps", () => {
     await waitFor("dora gone", async () => (await e2e.tryGet("team-a", "dora")) === undefined, 30_000);
     expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "dora")).toBeUndefined();
   });
+});
+
+describe("export: migrating existing profiles into Git", () => {
+  let m: E2E;
+  beforeAll(async () => {
+    m = await startE2E({ startOperator: false });
+  });
+  afterAll(async () => {
+    await m?.close();
+  });
+
+  it("writes resources that, applied, adopt every profile with zero drift and zero update calls", async () => {
+    // Existing, unmanaged profiles made from the examples' settings (SageMaker then adds its defaults and groups).
+    const examples = readManifests(EXAMPLES) as unknown as Array<{
+      spec: { userProfileName?: string; userSettings?: object; tags?: { key: string; value: string }[] };
+      metadata: { name: string };
+    }>;
+    for (const ex of examples)
+      m.sagemaker.admin.createProfile(DEMO_DOMAIN, ex.spec.userProfileName ?? ex.metadata.name, {
+        userSettings: userSettingsToSageMaker(ex.spec.userSettings ?? {}),
+        tags: (ex.spec.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })),
+      });
+    const dir = mkdtempSync(join(tmpdir(), "export-"));
+    const r = await runCli(["export", "--domain", DEMO_DOMAIN, "--namespace", "migrated", "-o", dir], {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_SAGEMAKER: m.sagemaker.url,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${examples.length} profiles exported from ${DEMO_DOMAIN}`);
+    const validated = await runCli(["validate", "-f", dir]);
+    expect(validated.code, validated.stdout).toBe(0);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(examples.length);
+    // Server defaults and the domain's own groups are not declared.
+    const alice = readFileSync(join(dir, "alice.yaml"), "utf8");
+    expect(alice).not.toContain("spaceStorageSettings");
+    expect(alice).not.toContain(DEMO_DOMAIN_SECURITY_GROUP);
+    expect(alice).toContain("adoptExisting: true");
+
+    m.sagemaker.resetCalls();
+    await m.stack.apply([dir]);
+    await m.startOperator();
+    for (const f of files) {
+      const name = f.replace(/\.yaml$/, "");
+      await waitFor(`${name} Ready`, async () => isReady(await m.get("migrated", name)), 30_000);
+      expect((await m.get("migrated", name)).status?.drift?.count ?? 0).toBe(0);
+    }
+    const calls = m.sagemaker.calls();
+    expect(calls.UpdateUserProfile).toBeUndefined();
+    expect(calls.CreateUserProfile).toBeUndefined();
+    expect(calls.AddTags?.ok).toBe(examples.length); // the owner tag, nothing else
+  }, 180_000);
 });
