@@ -208,6 +208,7 @@ describe("deletion blocked by running apps", () => {
 
 describe("export: migrating existing profiles into Git", () => {
   let m: E2E;
+  let exported = "";
   beforeAll(async () => {
     m = await startE2E({ startOperator: false });
   });
@@ -257,5 +258,43 @@ describe("export: migrating existing profiles into Git", () => {
     expect(calls.UpdateUserProfile).toBeUndefined();
     expect(calls.CreateUserProfile).toBeUndefined();
     expect(calls.AddTags?.ok).toBe(examples.length); // the owner tag, nothing else
+    exported = dir;
+  }, 180_000);
+
+  it("diff --live: exit 0 when nothing would change, 2 with a readable markdown table when something would", async () => {
+    await m.operator?.stop(); // from here on, nobody repairs what we change
+    const env = {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_SAGEMAKER: m.sagemaker.url,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      KUBECONFIG: m.kube.kubeconfigPath,
+    };
+    const same = await runCli(["diff", "-f", exported, "--live"], env);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain("0 of 5 profiles would change.");
+
+    m.sagemaker.admin.setProfile(DEMO_DOMAIN, "alice", {
+      userSettings: { ExecutionRole: "arn:aws:iam::123456789012:role/ConsoleEdit" },
+    });
+    const changed = await runCli(["diff", "-f", exported, "--live", "-o", "markdown"], env);
+    expect(changed.code, changed.stderr).toBe(2);
+    expect(changed.stdout).toContain("**sagemaker-profile-operator: 1 of 5 profiles would change**");
+    expect(changed.stdout).toMatch(
+      /\| `executionRole` \| `"arn:aws:iam::123456789012:role\/ConsoleEdit"` \| `"arn:aws:iam::123456789012:role\/SageMakerStudio-TeamA"` \|/,
+    );
+
+    const fromCluster = await runCli(["diff", "--live", "--kube", "-o", "json"], env);
+    expect(fromCluster.code, fromCluster.stderr).toBe(2);
+    const verdicts = JSON.parse(fromCluster.stdout) as Array<{ resource: string; drift: unknown[] }>;
+    expect(verdicts.filter((v) => v.drift.length > 0).map((v) => v.resource)).toEqual(["migrated/alice"]);
+
+    m.sagemaker.admin.deleteProfile(DEMO_DOMAIN, "bob");
+    const missing = await runCli(["diff", "-f", join(exported, "bob.yaml"), "--live"], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toContain("Would create: migrated/bob");
+
+    const broken = await runCli(["diff", "-f", "/nonexistent.yaml", "--live"], env);
+    expect(broken.code).toBe(1);
   }, 180_000);
 });

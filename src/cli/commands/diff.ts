@@ -12,9 +12,12 @@ import { computeDrift, type DriftContext, type DriftResult, formatChange } from 
 import { err, errorMessage, out, type Palette, palette, printProblems, renderChange } from "../output.js";
 
 interface DiffFlags {
-  filename: string;
-  observed: string;
-  output: "text" | "json";
+  filename?: string;
+  observed?: string;
+  live?: boolean;
+  kube?: boolean;
+  namespace?: string;
+  output: "text" | "json" | "markdown";
   domainSecurityGroups?: string[];
 }
 
@@ -28,10 +31,23 @@ export class DiffInputError extends Error {}
 export function register(program: Command): void {
   program
     .command("diff")
-    .description("Show the drift between a SageMakerUserProfile manifest and a DescribeUserProfile response")
-    .requiredOption("-f, --filename <path>", "manifest with exactly one SageMakerUserProfile")
-    .requiredOption("--observed <path>", "DescribeUserProfile response as JSON (aws sagemaker describe-user-profile)")
-    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .description(
+      "Show what the operator would change: a manifest against a DescribeUserProfile response (--observed), or manifests / cluster resources against live SageMaker (--live)",
+    )
+    .option(
+      "-f, --filename <path>",
+      "manifest (with --observed: exactly one profile; with --live: a file or directory)",
+    )
+    .option("--observed <path>", "DescribeUserProfile response as JSON (aws sagemaker describe-user-profile)")
+    .option("--live", "describe each profile in SageMaker (region, endpoint and credentials from the AWS environment)")
+    .option(
+      "--kube",
+      "with --live: compare the SageMakerUserProfile resources in the cluster (KUBECONFIG) instead of files",
+    )
+    .option("--namespace <ns>", "with --kube: only this namespace")
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text"),
+    )
     .option(
       "--domain-security-groups <ids>",
       "the domain's default security groups (comma-separated), which SageMaker adds to every profile",
@@ -41,9 +57,19 @@ export function register(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean),
     )
-    .action((flags: DiffFlags) => {
+    .action(async (flags: DiffFlags) => {
       try {
-        process.exitCode = runDiff(flags);
+        if (flags.live) {
+          const { runLiveDiff } = await import("../live-diff.js");
+          process.exitCode = await runLiveDiff(flags);
+        } else {
+          if (!flags.filename || !flags.observed)
+            throw new DiffInputError(
+              "diff needs -f MANIFEST and --observed DESCRIBE_JSON, or --live (-f PATH or --kube)",
+            );
+          if (flags.output === "markdown") throw new DiffInputError("-o markdown goes with --live");
+          process.exitCode = runDiff(flags as DiffFlags & { filename: string; observed: string });
+        }
       } catch (e) {
         if (!(e instanceof DiffInputError)) throw e;
         err(e.message);
@@ -52,7 +78,7 @@ export function register(program: Command): void {
     });
 }
 
-function runDiff(flags: DiffFlags): number {
+function runDiff(flags: DiffFlags & { filename: string; observed: string }): number {
   const resource = readManifest(flags.filename);
   const observed = readObserved(flags.observed);
   const name = profileName(resource);
@@ -157,7 +183,12 @@ export function checkSameProfile(
     );
 }
 
-function renderText(resource: SageMakerUserProfile, name: string, result: DriftResult, colour: Palette): string[] {
+export function renderText(
+  resource: SageMakerUserProfile,
+  name: string,
+  result: DriftResult,
+  colour: Palette,
+): string[] {
   const key = `${resource.metadata.namespace ? `${resource.metadata.namespace}/` : ""}${resource.metadata.name}`;
   const subject = `${key} (profile ${name} in ${resource.spec.domainId})`;
   if (!result.drifted) return [colour.green(`No drift: ${subject} matches the manifest.`)];
