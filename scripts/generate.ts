@@ -5,6 +5,7 @@
  *   - src/api/generated/spec-types.ts       lowerCamelCase types of the resource's spec blocks
  *   - crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml  the CRD with the model's validation as OpenAPI v3
  *   - charts/sagemaker-profile-operator/crds/ (same CRD, Helm installs it from there)
+ *   - docs/resource-reference.md            the CRD's fields as tables (scripts/resource-reference.ts)
  *
  * Usage: tsx scripts/generate.ts [--check] [--model PATH]
  * With --check nothing is written; the exit code is 1 when a committed file differs from what would be generated.
@@ -13,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { renderResourceReference } from "./resource-reference.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -181,11 +183,16 @@ const condition: Schema = {
   type: "object",
   required: ["type", "status", "lastTransitionTime", "reason", "message"],
   properties: {
-    type: { type: "string", maxLength: 316 },
+    type: { type: "string", maxLength: 316, description: "Ready, Synced, Reconciling or Stalled." },
     status: { type: "string", enum: ["True", "False", "Unknown"] },
-    observedGeneration: { type: "integer", format: "int64", minimum: 0 },
-    lastTransitionTime: { type: "string", format: "date-time" },
-    reason: { type: "string", maxLength: 1024 },
+    observedGeneration: {
+      type: "integer",
+      format: "int64",
+      minimum: 0,
+      description: "The metadata.generation this condition was computed for.",
+    },
+    lastTransitionTime: { type: "string", format: "date-time", description: "When status last changed." },
+    reason: { type: "string", maxLength: 1024, description: "CamelCase reason (docs/troubleshooting.md)." },
     message: { type: "string", maxLength: 32768 },
   },
 };
@@ -271,29 +278,42 @@ const specSchema: Schema = {
 const statusSchema: Schema = {
   type: "object",
   properties: {
-    observedGeneration: { type: "integer", format: "int64" },
+    observedGeneration: {
+      type: "integer",
+      format: "int64",
+      description: "The metadata.generation the operator last reconciled.",
+    },
     conditions: {
       type: "array",
       items: condition,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
+      description: "kstatus conditions: Ready, Synced, Reconciling, Stalled.",
     },
     userProfileName: { type: "string", description: "The profile name in SageMaker (spec or metadata.name)." },
-    userProfileArn: { type: "string" },
+    userProfileArn: { type: "string", description: "The profile's ARN." },
     ownedBy: {
       type: "string",
       description:
         "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
     },
     profileStatus: { type: "string", description: "SageMaker's Status of the profile." },
-    failureReason: { type: "string" },
-    homeEfsFileSystemUid: { type: "string" },
+    failureReason: {
+      type: "string",
+      description: "SageMaker's FailureReason, while the profile is in a Failed state.",
+    },
+    homeEfsFileSystemUid: { type: "string", description: "The profile's POSIX user id on the domain's EFS volume." },
     drift: {
       type: "object",
+      description: "What differs between the spec and the live profile (empty when in sync).",
       properties: {
-        count: { type: "integer" },
+        count: { type: "integer", description: "Number of differing fields." },
         fields: { type: "array", items: { type: "string" }, description: "JSON-pointer paths into spec that differ." },
-        detectedTime: { type: "string", format: "date-time" },
+        detectedTime: {
+          type: "string",
+          format: "date-time",
+          description: "When this set of differing fields was first seen.",
+        },
       },
     },
     managedTagKeys: {
@@ -301,7 +321,7 @@ const statusSchema: Schema = {
       items: { type: "string" },
       description: "Tag keys this resource has put on the profile (so removed keys can be deleted).",
     },
-    lastSyncTime: { type: "string", format: "date-time" },
+    lastSyncTime: { type: "string", format: "date-time", description: "When the profile last became in sync." },
   },
 };
 
@@ -365,6 +385,7 @@ const outputs: Record<string, string> = {
   "src/api/generated/spec-types.ts": specTypes,
   "crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml": crdYaml,
   "charts/sagemaker-profile-operator/crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml": crdYaml,
+  "docs/resource-reference.md": renderResourceReference(crd),
 };
 
 let stale = 0;
