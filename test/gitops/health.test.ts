@@ -39,7 +39,12 @@ const reason = (name: string, r: string) => async () => {
 };
 
 beforeAll(async () => {
-  e2e = await startE2E({ startOperator: false, operator: (c) => void (c.resyncPeriodMs = 300) });
+  e2e = await startE2E({
+    startOperator: false,
+    operator: (c) => {
+      c.resyncPeriodMs = 300;
+    },
+  });
   await e2e.stack.ensureNamespaces(["team-a"]);
   // Before the operator runs: a resource as Argo CD first sees it, without status.
   await create(profile("fresh", { userSettings: { executionRole: ROLE } }));
