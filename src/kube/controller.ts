@@ -59,9 +59,10 @@ export interface ControllerOptions<T extends KubeObject> {
 }
 
 /**
- * The default update filter: enqueue only when generation, deletionTimestamp, annotations, labels or finalizers
- * changed. A status-only update (generation unchanged) is skipped, so the operator's own status writes do not cause
- * a reconcile per write. Objects without metadata.generation are always enqueued.
+ * The default update filter: enqueue only when generation, deletionTimestamp, annotations or labels changed. A
+ * status-only update is skipped, so the operator's own status writes do not cause a reconcile per write; so is a
+ * finalizer-only change, which is almost always the operator's own finalizer patch (a removed finalizer is put back by
+ * the next reconcile). Objects without metadata.generation are always enqueued.
  */
 export function metadataChanged(old: KubeObject, obj: KubeObject): boolean {
   const a = old.metadata ?? {};
@@ -71,8 +72,7 @@ export function metadataChanged(old: KubeObject, obj: KubeObject): boolean {
     a.generation !== b.generation ||
     !deepEqual(a.deletionTimestamp, b.deletionTimestamp) ||
     !deepEqual(a.annotations ?? {}, b.annotations ?? {}) ||
-    !deepEqual(a.labels ?? {}, b.labels ?? {}) ||
-    !deepEqual(a.finalizers ?? [], b.finalizers ?? [])
+    !deepEqual(a.labels ?? {}, b.labels ?? {})
   );
 }
 
@@ -113,11 +113,13 @@ export class Controller<T extends KubeObject = KubeObject> {
     if (this.started) throw new Error(`controller ${this.name} already started`);
     this.started = true;
     const filter = this.o.enqueueOnUpdate ?? metadataChanged;
+    // The initial list is queued at low priority: changes that arrive meanwhile go first (see WorkQueue).
+    let synced = false;
     // Subscribe before waiting, so nothing that changes while the caches sync is missed (the queue de-duplicates).
     for (const informer of this.o.informers) {
       this.unsubscribe.push(
         informer.subscribe({
-          onAdd: (obj) => this.queue.add(objectKey(obj)),
+          onAdd: (obj) => this.queue.add(objectKey(obj), !synced),
           onUpdate: (old, obj) => {
             if (filter(old, obj)) this.queue.add(objectKey(obj));
           },
@@ -131,7 +133,8 @@ export class Controller<T extends KubeObject = KubeObject> {
 
     await Promise.race([Promise.all(this.o.informers.map((i) => i.ready())), this.stopped]);
     if (!this.stopping) {
-      for (const informer of this.o.informers) for (const key of informer.keys()) this.queue.add(key);
+      synced = true;
+      for (const informer of this.o.informers) for (const key of informer.keys()) this.queue.add(key, true);
       const n = Math.max(1, this.o.workers ?? 1);
       this.log.info({ controller: this.name, workers: n }, "caches synced, starting workers");
       this.workers = Array.from({ length: n }, () => this.worker());

@@ -15,6 +15,8 @@ type Op =
 
 export interface FinalizerOptions {
   maxRetries?: number;
+  /** Gets the object the API server returned (for read-your-writes, see RecentWrites). */
+  onWritten?(obj: unknown): void;
 }
 
 /** Adds `finalizer` if absent. Returns whether a patch was made. Throws if the object is gone. */
@@ -83,9 +85,10 @@ async function patchFinalizers(
     const body = makePatch(current);
     if (!body) return false;
     try {
-      await (namespace
+      const written = await (namespace
         ? api.patchNamespacedCustomObject({ ...coords, namespace, body }, jsonPatch)
         : api.patchClusterCustomObject({ ...coords, body }, jsonPatch));
+      options?.onWritten?.(written);
       return true;
     } catch (err) {
       const code = httpStatus(err);

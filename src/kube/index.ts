@@ -40,6 +40,7 @@ export {
   MaxOfRateLimiter,
   type RateLimiter,
 } from "./ratelimiter.js";
+export { RecentWrites } from "./recent-writes.js";
 export { type Change, Store, type StoreReader } from "./reflector.js";
 export { type StatusWriteOptions, writeStatus } from "./status.js";
 export {

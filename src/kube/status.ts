@@ -10,6 +10,8 @@ import type { KubeObject, ResourceRef } from "./object.js";
 export interface StatusWriteOptions {
   /** Conflicts tolerated before giving up (the error is then thrown). */
   maxConflictRetries?: number;
+  /** Gets the object the API server returned (for read-your-writes, see RecentWrites). */
+  onWritten?(obj: unknown): void;
 }
 
 /**
@@ -36,9 +38,10 @@ export async function writeStatus<T extends KubeObject & { status?: unknown }>(
       status: mergePatch(current.status ?? {}, status) ?? {},
     };
     try {
-      await (namespace
+      const written = await (namespace
         ? api.patchNamespacedCustomObjectStatus({ ...coords, namespace, body }, mergePatchOptions)
         : api.patchClusterCustomObjectStatus({ ...coords, body }, mergePatchOptions));
+      options.onWritten?.(written);
       return true;
     } catch (err) {
       if (!isConflict(err) || attempt >= maxRetries) throw err;

@@ -3,6 +3,10 @@
  * (processing set: a key added while it is processed is queued again once `done` is called), can be delayed (one heap,
  * earliest time wins, one timer for the heap head) and rate limited per key.
  *
+ * Two priorities, as controller-runtime's priority queue: keys from the initial list (every object at start-up) are
+ * queued at low priority, so a spec edit, a requeue after a poll or a watch event does not wait behind a backlog of
+ * 10,000 start-up reconciles; a normal add of a key waiting at low priority promotes it.
+ *
  * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
  * controller stops taking work immediately and only waits for what is in flight.
  */
@@ -60,7 +64,11 @@ class Fifo<K> {
 
 export class WorkQueue<K = string> {
   private readonly fifo = new Fifo<K>();
+  /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
+  private readonly lowFifo = new Fifo<K>();
   private readonly dirty = new Set<K>();
+  /** Dirty keys added only at low priority so far. */
+  private readonly low = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly waiters: Array<(k: K | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
@@ -84,16 +92,36 @@ export class WorkQueue<K = string> {
     }
   }
 
-  /** Queues `key` unless it is already queued; a key being processed is queued again when it is done. */
-  add(key: K): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
+  /**
+   * Queues `key` unless it is already queued; a key being processed is queued again when it is done. `lowPriority`
+   * keys are handed out only when no normal one is queued.
+   */
+  add(key: K, lowPriority = false): void {
+    if (this.shuttingDown) return;
+    if (this.dirty.has(key)) {
+      if (!lowPriority && this.low.delete(key) && !this.processing.has(key)) this.enqueue(key);
+      return;
+    }
     this.dirty.add(key);
     this.observer.add?.();
     if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
-    if (this.processing.has(key)) return;
-    this.fifo.push(key);
-    this.observer.depth?.(this.fifo.length);
+    if (lowPriority) this.low.add(key);
+    if (!this.processing.has(key)) this.enqueue(key);
+  }
+
+  private enqueue(key: K): void {
+    (this.low.has(key) ? this.lowFifo : this.fifo).push(key);
+    this.observer.depth?.(this.len());
     this.dispatch();
+  }
+
+  /** The next queued key: normal priority first, then low (skipping stale low entries). */
+  private next(): K | undefined {
+    const key = this.fifo.shift();
+    if (key !== undefined) return key;
+    for (let k = this.lowFifo.shift(); k !== undefined; k = this.lowFifo.shift())
+      if (this.low.has(k) && !this.processing.has(k)) return k;
+    return undefined;
   }
 
   /** Queues `key` after `ms`; if it already waits, the earlier time wins. */
@@ -126,7 +154,7 @@ export class WorkQueue<K = string> {
   /** The next key to process, waiting if none is queued; undefined once the queue is shut down. Call `done` after. */
   get(): Promise<K | undefined> {
     if (this.shuttingDown) return Promise.resolve(undefined);
-    const key = this.fifo.shift();
+    const key = this.next();
     if (key !== undefined) {
       this.start(key);
       return Promise.resolve(key);
@@ -140,17 +168,13 @@ export class WorkQueue<K = string> {
     const started = this.startedAt.get(key);
     this.startedAt.delete(key);
     if (started !== undefined) this.observer.workDuration?.((this.clock.now() - started) / 1000);
-    if (this.dirty.has(key) && !this.shuttingDown) {
-      this.fifo.push(key);
-      this.observer.depth?.(this.fifo.length);
-      this.dispatch();
-    }
+    if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
     if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   /** Queued keys (not counting delayed or in-progress ones). */
   len(): number {
-    return this.fifo.length;
+    return this.fifo.length + this.low.size;
   }
 
   /** Keys waiting for a delay to pass. */
@@ -177,6 +201,8 @@ export class WorkQueue<K = string> {
     this.timerAt = Number.POSITIVE_INFINITY;
     this.waiting.clear();
     this.fifo.clear();
+    this.lowFifo.clear();
+    this.low.clear();
     this.dirty.clear();
     this.addedAt.clear();
     this.observer.depth?.(0);
@@ -192,18 +218,20 @@ export class WorkQueue<K = string> {
 
   private start(key: K): void {
     this.dirty.delete(key);
+    this.low.delete(key);
     this.processing.add(key);
     const now = this.clock.now();
     const added = this.addedAt.get(key);
     this.addedAt.delete(key);
     if (added !== undefined) this.observer.latency?.((now - added) / 1000);
     this.startedAt.set(key, now);
-    this.observer.depth?.(this.fifo.length);
+    this.observer.depth?.(this.len());
   }
 
   private dispatch(): void {
-    while (this.waiters.length > 0 && this.fifo.length > 0) {
-      const key = this.fifo.shift() as K;
+    while (this.waiters.length > 0) {
+      const key = this.next();
+      if (key === undefined) return;
       const waiter = this.waiters.shift() as (k: K | undefined) => void;
       this.start(key);
       waiter(key);

@@ -15,6 +15,7 @@ import {
   loadKubeConfig,
   MaxOfRateLimiter,
   makeClients,
+  RecentWrites,
   removeFinalizer,
   WorkQueue,
   writeStatus,
@@ -118,14 +119,23 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     log: log.child({ component: "events" }),
   });
 
+  // Our own writes, until the informer has them: the next write then carries the current resourceVersion.
+  const recent = new RecentWrites<SageMakerUserProfile>();
+  for (const informer of informers)
+    informer.subscribe({
+      onAdd: (obj) => recent.observed(obj),
+      onUpdate: (_, obj) => recent.observed(obj),
+      onDelete: (obj) => recent.observed(obj, true),
+    });
+  const onWritten = (obj: unknown) => recent.record(obj as SageMakerUserProfile);
   const kube: KubePort = {
-    get: cached,
-    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status),
+    get: (key) => recent.read(key, cached(key)),
+    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status, { onWritten }),
     addFinalizer: async (obj) => {
-      await addFinalizer(clients.customObjects, resource, obj, FINALIZER);
+      await addFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
     },
     removeFinalizer: async (obj) => {
-      await removeFinalizer(clients.customObjects, resource, obj, FINALIZER);
+      await removeFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
     },
     event: (obj, type, reason, note) => events.event(obj, type, reason, note),
   };

@@ -444,7 +444,11 @@ export class ProfileReconciler {
     drift?: DriftResult,
   ): Promise<void> {
     const now = this.o.now().toISOString();
-    const prev = obj.status ?? {};
+    // Our previous write of this reconcile (finalizer, status) may not be in `obj` yet: build on the latest we know.
+    // The generation stays the one reconciled; a newer spec has queued its own reconcile.
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const latest = this.o.kube.get(key) ?? obj;
+    const prev = latest.status ?? {};
     const generation = obj.metadata.generation;
     const conditions = mergeConditions(prev.conditions, conditionsFor(outcome), generation, now);
     const status: SageMakerUserProfileStatus = {
@@ -471,14 +475,13 @@ export class ProfileReconciler {
       const wasInSync = prev.conditions?.some((c) => c.type === "Ready" && c.status === "True");
       if (!wasInSync || !prev.lastSyncTime) status.lastSyncTime = now;
     }
-    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     this.o.hooks.onProfile?.(key, {
       profileStatus: status.profileStatus,
       drifted: (status.drift?.count ?? 0) > 0,
       stalled: outcome.phase === "Stalled",
       ready: outcome.phase === "InSync",
     });
-    await this.o.kube.writeStatus(obj, status);
+    await this.o.kube.writeStatus(latest, status);
   }
 
   /** Ownership recorded in status by an earlier reconcile (saves a ListTags per reconcile). */

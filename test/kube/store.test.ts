@@ -91,12 +91,13 @@ describe("metadataChanged (update filter)", () => {
     expect(metadataChanged(base, { ...withMeta({ resourceVersion: "2" }), status: { x: 1 } })).toBe(false);
   });
 
-  it("enqueues on generation, deletionTimestamp, annotations, labels or finalizers", () => {
+  it("enqueues on generation, deletionTimestamp, annotations or labels, not on a finalizer-only change", () => {
     expect(metadataChanged(base, withMeta({ generation: 2 }))).toBe(true);
     expect(metadataChanged(base, withMeta({ deletionTimestamp: "2026-01-01T00:00:00Z" }))).toBe(true);
     expect(metadataChanged(base, withMeta({ annotations: { x: "z" } }))).toBe(true);
     expect(metadataChanged(base, withMeta({ labels: {} }))).toBe(true);
-    expect(metadataChanged(base, withMeta({ finalizers: [] }))).toBe(true);
+    // Our own finalizer patch must not cost a second reconcile (and a second Describe) per new resource.
+    expect(metadataChanged(base, withMeta({ finalizers: ["sagemaker.gitops.io/finalizer"] }))).toBe(false);
   });
 
   it("enqueues when the objects carry no generation", () => {

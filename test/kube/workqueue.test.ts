@@ -236,3 +236,30 @@ describe("WorkQueue: observer", () => {
     q.shutDown();
   });
 });
+
+describe("WorkQueue: low priority (the initial list)", () => {
+  it("hands out normal keys before low ones, and a normal add promotes a waiting low key", async () => {
+    const { q } = queue();
+    for (const k of ["init-1", "init-2", "init-3"]) q.add(k, true);
+    q.add("edited");
+    q.add("init-3"); // a watch event for a key still waiting in the initial backlog
+    q.add("init-1", true); // a duplicate low add changes nothing
+    expect(q.len()).toBe(4);
+    const order: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) order.push(await q.get());
+    expect(order).toEqual(["edited", "init-3", "init-1", "init-2"]);
+  });
+
+  it("a low key re-added at normal priority while it is processed comes back at normal priority", async () => {
+    const { q } = queue();
+    q.add("a", true);
+    expect(await q.get()).toBe("a");
+    q.add("b", true);
+    q.add("a", true);
+    q.add("a");
+    q.done("a");
+    expect(await q.get()).toBe("a");
+    q.done("a");
+    expect(await q.get()).toBe("b");
+  });
+});

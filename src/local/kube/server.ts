@@ -42,6 +42,8 @@ export interface ServerStats {
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+/** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
+export const STATS_PATH = "/_local/stats";
 const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
 interface ResourceRequest {
@@ -115,6 +117,13 @@ export class KubeServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.replace(/\/+$/, "") || "/";
     const method = (req.method ?? "GET").toUpperCase();
+    // Request counters for a server in another process (benchmarks); not an API request, so not counted.
+    if (path === STATS_PATH) {
+      await drain(req);
+      const stats = this.stats();
+      if (method === "DELETE") this.resetStats();
+      return sendJson(res, 200, stats);
+    }
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
     let resource: ResourceRequest | undefined;
     let routeError: unknown;

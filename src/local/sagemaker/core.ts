@@ -77,6 +77,8 @@ export class EmulatorCore {
   private readonly faults: Faults;
   private throttle: Throttle | undefined;
   private counts: CallCounts = {};
+  /** Epoch ms of the first and last answered call per operation since the last reset (benchmarks: start-up, rates). */
+  private activity: Record<string, { first: number; last: number }> = {};
   /** Accepted mutating requests, newest last, bounded: what tests assert an update carried. */
   private mutations: MutationRecord[] = [];
   private readonly now: () => number;
@@ -103,8 +105,13 @@ export class EmulatorCore {
     return structuredClone(this.counts);
   }
 
+  callActivity(): Record<string, { first: number; last: number }> {
+    return structuredClone(this.activity);
+  }
+
   resetCalls(): void {
     this.counts = {};
+    this.activity = {};
     this.mutations = [];
   }
 
@@ -174,6 +181,10 @@ export class EmulatorCore {
     const perOp = this.counts[name] ?? {};
     this.counts[name] = perOp;
     perOp[outcome] = (perOp[outcome] ?? 0) + 1;
+    const now = this.now();
+    const seen = this.activity[name];
+    if (seen) seen.last = now;
+    else this.activity[name] = { first: now, last: now };
   }
 
   private makeAdmin(): EmulatorAdmin {

@@ -90,7 +90,7 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
 
 /**
  * Admin routes (JSON in, JSON out; errors as `{error, message}` with 404 / 409 / 400):
- *   GET  calls                      POST reset-calls
+ *   GET  calls   GET activity (first/last call per op)   GET mutations[/<op>]   POST reset-calls
  *   GET  faults                     POST faults (a rule or a list) -> {ids}    DELETE faults    DELETE faults/<id>
  *   POST config {delays, throttle, limits}
  *   POST domains (AdminDomainSpec)  GET domains/<id>    POST domains/<id> (AdminDomainPatch)
@@ -112,6 +112,12 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
     switch (key) {
       case "GET calls":
         out = core.calls();
+        break;
+      case "GET activity":
+        out = core.callActivity();
+        break;
+      case "GET mutations":
+        out = core.mutationLog(first);
         break;
       case "POST reset-calls":
         core.resetCalls();

@@ -1,0 +1,135 @@
+/**
+ * The benchmark's processes: the local Kubernetes API server, the SageMaker emulator and the operator, each a separate
+ * `node` process running the compiled CLI (as the container image does), so their CPU and memory are their own.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, relative } from "node:path";
+import { createInterface } from "node:readline";
+
+export const repoRoot = join(import.meta.dirname, "..");
+/** Compiled once per run into .bench/dist (inside the repository, so node_modules resolves). */
+const distDir = join(repoRoot, ".bench", "dist");
+const cliMain = join(distDir, "cli", "main.js");
+
+/** Compiles src/ to .bench/dist unless it is already newer than every source file. */
+export function ensureBuild(): void {
+  const newestSource = newestMtime(join(repoRoot, "src"));
+  if (existsSync(cliMain) && statSync(cliMain).mtimeMs >= newestSource) return;
+  const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", distDir], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`building ${relative(repoRoot, distDir)} failed:\n${r.stdout}${r.stderr}`);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(dir);
+  return newest;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Child {
+  readonly name: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Resolves with the first stdout line matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resident set size now and at its peak (VmHWM), in MiB, from /proc. */
+  memory(): { rssMiB: number; peakRssMiB: number };
+  stop(): Promise<void>;
+}
+
+/** Starts `node .bench/dist/cli/main.js <args>`; stderr is kept for the error message if it dies early. */
+export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  const startedAt = Date.now();
+  const proc: ChildProcess = spawn(process.execPath, [cliMain, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+  let stderr = "";
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    proc.once("exit", (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  proc.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (lines.length < 200) lines.push(line);
+    for (const w of [...waiters]) {
+      const m = line.match(w.pattern);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const procStatus = (field: string) => {
+    try {
+      const m = readFileSync(`/proc/${proc.pid}/status`, "utf8").match(new RegExp(`${field}:\\s+(\\d+) kB`));
+      return m ? Number(m[1]) / 1024 : Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  };
+  return {
+    name,
+    pid: proc.pid ?? -1,
+    startedAt,
+    waitForLine(pattern, timeoutMs = 60_000) {
+      for (const line of lines) {
+        const m = line.match(pattern);
+        if (m) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no line matching ${pattern} after ${timeoutMs} ms\n${stderr}`)),
+          timeoutMs,
+        );
+        const died = () => {
+          if (exitCode !== undefined) reject(new Error(`${name} exited (${exitCode}) before ${pattern}\n${stderr}`));
+        };
+        exited.then(died);
+        waiters.push({
+          pattern,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      });
+    },
+    memory: () => ({ rssMiB: procStatus("VmRSS"), peakRssMiB: procStatus("VmHWM") }),
+    async stop() {
+      if (exitCode !== undefined) return;
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
