@@ -52,15 +52,21 @@ export interface Child {
   readonly startedAt: number;
   /** Resolves with the first stdout line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Resident set size now and at its peak (VmHWM), in MiB, from /proc. */
-  memory(): { rssMiB: number; peakRssMiB: number };
+  /**
+   * Resident set size now and at its peak (VmHWM), and the anonymous part (RssAnon: heap and native allocations,
+   * without the node binary's shared, reclaimable text), in MiB, from /proc.
+   */
+  memory(): { rssMiB: number; peakRssMiB: number; anonMiB: number };
+  /** CPU time used so far (user + system), in seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
 /** Starts `node .bench/dist/cli/main.js <args>`; stderr is kept for the error message if it dies early. */
 export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
   const startedAt = Date.now();
-  const proc: ChildProcess = spawn(process.execPath, [cliMain, ...args], {
+  const main = name === "operator" && process.env.BENCH_OPERATOR_MAIN ? process.env.BENCH_OPERATOR_MAIN : cliMain;
+  const proc: ChildProcess = spawn(process.execPath, [main, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -123,7 +129,16 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
         });
       });
     },
-    memory: () => ({ rssMiB: procStatus("VmRSS"), peakRssMiB: procStatus("VmHWM") }),
+    memory: () => ({ rssMiB: procStatus("VmRSS"), peakRssMiB: procStatus("VmHWM"), anonMiB: procStatus("RssAnon") }),
+    cpuSeconds() {
+      try {
+        // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command), in clock ticks of 1/100 s.
+        const fields = readFileSync(`/proc/${proc.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
+    },
     async stop() {
       if (exitCode !== undefined) return;
       proc.kill("SIGTERM");

@@ -52,7 +52,7 @@ export interface Sizes {
   edits: number;
 }
 
-export const FULL: Sizes = { large: 10_000, medium: 1_000, rate: 100, resyncMs: 20_000, stormMs: 60_000, edits: 20 };
+export const FULL: Sizes = { large: 10_000, medium: 1_000, rate: 50, resyncMs: 15_000, stormMs: 45_000, edits: 20 };
 /** The harness check in `npm test` (N = 200): correctness of the harness, not timings. */
 export const SMALL: Sizes = { large: 200, medium: 100, rate: 50, resyncMs: 3_000, stormMs: 4_000, edits: 5 };
 
@@ -168,6 +168,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     await world.seed(n, n, (done) => log(`    seeded ${done}/${n}`));
     await world.resetCalls();
     await world.kubeStats(true);
+    const serverCpu = [world.kube.cpuSeconds(), world.emulator.cpuSeconds()];
     const op = await world.startOperator({
       flags: [...configuredFor(r), `--resync-period=${sizes.resyncMs}ms`, "--resync-mode=list"],
     });
@@ -197,6 +198,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     if (truth.ready !== n) throw new Error(`the operator reported all Ready, the API server has ${truth.ready}/${n}`);
     const startup = ((activity.DescribeUserProfile?.first ?? Number.NaN) - op.child.startedAt) / 1000;
     const memory = op.child.memory();
+    const cpuMs = (seconds: number) => (seconds * 1000) / n;
     const heap = (await op.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
     figures.push(
       { name: "achieved update rate", value: achieved, unit: "updates/s" },
@@ -208,7 +210,19 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
       { name: "start-up to first reconcile", value: startup, unit: "s" },
       { name: "operator RSS", value: memory.rssMiB, unit: "MiB" },
       { name: "operator peak RSS", value: memory.peakRssMiB, unit: "MiB" },
+      { name: "operator anonymous memory (RssAnon)", value: memory.anonMiB, unit: "MiB" },
       { name: "operator heap used", value: heap, unit: "MiB" },
+      { name: "CPU per converged profile: operator", value: cpuMs(op.child.cpuSeconds()), unit: "ms" },
+      {
+        name: "CPU per converged profile: API server",
+        value: cpuMs(world.kube.cpuSeconds() - (serverCpu[0] as number)),
+        unit: "ms",
+      },
+      {
+        name: "CPU per converged profile: SageMaker emulator",
+        value: cpuMs(world.emulator.cpuSeconds() - (serverCpu[1] as number)),
+        unit: "ms",
+      },
     );
     if (extras) {
       goals.push(

@@ -53,8 +53,8 @@ export interface RunningOperator {
 
 export class World {
   private constructor(
-    private readonly kube: Child,
-    private readonly emulator: Child,
+    readonly kube: Child,
+    readonly emulator: Child,
     readonly kubeconfigPath: string,
     readonly sagemakerUrl: string,
     readonly api: CustomObjectsApi,
@@ -133,6 +133,7 @@ export class World {
         ...AWS_ENV,
         KUBECONFIG: this.kubeconfigPath,
         AWS_ENDPOINT_URL_SAGEMAKER: this.sagemakerUrl,
+        ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
         // The chart's V8 settings, so memory is measured as deployed; BENCH_NODE_OPTIONS adds to them (e.g.
         // --heapsnapshot-signal=SIGUSR2 to look into the operator's heap).
         NODE_OPTIONS: `${chartNodeOptions()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench -- --small` inside `npm test`: every scenario runs end to end at N = 200 (three processes each, the
+ * compiled CLI), converges, and reports every figure. Timings are not judged here (that is `npm run bench`), only
+ * what does not depend on the machine's speed: counts of writes and calls.
+ */
+import { describe, expect, it } from "vitest";
+import { runBench } from "../../bench/run.js";
+
+describe("benchmark harness (N = 200)", () => {
+  it("runs every scenario to convergence and reports every figure", async () => {
+    const lines: string[] = [];
+    const report = await runBench({ size: "small", log: (l) => lines.push(l) });
+    expect(report.results.map((r) => r.scenario.split(" N=")[0])).toEqual([
+      "convergence",
+      "convergence",
+      "steady state",
+      "throttle adaptation",
+      "ResourceInUse storm",
+    ]);
+    for (const r of report.results)
+      for (const f of [...r.figures, ...r.goals])
+        expect(Number.isFinite(f.value), `${r.scenario}: ${f.name}`).toBe(true);
+
+    const figure = (scenario: string, name: string) =>
+      report.results.find((r) => r.scenario.startsWith(scenario))?.figures.find((f) => f.name === name)?.value;
+    const large = report.results[1]?.scenario ?? "";
+    // Converged and left alone: no Kubernetes write at all, and far fewer SageMaker calls than a Describe per profile.
+    expect(figure(large, "steady state: Kubernetes writes")).toBe(0);
+    expect(figure("steady state", "ours: Kubernetes writes")).toBe(0);
+    expect(figure("steady state", "naive: AWS calls per profile per resync period")).toBeGreaterThanOrEqual(1);
+    expect(figure("steady state", "ours: AWS calls per profile per resync period")).toBeLessThan(0.5);
+    // One update per drifted profile: nothing sent twice.
+    expect(figure(large, "AWS calls per converged profile")).toBeLessThan(6);
+    // The table was printed, one line per figure.
+    expect(lines.some((l) => l.includes("achieved / R"))).toBe(true);
+  }, 600_000);
+});
