@@ -27,7 +27,8 @@ describe("benchmark harness (N = 200)", () => {
     // Converged and left alone: no Kubernetes write at all, and far fewer SageMaker calls than a Describe per profile.
     expect(figure(large, "steady state: Kubernetes writes")).toBe(0);
     expect(figure("steady state", "ours: Kubernetes writes")).toBe(0);
-    expect(figure("steady state", "naive: AWS calls per profile per resync period")).toBeGreaterThanOrEqual(1);
+    // About one Describe per profile per period (resyncs are jittered, so a few fall outside the window).
+    expect(figure("steady state", "naive: AWS calls per profile per resync period")).toBeGreaterThan(0.8);
     expect(figure("steady state", "ours: AWS calls per profile per resync period")).toBeLessThan(0.5);
     // One update per drifted profile: nothing sent twice.
     expect(figure(large, "AWS calls per converged profile")).toBeLessThan(6);
