@@ -134,7 +134,9 @@ describe("pod hardening", () => {
   it("has requests and a memory limit, and probes on /healthz and /readyz at the health port", () => {
     const docs = render({ set: REQUIRED });
     const c = container(docs);
-    expect(c.resources).toEqual({ requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "128Mi" } });
+    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "320Mi" } });
+    // V8 is told about the container's memory (it would size its heap from the node's otherwise).
+    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=160 --max-semi-space-size=2" });
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "health" });
     expect(c.ports).toEqual([
