@@ -6,6 +6,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { Application, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import { HelmRelease } from "@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2";
+import { Kustomization } from "@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1";
+import { GitRepository } from "@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { render } from "../chart/helm.js";
@@ -57,6 +61,23 @@ describe("examples/gitops", () => {
     expect(objects.length).toBeGreaterThanOrEqual(10);
     for (const o of objects)
       expect(`${o.file}: ${o.apiVersion}/${o.kind}`).toBe(`${o.file}: ${SERVED[o.kind]}/${o.kind}`);
+  });
+
+  it("Argo CD and Flux objects validate against those projects' CRD schemas", () => {
+    const schemas: Record<string, new (data: never) => { validate(): void }> = {
+      Application,
+      AppProject,
+      GitRepository,
+      Kustomization,
+      HelmRelease,
+    };
+    const checked = objects.filter((o) => schemas[o.kind]);
+    expect(checked.length).toBeGreaterThanOrEqual(6);
+    for (const o of checked) {
+      const { file, ...manifest } = o;
+      const Model = schemas[o.kind] as new (data: never) => { validate(): void };
+      expect(() => new Model(manifest as never).validate(), `${file}: ${o.kind} ${o.metadata.name}`).not.toThrow();
+    }
   });
 
   it("the profiles folder holds only SageMakerUserProfiles, and `validate` accepts them", async () => {
