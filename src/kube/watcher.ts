@@ -12,7 +12,7 @@
  * Handlers are awaited one at a time, in order; the watcher never runs two at once and never re-watches before the
  * events already received are handled (the resourceVersion only advances as they are).
  */
-import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
 import { errorMessage, httpStatus } from "./errors.js";
@@ -73,6 +73,7 @@ interface RawWatchObject extends KubeObject {
 
 export class Watcher<T extends KubeObject = KubeObject> {
   private readonly api: CustomObjectsApi;
+  private readonly core: CoreV1Api;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly backoff: ResettingBackoff;
@@ -88,6 +89,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
 
   constructor(private readonly o: WatcherOptions) {
     this.api = o.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
     this.log = o.log ?? silentLogger;
     this.clock = o.clock ?? systemClock;
     this.backoff = new ResettingBackoff({ clock: this.clock, ...o.backoff });
@@ -193,6 +195,11 @@ export class Watcher<T extends KubeObject = KubeObject> {
       labelSelector: this.o.labelSelector,
       fieldSelector: this.o.fieldSelector,
     };
+    if (group === "") {
+      // The one core resource the operator watches (namespace labels, for policy selectors).
+      if (plural !== "namespaces") throw new Error(`the watcher does not support core resource ${plural}`);
+      return this.core.listNamespace(common);
+    }
     return namespace
       ? this.api.listNamespacedCustomObject({ ...common, namespace })
       : this.api.listClusterCustomObject(common);

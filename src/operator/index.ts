@@ -20,10 +20,12 @@ import {
   writeStatus,
 } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
+import { partitionOf } from "../policy/index.js";
 import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { ListResync } from "../resync/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
+import { PolicyGuard } from "./policy.js";
 
 export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
 
@@ -54,8 +56,9 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const metrics = new OperatorMetrics();
   const resource = { group: GROUP, version: VERSION, plural: PLURAL };
 
+  const region = config.aws.region ?? "us-east-1";
   const gateway = new SageMakerGateway({
-    region: config.aws.region ?? "us-east-1",
+    region,
     endpoint: config.aws.endpoint,
     credentials: config.aws.credentials,
     rps: config.aws.rps,
@@ -92,6 +95,13 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     }
     return undefined;
   };
+
+  const guard = new PolicyGuard({
+    kubeConfig,
+    log: log.child({ component: "policy" }),
+    partition: partitionOf(region),
+    profiles: () => informers.flatMap((i) => i.list()),
+  });
 
   const queueName = CONTROLLER_NAME;
   const queue = new WorkQueue<string>({
@@ -133,6 +143,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const reconciler = new ProfileReconciler({
     sagemaker: gateway,
     kube,
+    policy: guard,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
       baseDelayMs: config.inUseBackoffBaseMs,
@@ -160,7 +171,8 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
 
   const controller = new Controller({
     name: CONTROLLER_NAME,
-    informers,
+    // The guard's source holds the workers until the policy caches are synced (fail closed) and re-enqueues on changes.
+    informers: [...informers, guard.eventSource()],
     queue,
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -221,12 +233,15 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const metricsServer = metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
   const healthServer = healthAddress
     ? await serveHealth(
-        { healthy: () => !stopping.signal.aborted, ready: () => informers.every((i) => i.isReady()) },
+        {
+          healthy: () => !stopping.signal.aborted,
+          ready: () => informers.every((i) => i.isReady()) && guard.isReady(),
+        },
         healthAddress,
       )
     : undefined;
 
-  const informerRuns = informers.map((i) => i.start(stopping.signal));
+  const informerRuns = [...informers.map((i) => i.start(stopping.signal)), ...guard.start(stopping.signal)];
   let lostLeadership = false;
   let controllerRun: Promise<void> = Promise.resolve();
   let resyncRun: Promise<void> = Promise.resolve();
