@@ -15,7 +15,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
-import { errorMessage, httpStatus } from "./errors.js";
+import { errorMessage, httpStatus, isForbidden, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { collectionPath, type KubeObject, type ResourceRef } from "./object.js";
 
@@ -113,10 +113,13 @@ export class Watcher<T extends KubeObject = KubeObject> {
           if (signal.aborted) break;
           this.counters.errors++;
           const delay = this.backoff.next();
-          this.log.warn(
-            { resource: this.describe(), err: errorMessage(err), retryInMs: Math.round(delay) },
-            "list failed",
-          );
+          const fields = { resource: this.describe(), err: errorMessage(err), retryInMs: Math.round(delay) };
+          if (isForbidden(err))
+            this.log.error(
+              { ...fields, permission: this.permission("list"), hint: RBAC_HINT },
+              "list forbidden; the cache stays empty",
+            );
+          else this.log.warn(fields, "list failed");
           await sleep(delay, signal, this.clock);
           continue;
         }
@@ -146,10 +149,22 @@ export class Watcher<T extends KubeObject = KubeObject> {
         case "error":
           this.counters.errors++;
           delay = this.backoff.next();
-          this.log.warn(
-            { resource: this.describe(), err: errorMessage(end.error), retryInMs: Math.round(delay) },
-            "watch failed, re-watching from the last resourceVersion",
-          );
+          if (isForbidden(end.error))
+            this.log.error(
+              {
+                resource: this.describe(),
+                err: errorMessage(end.error),
+                retryInMs: Math.round(delay),
+                permission: this.permission("watch"),
+                hint: RBAC_HINT,
+              },
+              "watch forbidden; changes are not seen",
+            );
+          else
+            this.log.warn(
+              { resource: this.describe(), err: errorMessage(end.error), retryInMs: Math.round(delay) },
+              "watch failed, re-watching from the last resourceVersion",
+            );
           break;
       }
       if (delay > 0) await sleep(delay, signal, this.clock);
@@ -290,6 +305,12 @@ export class Watcher<T extends KubeObject = KubeObject> {
         this.log.error({ resource: this.describe(), event: event.type, err: String(err) }, "watch handler threw");
       }
     };
+  }
+
+  /** The RBAC permission a verb needs here, e.g. `watch namespaces` or `list sagemakerprofilepolicies.sagemaker.gitops.io`. */
+  private permission(verb: string): string {
+    const { group, plural } = this.o.resource;
+    return `${verb} ${group ? `${plural}.${group}` : plural}`;
   }
 
   private describe(): string {

@@ -9,12 +9,15 @@ import {
   BucketRateLimiter,
   Controller,
   EventRecorder,
+  errorMessage,
   Informer,
   ItemExponentialFailureRateLimiter,
+  isForbidden,
   LeaderElector,
   loadKubeConfig,
   MaxOfRateLimiter,
   makeClients,
+  RBAC_HINT,
   removeFinalizer,
   WorkQueue,
   writeStatus,
@@ -193,7 +196,9 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       return action;
     },
     errorPolicy: (key, err) => {
-      log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
+      if (isForbidden(err))
+        log.error({ key, err: errorSummary(err), hint: RBAC_HINT }, "reconcile forbidden; requeued");
+      else log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
       return { requeue: "rateLimited" };
     },
     observer: {
@@ -341,10 +346,11 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   };
 }
 
+/** Name, code and the short message: client-node's own message embeds the response headers and body. */
 function errorSummary(err: unknown): Record<string, unknown> {
   if (err && typeof err === "object") {
-    const e = err as { name?: string; message?: string; code?: unknown };
-    return { name: e.name, message: e.message, code: e.code };
+    const e = err as { name?: string; code?: unknown };
+    return { name: e.name, message: errorMessage(err), code: e.code };
   }
   return { message: String(err) };
 }
