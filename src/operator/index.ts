@@ -2,7 +2,7 @@
  * The manager: wires the informer, work queue, controller, reconciler, SageMaker gateway, leader election, metrics and
  * health endpoints together, and stops them in order. Used by `run`, `demo`, the end-to-end tests and the benchmark.
  */
-import { type Logger as PinoLogger, pino } from "pino";
+import type { Logger as PinoLogger } from "pino";
 import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import {
   addFinalizer,
@@ -28,9 +28,11 @@ import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { ListResync } from "../resync/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
+import { createLogger } from "./log.js";
 import { PolicyGuard } from "./policy.js";
 
 export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
+export { createLogger, scrub } from "./log.js";
 
 export const CONTROLLER_NAME = "sagemakeruserprofile";
 
@@ -53,7 +55,7 @@ export interface OperatorDeps {
 }
 
 export async function startOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<RunningOperator> {
-  const log = deps.log ?? pino({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
+  const log = deps.log ?? createLogger({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
   const kubeConfig = loadKubeConfig({ path: config.kubeconfig });
   const clients = makeClients(kubeConfig);
   const metrics = new OperatorMetrics();
