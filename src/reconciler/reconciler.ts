@@ -96,6 +96,9 @@ export interface ReconcilerOptions {
 
 type Profile = SageMakerUserProfile;
 
+/** SageMaker's TagValue limit. */
+const OWNER_TAG_VALUE_MAX = 256;
+
 export class ProfileReconciler {
   private readonly o: Required<Omit<ReconcilerOptions, "hooks" | "policy">> &
     Pick<ReconcilerOptions, "policy"> & { hooks: ReconcilerHooks };
@@ -156,6 +159,16 @@ export class ProfileReconciler {
     // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).
     const decision = this.o.policy?.decide(obj);
     if (decision && decision.allowed !== true) return this.refuse(obj, decision);
+    const owner = this.ownerTag(obj);
+    if (manage && owner.length > OWNER_TAG_VALUE_MAX) {
+      // metadata.name may be 253 characters; SageMaker would refuse the create (or the adoption tag) for it.
+      await this.setStatus(obj, {
+        phase: "Stalled",
+        reason: "OwnerTagTooLong",
+        message: `the owner tag ${OWNER_TAG}=${owner} would be ${owner.length} characters and SageMaker allows ${OWNER_TAG_VALUE_MAX}: shorten metadata.name (spec.userProfileName sets the SageMaker name) or the cluster id`,
+      });
+      return {};
+    }
 
     if (manage && !obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.addFinalizer(obj);
 
