@@ -6,7 +6,7 @@
  * satisfied (adding a policy can only restrict). A list a policy omits does not constrain that field; `[]` allows
  * nothing. No policy covering the namespace allows everything.
  */
-import { shape, wireName } from "../api/model.js";
+import { memberRef, shape, wireName } from "../api/model.js";
 import type { SageMakerUserProfile } from "../api/types.js";
 import { globMatch } from "./glob.js";
 import { selectorMatches } from "./selector.js";
@@ -55,7 +55,7 @@ export function settingValues(userSettings: unknown): Setting[] {
       });
     else if (s.type === "structure" && typeof value === "object" && value !== null && !Array.isArray(value))
       for (const [k, v] of Object.entries(value)) {
-        const ref = s.members?.[wireName(k)];
+        const ref = memberRef(s.members, wireName(k));
         if (ref) walk(ref.shape, v, `${path}.${k}`, wireName(k));
       }
   };
