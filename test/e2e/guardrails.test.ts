@@ -207,4 +207,36 @@ describe("ownership", () => {
     expect(writes().length).toBe(before);
     expect(e2e.describe("dave")?.UserSettings?.ExecutionRole).toBe("arn:aws:iam::123456789012:role/anything");
   });
+
+  it("two resources applied together for one new profile: one creates and owns it, the other gets OwnershipConflict", async () => {
+    const twin = (namespace: string, name: string, role: string) =>
+      profile(
+        namespace,
+        name,
+        { executionRole: `arn:aws:iam::123456789012:role/${role}` },
+        { userProfileName: "shared" },
+      );
+    await Promise.all([create(twin("team-b", "claim-b", "first")), create(twin("team-c", "claim-c", "second"))]);
+    const outcome = async (namespace: string, name: string) => {
+      const o = await e2e.get(namespace, name);
+      if (isReady(o)) return "owner";
+      const c = condition(o, "Stalled");
+      return c?.status === "True" && c.reason === "OwnershipConflict" ? "conflict" : undefined;
+    };
+    const results = await waitFor("one owner, one conflict", async () => {
+      const r = [await outcome("team-b", "claim-b"), await outcome("team-c", "claim-c")];
+      return r.every(Boolean) ? r : undefined;
+    });
+    expect(results.sort()).toEqual(["conflict", "owner"]);
+    const winner = (await outcome("team-b", "claim-b")) === "owner" ? "team-b/claim-b" : "team-c/claim-c";
+    const tags = e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "shared")?.tags ?? [];
+    expect(tags).toContainEqual({ Key: "sagemaker.gitops.io/owner", Value: `e2e/${winner}` });
+    // The loser's writes never took effect: one successful create, no update, no tag change by it.
+    const okWrites = e2e.sagemaker
+      .mutations()
+      .filter((m) => m.request.UserProfileName === "shared" || String(m.request.ResourceArn ?? "").endsWith("/shared"));
+    expect(okWrites.map((m) => m.op)).toEqual(["CreateUserProfile"]);
+    const role = winner === "team-b/claim-b" ? "first" : "second";
+    expect(e2e.describe("shared")?.UserSettings?.ExecutionRole).toBe(`arn:aws:iam::123456789012:role/${role}`);
+  });
 });
