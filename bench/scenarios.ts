@@ -82,7 +82,7 @@ const NAIVE = [
   "--in-use-backoff-max=10ms",
 ];
 
-/** Samples updated-profile counts until `done`; returns the series. */
+/** Samples the operator's Ready count until all `total` are Ready; returns the series for the chart. */
 async function track(
   op: RunningOperator,
   total: number,
@@ -114,7 +114,6 @@ async function timeEdits(world: World, indexes: number[], instanceType: string, 
     editedAt.set(profileNameOf(i), Date.now());
     await world.editSpec(i, instanceType);
   };
-  const latencies: number[] = [];
   const arrived = async () => {
     const updates = await world.mutations("UpdateUserProfile");
     const seen = new Map<string, number>();
@@ -147,8 +146,7 @@ async function timeEdits(world: World, indexes: number[], instanceType: string, 
     await Promise.all(indexes.map(edit));
   }
   const seen = await waitAll(indexes.length, 30 * 60_000);
-  latencies.push(...seen.values());
-  return latencies.sort((a, b) => a - b);
+  return [...seen.values()].sort((a, b) => a - b);
 }
 
 const quantile = (sorted: number[], q: number) =>

@@ -178,7 +178,7 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
         if (s.union && present.length !== 1)
           out.push({ path: at, message: `exactly one member must be set, got ${present.length}` });
         for (const k of present) {
-          const ref = members[k];
+          const ref = memberRef(members, k);
           const kp = p ? `${p}.${k}` : k;
           if (!ref) out.push({ path: kp, message: "is not a known member" });
           else walk(ref.shape, obj[k], kp);
@@ -190,6 +190,13 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
   walk(shapeName, value, path);
   return out;
 }
+
+/**
+ * A structure's member by name, own members only: data keys such as `valueOf` or `constructor` must not find
+ * Object.prototype's functions and be taken for members.
+ */
+export const memberRef = (members: Record<string, MemberRef> | undefined, name: string): MemberRef | undefined =>
+  members && Object.hasOwn(members, name) ? members[name] : undefined;
 
 /** Renames the keys of a value of the given shape, recursively, following the model (not a blind case change). */
 export function renameKeys(
@@ -206,7 +213,7 @@ export function renameKeys(
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const member = fromKey(k);
-      const ref = s.members?.[member];
+      const ref = memberRef(s.members, member);
       // Members the model does not know (a newer API answer) are dropped: the operator cannot declare them.
       if (!ref || v === undefined) continue;
       out[rename(member)] = renameKeys(ref.shape, v, rename, fromKey);

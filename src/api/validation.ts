@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseCel } from "@marcbachmann/cel-js";
-import { Ajv, type ErrorObject, type KeywordDefinition, type Options, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type KeywordDefinition, type ValidateFunction } from "ajv";
 import {
   type DocumentOptions,
   type ParseOptions,
@@ -45,6 +45,8 @@ export interface ManifestProblem {
 /** Alias expansions allowed per document; a "billion laughs" document fails on the first excess, before expanding. */
 export const MAX_ALIAS_COUNT = 100;
 export const NO_PROFILES_MESSAGE = `no ${KIND} documents`;
+/** YAML errors reported per document; a hostile document can otherwise yield one per character. */
+export const MAX_YAML_ERRORS = 5;
 
 const CRD_URL = new URL("../../crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", import.meta.url);
 const ENUM_SHOWN = 8;
@@ -391,7 +393,10 @@ const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
 
 function yamlErrorMessage(err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
   const first = err.message.split("\n")[0] ?? err.message;
-  const base = first.replace(/ at line \d+, column \d+:?$/, "");
+  let base = first.replace(/ at line \d+, column \d+:?$/, "");
+  // The parser survives a stack overflow and reports it as is: say what it means.
+  if (/Maximum call stack size exceeded/.test(base))
+    base = "YAML nests too deeply: refusing a possible nesting bomb (Maximum call stack size exceeded)";
   const pos = err.linePos?.[0];
   return pos ? `line ${pos.line}, column ${pos.col}: ${base}` : base;
 }
@@ -419,7 +424,14 @@ export function parseManifests(
     index++;
     const at = `${fileName}#${index}`;
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) problems.push({ document: at, path: "", message: yamlErrorMessage(err) });
+      for (const err of doc.errors.slice(0, MAX_YAML_ERRORS))
+        problems.push({ document: at, path: "", message: yamlErrorMessage(err) });
+      if (doc.errors.length > MAX_YAML_ERRORS)
+        problems.push({
+          document: at,
+          path: "",
+          message: `and ${doc.errors.length - MAX_YAML_ERRORS} more YAML errors in this document`,
+        });
       continue;
     }
     if (doc.contents === null) continue;
@@ -428,7 +440,8 @@ export function parseManifests(
       object = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
       const message =
-        err instanceof ReferenceError && /alias/i.test(err.message)
+        // The yaml library's words for maxAliasCount; other ReferenceErrors (an alias to no anchor) are reported as is.
+        err instanceof ReferenceError && /excessive alias count/i.test(err.message)
           ? `YAML aliases expand too much (limit ${MAX_ALIAS_COUNT} per document): refusing a possible "billion laughs" document`
           : `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`;
       problems.push({ document: at, path: "", message });

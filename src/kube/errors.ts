@@ -12,6 +12,11 @@ export function httpStatus(err: unknown): number | undefined {
 export const isNotFound = (err: unknown) => httpStatus(err) === 404;
 export const isConflict = (err: unknown) => httpStatus(err) === 409;
 export const isGone = (err: unknown) => httpStatus(err) === 410;
+export const isForbidden = (err: unknown) => httpStatus(err) === 403;
+
+/** Logged (at error level) with every 403, so a missing RBAC verb is a clear line, not a silent retry loop. */
+export const RBAC_HINT =
+  "forbidden by RBAC: the operator's ServiceAccount lacks this permission (see the chart's templates/rbac.yaml and docs/security.md)";
 
 /** A short message for logs and status: ApiException's own message embeds headers, so prefer the Status body's message. */
 export function errorMessage(err: unknown): string {

@@ -8,7 +8,7 @@
 import { hostname } from "node:os";
 import { CoreV1Api, EventsV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
-import { errorMessage, isNotFound } from "./errors.js";
+import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { KubeObject } from "./object.js";
 
@@ -151,7 +151,12 @@ export class EventRecorder {
           s.written = count;
         },
         (err: unknown) => {
-          this.log.warn({ reason: s.reason, count, err: errorMessage(err) }, "event write failed, dropped");
+          if (isForbidden(err))
+            this.log.error(
+              { reason: s.reason, count, err: errorMessage(err), hint: RBAC_HINT },
+              "event write forbidden",
+            );
+          else this.log.warn({ reason: s.reason, count, err: errorMessage(err) }, "event write failed, dropped");
           s.written = count;
         },
       )

@@ -14,7 +14,7 @@ export {
   type ReconcileContext,
   type ReconcileResult,
 } from "./controller.js";
-export { errorMessage, httpStatus, isConflict, isGone, isNotFound } from "./errors.js";
+export { errorMessage, httpStatus, isConflict, isForbidden, isGone, isNotFound, RBAC_HINT } from "./errors.js";
 export { EventRecorder, type EventRecorderOptions, type EventType } from "./events.js";
 export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalizer.js";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";

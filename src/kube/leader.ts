@@ -12,7 +12,7 @@
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { type Clock, sleep, systemClock } from "./clock.js";
-import { errorMessage, isConflict, isNotFound } from "./errors.js";
+import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 
 export interface LeaderElectorOptions {
@@ -129,7 +129,9 @@ export class LeaderElector {
     try {
       return await this.tryAcquireOrRenew();
     } catch (err) {
-      this.log.debug({ lease: this.o.name, err: errorMessage(err) }, "lease attempt failed");
+      if (isForbidden(err))
+        this.log.error({ lease: this.o.name, err: errorMessage(err), hint: RBAC_HINT }, "lease access forbidden");
+      else this.log.debug({ lease: this.o.name, err: errorMessage(err) }, "lease attempt failed");
       return undefined;
     }
   }

@@ -21,7 +21,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** Which collection a watcher or writer talks to. Only API-group resources (`/apis/<group>/...`), e.g. CRDs. */
+/** Which collection a watcher or writer talks to: API-group resources (`/apis/<group>/...`, e.g. CRDs), or core namespaces (group ""). */
 export interface ResourceRef {
   group: string;
   version: string;
@@ -46,7 +46,7 @@ export function splitKey(key: string): { namespace?: string; name: string } {
 /** The collection path of a resource, as the API server spells it (used for watches). */
 export function collectionPath(r: ResourceRef): string {
   const ns = r.namespace ? `/namespaces/${encodeURIComponent(r.namespace)}` : "";
-  return `/apis/${r.group}/${r.version}${ns}/${r.plural}`;
+  return r.group === "" ? `/api/${r.version}${ns}/${r.plural}` : `/apis/${r.group}/${r.version}${ns}/${r.plural}`;
 }
 
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";

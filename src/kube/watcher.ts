@@ -12,10 +12,10 @@
  * Handlers are awaited one at a time, in order; the watcher never runs two at once and never re-watches before the
  * events already received are handled (the resourceVersion only advances as they are).
  */
-import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
-import { errorMessage, httpStatus } from "./errors.js";
+import { errorMessage, httpStatus, isForbidden, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { collectionPath, type KubeObject, type ResourceRef } from "./object.js";
 
@@ -73,6 +73,7 @@ interface RawWatchObject extends KubeObject {
 
 export class Watcher<T extends KubeObject = KubeObject> {
   private readonly api: CustomObjectsApi;
+  private readonly core: CoreV1Api;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly backoff: ResettingBackoff;
@@ -88,6 +89,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
 
   constructor(private readonly o: WatcherOptions) {
     this.api = o.kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
     this.log = o.log ?? silentLogger;
     this.clock = o.clock ?? systemClock;
     this.backoff = new ResettingBackoff({ clock: this.clock, ...o.backoff });
@@ -111,10 +113,13 @@ export class Watcher<T extends KubeObject = KubeObject> {
           if (signal.aborted) break;
           this.counters.errors++;
           const delay = this.backoff.next();
-          this.log.warn(
-            { resource: this.describe(), err: errorMessage(err), retryInMs: Math.round(delay) },
-            "list failed",
-          );
+          const fields = { resource: this.describe(), err: errorMessage(err), retryInMs: Math.round(delay) };
+          if (isForbidden(err))
+            this.log.error(
+              { ...fields, permission: this.permission("list"), hint: RBAC_HINT },
+              "list forbidden; the cache stays empty",
+            );
+          else this.log.warn(fields, "list failed");
           await sleep(delay, signal, this.clock);
           continue;
         }
@@ -144,10 +149,22 @@ export class Watcher<T extends KubeObject = KubeObject> {
         case "error":
           this.counters.errors++;
           delay = this.backoff.next();
-          this.log.warn(
-            { resource: this.describe(), err: errorMessage(end.error), retryInMs: Math.round(delay) },
-            "watch failed, re-watching from the last resourceVersion",
-          );
+          if (isForbidden(end.error))
+            this.log.error(
+              {
+                resource: this.describe(),
+                err: errorMessage(end.error),
+                retryInMs: Math.round(delay),
+                permission: this.permission("watch"),
+                hint: RBAC_HINT,
+              },
+              "watch forbidden; changes are not seen",
+            );
+          else
+            this.log.warn(
+              { resource: this.describe(), err: errorMessage(end.error), retryInMs: Math.round(delay) },
+              "watch failed, re-watching from the last resourceVersion",
+            );
           break;
       }
       if (delay > 0) await sleep(delay, signal, this.clock);
@@ -193,6 +210,11 @@ export class Watcher<T extends KubeObject = KubeObject> {
       labelSelector: this.o.labelSelector,
       fieldSelector: this.o.fieldSelector,
     };
+    if (group === "") {
+      // The one core resource the operator watches (namespace labels, for policy selectors).
+      if (plural !== "namespaces") throw new Error(`the watcher does not support core resource ${plural}`);
+      return this.core.listNamespace(common);
+    }
     return namespace
       ? this.api.listNamespacedCustomObject({ ...common, namespace })
       : this.api.listClusterCustomObject(common);
@@ -283,6 +305,12 @@ export class Watcher<T extends KubeObject = KubeObject> {
         this.log.error({ resource: this.describe(), event: event.type, err: String(err) }, "watch handler threw");
       }
     };
+  }
+
+  /** The RBAC permission a verb needs here, e.g. `watch namespaces` or `list sagemakerprofilepolicies.sagemaker.gitops.io`. */
+  private permission(verb: string): string {
+    const { group, plural } = this.o.resource;
+    return `${verb} ${group ? `${plural}.${group}` : plural}`;
   }
 
   private describe(): string {

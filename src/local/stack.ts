@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
+import { formatProblem, parseManifests } from "../api/validation.js";
 import { loadKubeConfig } from "../kube/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
 import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
@@ -106,9 +106,12 @@ export function readManifests(path: string): KubernetesObject[] {
         .sort()
         .map((f) => join(path, f))
     : [path];
-  return files.flatMap((file) =>
-    parseAllDocuments(readFileSync(file, "utf8"))
-      .map((d) => d.toJS() as KubernetesObject | null)
-      .filter((d): d is KubernetesObject => !!d && typeof d === "object" && !!d.kind),
-  );
+  return files.flatMap((file) => {
+    // The CLI's safe YAML settings (unique keys, bounded aliases): `demo` applies files a user may have edited.
+    const { documents, problems } = parseManifests(readFileSync(file, "utf8"), file);
+    if (problems.length > 0) throw new Error(problems.map(formatProblem).join("\n"));
+    return documents
+      .map((d) => d.object as KubernetesObject)
+      .filter((d): d is KubernetesObject => typeof d === "object" && d !== null && !!d.kind);
+  });
 }

@@ -2,31 +2,38 @@
  * The manager: wires the informer, work queue, controller, reconciler, SageMaker gateway, leader election, metrics and
  * health endpoints together, and stops them in order. Used by `run`, `demo`, the end-to-end tests and the benchmark.
  */
-import { type Logger as PinoLogger, pino } from "pino";
+import type { Logger as PinoLogger } from "pino";
 import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import {
   addFinalizer,
   BucketRateLimiter,
   Controller,
   EventRecorder,
+  errorMessage,
   Informer,
   ItemExponentialFailureRateLimiter,
+  isForbidden,
   LeaderElector,
   loadKubeConfig,
   MaxOfRateLimiter,
   makeClients,
+  RBAC_HINT,
   RecentWrites,
   removeFinalizer,
   WorkQueue,
   writeStatus,
 } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
+import { partitionOf } from "../policy/index.js";
 import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { ListResync } from "../resync/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { PolicyGuard } from "./policy.js";
 
 export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
+export { createLogger, scrub } from "./log.js";
 
 export const CONTROLLER_NAME = "sagemakeruserprofile";
 
@@ -49,14 +56,15 @@ export interface OperatorDeps {
 }
 
 export async function startOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<RunningOperator> {
-  const log = deps.log ?? pino({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
+  const log = deps.log ?? createLogger({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
   const kubeConfig = loadKubeConfig({ path: config.kubeconfig });
   const clients = makeClients(kubeConfig);
   const metrics = new OperatorMetrics();
   const resource = { group: GROUP, version: VERSION, plural: PLURAL };
 
+  const region = config.aws.region ?? "us-east-1";
   const gateway = new SageMakerGateway({
-    region: config.aws.region ?? "us-east-1",
+    region,
     endpoint: config.aws.endpoint,
     credentials: config.aws.credentials,
     rps: config.aws.rps,
@@ -93,6 +101,13 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     }
     return undefined;
   };
+
+  const guard = new PolicyGuard({
+    kubeConfig,
+    log: log.child({ component: "policy" }),
+    partition: partitionOf(region),
+    profiles: () => informers.flatMap((i) => i.list()),
+  });
 
   const queueName = CONTROLLER_NAME;
   const queue = new WorkQueue<string>({
@@ -143,6 +158,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const reconciler = new ProfileReconciler({
     sagemaker: gateway,
     kube,
+    policy: guard,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
       baseDelayMs: config.inUseBackoffBaseMs,
@@ -170,7 +186,8 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
 
   const controller = new Controller({
     name: CONTROLLER_NAME,
-    informers,
+    // The guard's source holds the workers until the policy caches are synced (fail closed) and re-enqueues on changes.
+    informers: [...informers, guard.eventSource()],
     queue,
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -191,7 +208,9 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       return action;
     },
     errorPolicy: (key, err) => {
-      log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
+      if (isForbidden(err))
+        log.error({ key, err: errorSummary(err), hint: RBAC_HINT }, "reconcile forbidden; requeued");
+      else log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
       return { requeue: "rateLimited" };
     },
     observer: {
@@ -231,12 +250,15 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const metricsServer = metricsAddress ? await serveMetrics(metrics.registry, metricsAddress) : undefined;
   const healthServer = healthAddress
     ? await serveHealth(
-        { healthy: () => !stopping.signal.aborted, ready: () => informers.every((i) => i.isReady()) },
+        {
+          healthy: () => !stopping.signal.aborted,
+          ready: () => informers.every((i) => i.isReady()) && guard.isReady(),
+        },
         healthAddress,
       )
     : undefined;
 
-  const informerRuns = informers.map((i) => i.start(stopping.signal));
+  const informerRuns = [...informers.map((i) => i.start(stopping.signal)), ...guard.start(stopping.signal)];
   let lostLeadership = false;
   let controllerRun: Promise<void> = Promise.resolve();
   let resyncRun: Promise<void> = Promise.resolve();
@@ -336,10 +358,11 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   };
 }
 
+/** Name, code and the short message: client-node's own message embeds the response headers and body. */
 function errorSummary(err: unknown): Record<string, unknown> {
   if (err && typeof err === "object") {
-    const e = err as { name?: string; message?: string; code?: unknown };
-    return { name: e.name, message: e.message, code: e.code };
+    const e = err as { name?: string; code?: unknown };
+    return { name: e.name, message: errorMessage(err), code: e.code };
   }
   return { message: String(err) };
 }

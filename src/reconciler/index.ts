@@ -3,6 +3,7 @@ export {
   type Action,
   type Backoff,
   type KubePort,
+  type PolicyPort,
   ProfileReconciler,
   type ReconcilerHooks,
   type ReconcilerOptions,

@@ -12,6 +12,7 @@ import {
   type SageMakerUserProfileStatus,
 } from "../api/types.js";
 import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { type PolicyDecision, violationMessage } from "../policy/index.js";
 import { type ClassifiedError, SageMakerError } from "../sagemaker/index.js";
 import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
 import { FlapGuard } from "./flap-guard.js";
@@ -42,6 +43,11 @@ export interface KubePort {
   event(obj: SageMakerUserProfile, type: "Normal" | "Warning", reason: string, note: string): void;
 }
 
+/** Tenant guardrails: the decision for a resource (pure evaluation over the operator's policy caches). */
+export interface PolicyPort {
+  decide(obj: SageMakerUserProfile): PolicyDecision;
+}
+
 /** Per-key backoff (client-go's ItemExponentialFailureRateLimiter with full jitter). */
 export interface Backoff {
   when(key: string): number;
@@ -64,6 +70,8 @@ export interface ReconcilerHooks {
 export interface ReconcilerOptions {
   sagemaker: SageMakerPort;
   kube: KubePort;
+  /** Guardrails checked before any AWS call; none = allow everything. */
+  policy?: PolicyPort;
   /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
   clusterId: string;
   /** ResourceInUse: 5 s base, 5 min cap, full jitter. */
@@ -88,8 +96,12 @@ export interface ReconcilerOptions {
 
 type Profile = SageMakerUserProfile;
 
+/** SageMaker's TagValue limit. */
+const OWNER_TAG_VALUE_MAX = 256;
+
 export class ProfileReconciler {
-  private readonly o: Required<Omit<ReconcilerOptions, "hooks">> & { hooks: ReconcilerHooks };
+  private readonly o: Required<Omit<ReconcilerOptions, "hooks" | "policy">> &
+    Pick<ReconcilerOptions, "policy"> & { hooks: ReconcilerHooks };
   private readonly flapGuard: FlapGuard;
 
   constructor(options: ReconcilerOptions) {
@@ -143,6 +155,20 @@ export class ProfileReconciler {
       return {};
     }
     if (obj.metadata.deletionTimestamp) return this.finalize(key, obj);
+
+    // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).
+    const decision = this.o.policy?.decide(obj);
+    if (decision && decision.allowed !== true) return this.refuse(obj, decision);
+    const owner = this.ownerTag(obj);
+    if (manage && owner.length > OWNER_TAG_VALUE_MAX) {
+      // metadata.name may be 253 characters; SageMaker would refuse the create (or the adoption tag) for it.
+      await this.setStatus(obj, {
+        phase: "Stalled",
+        reason: "OwnerTagTooLong",
+        message: `the owner tag ${OWNER_TAG}=${owner} would be ${owner.length} characters and SageMaker allows ${OWNER_TAG_VALUE_MAX}: shorten metadata.name (spec.userProfileName sets the SageMaker name) or the cluster id`,
+      });
+      return {};
+    }
 
     if (manage && !obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.addFinalizer(obj);
 
@@ -286,6 +312,26 @@ export class ProfileReconciler {
       drift,
     );
     return { requeueAfter: this.o.pollIntervalMs };
+  }
+
+  /**
+   * A policy refusal: Stalled until the spec or a policy changes (both re-enqueue the resource, so no timed retry).
+   * While a namespace's labels are not cached yet the answer is "not yet": look again soon, write nothing to AWS.
+   */
+  private async refuse(obj: Profile, decision: Exclude<PolicyDecision, { allowed: true }>): Promise<Action> {
+    if (decision.allowed === "unknown") {
+      await this.setStatus(obj, { phase: "Progressing", reason: "PolicyPending", message: decision.reason });
+      return { requeueAfter: this.o.pollIntervalMs };
+    }
+    const byPolicy = decision.violations.some((v) => v.source !== "partition");
+    const reason = byPolicy ? "PolicyViolation" : "PartitionMismatch";
+    const message = truncate(violationMessage(decision.violations));
+    const already = obj.status?.conditions?.some(
+      (c) => c.type === "Stalled" && c.status === "True" && c.reason === reason && c.message === message,
+    );
+    if (!already) this.o.kube.event(obj, "Warning", reason, message);
+    await this.setStatus(obj, { phase: "Stalled", reason, message });
+    return {};
   }
 
   /** Deletion per deletionPolicy; the finalizer goes only once SageMaker answers ResourceNotFound. */

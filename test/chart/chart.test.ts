@@ -58,11 +58,14 @@ function operatorGrants(docs: KubeObject[]): string[] {
 }
 
 const resourceGrants = (scope: string): string[] => [
-  ...["get", "list", "watch", "update", "patch"].map((v) => `${scope}|sagemaker.gitops.io|sagemakeruserprofiles|${v}`),
-  ...["get", "update", "patch"].map((v) => `${scope}|sagemaker.gitops.io|sagemakeruserprofiles/status|${v}`),
-  `${scope}|sagemaker.gitops.io|sagemakeruserprofiles/finalizers|update`,
-  ...["create", "patch", "update"].map((v) => `${scope}|events.k8s.io|events|${v}`),
-  ...["create", "patch"].map((v) => `${scope}||events|${v}`),
+  ...["get", "list", "watch", "patch"].map((v) => `${scope}|sagemaker.gitops.io|sagemakeruserprofiles|${v}`),
+  `${scope}|sagemaker.gitops.io|sagemakeruserprofiles/status|patch`,
+  ...["create", "patch"].map((v) => `${scope}|events.k8s.io|events|${v}`),
+];
+/** Read-only and cluster-wide in every mode: policies are cluster-scoped and select namespaces by label. */
+const policyGrants = [
+  ...["list", "watch"].map((v) => `*cluster*|sagemaker.gitops.io|sagemakerprofilepolicies|${v}`),
+  ...["list", "watch"].map((v) => `*cluster*||namespaces|${v}`),
 ];
 const leaseGrants = (ns: string): string[] =>
   ["get", "create", "update"].map((v) => `${ns}|coordination.k8s.io|leases|${v}`);
@@ -94,10 +97,18 @@ describe("every rendered manifest is valid against the Kubernetes OpenAPI schema
   });
 });
 
-describe("the CRD", () => {
-  it("in the chart is byte-for-byte the generated crds/ file", () => {
-    const name = "sagemaker.gitops.io_sagemakeruserprofiles.yaml";
-    expect(readFileSync(join(chartDir, "crds", name), "utf8")).toBe(readFileSync(join(repoRoot, "crds", name), "utf8"));
+describe("the CRDs", () => {
+  it("in the chart are byte-for-byte the generated crds/ files, the profile and the policy CRD", () => {
+    const names = readdirSync(join(repoRoot, "crds")).sort();
+    expect(names).toEqual([
+      "sagemaker.gitops.io_sagemakerprofilepolicies.yaml",
+      "sagemaker.gitops.io_sagemakeruserprofiles.yaml",
+    ]);
+    expect(readdirSync(join(chartDir, "crds")).sort()).toEqual(names);
+    for (const name of names)
+      expect(readFileSync(join(chartDir, "crds", name), "utf8")).toBe(
+        readFileSync(join(repoRoot, "crds", name), "utf8"),
+      );
   });
 });
 
@@ -168,21 +179,25 @@ describe("RBAC", () => {
     }
   });
 
-  it("cluster mode: exactly the resource, status, finalizer and event verbs, cluster-wide; no lease access", () => {
-    expect(operatorGrants(render({ set: REQUIRED }))).toEqual(resourceGrants("*cluster*").sort());
+  it("cluster mode: exactly the resource, status, event and policy-reading verbs, cluster-wide; no lease access", () => {
+    expect(operatorGrants(render({ set: REQUIRED }))).toEqual([...resourceGrants("*cluster*"), ...policyGrants].sort());
   });
 
-  it("namespaced mode: the same verbs through a Role in each watched namespace, and no ClusterRole at all", () => {
+  it("namespaced mode: the same verbs through a Role in each watched namespace; cluster-wide only the policy reader", () => {
     const docs = render({ values: ["ci/namespaced-values.yaml"] });
-    expect(operatorGrants(docs)).toEqual([...resourceGrants("team-a"), ...resourceGrants("team-b")].sort());
-    expect(findAll(docs, "ClusterRole")).toEqual([]);
-    expect(findAll(docs, "ClusterRoleBinding")).toEqual([]);
+    expect(operatorGrants(docs)).toEqual(
+      [...resourceGrants("team-a"), ...resourceGrants("team-b"), ...policyGrants].sort(),
+    );
+    expect(findAll(docs, "ClusterRole").map((r) => r.metadata?.name)).toEqual([`${FULLNAME}-policy-reader`]);
+    expect(findAll(docs, "ClusterRoleBinding").map((r) => r.metadata?.name)).toEqual([`${FULLNAME}-policy-reader`]);
     expect(args(docs)).toContain("--namespaces=team-a,team-b");
   });
 
   it("HA: lease get/create/update in the operator's own namespace only", () => {
     const docs = render({ values: ["ci/ha-values.yaml"] });
-    expect(operatorGrants(docs)).toEqual([...resourceGrants("*cluster*"), ...leaseGrants(NAMESPACE)].sort());
+    expect(operatorGrants(docs)).toEqual(
+      [...resourceGrants("*cluster*"), ...policyGrants, ...leaseGrants(NAMESPACE)].sort(),
+    );
   });
 
   it("the aggregated roles for people never reach the operator and can be turned off", () => {
@@ -194,7 +209,7 @@ describe("RBAC", () => {
     const bound = findAll(docs, "ClusterRoleBinding").map((b) => (b as Any).roleRef.name);
     for (const r of aggregated) expect(bound).not.toContain(r.metadata?.name);
     const off = render({ set: { ...REQUIRED, "rbac.aggregateToDefaultRoles": false } });
-    expect(findAll(off, "ClusterRole").map((r) => r.metadata?.name)).toEqual([FULLNAME]);
+    expect(findAll(off, "ClusterRole").map((r) => r.metadata?.name)).toEqual([FULLNAME, `${FULLNAME}-policy-reader`]);
   });
 
   it("rbac.create=false and an existing ServiceAccount render no RBAC and use that account", () => {

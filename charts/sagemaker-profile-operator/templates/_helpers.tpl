@@ -61,20 +61,26 @@ app.kubernetes.io/part-of: sagemaker-profile-operator
 {{- end }}
 
 {{/* The operator's rules on its resource, Events included; shared by the ClusterRole and the per-namespace Roles. */}}
+{{/* Exactly the verbs the operator uses (test/chart/least-privilege.test.ts derives them from a traced run): an
+informer (list, watch), finalizers by JSON patch and a re-read on conflict (patch, get), status by merge patch. */}}
 {{- define "smpo.resourceRules" -}}
 - apiGroups: ["sagemaker.gitops.io"]
   resources: ["sagemakeruserprofiles"]
-  verbs: ["get", "list", "watch", "update", "patch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["sagemaker.gitops.io"]
   resources: ["sagemakeruserprofiles/status"]
-  verbs: ["get", "update", "patch"]
-- apiGroups: ["sagemaker.gitops.io"]
-  resources: ["sagemakeruserprofiles/finalizers"]
-  verbs: ["update"]
+  verbs: ["patch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
-  verbs: ["create", "patch", "update"]
-- apiGroups: [""]
-  resources: ["events"]
   verbs: ["create", "patch"]
+{{- end }}
+
+{{/* Read-only, cluster-wide in both modes: tenant policies are cluster-scoped and select namespaces by label. */}}
+{{- define "smpo.policyRules" -}}
+- apiGroups: ["sagemaker.gitops.io"]
+  resources: ["sagemakerprofilepolicies"]
+  verbs: ["list", "watch"]
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["list", "watch"]
 {{- end }}

@@ -11,6 +11,7 @@ import type { DescribeUserProfileResponse } from "../../api/generated/sagemaker-
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../api/types.js";
 import { Informer, type KubeObject } from "../../kube/index.js";
 import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../../local/stack.js";
+import { createLogger } from "../../operator/log.js";
 
 const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 
@@ -68,7 +69,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   config.healthProbeBindAddress = "127.0.0.1:0";
   config.metricsBindAddress = `127.0.0.1:${flags.metricsPort}`;
   // The story is the output; the operator's own JSON logs go to stderr at warn and above.
-  const log = pino({ level: "warn", base: { controller: "sagemakeruserprofile" } }, pino.destination(2));
+  const log = createLogger({ level: "warn", base: { controller: "sagemakeruserprofile" } }, pino.destination(2));
   const operator = await startOperator(config, { log }).catch(async (err: unknown) => {
     if ((err as { code?: string }).code === "EADDRINUSE" && flags.metricsPort !== 0) {
       config.metricsBindAddress = "127.0.0.1:0";

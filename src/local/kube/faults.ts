@@ -1,5 +1,20 @@
-/** Fault injection: fail the next matching requests with a chosen status, or answer 503 to everything for a while. */
-import { type KubeError, statusForCode } from "./errors.js";
+/**
+ * Fault injection: fail the next matching requests with a chosen status, answer 503 to everything for a while, or
+ * deny a verb on a resource the way RBAC does (403 Forbidden) until the denial is lifted.
+ */
+import { forbidden, type KubeError, statusForCode } from "./errors.js";
+
+/** An RBAC-style denial: `verb` on `resource` (plural, or `plural/subresource`) of `group` ("" = core). */
+export interface Denial {
+  /** Only this user (LocalKubeOptions.users); default: everyone. */
+  user?: string;
+  verb: string;
+  group: string;
+  resource: string;
+}
+
+/** The user the local API server names in its 403 messages (the chart's ServiceAccount in namespace ops). */
+export const DENIED_USER = "system:serviceaccount:ops:sagemaker-profile-operator";
 
 export interface FailMatch {
   /** A Kubernetes verb (get, list, watch, create, update, patch, delete, deletecollection) or an HTTP method. */
@@ -21,6 +36,35 @@ interface Rule {
 export class Faults {
   private rules: Rule[] = [];
   private unavailableUntil = 0;
+  private denials: Denial[] = [];
+
+  /** Denies a verb until the returned function is called. */
+  deny(denial: Denial): () => void {
+    this.denials.push(denial);
+    return () => {
+      this.denials = this.denials.filter((d) => d !== denial);
+    };
+  }
+
+  /** The 403 an RBAC authorizer would answer, in the API server's words, when a denial matches. */
+  denied(
+    user: string,
+    verb: string,
+    group: string,
+    resource: string,
+    namespace?: string,
+    name?: string,
+  ): KubeError | undefined {
+    const match = (d: Denial) =>
+      (d.user === undefined || d.user === user) && d.verb === verb && d.group === group && d.resource === resource;
+    if (!this.denials.some(match)) return undefined;
+    const [plural = resource] = resource.split("/");
+    const what = `${group ? `${plural}.${group}` : plural}${name ? ` "${name}"` : ""}`;
+    const scope = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
+    return forbidden(
+      `${what} is forbidden: User "${user === "anonymous" ? DENIED_USER : user}" cannot ${verb} resource "${resource}" in API group "${group}"${scope}`,
+    );
+  }
 
   failNext(match: FailMatch): void {
     this.rules.push({

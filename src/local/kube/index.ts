@@ -10,13 +10,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import type { FailMatch } from "./faults.js";
+import type { Denial, FailMatch } from "./faults.js";
 import { kubeconfigYaml } from "./kubeconfig.js";
 import { isObject } from "./meta.js";
-import { KubeServer, type ServerStats } from "./server.js";
+import { KubeServer, type RequestRecord, type ServerStats } from "./server.js";
 
-export type { FailMatch } from "./faults.js";
-export type { ServerStats } from "./server.js";
+export { DENIED_USER, type Denial, type FailMatch } from "./faults.js";
+export type { RequestRecord, ServerStats } from "./server.js";
 
 export interface LocalKubeOptions {
   /** Port to listen on; 0 (default) picks a free one. */
@@ -36,6 +36,8 @@ export interface LocalKubeOptions {
    * kubectl (client-go) never sends credentials over plain http; client-node does.
    */
   token?: string;
+  /** Bearer token -> user name: the request log and denials say who asked (RBAC's user, for least-privilege tests). */
+  users?: Record<string, string>;
 }
 
 export interface LocalKubeFaults {
@@ -47,6 +49,8 @@ export interface LocalKubeFaults {
   failNext(match: FailMatch): void;
   /** Answer 503 to every request for `ms` milliseconds (open watches are cut at once). */
   setUnavailable(ms: number): void;
+  /** Deny a verb on a resource as RBAC would (403 Forbidden) until the returned function is called. */
+  deny(denial: Denial): () => void;
 }
 
 export interface LocalKube {
@@ -60,6 +64,8 @@ export interface LocalKube {
   faults: LocalKubeFaults;
   /** writes = create/update/patch/delete/deletecollection requests; watches = watch requests started. */
   stats(): ServerStats;
+  /** Resource requests since the last resetStats, with their RBAC attributes (verb, group, resource[/subresource]). */
+  requestLog(): RequestRecord[];
   resetStats(): void;
 }
 
@@ -94,6 +100,7 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
     watchCacheSize: options.watchCacheSize ?? 10_000,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
     token,
+    users: options.users,
   });
 
   const system = { dryRun: false, fieldManager: "local-kube", fieldValidation: "Ignore" as const };
@@ -142,8 +149,10 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
         server.faults.setUnavailable(ms);
         if (ms > 0) server.watches.breakAll();
       },
+      deny: (denial) => server.faults.deny(denial),
     },
     stats: () => server.stats(),
+    requestLog: () => server.requestLog(),
     resetStats: () => server.resetStats(),
   };
 }

@@ -27,6 +27,20 @@ export interface ServerOptions {
   bookmarkIntervalMs: number;
   /** Bearer token clients must send; undefined: no authentication. */
   token?: string;
+  /** Bearer token -> user name, for the request log and denials (who did what); others are "anonymous". */
+  users?: Record<string, string>;
+}
+
+/** One request as an authorizer sees it: the RBAC attributes (verb, API group, resource[/subresource]). */
+export interface RequestRecord {
+  /** From the bearer token (ServerOptions.users), else "anonymous". */
+  user: string;
+  verb: string;
+  group: string;
+  /** `plural` or `plural/subresource`. */
+  resource: string;
+  namespace?: string;
+  name?: string;
 }
 
 export interface ServerStats {
@@ -64,6 +78,7 @@ export class KubeServer {
   private readonly openapi: OpenApi;
   private readonly http: Server;
   private counters = { requests: 0, writes: 0, watches: 0, byVerb: {} as Record<string, number> };
+  private requests: RequestRecord[] = [];
 
   constructor(private readonly options: ServerOptions) {
     this.store = new Store(options.watchCacheSize);
@@ -99,6 +114,12 @@ export class KubeServer {
 
   resetStats(): void {
     this.counters = { requests: 0, writes: 0, watches: 0, byVerb: {} };
+    this.requests = [];
+  }
+
+  /** Resource requests since the last reset (the last 100,000), with their RBAC attributes. */
+  requestLog(): RequestRecord[] {
+    return this.requests.slice();
   }
 
   expireHistory(): void {
@@ -143,6 +164,19 @@ export class KubeServer {
 
     if (this.options.token && !NO_AUTH_PATHS.has(path)) {
       if (req.headers.authorization !== `Bearer ${this.options.token}`) throw unauthorized();
+    }
+    if (resource) {
+      const { def, namespace, name } = resource;
+      const rbacResource = resource.subresource ? `${def.plural}/${resource.subresource}` : def.plural;
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const user = (bearer !== undefined && this.options.users?.[bearer]) || "anonymous";
+      this.requests.push({ user, verb, group: def.group, resource: rbacResource, namespace, name });
+      if (this.requests.length > 100_000) this.requests.splice(0, this.requests.length - 100_000);
+      const denied = this.faults.denied(user, verb, def.group, rbacResource, namespace, name);
+      if (denied) {
+        await drain(req);
+        throw denied;
+      }
     }
     const fault = this.faults.check(verb, method, path);
     if (fault) {

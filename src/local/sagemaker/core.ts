@@ -81,6 +81,8 @@ export class EmulatorCore {
   private activity: Record<string, { first: number; last: number }> = {};
   /** Accepted mutating requests, newest last, bounded: what tests assert an update carried. */
   private mutations: MutationRecord[] = [];
+  /** Every well-formed request, reads included, so a test can prove a profile was never even described. */
+  private requests: MutationRecord[] = [];
   private readonly now: () => number;
 
   constructor(options: EmulatorOptions = {}) {
@@ -113,11 +115,17 @@ export class EmulatorCore {
     this.counts = {};
     this.activity = {};
     this.mutations = [];
+    this.requests = [];
   }
 
   /** The last accepted mutating requests (at most MUTATION_LOG_SIZE), optionally of one operation. */
   mutationLog(op?: string): MutationRecord[] {
     return structuredClone(op ? this.mutations.filter((m) => m.op === op) : this.mutations);
+  }
+
+  /** The last requests of any operation that parsed (at most MUTATION_LOG_SIZE), optionally of one operation. */
+  requestLog(op?: string): MutationRecord[] {
+    return structuredClone(op ? this.requests.filter((m) => m.op === op) : this.requests);
   }
 
   async handle(call: ApiCall): Promise<ApiAnswer> {
@@ -167,6 +175,8 @@ export class EmulatorCore {
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new ApiError("SerializationException", "Request body must be a JSON object");
+    this.requests.push({ op, at: this.now(), request: body as Record<string, unknown> });
+    if (this.requests.length > MUTATION_LOG_SIZE) this.requests.splice(0, this.requests.length - MUTATION_LOG_SIZE);
     const answer = handler(this.store, body as Record<string, unknown>);
     if (MUTATING_OPERATIONS.has(op)) {
       this.mutations.push({ op, at: this.now(), request: body as Record<string, unknown> });

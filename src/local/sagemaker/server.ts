@@ -19,6 +19,8 @@ export interface SageMakerEmulator {
   resetCalls(): void;
   /** The last accepted mutating requests (wire JSON), optionally of one operation. */
   mutations(op?: string): MutationRecord[];
+  /** The last requests of every operation, reads included (wire JSON), optionally of one operation. */
+  requests(op?: string): MutationRecord[];
   admin: EmulatorAdmin;
   store: EmulatorStoreReader;
 }
@@ -59,6 +61,7 @@ export async function startSageMakerEmulator(options: EmulatorOptions = {}): Pro
     calls: () => core.calls(),
     resetCalls: () => core.resetCalls(),
     mutations: (op) => core.mutationLog(op),
+    requests: (op) => core.requestLog(op),
     admin: core.admin,
     store: core.reader,
   };

@@ -36,9 +36,10 @@ describe("local-kube command", () => {
 
     const kubectl = await kubectlRunner(kubeconfig);
     const crds = await kubectl(["get", "crd", "-o", "name"]);
-    expect(crds.stdout.trim()).toBe(
+    expect(crds.stdout.trim().split("\n")).toEqual([
+      "customresourcedefinition.apiextensions.k8s.io/sagemakerprofilepolicies.sagemaker.gitops.io",
       "customresourcedefinition.apiextensions.k8s.io/sagemakeruserprofiles.sagemaker.gitops.io",
-    );
+    ]);
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

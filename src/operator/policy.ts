@@ -1,0 +1,107 @@
+/**
+ * The operator's side of the tenant guardrails: caches of SageMakerProfilePolicy resources and namespace labels, the
+ * reconciler's PolicyPort (the pure evaluation over those caches), and an event source that re-enqueues the profiles a
+ * policy or namespace change affects (and only those: each reconcile costs a SageMaker Describe).
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { GROUP, type SageMakerUserProfile, VERSION } from "../api/types.js";
+import { type EventSource, Informer, type KubeObject, type Logger } from "../kube/index.js";
+import {
+  covers,
+  evaluatePolicies,
+  POLICY_PLURAL,
+  type PolicyDecision,
+  type SageMakerProfilePolicy,
+} from "../policy/index.js";
+import type { PolicyPort } from "../reconciler/index.js";
+
+type Namespace = KubeObject;
+
+export interface PolicyGuardOptions {
+  kubeConfig: KubeConfig;
+  log: Logger;
+  /** The operator's AWS partition; ARNs of another one are refused. */
+  partition: string;
+  /** Every cached SageMakerUserProfile. */
+  profiles: () => SageMakerUserProfile[];
+}
+
+export class PolicyGuard implements PolicyPort {
+  readonly policies: Informer<SageMakerProfilePolicy>;
+  readonly namespaces: Informer<Namespace>;
+
+  constructor(private readonly o: PolicyGuardOptions) {
+    this.policies = new Informer<SageMakerProfilePolicy>({
+      kubeConfig: o.kubeConfig,
+      resource: { group: GROUP, version: VERSION, plural: POLICY_PLURAL },
+      log: o.log,
+    });
+    this.namespaces = new Informer<Namespace>({
+      kubeConfig: o.kubeConfig,
+      resource: { group: "", version: "v1", plural: "namespaces" },
+      log: o.log,
+    });
+  }
+
+  start(signal: AbortSignal): Promise<void>[] {
+    return [this.policies.start(signal), this.namespaces.start(signal)];
+  }
+
+  isReady(): boolean {
+    return this.policies.isReady() && this.namespaces.isReady();
+  }
+
+  decide(obj: SageMakerUserProfile): PolicyDecision {
+    return evaluatePolicies({
+      resource: obj,
+      policies: this.policies.list(),
+      namespaceLabels: this.labels(obj.metadata.namespace ?? ""),
+      partition: this.o.partition,
+    });
+  }
+
+  /**
+   * For the controller: no keys of its own, ready when both caches are (so nothing is reconciled before the policies
+   * are known: fail closed), and re-enqueues the profiles a change can affect.
+   */
+  eventSource(): EventSource<SageMakerUserProfile> {
+    return {
+      ready: async () => {
+        await Promise.all([this.policies.ready(), this.namespaces.ready()]);
+      },
+      keys: () => [],
+      subscribe: (handlers) => {
+        const enqueue = (inNamespace: (ns: string) => boolean) => {
+          for (const p of this.o.profiles()) if (inNamespace(p.metadata.namespace ?? "")) handlers.onAdd?.(p);
+        };
+        const covered = (policy: SageMakerProfilePolicy | undefined) => (ns: string) =>
+          policy !== undefined && covers(policy, ns, this.labels(ns)) !== false;
+        const offPolicies = this.policies.subscribe({
+          onAdd: (p) => enqueue(covered(p)),
+          onUpdate: (old, p) => {
+            if (old.metadata.generation !== p.metadata.generation || old.metadata.generation === undefined)
+              enqueue((ns) => covered(old)(ns) || covered(p)(ns));
+          },
+          onDelete: (p) => enqueue(covered(p)),
+        });
+        const offNamespaces = this.namespaces.subscribe({
+          onAdd: (n) => enqueue((ns) => ns === n.metadata?.name),
+          onUpdate: (old, n) => {
+            if (JSON.stringify(old.metadata?.labels ?? {}) !== JSON.stringify(n.metadata?.labels ?? {}))
+              enqueue((ns) => ns === n.metadata?.name);
+          },
+        });
+        return () => {
+          offPolicies();
+          offNamespaces();
+        };
+      },
+    };
+  }
+
+  /** A namespace's labels, or undefined when it is not in the cache (yet). */
+  private labels(namespace: string): Record<string, string> | undefined {
+    const ns = this.namespaces.get(namespace);
+    return ns ? ((ns.metadata?.labels as Record<string, string> | undefined) ?? {}) : undefined;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Policy evaluation: which rules a SageMakerUserProfile breaks. Pure (no I/O): the caller passes the policies and the
+ * namespace's labels from its caches, so the same function serves the reconciler, the tests and any offline check.
+ *
+ * Semantics (docs/guardrails.md): every policy that covers the resource's namespace applies, and each must be
+ * satisfied (adding a policy can only restrict). A list a policy omits does not constrain that field; `[]` allows
+ * nothing. No policy covering the namespace allows everything.
+ */
+import { memberRef, shape, wireName } from "../api/model.js";
+import type { SageMakerUserProfile } from "../api/types.js";
+import { globMatch } from "./glob.js";
+import { selectorMatches } from "./selector.js";
+import { POLICY_KIND, type SageMakerProfilePolicy, type SageMakerProfilePolicySpec, type Violation } from "./types.js";
+
+/** The label the API server puts on every namespace (so selectors can name namespaces). */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+export type PolicyDecision =
+  | { allowed: true; policies: string[] }
+  | { allowed: false; violations: Violation[] }
+  /** A policy selects namespaces by label but this namespace's labels are not known yet: decide later, fail closed. */
+  | { allowed: "unknown"; reason: string };
+
+export interface PolicyInput {
+  resource: Pick<SageMakerUserProfile, "metadata" | "spec">;
+  policies: readonly SageMakerProfilePolicy[];
+  /** Labels of the resource's namespace; undefined when the namespace is not in the cache. */
+  namespaceLabels: Record<string, string> | undefined;
+  /** The operator's AWS partition (aws, aws-cn, aws-us-gov, ...): ARNs of another partition are refused. */
+  partition?: string;
+}
+
+/** A string value in the spec with the SageMaker shape it has, e.g. executionRole -> RoleArn. */
+interface Setting {
+  path: string;
+  member: string;
+  shape: string;
+  value: string;
+}
+
+/** Every string value under spec.userSettings with its model shape, following the model (not guessing by name). */
+export function settingValues(userSettings: unknown): Setting[] {
+  const out: Setting[] = [];
+  const walk = (shapeName: string, value: unknown, path: string, member: string) => {
+    let s: ReturnType<typeof shape>;
+    try {
+      s = shape(shapeName);
+    } catch {
+      return;
+    }
+    if (s.type === "string" && typeof value === "string") out.push({ path, member, shape: shapeName, value });
+    else if (s.type === "list" && Array.isArray(value))
+      value.forEach((v, i) => {
+        walk(s.member?.shape ?? "", v, `${path}[${i}]`, member);
+      });
+    else if (s.type === "structure" && typeof value === "object" && value !== null && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) {
+        const ref = memberRef(s.members, wireName(k));
+        if (ref) walk(ref.shape, v, `${path}.${k}`, wireName(k));
+      }
+  };
+  walk("UserSettings", userSettings, ".spec.userSettings", "UserSettings");
+  return out;
+}
+
+type RuleKey = "domains" | "executionRoles" | "instanceTypes" | "securityGroups";
+
+/** The values of the resource each policy list constrains. */
+function constrained(resource: PolicyInput["resource"]): Record<RuleKey, { path: string; value: string }[]> {
+  const settings = settingValues(resource.spec?.userSettings);
+  return {
+    domains:
+      typeof resource.spec?.domainId === "string" ? [{ path: ".spec.domainId", value: resource.spec.domainId }] : [],
+    // Every role SageMaker would assume for this user (execution role, Canvas and EMR roles), not only executionRole:
+    // any of them is a way to a role's permissions.
+    executionRoles: settings.filter((s) => s.shape === "RoleArn"),
+    // Hidden instance types restrict what a user sees; they grant nothing, so they are not checked.
+    instanceTypes: settings.filter((s) => s.shape === "AppInstanceType" && s.member !== "HiddenInstanceTypes"),
+    securityGroups: settings.filter((s) => s.shape === "SecurityGroupId"),
+  };
+}
+
+const RULES: RuleKey[] = ["domains", "executionRoles", "instanceTypes", "securityGroups"];
+
+export function covers(
+  policy: Pick<SageMakerProfilePolicy, "spec">,
+  namespace: string,
+  labels: Record<string, string> | undefined,
+): boolean | "unknown" {
+  const spec: SageMakerProfilePolicySpec = policy.spec ?? {};
+  if (Array.isArray(spec.namespaces) && spec.namespaces.includes(namespace)) return true;
+  if (typeof spec.namespaceSelector !== "object" || spec.namespaceSelector === null) return false;
+  if (!labels) return "unknown";
+  return selectorMatches(spec.namespaceSelector, { ...labels, [NAMESPACE_NAME_LABEL]: namespace });
+}
+
+/** aws, aws-cn, aws-us-gov, aws-iso, ... from a region name (the same rule the SDK's partition table follows). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  if (region.startsWith("eu-isoe-")) return "aws-iso-e";
+  if (region.startsWith("us-isof-")) return "aws-iso-f";
+  return "aws";
+}
+
+/** ARNs in the spec that name another partition than the operator's: SageMaker would refuse them, or worse. */
+export function partitionViolations(resource: PolicyInput["resource"], partition: string): Violation[] {
+  const out: Violation[] = [];
+  for (const s of settingValues(resource.spec?.userSettings)) {
+    const m = /^arn:([^:]*):/.exec(s.value);
+    if (m && m[1] !== partition)
+      out.push({
+        field: s.path,
+        value: s.value,
+        source: "partition",
+        rule: `ARNs must be in partition ${partition} (the operator's region); this one is in ${m[1] || "(empty)"}`,
+      });
+  }
+  return out;
+}
+
+export function evaluatePolicies(input: PolicyInput): PolicyDecision {
+  const { resource, policies } = input;
+  const namespace = resource.metadata?.namespace ?? "";
+  const violations: Violation[] = input.partition ? partitionViolations(resource, input.partition) : [];
+  const applied: string[] = [];
+  let unknown: string | undefined;
+  const values = constrained(resource);
+  for (const policy of [...policies].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    const covered = covers(policy, namespace, input.namespaceLabels);
+    if (covered === "unknown") {
+      unknown ??= `${POLICY_KIND}/${policy.metadata.name} selects namespaces by label and the labels of namespace ${namespace} are not known yet`;
+      continue;
+    }
+    if (!covered) continue;
+    applied.push(policy.metadata.name);
+    for (const rule of RULES) {
+      const allowed = policy.spec?.[rule];
+      if (!Array.isArray(allowed)) continue;
+      for (const v of values[rule])
+        if (!allowed.some((pattern) => typeof pattern === "string" && globMatch(pattern, v.value)))
+          violations.push({
+            field: v.path,
+            value: v.value,
+            source: `${POLICY_KIND}/${policy.metadata.name}`,
+            rule: `${rule}: [${allowed.join(", ")}]`,
+          });
+    }
+  }
+  if (violations.length) return { allowed: false, violations };
+  if (unknown) return { allowed: "unknown", reason: unknown };
+  return { allowed: true, policies: applied };
+}
+
+/** One status message for all violations: each names the field, its value and the rule it breaks. */
+export function violationMessage(violations: Violation[], max = 5): string {
+  const lines = violations
+    .slice(0, max)
+    .map((v) => `${v.field} ${JSON.stringify(v.value)} is not allowed by ${v.source} (${v.rule})`);
+  if (violations.length > max) lines.push(`and ${violations.length - max} more`);
+  return lines.join("; ");
+}
