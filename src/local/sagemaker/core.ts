@@ -67,6 +67,8 @@ export interface MutationRecord {
   op: string;
   /** Epoch ms. */
   at: number;
+  /** The access key id the request was signed with (who wrote, as CloudTrail would tell); "" when unsigned. */
+  caller: string;
   request: Record<string, unknown>;
 }
 
@@ -124,7 +126,10 @@ export class EmulatorCore {
     if (plan.latencyMs > 0) await sleep(plan.latencyMs);
     try {
       const body = this.run(op, call, plan.error);
-      this.count(op, "ok");
+      // The operation took effect; only the answer is late or lost.
+      if (plan.latencyAfterMs > 0) await sleep(plan.latencyAfterMs);
+      this.count(op, plan.dropAfter ? "droppedAfter" : "ok");
+      if (plan.dropAfter) return { kind: "drop" };
       return { kind: "answer", status: 200, body };
     } catch (err) {
       const error =
@@ -162,7 +167,12 @@ export class EmulatorCore {
       throw new ApiError("SerializationException", "Request body must be a JSON object");
     const answer = handler(this.store, body as Record<string, unknown>);
     if (MUTATING_OPERATIONS.has(op)) {
-      this.mutations.push({ op, at: this.now(), request: body as Record<string, unknown> });
+      this.mutations.push({
+        op,
+        at: this.now(),
+        caller: accessKeyId(call.authorization),
+        request: body as Record<string, unknown>,
+      });
       if (this.mutations.length > MUTATION_LOG_SIZE)
         this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
     }
@@ -230,4 +240,9 @@ export class EmulatorCore {
       profileCount: () => store.profileCount(),
     };
   }
+}
+
+/** `AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, ...` -> the access key id. */
+function accessKeyId(authorization: string | undefined): string {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1] ?? "";
 }
