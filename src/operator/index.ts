@@ -15,6 +15,7 @@ import {
   loadKubeConfig,
   MaxOfRateLimiter,
   makeClients,
+  NotLeaderError,
   removeFinalizer,
   WorkQueue,
   writeStatus,
@@ -54,7 +55,14 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const metrics = new OperatorMetrics();
   const resource = { group: GROUP, version: VERSION, plural: PLURAL };
 
+  // The write fence: with leader election, only a leader that renewed within renewDeadline writes (set below).
+  let mayWrite = () => true;
+  const fenced = () => {
+    if (!mayWrite()) throw new NotLeaderError("write refused: the leader lease is not held");
+  };
+
   const gateway = new SageMakerGateway({
+    mayWrite: () => mayWrite(),
     region: config.aws.region ?? "us-east-1",
     endpoint: config.aws.endpoint,
     credentials: config.aws.credentials,
@@ -120,14 +128,21 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
 
   const kube: KubePort = {
     get: cached,
-    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status),
+    writeStatus: async (obj, status) => {
+      fenced();
+      return writeStatus(clients.customObjects, resource, obj, status);
+    },
     addFinalizer: async (obj) => {
+      fenced();
       await addFinalizer(clients.customObjects, resource, obj, FINALIZER);
     },
     removeFinalizer: async (obj) => {
+      fenced();
       await removeFinalizer(clients.customObjects, resource, obj, FINALIZER);
     },
-    event: (obj, type, reason, note) => events.event(obj, type, reason, note),
+    event: (obj, type, reason, note) => {
+      if (mayWrite()) events.event(obj, type, reason, note);
+    },
   };
 
   const reconciler = new ProfileReconciler({
@@ -287,6 +302,8 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
         void stop();
       },
     });
+    const leader = elector;
+    mayWrite = () => leader.holdsLease();
     electorRun = elector.run(stopping.signal);
   } else {
     metrics.leaderStatus.set(leaderLabel, 1);
