@@ -72,6 +72,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     mutatingRps: config.aws.mutatingRps,
     mutatingBurst: config.aws.mutatingBurst,
     maxAttempts: config.aws.maxAttempts,
+    requestTimeoutMs: config.aws.requestTimeoutMs,
     observer: {
       onCall: (operation, outcome, seconds) => {
         metrics.sagemakerCalls.inc({ operation, outcome });
