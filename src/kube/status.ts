@@ -10,6 +10,12 @@ import type { KubeObject, ResourceRef } from "./object.js";
 export interface StatusWriteOptions {
   /** Conflicts tolerated before giving up (the error is then thrown). */
   maxConflictRetries?: number;
+  /**
+   * Called before every attempt; throwing aborts the write. Leader election's fence: after a 409 the status computed
+   * earlier is applied over a fresh read, which is right only while this process still holds the lease (a process
+   * paused mid-write would otherwise overwrite its successor's status with its own stale one).
+   */
+  beforeAttempt?: () => void;
 }
 
 /**
@@ -31,6 +37,7 @@ export async function writeStatus<T extends KubeObject & { status?: unknown }>(
   let current = obj;
   for (let attempt = 0; ; attempt++) {
     if (deepEqual(current.status, status)) return false;
+    options.beforeAttempt?.();
     const body = {
       metadata: { resourceVersion: current.metadata?.resourceVersion },
       status: mergePatch(current.status ?? {}, status) ?? {},

@@ -129,10 +129,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
 
   const kube: KubePort = {
     get: cached,
-    writeStatus: async (obj, status) => {
-      fenced();
-      return writeStatus(clients.customObjects, resource, obj, status);
-    },
+    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status, { beforeAttempt: fenced }),
     addFinalizer: async (obj) => {
       fenced();
       await addFinalizer(clients.customObjects, resource, obj, FINALIZER);

@@ -63,6 +63,7 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
         ]
       : []),
     ...(o.flags ?? []),
+    ...(process.env.CHAOS_LOG_LEVEL ? [`--log-level=${process.env.CHAOS_LOG_LEVEL}`] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
