@@ -9,6 +9,10 @@
  * - On stop with releaseOnCancel (default), the leader awaits onStoppedLeading, then empties holderIdentity so a
  *   follower takes over at its next retry instead of after leaseDuration.
  * After losing the lease the elector becomes a candidate again; abort the signal to leave the election.
+ *
+ * holdsLease() is the write fence: a leader whose last successful renew is older than renewDeadline (its process
+ * was paused, its clock jumped, the API server was unreachable) may already have been replaced, so it must not write,
+ * even before its renew loop gets to run and notice.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { type Clock, sleep, systemClock } from "./clock.js";
@@ -39,6 +43,11 @@ export interface LeaderElectorOptions {
 
 type Attempt = "leading" | "held-by-other";
 
+/** Thrown instead of a write by a process that cannot be sure it still holds the lease. */
+export class NotLeaderError extends Error {
+  override readonly name = "NotLeaderError";
+}
+
 export class LeaderElector {
   private readonly api: CoordinationV1Api;
   private readonly clock: Clock;
@@ -52,6 +61,8 @@ export class LeaderElector {
   private observedHolder: string | undefined;
   private observedAt = 0;
   private leading = false;
+  /** Our clock when the last successful acquire/renew started (its write can only have landed after that). */
+  private renewedAt = Number.NEGATIVE_INFINITY;
   private term: AbortController | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {
@@ -68,6 +79,11 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Leading, and renewed within renewDeadline: safe to write. */
+  holdsLease(): boolean {
+    return this.leading && this.clock.now() - this.renewedAt < this.renewDeadlineMs;
   }
 
   /** The holder last observed on the Lease ("" when released, undefined before the first read). */
@@ -156,6 +172,7 @@ export class LeaderElector {
         },
       };
       this.observe(await this.api.createNamespacedLease({ namespace, body }), now);
+      this.renewedAt = now;
       return "leading";
     }
     this.observe(lease, now);
@@ -174,6 +191,7 @@ export class LeaderElector {
     };
     // Carries metadata.resourceVersion: a concurrent writer makes this a 409, and this attempt fails.
     this.observe(await this.api.replaceNamespacedLease({ name, namespace, body: lease }), now);
+    this.renewedAt = now;
     return "leading";
   }
 

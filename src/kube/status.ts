@@ -12,6 +12,12 @@ export interface StatusWriteOptions {
   maxConflictRetries?: number;
   /** Gets the object the API server returned (for read-your-writes, see RecentWrites). */
   onWritten?(obj: unknown): void;
+  /**
+   * Called before every attempt; throwing aborts the write. Leader election's fence: after a 409 the status computed
+   * earlier is applied over a fresh read, which is right only while this process still holds the lease (a process
+   * paused mid-write would otherwise overwrite its successor's status with its own stale one).
+   */
+  beforeAttempt?: () => void;
 }
 
 /**
@@ -33,6 +39,7 @@ export async function writeStatus<T extends KubeObject & { status?: unknown }>(
   let current = obj;
   for (let attempt = 0; ; attempt++) {
     if (deepEqual(current.status, status)) return false;
+    options.beforeAttempt?.();
     const body = {
       metadata: { resourceVersion: current.metadata?.resourceVersion },
       status: mergePatch(current.status ?? {}, status) ?? {},

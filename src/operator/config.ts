@@ -20,6 +20,8 @@ export interface OperatorConfig {
     mutatingRps: number;
     mutatingBurst: number;
     maxAttempts: number;
+    /** An SDK attempt that gets no answer within this long fails as a timeout (and is retried like a network error). */
+    requestTimeoutMs: number;
   };
   resyncPeriodMs: number;
   /**
@@ -56,7 +58,15 @@ export const defaultConfig = (): OperatorConfig => ({
   namespaces: [],
   workers: 4,
   clusterId: "default",
-  aws: { rps: 5, burst: 10, concurrency: 8, mutatingRps: 2, mutatingBurst: 4, maxAttempts: 3 },
+  aws: {
+    rps: 5,
+    burst: 10,
+    concurrency: 8,
+    mutatingRps: 2,
+    mutatingBurst: 4,
+    maxAttempts: 3,
+    requestTimeoutMs: 30_000,
+  },
   resyncPeriodMs: 10 * 60_000,
   resyncMode: "list",
   fullResyncPeriodMs: 6 * 60 * 60_000,

@@ -17,6 +17,7 @@ import {
   loadKubeConfig,
   MaxOfRateLimiter,
   makeClients,
+  NotLeaderError,
   RBAC_HINT,
   RecentWrites,
   removeFinalizer,
@@ -63,7 +64,14 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const resource = { group: GROUP, version: VERSION, plural: PLURAL };
 
   const region = config.aws.region ?? "us-east-1";
+  // The write fence: with leader election, only a leader that renewed within renewDeadline writes (set below).
+  let mayWrite = () => true;
+  const fenced = () => {
+    if (!mayWrite()) throw new NotLeaderError("write refused: the leader lease is not held");
+  };
+
   const gateway = new SageMakerGateway({
+    mayWrite: () => mayWrite(),
     region,
     endpoint: config.aws.endpoint,
     credentials: config.aws.credentials,
@@ -73,6 +81,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     mutatingRps: config.aws.mutatingRps,
     mutatingBurst: config.aws.mutatingBurst,
     maxAttempts: config.aws.maxAttempts,
+    requestTimeoutMs: config.aws.requestTimeoutMs,
     observer: {
       onCall: (operation, outcome, seconds) => {
         metrics.sagemakerCalls.inc({ operation, outcome });
@@ -145,14 +154,19 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const onWritten = (obj: unknown) => recent.record(obj as SageMakerUserProfile);
   const kube: KubePort = {
     get: (key) => recent.read(key, cached(key)),
-    writeStatus: (obj, status) => writeStatus(clients.customObjects, resource, obj, status, { onWritten }),
+    writeStatus: (obj, status) =>
+      writeStatus(clients.customObjects, resource, obj, status, { onWritten, beforeAttempt: fenced }),
     addFinalizer: async (obj) => {
+      fenced();
       await addFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
     },
     removeFinalizer: async (obj) => {
+      fenced();
       await removeFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
     },
-    event: (obj, type, reason, note) => events.event(obj, type, reason, note),
+    event: (obj, type, reason, note) => {
+      if (mayWrite()) events.event(obj, type, reason, note);
+    },
   };
 
   const reconciler = new ProfileReconciler({
@@ -319,6 +333,8 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
         void stop();
       },
     });
+    const leader = elector;
+    mayWrite = () => leader.holdsLease();
     electorRun = elector.run(stopping.signal);
   } else {
     metrics.leaderStatus.set(leaderLabel, 1);

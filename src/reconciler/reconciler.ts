@@ -172,7 +172,7 @@ export class ProfileReconciler {
 
     if (manage && !obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.addFinalizer(obj);
 
-    const observed = await this.o.sagemaker.describeUserProfile(domainId, name);
+    let observed = await this.o.sagemaker.describeUserProfile(domainId, name);
     if (!observed) {
       if (!manage) {
         await this.setStatus(obj, {
@@ -182,19 +182,22 @@ export class ProfileReconciler {
         });
         return { requeueAfter: this.resyncDelay() };
       }
-      const created = await this.o.sagemaker.createUserProfile(buildCreateRequest(obj.spec, name, this.ownerTag(obj)));
-      this.o.kube.event(obj, "Normal", "Created", `Created user profile ${domainId}/${name}`);
-      await this.setStatus(
-        obj,
-        { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
-        {
-          userProfileArn: created.UserProfileArn,
-          ownedBy: this.ownerTag(obj),
-          profileStatus: "Pending",
-          managedTagKeys: declaredTagKeys(obj),
-        },
-      );
-      return { requeueAfter: this.o.pollIntervalMs };
+      const result = await this.createOrFind(obj, name);
+      if ("existing" in result) observed = result.existing;
+      else {
+        this.o.kube.event(obj, "Normal", "Created", `Created user profile ${domainId}/${name}`);
+        await this.setStatus(
+          obj,
+          { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
+          {
+            userProfileArn: result.created.UserProfileArn,
+            ownedBy: this.ownerTag(obj),
+            profileStatus: "Pending",
+            managedTagKeys: declaredTagKeys(obj),
+          },
+        );
+        return { requeueAfter: this.o.pollIntervalMs };
+      }
     }
 
     this.o.hooks.onObserved?.(key, observed.LastModifiedTime);
@@ -332,6 +335,28 @@ export class ProfileReconciler {
     if (!already) this.o.kube.event(obj, "Warning", reason, message);
     await this.setStatus(obj, { phase: "Stalled", reason, message });
     return {};
+  }
+
+  /**
+   * CreateUserProfile, or the profile that is already there when SageMaker answers ResourceInUse: most often our own
+   * create whose answer was lost (the SDK retried it) or that a crash kept out of the status. It then goes through
+   * the ownership check like any existing profile: adopted only if its owner tag names this resource.
+   */
+  private async createOrFind(
+    obj: Profile,
+    name: string,
+  ): Promise<{ created: { UserProfileArn?: string } } | { existing: DescribeUserProfileResponse }> {
+    try {
+      return {
+        created: await this.o.sagemaker.createUserProfile(buildCreateRequest(obj.spec, name, this.ownerTag(obj))),
+      };
+    } catch (err) {
+      if (!(err instanceof SageMakerError && err.kind === "inUse")) throw err;
+      const existing = await this.o.sagemaker.describeUserProfile(obj.spec.domainId, name);
+      // Not there after all (busy for another reason): the ResourceInUse backoff applies.
+      if (!existing) throw err;
+      return { existing };
+    }
   }
 
   /** Deletion per deletionPolicy; the finalizer goes only once SageMaker answers ResourceNotFound. */

@@ -25,6 +25,7 @@ import type {
   UserProfileDetails,
 } from "../api/generated/sagemaker-shapes.js";
 import { type Clock, systemClock } from "../kube/clock.js";
+import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
 import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
@@ -57,7 +58,20 @@ export interface GatewayOptions extends Omit<SageMakerClientOptions, "maxSockets
   signal?: AbortSignal;
   /** An existing client to use instead of creating one (one client per process). */
   client?: SageMakerClient;
+  /**
+   * Checked right before every attempt of a mutating call goes on the wire (SDK retries included): false refuses
+   * it with NotLeaderError. Leader election's write fence.
+   */
+  mayWrite?: () => boolean;
 }
+
+const MUTATING_COMMANDS = new Set([
+  "CreateUserProfileCommand",
+  "UpdateUserProfileCommand",
+  "DeleteUserProfileCommand",
+  "AddTagsCommand",
+  "DeleteTagsCommand",
+]);
 
 export type DescribeDomainOutput = Omit<DescribeDomainCommandOutput, "$metadata">;
 
@@ -113,6 +127,17 @@ export class SageMakerGateway {
       onRateChange: (rps) => this.observer.onRateChange(rps),
     });
     this.observer.onRateChange(options.rps);
+    const mayWrite = options.mayWrite;
+    if (mayWrite)
+      // Innermost middleware: after the limiter's wait and the SDK's retry backoff, as late as a check can be.
+      this.client.middlewareStack.add(
+        (next, context) => (args) => {
+          if (MUTATING_COMMANDS.has(context.commandName ?? "") && !mayWrite())
+            return Promise.reject(new NotLeaderError(`${context.commandName} refused: the leader lease is not held`));
+          return next(args);
+        },
+        { step: "deserialize", priority: "low", name: "leaderWriteFence" },
+      );
   }
 
   /** The profile, or null when SageMaker answers ResourceNotFound. */
@@ -240,6 +265,7 @@ export class SageMakerGateway {
         this.observer.onCall(op, "success", seconds());
         return output;
       } catch (err) {
+        if (err instanceof NotLeaderError) throw err;
         const classified = classifyError(err);
         this.observer.onCall(op, classified.code, seconds());
         if (classified.kind === "throttled") {

@@ -56,6 +56,7 @@ describe("chart args → operator flags", () => {
         mutatingRps: 1.5,
         mutatingBurst: 2,
         maxAttempts: 5,
+        requestTimeoutMs: 12_000,
       },
       resyncPeriodMs: 30 * 60_000,
       pollIntervalMs: 20_000,

@@ -1,5 +1,6 @@
 /** Leader election on Leases against the local API server through the real client-node. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/kube/clock.js";
 import { LeaderElector, type LeaderElectorOptions } from "../../src/kube/leader.js";
 import { type Cluster, ensureNamespace, sleep, startCluster, until } from "./local.js";
 
@@ -62,6 +63,21 @@ describe("LeaderElector", () => {
     expect(lease_.spec?.holderIdentity).toBe(first?.identity);
     for (const x of cs) x.stop.abort();
     await Promise.all(cs.map((x) => x.done));
+  });
+
+  it("fences writes as soon as its last renew is older than renewDeadline, before its renew loop runs again", async () => {
+    // A paused process (SIGSTOP, a long GC, a VM freeze) sees its clock jump on resume: the first code that runs
+    // may be a worker about to write, not the renew loop.
+    let jump = 0;
+    const clock = { ...systemClock, now: () => Date.now() + jump };
+    const a = candidate(`fence-${++n}`, "a", { clock, retryPeriodMs: 60_000, renewDeadlineMs: 2_500 });
+    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    expect(a.elector.holdsLease()).toBe(true);
+    jump = 3_000;
+    expect(a.elector.isLeader()).toBe(true); // the renew loop has not noticed yet
+    expect(a.elector.holdsLease()).toBe(false);
+    a.stop.abort();
+    await a.done;
   });
 
   it("releases on stop so a follower takes over well before the lease would expire", async () => {

@@ -86,6 +86,21 @@ describe("writeStatus", () => {
     }).catch((e: unknown) => e);
     expect(httpStatus(err)).toBe(409);
   });
+  it("checks beforeAttempt before every attempt: a conflict retry is abandoned once it throws", async () => {
+    const name = unique("st");
+    const stale = await createProfile(c.customObjects, NS, name);
+    // Someone else (a new leader) wrote the status since `stale` was read.
+    await writeStatus(c.customObjects, PROFILES, stale, readyStatus("new leader"));
+    let attempts = 0;
+    const err = await writeStatus(c.customObjects, PROFILES, stale, readyStatus("deposed leader"), {
+      beforeAttempt: () => {
+        if (++attempts > 1) throw new Error("lease lost");
+      },
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("lease lost");
+    expect(attempts).toBe(2);
+    expect((await getProfile(c.customObjects, NS, name)).status).toEqual(readyStatus("new leader"));
+  });
 });
 
 describe("finalizers", () => {

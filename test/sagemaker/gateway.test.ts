@@ -4,6 +4,7 @@
  * measures the rate the gateway sends at.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { NotLeaderError } from "../../src/kube/leader.js";
 import { type SageMakerEmulator, startSageMakerEmulator } from "../../src/local/sagemaker/index.js";
 import { type CallObserver, type GatewayOptions, SageMakerError, SageMakerGateway } from "../../src/sagemaker/index.js";
 
@@ -332,5 +333,29 @@ describe("SageMakerGateway: retries and throttles", () => {
     expect(throttled / (ok + throttled)).toBeLessThan(0.2);
     expect(gw.limiter.rps).toBeLessThan(25);
     expect(observedTotals(rec.calls)).toEqual(serverTotals(server));
+  });
+});
+
+describe("leader write fence (mayWrite)", () => {
+  it("refuses every mutating attempt while mayWrite is false, SDK retries included; reads pass", async () => {
+    const server = await startEmulator();
+    // Attempts the fence lets through: the lease is lost right after the first attempt of the update went out.
+    let allowed = Number.POSITIVE_INFINITY;
+    const g = gatewayFor(server, { mayWrite: () => allowed-- > 0 });
+    await g.createUserProfile({ DomainId: DOMAIN, UserProfileName: "a" });
+    // The first attempt is reset; the SDK retries after a backoff, by which time the lease is gone: no retry goes out.
+    server.admin.injectFault({ op: "UpdateUserProfile", drop: true, count: 1 });
+    allowed = 1;
+    const update = g.updateUserProfile({
+      DomainId: DOMAIN,
+      UserProfileName: "a",
+      UserSettings: { ExecutionRole: ROLE },
+    });
+    await expect(update).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(g.deleteUserProfile(DOMAIN, "a")).rejects.toBeInstanceOf(NotLeaderError);
+    expect((await g.describeUserProfile(DOMAIN, "a"))?.Status).toBeDefined();
+    expect(server.calls().UpdateUserProfile).toEqual({ dropped: 1 });
+    expect(server.calls().DeleteUserProfile).toBeUndefined();
+    expect(server.mutations().map((m) => m.op)).toEqual(["CreateUserProfile"]);
   });
 });

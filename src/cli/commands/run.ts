@@ -25,6 +25,7 @@ interface RunFlags {
   awsMutatingRps: number;
   awsMutatingBurst: number;
   awsMaxAttempts: number;
+  awsRequestTimeout: string;
   resyncPeriod: string;
   resyncMode: "list" | "describe";
   fullResyncPeriod: string;
@@ -86,6 +87,7 @@ export function operatorFlags(cmd: Command): Command {
       positiveInt("--aws-max-attempts"),
       d.aws.maxAttempts,
     )
+    .option("--aws-request-timeout <duration>", "an SDK attempt with no answer by then fails (and is retried)", "30s")
     .option("--resync-period <duration>", "look again at in-sync profiles this often", "10m")
     .addOption(
       new Option(
@@ -154,6 +156,7 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
       mutatingRps: f.awsMutatingRps,
       mutatingBurst: f.awsMutatingBurst,
       maxAttempts: f.awsMaxAttempts,
+      requestTimeoutMs: duration("--aws-request-timeout", f.awsRequestTimeout),
     },
     resyncPeriodMs: duration("--resync-period", f.resyncPeriod),
     resyncMode: f.resyncMode,

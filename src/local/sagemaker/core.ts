@@ -67,6 +67,8 @@ export interface MutationRecord {
   op: string;
   /** Epoch ms. */
   at: number;
+  /** The access key id the request was signed with (who wrote, as CloudTrail would tell); "" when unsigned. */
+  caller: string;
   request: Record<string, unknown>;
 }
 
@@ -139,7 +141,10 @@ export class EmulatorCore {
     if (plan.latencyMs > 0) await sleep(plan.latencyMs);
     try {
       const body = this.run(op, call, plan.error);
-      this.count(op, "ok");
+      // The operation took effect; only the answer is late or lost.
+      if (plan.latencyAfterMs > 0) await sleep(plan.latencyAfterMs);
+      this.count(op, plan.dropAfter ? "droppedAfter" : "ok");
+      if (plan.dropAfter) return { kind: "drop" };
       return { kind: "answer", status: 200, body };
     } catch (err) {
       const error =
@@ -175,11 +180,21 @@ export class EmulatorCore {
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new ApiError("SerializationException", "Request body must be a JSON object");
-    this.requests.push({ op, at: this.now(), request: body as Record<string, unknown> });
+    this.requests.push({
+      op,
+      at: this.now(),
+      caller: accessKeyId(call.authorization),
+      request: body as Record<string, unknown>,
+    });
     if (this.requests.length > MUTATION_LOG_SIZE) this.requests.splice(0, this.requests.length - MUTATION_LOG_SIZE);
     const answer = handler(this.store, body as Record<string, unknown>);
     if (MUTATING_OPERATIONS.has(op)) {
-      this.mutations.push({ op, at: this.now(), request: body as Record<string, unknown> });
+      this.mutations.push({
+        op,
+        at: this.now(),
+        caller: accessKeyId(call.authorization),
+        request: body as Record<string, unknown>,
+      });
       if (this.mutations.length > MUTATION_LOG_SIZE)
         this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
     }
@@ -251,4 +266,9 @@ export class EmulatorCore {
       profileCount: () => store.profileCount(),
     };
   }
+}
+
+/** `AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, ...` -> the access key id. */
+function accessKeyId(authorization: string | undefined): string {
+  return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1] ?? "";
 }

@@ -6,6 +6,10 @@ export interface FaultPlan {
   drop: boolean;
   latencyMs: number;
   error?: ErrorFault;
+  /** Run the operation, then wait this long before answering. */
+  latencyAfterMs: number;
+  /** Run the operation, then drop the connection instead of answering. */
+  dropAfter: boolean;
 }
 
 interface ActiveRule {
@@ -25,6 +29,7 @@ export class Faults {
     if (kinds !== 1) throw new Error("a fault rule has exactly one of code, latencyMs or drop");
     const rate = rule.rate ?? 1;
     if (!(rate >= 0 && rate <= 1)) throw new Error("fault rate must be within 0..1");
+    if ("code" in rule && "phase" in rule) throw new Error("an error fault has no phase (it always replaces the call)");
     const id = this.nextId++;
     this.rules.push({ id, rule: { ...rule }, remaining: rule.count ?? Number.POSITIVE_INFINITY });
     return id;
@@ -48,7 +53,7 @@ export class Faults {
 
   /** Decides what happens to one call: at most one drop, the sum of matching latencies, the first matching error. */
   plan(op: string): FaultPlan {
-    const plan: FaultPlan = { drop: false, latencyMs: 0 };
+    const plan: FaultPlan = { drop: false, latencyMs: 0, latencyAfterMs: 0, dropAfter: false };
     if (this.rules.length === 0) return plan;
     for (const active of this.rules) {
       const { rule } = active;
@@ -57,11 +62,15 @@ export class Faults {
       const isDrop = "drop" in rule;
       const isError = "code" in rule;
       // A rule that could not change the outcome does not consume its chance or its count.
-      if ((isDrop || isError) && (plan.drop || plan.error)) continue;
+      const after = "phase" in rule && rule.phase === "after";
+      if ((isDrop || isError) && (plan.drop || plan.error || plan.dropAfter)) continue;
       if (this.random() >= (rule.rate ?? 1)) continue;
       active.remaining--;
-      if (isDrop) plan.drop = (rule as DropFault).drop;
-      else if (isError) plan.error = rule as ErrorFault;
+      if (isDrop) {
+        if (after) plan.dropAfter = (rule as DropFault).drop;
+        else plan.drop = (rule as DropFault).drop;
+      } else if (isError) plan.error = rule as ErrorFault;
+      else if (after) plan.latencyAfterMs += (rule as LatencyFault).latencyMs;
       else plan.latencyMs += (rule as LatencyFault).latencyMs;
     }
     this.rules = this.rules.filter((r) => r.remaining > 0);

@@ -14,7 +14,7 @@ export interface SageMakerEmulator {
   url: string;
   port: number;
   close(): Promise<void>;
-  /** op -> outcome ("ok", an error code, "dropped") -> count. */
+  /** op -> outcome ("ok", an error code, "dropped", "droppedAfter": applied, answer lost) -> count. */
   calls(): CallCounts;
   resetCalls(): void;
   /** The last accepted mutating requests (wire JSON), optionally of one operation. */

@@ -39,13 +39,21 @@ export interface ErrorFault extends FaultBase {
   status?: number;
   message?: string;
 }
-/** Wait before handling the call. */
+/**
+ * `before` (default): the fault hits before the operation runs, so nothing changes. `after`: the operation runs and
+ * its effect stays, then the answer is delayed or lost, as when a network fails on the way back (the client cannot
+ * tell whether its write happened).
+ */
+export type FaultPhase = "before" | "after";
+/** Wait before handling the call (or, with phase `after`, before answering it). */
 export interface LatencyFault extends FaultBase {
   latencyMs: number;
+  phase?: FaultPhase;
 }
 /** Destroy the socket without answering (the client sees a reset / socket hang up). */
 export interface DropFault extends FaultBase {
   drop: true;
+  phase?: FaultPhase;
 }
 export type FaultRule = ErrorFault | LatencyFault | DropFault;
 
@@ -152,5 +160,5 @@ export interface DomainView {
   lastModifiedTime: number;
 }
 
-/** op -> outcome ("ok", an error code, or "dropped") -> count. */
+/** op -> outcome ("ok", an error code, "dropped", or "droppedAfter": applied, answer lost) -> count. */
 export type CallCounts = Record<string, Record<string, number>>;

@@ -171,7 +171,48 @@ describe("dropped connections", () => {
   });
 });
 
+describe("faults after the operation ran (phase: after)", () => {
+  it("drops the answer of a create that took effect: the SDK's retry then finds the profile already there", async () => {
+    const { emu } = await setup();
+    emu.admin.injectFault({ op: "CreateUserProfile", drop: true, phase: "after", count: 1 });
+    const err = await rejection(
+      clientFor(emu, 3).send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "lost" })),
+    );
+    // The first attempt created it; the retry is refused, as on AWS.
+    expect(err.name).toBe("ResourceInUse");
+    expect(err.$metadata?.attempts).toBe(2);
+    expect(emu.store.getProfile(DOMAIN, "lost")).toBeDefined();
+    expect(emu.calls().CreateUserProfile).toEqual({ droppedAfter: 1, ResourceInUse: 1 });
+    expect(emu.mutations("CreateUserProfile")).toHaveLength(1);
+  });
+
+  it("delays the answer, not the effect", async () => {
+    const { emu, sm } = await setup();
+    emu.admin.injectFault({ op: "CreateUserProfile", latencyMs: 1_000, phase: "after" });
+    const create = sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "slow" }));
+    let answered = false;
+    void create.then(() => {
+      answered = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emu.store.getProfile(DOMAIN, "slow")).toBeDefined();
+    expect(answered).toBe(false);
+    await create;
+  });
+
+  it("refuses a phase on an error rule", async () => {
+    const { emu } = await setup();
+    expect(() => emu.admin.injectFault({ code: "InternalFailure", phase: "after" } as never)).toThrow(/no phase/);
+  });
+});
+
 describe("call accounting", () => {
+  it("records who signed each accepted mutation (the access key id)", async () => {
+    const { emu, sm } = await setup();
+    await sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "who" }));
+    expect(emu.mutations("CreateUserProfile").map((m) => m.caller)).toEqual(["test"]);
+  });
+
   it("counts per operation and outcome, and resets", async () => {
     const { emu, sm } = await setup();
     await sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "c" }));
