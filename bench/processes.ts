@@ -46,6 +46,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Every child still running: killed if the benchmark itself dies, so no server or operator outlives it. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 export interface Child {
   readonly name: string;
   readonly pid: number;
@@ -71,12 +77,14 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
     env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(proc);
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
   let stderr = "";
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) =>
     proc.once("exit", (code) => {
+      running.delete(proc);
       exitCode = code;
       resolve();
     }),
