@@ -103,18 +103,21 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
   };
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", onLine);
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => logs.push({ stderr: line }));
+  const startedOrDied = Promise.race([
+    started,
+    exited.then((c) => {
+      throw new Error(`${o.name} exited (${c}) before it started: ${JSON.stringify(logs.slice(-5))}`);
+    }),
+  ]);
+  // A process killed before it started (a scenario's SIGKILL) is an error only to whoever waits for it.
+  startedOrDied.catch(() => {});
   return {
     name: o.name,
     child,
     logs,
     exited,
     exitCode: () => code,
-    started: Promise.race([
-      started,
-      exited.then((c) => {
-        throw new Error(`${o.name} exited (${c}) before it started: ${JSON.stringify(logs.slice(-5))}`);
-      }),
-    ]),
+    started: startedOrDied,
     kill(signal = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

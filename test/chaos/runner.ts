@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { CoordinationV1Api } from "@kubernetes/client-node";
+import { seededRandom } from "../../src/local/sagemaker/rng.js";
 import { type LocalStack, startLocalStack } from "../../src/local/stack.js";
 import { Cluster, NAMESPACE } from "./cluster.js";
 import { checkInvariants, type Violation } from "./invariants.js";
@@ -64,7 +65,7 @@ export async function runScenario(scenario: Scenario, size: Size, seed: number):
   const processes: OperatorProcess[] = [];
   const faults: Record<string, number> = {};
   const extra: Violation[] = [];
-  const random = mulberry32(seed);
+  const random = seededRandom(seed); // a failing run replays with CHAOS_SEED
   const verbose = process.env.CHAOS_VERBOSE === "1";
   const leases = stack.kubeConfig.makeApiClient(CoordinationV1Api);
   let n = 0;
@@ -162,15 +163,3 @@ export function table(results: ScenarioResult[]): string {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A small seeded generator, so a failing run can be replayed with CHAOS_SEED. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

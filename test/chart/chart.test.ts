@@ -147,7 +147,7 @@ describe("pod hardening", () => {
     const c = container(docs);
     expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "192Mi" }, limits: { memory: "320Mi" } });
     // V8 is told about the container's memory (it would size its heap from the node's otherwise).
-    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=160 --max-semi-space-size=2" });
+    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=128 --max-semi-space-size=2" });
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "health" });
     expect(c.ports).toEqual([
