@@ -101,7 +101,14 @@ export class ListResync {
       const wait = this.o.periodMs * (0.9 + 0.2 * this.random());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       if (signal.aborted) return;
       await this.tick().catch((err: unknown) => this.o.onError?.("*", err));
