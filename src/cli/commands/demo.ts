@@ -111,11 +111,15 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     resource: { group: "events.k8s.io", version: "v1", plural: "events" },
   });
   const seenEvents = new Set<string>();
+  /** Events printed per `namespace/name reason`, so a step can wait for the event that tells its story. */
+  const printed = new Map<string, number>();
   const printEvent = (e: KubeObject) => {
     const id = `${e.metadata?.name}/${(e as { series?: { count?: number } }).series?.count ?? 1}`;
     if (seenEvents.has(id)) return;
     seenEvents.add(id);
     const regarding = (e as { regarding?: { namespace?: string; name?: string } }).regarding;
+    const about = `${regarding?.namespace}/${regarding?.name} ${(e as { reason?: string }).reason}`;
+    printed.set(about, (printed.get(about) ?? 0) + 1);
     const type = (e as { type?: string }).type;
     say(
       `  ${dim(clock())} ${`${regarding?.namespace}/${regarding?.name}`.padEnd(14)} ${cyan("event")} ${type === "Warning" ? yellow(String((e as { reason?: string }).reason)) : String((e as { reason?: string }).reason)}  ${truncate(String((e as { note?: string }).note), 110)}`,
@@ -184,6 +188,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
 
     say(bold(`[4/4] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
     const before = sm.calls().UpdateUserProfile?.ok ?? 0;
+    const updatedEvents = printed.get("team-b/carol Updated") ?? 0;
     sm.admin.setProfile(DEMO_DOMAIN, "carol", {
       userSettings: { ExecutionRole: "arn:aws:iam::123456789012:role/ConsoleEdit" },
     });
@@ -196,6 +201,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
       flags.resync * 1000 * 2 + 30_000,
     );
     await waitFor("carol Ready", () => isReady("team-b/carol"), 30_000);
+    // The Event is written asynchronously; the story is told once it has arrived.
+    await waitFor("carol's Updated event", () => (printed.get("team-b/carol Updated") ?? 0) > updatedEvents, 10_000);
     say(green(`  reverted to ${describe("carol")?.UserSettings?.ExecutionRole}`));
     say("");
     const calls = sm.calls();
