@@ -56,6 +56,7 @@ export class World {
     readonly kube: Child,
     readonly emulator: Child,
     readonly kubeconfigPath: string,
+    private readonly kubeUrl: string,
     readonly sagemakerUrl: string,
     readonly api: CustomObjectsApi,
     private readonly dir: string,
@@ -76,10 +77,10 @@ export class World {
       ...(limits.mutatingRps !== undefined ? ["--mutating-rps", String(limits.mutatingRps)] : []),
       ...(limits.rps !== undefined ? ["--rps", String(limits.rps)] : []),
     ]);
-    await kube.waitForLine(/^Kubernetes API server listening/);
+    const [, kubeUrl] = (await kube.waitForLine(/^Kubernetes API server listening on (\S+)/)) as string[];
     const [, sagemakerUrl] = (await emulator.waitForLine(/^SageMaker emulator listening on (\S+)/)) as string[];
     const api = loadKubeConfig({ path: kubeconfigPath }).makeApiClient(CustomObjectsApi);
-    const world = new World(kube, emulator, kubeconfigPath, sagemakerUrl as string, api, dir);
+    const world = new World(kube, emulator, kubeconfigPath, kubeUrl as string, sagemakerUrl as string, api, dir);
     await world.kubeRequest("POST", "/api/v1/namespaces", { metadata: { name: NAMESPACE } });
     return world;
   }
@@ -238,25 +239,24 @@ export class World {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async admin(method: string, path: string, body?: unknown): Promise<unknown> {
-    const r = await fetch(`${this.sagemakerUrl}/_admin/${path}`, {
-      method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
-    });
-    const out = await r.json();
-    if (!r.ok) throw new Error(`emulator ${method} ${path}: ${r.status} ${JSON.stringify(out)}`);
-    return out;
+  private admin(method: string, path: string, body?: unknown): Promise<unknown> {
+    return requestJson("emulator", method, `${this.sagemakerUrl}/_admin/${path}`, body);
   }
 
-  private async kubeRequest(method: string, path: string, body?: unknown): Promise<unknown> {
-    const cluster = loadKubeConfig({ path: this.kubeconfigPath }).getCurrentCluster();
-    const r = await fetch(`${cluster?.server}${path}`, {
-      method,
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
-    });
-    if (!r.ok) throw new Error(`API server ${method} ${path}: ${r.status} ${await r.text()}`);
-    return r.json();
+  private kubeRequest(method: string, path: string, body?: unknown): Promise<unknown> {
+    return requestJson("API server", method, `${this.kubeUrl}${path}`, body);
   }
+}
+
+/** A JSON request to one of the local servers; a non-2xx answer throws with its body. */
+async function requestJson(server: string, method: string, url: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(url, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${server} ${method} ${new URL(url).pathname}: ${r.status} ${text}`);
+  return JSON.parse(text);
 }
 
 /** `nodeOptions` from the chart's values.yaml. */
