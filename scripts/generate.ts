@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { re2Equivalent } from "../src/api/re2.js";
 import { policyCrd } from "../src/policy/crd.js";
 import { renderResourceReference } from "./resource-reference.js";
 
@@ -133,6 +134,13 @@ type Schema = Record<string, unknown>;
 /** AWS matches a pattern against the whole value; OpenAPI (ECMA/RE2) patterns match anywhere, so anchor them. */
 export const anchor = (pattern: string) => `^(?:${pattern})$`;
 
+/**
+ * The CRD's pattern for a model string: anchored, and in a form Go's regexp (RE2) compiles, which kube-apiserver
+ * requires of every pattern. A model pattern RE2 refuses is rewritten only into a proven equivalent under the
+ * shape's maxLength; re2Equivalent throws (and the generation fails) when it cannot prove one.
+ */
+const crdPattern = (s: Shape): string => anchor(re2Equivalent(s.pattern ?? "", s.max));
+
 function openApi(name: string, depth = 0): Schema {
   if (depth > 12) throw new Error(`shape recursion at ${name}`);
   const s = shape(name);
@@ -140,7 +148,7 @@ function openApi(name: string, depth = 0): Schema {
     case "string": {
       const out: Schema = { type: "string" };
       if (s.enum) out.enum = [...s.enum];
-      else if (s.pattern !== undefined) out.pattern = anchor(s.pattern);
+      else if (s.pattern !== undefined) out.pattern = crdPattern(s);
       if (s.min !== undefined && s.min > 0) out.minLength = s.min;
       if (s.max !== undefined) out.maxLength = s.max;
       return out;

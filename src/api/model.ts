@@ -3,6 +3,7 @@
  * mapping and the drift engine, and request validation the way the service does it (used by the emulator).
  */
 import modelJson from "./generated/model.json" with { type: "json" };
+import { type PatternTest, re2Equivalent, re2WholeMatch } from "./re2.js";
 
 export interface MemberRef {
   shape: string;
@@ -40,54 +41,13 @@ export const specName = (member: string): string => member.charAt(0).toLowerCase
 /** The inverse of specName: every SageMaker member name starts with an upper-case letter. */
 export const wireName = (field: string): string => field.charAt(0).toUpperCase() + field.slice(1);
 
-const REPO_CHAR = "[.\\-_a-zA-Z0-9]";
-const REPOSITORY_URL_SHAPE = new RegExp(`^https://${REPO_CHAR}+(?:/${REPO_CHAR}+)*/?$`);
-
 /**
- * Patterns of the model (as the model writes them, unanchored) that backtrack exponentially in JavaScript's engine
- * (Kubernetes and AWS use linear engines), mapped to equivalent linear-time whole-value tests.
- * `https://([C]+/?){3,1016}` holds when the rest is C-runs separated by single slashes (optionally one trailing),
- * with at least 3 C characters and at most 1016 runs.
+ * A whole-value test for a model pattern, as SageMaker checks it, with RE2 semantics (linear time). A model pattern
+ * RE2 cannot compile is first rewritten into its proven equivalent for the shape's maxLength (re2Equivalent).
  */
-const SAFE_EQUIVALENTS: Record<string, (s: string) => boolean> = {
-  [`https://(${REPO_CHAR}+/?){3,1016}`]: (s) => {
-    if (!REPOSITORY_URL_SHAPE.test(s)) return false;
-    const rest = s.slice("https://".length);
-    const runs = rest.split("/").filter((r) => r.length > 0).length;
-    return rest.replaceAll("/", "").length >= 3 && runs <= 1016;
-  },
-};
-
-/** The model's pattern inside the CRD's `^(?:...)$` anchoring. */
-const unanchored = (pattern: string): string =>
-  pattern.startsWith("^(?:") && pattern.endsWith(")$") ? pattern.slice(4, -2) : pattern;
-
-export interface PatternTest {
-  test(s: string): boolean;
+export function modelPatternTest(pattern: string, maxLength?: number): PatternTest {
+  return re2WholeMatch(re2Equivalent(pattern, maxLength));
 }
-
-const patternCache = new Map<string, PatternTest>();
-/**
- * A whole-value test for a model pattern or a CRD pattern (`^(?:...)$`), as AWS checks it: anchored, `u` because the
- * model uses \p{L} classes, and linear-time for the patterns that would backtrack catastrophically.
- */
-export function wholeMatch(pattern: string): PatternTest {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    re = safePatternEngine(`^(?:${unanchored(pattern)})$`, "u");
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
-/** A RegExp factory for ajv's `code.regExp` option: the safe equivalent where one exists, else RegExp. */
-export const safePatternEngine = Object.assign(
-  (pattern: string, flags: string): PatternTest => {
-    const safe = SAFE_EQUIVALENTS[unanchored(pattern)];
-    return safe ? { test: safe } : new RegExp(pattern, flags);
-  },
-  { code: "safePatternEngine" },
-);
 
 export interface ModelViolation {
   /** Dotted wire path, e.g. `UserSettings.SecurityGroups[5]`. */
@@ -122,7 +82,7 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
             path: at,
             message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
           });
-        if (s.pattern !== undefined && !wholeMatch(s.pattern).test(v))
+        if (s.pattern !== undefined && !modelPatternTest(s.pattern, s.max).test(v))
           out.push({
             path: at,
             message: `failed to satisfy constraint: Member must satisfy regular expression pattern: ${s.pattern}`,

@@ -17,7 +17,8 @@ import {
   parse as parseYaml,
   type SchemaOptions,
 } from "yaml";
-import { safePatternEngine, wholeMatch } from "./model.js";
+import { modelPatternTest } from "./model.js";
+import { re2RegExpEngine } from "./re2.js";
 import { API_VERSION, GROUP, KIND } from "./types.js";
 
 export interface FieldProblem {
@@ -172,7 +173,7 @@ function profileValidator(): ValidateFunction {
   };
   const version = crd.spec.versions.find((v) => `${GROUP}/${v.name}` === API_VERSION);
   if (!version) throw new Error(`${CRD_URL.pathname} has no version for ${API_VERSION}`);
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: safePatternEngine } });
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: re2RegExpEngine } });
   ajv.addKeyword(listMapKeysKeyword);
   ajv.addKeyword(celRulesKeyword);
   ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
@@ -316,7 +317,7 @@ function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
     const spec = obj.spec;
     const declared = isPlainObject(spec) ? spec.userProfileName : undefined;
     // metadata.name is the SageMaker profile name when the spec names none: SageMaker's rule applies to it then.
-    if (declared === undefined && !wholeMatch(PROFILE_NAME_PATTERN).test(name))
+    if (declared === undefined && !modelPatternTest(PROFILE_NAME_PATTERN).test(name))
       out.push({
         path: ".metadata.name",
         message: `Invalid value: ${quote(name)}: used as the SageMaker profile name (spec.userProfileName is not set), should match '^(?:${PROFILE_NAME_PATTERN})$'`,

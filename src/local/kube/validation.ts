@@ -6,7 +6,7 @@
  */
 
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { safePatternEngine } from "../../api/model.js";
+import { re2CompileError, re2RegExpEngine } from "../../api/re2.js";
 import { type CompiledRule, compileRule, isUnsupportedFunction, toCel, type ValidationRule } from "./cel.js";
 import type { FieldError } from "./errors.js";
 import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
@@ -34,8 +34,8 @@ function makeAjv(): Ajv {
     strict: false,
     logger: false,
     unicodeRegExp: true,
-    // The SageMaker model's RepositoryUrl pattern backtracks exponentially in JavaScript (the real server uses RE2).
-    code: { regExp: safePatternEngine },
+    // The real server compiles and matches patterns with Go's regexp (RE2).
+    code: { regExp: re2RegExpEngine },
     validateSchema: false,
     addUsedSchema: false,
   });
@@ -82,14 +82,7 @@ function toJsonSchema(node: SchemaNode): SchemaNode {
   return out;
 }
 
-function patternCompiles(p: string): boolean {
-  try {
-    new RegExp(p, "u");
-    return true;
-  } catch {
-    return false;
-  }
-}
+const patternCompiles = (p: string): boolean => re2CompileError(p) === undefined;
 
 /** apimachinery renders a field path as `a.b[0].c`; map keys as `a[key]`. */
 const child = (path: string, name: string): string => (path ? `${path}.${name}` : name);

@@ -14,7 +14,7 @@ import type {
   UpdateUserProfileRequest,
   UserSettings,
 } from "../../api/generated/sagemaker-shapes.js";
-import { type ModelViolation, validateShape, wholeMatch } from "../../api/model.js";
+import { type ModelViolation, modelPatternTest, validateShape } from "../../api/model.js";
 import { invalid, notFound } from "./errors.js";
 import {
   MAX_TAGS_PER_RESOURCE,
@@ -278,7 +278,10 @@ function assertValidDomainRequest(body: Record<string, unknown>): void {
   required("AuthMode");
   required("DefaultUserSettings");
   const name = body.DomainName;
-  if (name !== undefined && (typeof name !== "string" || !wholeMatch("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}").test(name)))
+  if (
+    name !== undefined &&
+    (typeof name !== "string" || !modelPatternTest("[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}").test(name))
+  )
     violations.push({
       path: "DomainName",
       message:
