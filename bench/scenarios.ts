@@ -27,6 +27,10 @@ export interface Goal {
   unit: string;
 }
 
+/** Whether a measured figure meets its goal. */
+export const meets = (g: Pick<Goal, "value" | "op" | "bound">): boolean =>
+  g.op === "<=" ? g.value <= g.bound : g.value >= g.bound;
+
 export interface ScenarioResult {
   scenario: string;
   resources: number;
