@@ -419,7 +419,7 @@ export class ProfileReconciler {
         this.o.hooks.onResourceInUse?.();
         const why = deleting
           ? "the profile still has running apps or spaces; delete them (apps, then spaces) for the delete to proceed"
-          : "the profile is busy: a change is in progress (Pending, Updating or Deleting)";
+          : "the profile is busy: another change is in progress";
         const message = `SageMaker answered ResourceInUse (${why}); attempt ${attempt}, retrying in ${seconds(delay)}: ${c.message}`;
         this.o.kube.event(obj, "Warning", "ResourceInUse", `SageMaker answered ResourceInUse: ${why}`);
         void write({ phase: "Retrying", reason: deleting ? "DeleteBlocked" : "ResourceInUse", message });
