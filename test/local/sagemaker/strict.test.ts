@@ -3,6 +3,7 @@ import {
   AddTagsCommand,
   CreateUserProfileCommand,
   DeleteUserProfileCommand,
+  DescribeDomainCommand,
   DescribeUserProfileCommand,
   ListUserProfilesCommand,
   type SageMakerClient,
@@ -105,6 +106,8 @@ describe("a domain that does not exist", () => {
     const { sm } = await setup({ modes: { missingDomainError: "ValidationException" } });
     for (const call of [create(sm, "a", undefined, MISSING), describeProfile(sm, "a", MISSING)])
       expect((await rejection(call)).name).toBe("ValidationException");
+    // DescribeDomain's answer is documented (ResourceNotFound): the operator asks it to tell a missing domain.
+    expect((await rejection(sm.send(new DescribeDomainCommand({ DomainId: MISSING })))).name).toBe("ResourceNotFound");
   });
 });
 
