@@ -97,6 +97,10 @@ describe("diff: reading the observed profile", () => {
       checkSameProfile(resource, "alice", { DomainId: "d-demo00000001", UserProfileName: "alice" }, "o.json"),
     ).not.toThrow();
   });
+
+  it("takes a description of the same name in another case as the same profile (names are not case sensitive)", () => {
+    expect(() => checkSameProfile(resource, "Alice", { UserProfileName: "alice" }, "o.json")).not.toThrow();
+  });
 });
 
 describe("diff -o json", { timeout: CLI_TEST_TIMEOUT }, () => {

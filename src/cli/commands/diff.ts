@@ -177,7 +177,8 @@ export function checkSameProfile(
     throw new DiffInputError(
       `${observedPath}: describes domain ${observed.DomainId}, but the manifest declares ${resource.spec.domainId}`,
     );
-  if (observed.UserProfileName !== undefined && observed.UserProfileName !== name)
+  // Profile names are not case sensitive in SageMaker, and Describe may answer one in lower case.
+  if (observed.UserProfileName !== undefined && observed.UserProfileName.toLowerCase() !== name.toLowerCase())
     throw new DiffInputError(
       `${observedPath}: describes profile ${observed.UserProfileName}, but the manifest declares ${name}`,
     );

@@ -56,7 +56,7 @@ export const handlers: Record<string, Handler> = {
   DescribeUserProfile(store, body) {
     assertValid("DescribeUserProfileRequest", body);
     const req = body as unknown as DescribeUserProfileRequest;
-    store.requireDomain(req.DomainId);
+    store.requireProfileDomain(req.DomainId);
     return describeProfile(store, store.requireProfile(req.DomainId, req.UserProfileName));
   },
 
@@ -91,7 +91,7 @@ export const handlers: Record<string, Handler> = {
     return {
       UserProfiles: page.items.map((rec) => ({
         DomainId: rec.domainId,
-        UserProfileName: rec.name,
+        UserProfileName: store.shownName(rec),
         Status: rec.status,
         CreationTime: seconds(rec.creationTime),
         LastModifiedTime: seconds(rec.lastModifiedTime),
@@ -206,7 +206,7 @@ export function describeProfile(store: Store, rec: ProfileRecord): Record<string
   return {
     DomainId: rec.domainId,
     UserProfileArn: rec.arn,
-    UserProfileName: rec.name,
+    UserProfileName: store.shownName(rec),
     HomeEfsFileSystemUid: rec.uid,
     Status: rec.status,
     LastModifiedTime: seconds(rec.lastModifiedTime),

@@ -218,16 +218,19 @@ describe("ResourceInUse", () => {
     await update(sm, "u", { StudioWebPortal: "ENABLED" });
   });
 
-  it("while the profile has running apps", async () => {
+  it("for Delete while the profile has apps, but not for Update", async () => {
     const { emu, sm } = await setup();
     await create(sm, "apps");
     emu.admin.setProfile(DOMAIN, "apps", { runningApps: 2 });
-    expect((await rejection(update(sm, "apps", { StudioWebPortal: "DISABLED" }))).name).toBe("ResourceInUse");
+    // ACK's sagemaker-controller counts only Pending/Updating/Deleting as busy: running apps do not block an update.
+    await update(sm, "apps", { StudioWebPortal: "DISABLED" });
     const del = await rejection(remove(sm, "apps"));
     expect(del.name).toBe("ResourceInUse");
-    expect(del.message).toContain("app");
+    expect(del.message).toMatch(
+      /^Unable to delete UserProfile \[arn:aws:sagemaker:.*\/apps\] because App\(s\) are associated/,
+    );
     emu.admin.setProfile(DOMAIN, "apps", { runningApps: 0 });
-    await update(sm, "apps", { StudioWebPortal: "DISABLED" });
+    await remove(sm, "apps");
   });
 
   it("for the next n mutating calls with inUseFor", async () => {
