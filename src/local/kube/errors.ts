@@ -112,7 +112,8 @@ export interface FieldError {
  */
 export const invalid = (kind: string, group: string, name: string, errors: FieldError[]): KubeError => {
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  const rendered = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+  // The message lists each distinct error once (field.ErrorList.ToAggregate); the causes keep every one (NewInvalid).
+  const rendered = [...new Set(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)))];
   const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(", ")}]`;
   return new KubeError(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${list}`, {
     name,

@@ -1,6 +1,6 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
 import type { FieldError } from "./errors.js";
-import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEventV1 } from "./events.js";
+import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
 import { humanDuration, isObject, type KubeObject, type NameRule } from "./meta.js";
 import type { StructuralSchema } from "./validation.js";
 
@@ -173,6 +173,7 @@ const coreEvents = builtin({
   shortNames: ["ev"],
   nameRule: "subdomain",
   microTimeFields: [["eventTime"], ["series", "lastObservedTime"]],
+  validate: (obj, old) => validateEvent(obj, old, "v1"),
   extraFields: [
     "involvedObject.kind",
     "involvedObject.namespace",
@@ -217,7 +218,7 @@ const eventsV1 = builtin({
   ],
   toView: eventCoreToV1,
   fromView: eventV1ToCore,
-  validate: (obj) => validateEventV1(eventCoreToV1(obj)),
+  validate: (obj, old) => validateEvent(obj, old, "events.k8s.io/v1"),
   columns: [
     { name: "Last Seen", type: "string", cell: (o, now) => age(eventLastSeen(o), now) },
     { name: "Type", type: "string", cell: (o) => str(o.type) },
