@@ -94,7 +94,8 @@ export const expired = (message: string): KubeError => new KubeError(410, "Expir
 
 export const gone = (message: string): KubeError => new KubeError(410, "Gone", message);
 
-export const forbidden = (message: string): KubeError => new KubeError(403, "Forbidden", message);
+export const forbidden = (message: string, details?: StatusDetails): KubeError =>
+  new KubeError(403, "Forbidden", message, details);
 
 export const unauthorized = (): KubeError => new KubeError(401, "Unauthorized", "Unauthorized");
 

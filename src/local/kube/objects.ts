@@ -328,7 +328,8 @@ export class ObjectApi {
       }
       if (oldObj.metadata.deletionTimestamp) {
         const before = new Set(oldObj.metadata.finalizers ?? []);
-        const added = (meta.finalizers ?? []).filter((f) => !before.has(f));
+        // ValidateNoNewFinalizers: the set difference, sorted (sets.String.List), printed with Go's %#v.
+        const added = [...new Set((meta.finalizers ?? []).filter((f) => !before.has(f)))].sort();
         if (added.length > 0)
           throw invalid(def.kind, def.group, oldObj.metadata.name ?? "", [
             {

@@ -1,6 +1,7 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
 import type { FieldError } from "./errors.js";
 import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
+import { validateLease } from "./leases.js";
 import { humanDuration, isObject, type KubeObject, type NameRule } from "./meta.js";
 import type { StructuralSchema } from "./validation.js";
 
@@ -285,6 +286,7 @@ const leases = builtin({
     ["spec", "acquireTime"],
     ["spec", "renewTime"],
   ],
+  validate: validateLease,
   columns: [
     {
       name: "Holder",
