@@ -248,6 +248,26 @@ describe("EventRecorder", () => {
     expect(emoji?.note).toBe(`a${"😀".repeat(255)}...`);
   });
 
+  it("starts a new Event when the one it counted on has expired (event TTL)", async () => {
+    const name = unique("ev");
+    const obj: KubeObject = await createProfile(c.customObjects, NS, name);
+    const recorder = new EventRecorder({
+      kubeConfig: c.kubeConfig,
+      reportingController: "sagemaker.gitops.io/operator",
+      minIntervalMs: 0,
+    });
+    recorder.event(obj, "Warning", "Throttled", "slow down");
+    await recorder.flush();
+    const [first] = await eventsFor(name);
+    c.kube.faults.expireEvents();
+    recorder.event(obj, "Warning", "Throttled", "slow down");
+    await recorder.flush();
+    const events = await eventsFor(name);
+    expect(events.length).toBe(1);
+    expect(events[0]?.metadata?.name).not.toBe(first?.metadata?.name);
+    expect(events[0]?.series?.count).toBe(2);
+  });
+
   it("never throws into the caller when the API refuses the write", async () => {
     const recorder = new EventRecorder({
       kubeConfig: c.kubeConfig,

@@ -386,3 +386,4 @@ export function builtinResources(): ResourceDef[] {
 
 export const NAMESPACES_KEY = namespaces.storageKey;
 export const CRDS_KEY = crds.storageKey;
+export const EVENTS_KEY = coreEvents.storageKey;

@@ -8,9 +8,10 @@ import {
   PatchStrategy,
   setHeaderOptions,
   V1MicroTime,
+  Watch,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Env, failure, freshNamespace, startEnv } from "./helpers.js";
+import { type Env, failure, freshNamespace, startEnv, until } from "./helpers.js";
 
 let env: Env;
 let ns: string;
@@ -263,5 +264,52 @@ describe("core v1 Event writes", () => {
         message: 'Invalid value: "other": does not match event.namespace',
       },
     ]);
+  });
+});
+
+describe("Event expiry (kube-apiserver --event-ttl)", () => {
+  it("deletes an Event once its TTL has run out since the last write", async () => {
+    const short = await startEnv({ eventTtlMs: 200 });
+    try {
+      const ttlNs = await freshNamespace(short, "ttl");
+      await short.core.createNamespacedConfigMap({ namespace: ttlNs, body: { metadata: { name: "kept" } } });
+      const created = await short.events.createNamespacedEvent({
+        namespace: ttlNs,
+        body: { ...eventV1(), regarding: { kind: "Pod", name: "p", namespace: ttlNs } },
+      });
+      const name = created.metadata?.name as string;
+      const gone = () =>
+        short.events.readNamespacedEvent({ namespace: ttlNs, name }).then(
+          () => false,
+          () => true,
+        );
+      await until(gone, "expiry");
+      expect((await failure(short.events.readNamespacedEvent({ namespace: ttlNs, name }))).code).toBe(404);
+      // only Events expire
+      const kept = await short.core.readNamespacedConfigMap({ namespace: ttlNs, name: "kept" });
+      expect(kept.metadata?.name).toBe("kept");
+    } finally {
+      await short.kube.close();
+    }
+  });
+
+  it("expireEvents deletes every Event at once, and watchers see DELETED", async () => {
+    const created = await env.events.createNamespacedEvent({ namespace: ns, body: eventV1() });
+    const list = await env.events.listNamespacedEvent({ namespace: ns });
+    const seen: string[] = [];
+    const watch = new Watch(env.kc);
+    const controller = await watch.watch(
+      `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      { resourceVersion: list.metadata?.resourceVersion },
+      (type, obj: EventsV1Event) => seen.push(`${type} ${obj.metadata?.name}`),
+      () => {},
+    );
+    try {
+      env.kube.faults.expireEvents();
+      await until(() => seen.includes(`DELETED ${created.metadata?.name}`), "the DELETED event");
+      expect((await env.events.listNamespacedEvent({ namespace: ns })).items).toEqual([]);
+    } finally {
+      controller.abort();
+    }
   });
 });
