@@ -1,4 +1,5 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
+import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type FieldTree, LEASE_FIELDS } from "./builtin-fields.js";
 import type { FieldError } from "./errors.js";
 import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
 import { validateLease } from "./leases.js";
@@ -39,6 +40,8 @@ export interface ResourceDef {
   columns: TableColumn[];
   /** Custom resources: the structural schema from the CRD. */
   schema?: StructuralSchema;
+  /** Built-ins: the fields of this version's shape; others are unknown (dropped, warned or refused). */
+  knownFields?: FieldTree;
   custom: boolean;
   /** Stored shape → the shape this version serves. */
   toView(stored: KubeObject): KubeObject;
@@ -174,6 +177,7 @@ const coreEvents = builtin({
   shortNames: ["ev"],
   nameRule: "subdomain",
   microTimeFields: [["eventTime"], ["series", "lastObservedTime"]],
+  knownFields: CORE_EVENT_FIELDS,
   validate: (obj, old) => validateEvent(obj, old, "v1"),
   extraFields: [
     "involvedObject.kind",
@@ -217,6 +221,7 @@ const eventsV1 = builtin({
     "reportingController",
     "type",
   ],
+  knownFields: EVENTS_V1_FIELDS,
   toView: eventCoreToV1,
   fromView: eventV1ToCore,
   validate: (obj, old) => validateEvent(obj, old, "events.k8s.io/v1"),
@@ -286,6 +291,7 @@ const leases = builtin({
     ["spec", "acquireTime"],
     ["spec", "renewTime"],
   ],
+  knownFields: LEASE_FIELDS,
   validate: validateLease,
   columns: [
     {

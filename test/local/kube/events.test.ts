@@ -166,6 +166,41 @@ describe("events.k8s.io/v1 Event creates", () => {
   });
 });
 
+describe("unknown Event fields", () => {
+  // CustomObjectsApi sends the body as given; the typed Event APIs would drop unknown fields before sending.
+  const EVENTS = { group: "events.k8s.io", version: "v1", plural: "events" };
+
+  it("are refused under fieldValidation=Strict, in the shape the client sent (message is core v1, not events.k8s.io/v1)", async () => {
+    const status = await failure(
+      env.custom.createNamespacedCustomObject({
+        ...EVENTS,
+        namespace: ns,
+        body: {
+          ...eventV1(),
+          eventTime: new V1MicroTime().toISOString(),
+          message: "core name",
+          regarding: { kind: "Pod", name: "p", namespace: ns, color: "red" },
+        },
+        fieldValidation: "Strict",
+      }),
+    );
+    expect(status.code).toBe(400);
+    expect(status.message).toBe(
+      'Event in version "v1" cannot be handled as a Event: strict decoding error: unknown field "message", unknown field "regarding.color"',
+    );
+  });
+
+  it("are dropped otherwise", async () => {
+    const created = (await env.custom.createNamespacedCustomObject({
+      ...EVENTS,
+      namespace: ns,
+      body: { ...eventV1(), eventTime: new V1MicroTime().toISOString(), message: "core name" },
+    })) as EventsV1Event & { message?: string };
+    expect(created.note).toBe("profile updated");
+    expect(created.message).toBeUndefined();
+  });
+});
+
 describe("events.k8s.io/v1 Event updates", () => {
   it("may move the series on, and nothing else", async () => {
     const created = await env.events.createNamespacedEvent({ namespace: ns, body: eventV1() });
