@@ -37,6 +37,7 @@ export {
   BucketRateLimiter,
   defaultControllerRateLimiter,
   type ExponentialOptions,
+  exponentialDelay,
   ItemExponentialFailureRateLimiter,
   MaxOfRateLimiter,
   type RateLimiter,

@@ -21,6 +21,11 @@ export interface ExponentialOptions {
   random?: () => number;
 }
 
+/** base * 2^failures, capped: the delay after `failures` earlier failures. Pure. */
+export function exponentialDelay(failures: number, o: Pick<ExponentialOptions, "baseDelayMs" | "maxDelayMs">): number {
+  return Math.min(o.baseDelayMs * 2 ** failures, o.maxDelayMs);
+}
+
 /** base * 2^failures, capped; per key. */
 export class ItemExponentialFailureRateLimiter<K = string> implements RateLimiter<K> {
   private readonly failures = new Map<K, number>();
@@ -33,7 +38,7 @@ export class ItemExponentialFailureRateLimiter<K = string> implements RateLimite
   when(key: K): number {
     const exp = this.failures.get(key) ?? 0;
     this.failures.set(key, exp + 1);
-    const backoff = Math.min(this.opts.baseDelayMs * 2 ** exp, this.opts.maxDelayMs);
+    const backoff = exponentialDelay(exp, this.opts);
     return this.opts.jitter === "full" ? this.random() * backoff : backoff;
   }
 

@@ -133,10 +133,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       jitter: "full",
     }),
     transientBackoff: new ItemExponentialFailureRateLimiter({ baseDelayMs: 1_000, maxDelayMs: 60_000, jitter: "full" }),
-    contestBackoff: new ItemExponentialFailureRateLimiter({
-      baseDelayMs: config.contestBackoffBaseMs,
-      maxDelayMs: config.contestBackoffMaxMs,
-    }),
+    contestBackoff: { baseDelayMs: config.contestBackoffBaseMs, maxDelayMs: config.contestBackoffMaxMs },
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
@@ -159,9 +156,9 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     log: log.child({ component: "controller" }),
-    reconcile: async (key) => {
+    reconcile: async (key, ctx) => {
       const started = performance.now();
-      const action = await reconciler.reconcile(key);
+      const action = await reconciler.reconcile(key, ctx);
       log.debug(
         {
           key,

@@ -1,17 +1,18 @@
 /**
  * The flapping guard: notices when the same field drifts back within minutes of being repaired (someone else is
  * writing the profile: another tool, a console user) and holds off with a growing delay instead of fighting forever.
- * Pure (time is passed in); one small entry per resource, dropped on delete or when the spec changes.
+ * Pure: the state of one resource is a value passed in and returned (`decideFlap`, `recordRepair`); `FlapGuard` keeps
+ * those values per key for callers that want an object.
  */
 import type { RateLimiter as Backoff } from "../kube/index.js";
 
-export interface FlapGuardOptions {
+export interface FlapPolicy {
   /** Repairs of one field within this window count towards a contest. */
   windowMs: number;
   /** Repairs of the same field within the window that make it contested. */
   threshold: number;
-  /** Delay before each further repair of a contested resource (grows per key). */
-  backoff: Backoff;
+  /** The hold before the next repair, after `holds` earlier holds for the same spec (grows). */
+  holdDelay(holds: number): number;
 }
 
 export type FlapDecision =
@@ -22,56 +23,103 @@ export type FlapDecision =
   /** Contested, but the hold is over: repair once more (the next contest waits longer). */
   | { contested: true; fields: string[]; repairs: number; holding: false };
 
-interface Entry {
+/** One resource's repairs for one spec generation. */
+export interface FlapState {
   generation: number | undefined;
-  repairs: Map<string, number[]>;
+  /** Repair times per field pointer. */
+  repairs: Readonly<Record<string, readonly number[]>>;
   holdUntil?: number;
+  /** Holds started for this generation (the next hold is longer). */
+  holds: number;
 }
 
+/** The state for `generation`: a spec change is a new intent, and earlier repairs say nothing about it. */
+export function flapStateFor(state: FlapState | undefined, generation: number | undefined): FlapState {
+  return state && state.generation === generation ? state : { generation, repairs: {}, holds: 0 };
+}
+
+/** Decides whether the drifted `fields` may be repaired now. */
+export function decideFlap(
+  previous: FlapState | undefined,
+  generation: number | undefined,
+  fields: string[],
+  now: number,
+  policy: FlapPolicy,
+): { decision: FlapDecision; state: FlapState } {
+  const state = flapStateFor(previous, generation);
+  const recentCount = (f: string) => recent(state, f, now, policy.windowMs).length;
+  const contested = fields.filter((f) => recentCount(f) >= policy.threshold);
+  if (contested.length === 0) return { decision: { contested: false }, state: { ...state, holdUntil: undefined } };
+  const repairs = Math.max(...contested.map(recentCount));
+  const held =
+    state.holdUntil === undefined
+      ? { ...state, holdUntil: now + policy.holdDelay(state.holds), holds: state.holds + 1 }
+      : state;
+  const holdUntil = held.holdUntil as number;
+  if (now < holdUntil)
+    return {
+      decision: { contested: true, fields: contested, repairs, retryAfterMs: holdUntil - now, holding: true },
+      state: held,
+    };
+  return {
+    decision: { contested: true, fields: contested, repairs, holding: false },
+    state: { ...held, holdUntil: undefined },
+  };
+}
+
+/** The state once `fields` were repaired at `now`. */
+export function recordRepair(
+  previous: FlapState | undefined,
+  generation: number | undefined,
+  fields: string[],
+  now: number,
+  windowMs: number,
+): FlapState {
+  const state = flapStateFor(previous, generation);
+  const repairs = { ...state.repairs };
+  for (const f of fields) repairs[f] = [...recent(state, f, now, windowMs), now];
+  return { ...state, repairs };
+}
+
+function recent(state: FlapState, field: string, now: number, windowMs: number): number[] {
+  return (state.repairs[field] ?? []).filter((t) => now - t < windowMs);
+}
+
+export interface FlapGuardOptions {
+  windowMs: number;
+  threshold: number;
+  /** Delay before each further repair of a contested resource (grows per key). */
+  backoff: Backoff;
+}
+
+/** The pure guard with its state kept per key, and the hold delays taken from a per-key backoff. */
 export class FlapGuard {
-  private readonly entries = new Map<string, Entry>();
+  private readonly states = new Map<string, FlapState>();
 
   constructor(private readonly o: FlapGuardOptions) {}
 
-  /** Decides whether the drifted `fields` of `key` may be repaired now. */
   decide(key: string, generation: number | undefined, fields: string[], now: number): FlapDecision {
-    const entry = this.entry(key, generation);
-    const contested = fields.filter((f) => this.recent(entry, f, now).length >= this.o.threshold);
-    if (contested.length === 0) {
-      entry.holdUntil = undefined;
-      return { contested: false };
-    }
-    const repairs = Math.max(...contested.map((f) => this.recent(entry, f, now).length));
-    if (entry.holdUntil === undefined) entry.holdUntil = now + this.o.backoff.when(key);
-    if (now < entry.holdUntil)
-      return { contested: true, fields: contested, repairs, retryAfterMs: entry.holdUntil - now, holding: true };
-    entry.holdUntil = undefined;
-    return { contested: true, fields: contested, repairs, holding: false };
+    const { decision, state } = decideFlap(this.current(key, generation), generation, fields, now, {
+      windowMs: this.o.windowMs,
+      threshold: this.o.threshold,
+      holdDelay: () => this.o.backoff.when(key),
+    });
+    this.states.set(key, state);
+    return decision;
   }
 
-  /** Records that `fields` were repaired at `now`. */
   recordRepair(key: string, generation: number | undefined, fields: string[], now: number): void {
-    const entry = this.entry(key, generation);
-    for (const f of fields) entry.repairs.set(f, [...this.recent(entry, f, now), now]);
+    this.states.set(key, recordRepair(this.current(key, generation), generation, fields, now, this.o.windowMs));
   }
 
   forget(key: string): void {
-    this.entries.delete(key);
+    this.states.delete(key);
     this.o.backoff.forget(key);
   }
 
-  private entry(key: string, generation: number | undefined): Entry {
-    let entry = this.entries.get(key);
-    // A spec change is a new intent: earlier repairs say nothing about it.
-    if (!entry || entry.generation !== generation) {
-      if (entry) this.o.backoff.forget(key);
-      entry = { generation, repairs: new Map() };
-      this.entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  private recent(entry: Entry, field: string, now: number): number[] {
-    return (entry.repairs.get(field) ?? []).filter((t) => now - t < this.o.windowMs);
+  private current(key: string, generation: number | undefined): FlapState | undefined {
+    const state = this.states.get(key);
+    if (state && state.generation !== generation) this.o.backoff.forget(key);
+    return state;
   }
 }

@@ -1,11 +1,30 @@
 export { conditionsFor, mergeConditions, type Outcome, type Phase } from "./conditions.js";
+export { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure, type Retry } from "./error-policy.js";
+export { type Executed, execute, observe, read } from "./execute.js";
 export {
-  type Action,
-  type Backoff,
-  type KubePort,
-  type PolicyPort,
-  ProfileReconciler,
-  type ReconcilerHooks,
-  type ReconcilerOptions,
-  type SageMakerPort,
-} from "./reconciler.js";
+  decideFlap,
+  type FlapDecision,
+  FlapGuard,
+  type FlapPolicy,
+  type FlapState,
+  recordRepair,
+} from "./flap-guard.js";
+export { OWNER_TAG_VALUE_MAX, ownerOf, ownerTag } from "./ownership.js";
+export { plan } from "./plan.js";
+export {
+  callsOf,
+  eventsOf,
+  isNeed,
+  type Need,
+  type Observation,
+  type Plan,
+  type PlanContext,
+  type PlannedEvent,
+  type PlanSettings,
+  type Read,
+  type SageMakerCall,
+  type Step,
+} from "./plan-types.js";
+export type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
+export { buildStatus, type StatusInput } from "./status.js";

@@ -141,10 +141,17 @@ export class SageMakerGateway {
   }
 
   /** The profile, or null when SageMaker answers ResourceNotFound. */
-  async describeUserProfile(domainId: string, name: string): Promise<DescribeUserProfileResponse | null> {
+  async describeUserProfile(
+    domainId: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<DescribeUserProfileResponse | null> {
     try {
-      const { $metadata, ...profile } = await this.call("DescribeUserProfile", "read", (o) =>
-        this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+      const { $metadata, ...profile } = await this.call(
+        "DescribeUserProfile",
+        "read",
+        (o) => this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+        signal,
       );
       return sameJson<DescribeUserProfileResponse>(profile);
     } catch (err) {
@@ -154,23 +161,32 @@ export class SageMakerGateway {
   }
 
   /** ResourceInUse here means the profile already exists; the caller decides what that means. */
-  async createUserProfile(input: CreateUserProfileRequest): Promise<CreateUserProfileResponse> {
-    const { UserProfileArn } = await this.call("CreateUserProfile", "mutating", (o) =>
-      this.client.send(new CreateUserProfileCommand(sameJson(input)), o),
+  async createUserProfile(input: CreateUserProfileRequest, signal?: AbortSignal): Promise<CreateUserProfileResponse> {
+    const { UserProfileArn } = await this.call(
+      "CreateUserProfile",
+      "mutating",
+      (o) => this.client.send(new CreateUserProfileCommand(sameJson(input)), o),
+      signal,
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
   }
 
-  async updateUserProfile(input: UpdateUserProfileRequest): Promise<UpdateUserProfileResponse> {
-    const { UserProfileArn } = await this.call("UpdateUserProfile", "mutating", (o) =>
-      this.client.send(new UpdateUserProfileCommand(sameJson(input)), o),
+  async updateUserProfile(input: UpdateUserProfileRequest, signal?: AbortSignal): Promise<UpdateUserProfileResponse> {
+    const { UserProfileArn } = await this.call(
+      "UpdateUserProfile",
+      "mutating",
+      (o) => this.client.send(new UpdateUserProfileCommand(sameJson(input)), o),
+      signal,
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
   }
 
-  async deleteUserProfile(domainId: string, name: string): Promise<void> {
-    await this.call("DeleteUserProfile", "mutating", (o) =>
-      this.client.send(new DeleteUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+  async deleteUserProfile(domainId: string, name: string, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      "DeleteUserProfile",
+      "mutating",
+      (o) => this.client.send(new DeleteUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+      signal,
     );
   }
 
@@ -190,12 +206,15 @@ export class SageMakerGateway {
   }
 
   /** DescribeDomain, cached per domain for the TTL (concurrent callers share one call; failures are not cached). */
-  describeDomain(domainId: string): Promise<DescribeDomainOutput> {
+  describeDomain(domainId: string, signal?: AbortSignal): Promise<DescribeDomainOutput> {
     const now = this.clock.now();
     const hit = this.domains.get(domainId);
     if (hit && now - hit.at < this.domainTtlMs) return hit.value;
-    const value = this.call("DescribeDomain", "read", (o) =>
-      this.client.send(new DescribeDomainCommand({ DomainId: domainId }), o),
+    const value = this.call(
+      "DescribeDomain",
+      "read",
+      (o) => this.client.send(new DescribeDomainCommand({ DomainId: domainId }), o),
+      signal,
     );
     this.domains.set(domainId, { at: now, value });
     value.catch(() => {
@@ -208,10 +227,10 @@ export class SageMakerGateway {
    * Whether the domain exists, asked of SageMaker now rather than of the cache (a domain created or deleted since the
    * last look counts). DescribeDomain answers ResourceNotFound for a domain that does not exist.
    */
-  async domainExists(domainId: string): Promise<boolean> {
+  async domainExists(domainId: string, signal?: AbortSignal): Promise<boolean> {
     this.domains.delete(domainId);
     try {
-      await this.describeDomain(domainId);
+      await this.describeDomain(domainId, signal);
       return true;
     } catch (err) {
       if (err instanceof SageMakerError && err.kind === "notFound") return false;
@@ -223,20 +242,23 @@ export class SageMakerGateway {
    * The security groups SageMaker adds to every profile's Describe in this domain: the domain's default groups and
    * its NFS boundary group. Drift compares declared groups with the observed ones minus these.
    */
-  async domainSecurityGroups(domainId: string): Promise<string[]> {
-    const domain = await this.describeDomain(domainId);
+  async domainSecurityGroups(domainId: string, signal?: AbortSignal): Promise<string[]> {
+    const domain = await this.describeDomain(domainId, signal);
     const groups = new Set(domain.DefaultUserSettings?.SecurityGroups ?? []);
     if (domain.SecurityGroupIdForDomainBoundary) groups.add(domain.SecurityGroupIdForDomainBoundary);
     return [...groups];
   }
 
   /** All the resource's tags (every page). */
-  async listTags(arn: string): Promise<Tag[]> {
+  async listTags(arn: string, signal?: AbortSignal): Promise<Tag[]> {
     const tags: Tag[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call("ListTags", "read", (o) =>
-        this.client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: PAGE_SIZE, NextToken: token }), o),
+      const page = await this.call(
+        "ListTags",
+        "read",
+        (o) => this.client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: PAGE_SIZE, NextToken: token }), o),
+        signal,
       );
       for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.push({ Key: t.Key, Value: t.Value ?? "" });
       token = page.NextToken;
@@ -244,15 +266,21 @@ export class SageMakerGateway {
     return tags;
   }
 
-  async addTags(arn: string, tags: Tag[]): Promise<void> {
-    await this.call("AddTags", "mutating", (o) =>
-      this.client.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags }), o),
+  async addTags(arn: string, tags: Tag[], signal?: AbortSignal): Promise<void> {
+    await this.call(
+      "AddTags",
+      "mutating",
+      (o) => this.client.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags }), o),
+      signal,
     );
   }
 
-  async deleteTags(arn: string, keys: string[]): Promise<void> {
-    await this.call("DeleteTags", "mutating", (o) =>
-      this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys }), o),
+  async deleteTags(arn: string, keys: string[], signal?: AbortSignal): Promise<void> {
+    await this.call(
+      "DeleteTags",
+      "mutating",
+      (o) => this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys }), o),
+      signal,
     );
   }
 
@@ -264,19 +292,23 @@ export class SageMakerGateway {
   /**
    * One logical call: wait for the limiter, send (the SDK retries network errors and 5xx), report, classify. A
    * throttle is reported to the limiter, which slows down; a throttled read is then tried again through the limiter,
-   * a throttled mutating call is handed back so the reconciler requeues it.
+   * a throttled mutating call is handed back so the reconciler requeues it. `signal` (the caller's, e.g. a reconcile's)
+   * aborts the wait and the request, as the gateway's own signal does.
    */
   private async call<T>(
     op: string,
     kind: CallKind,
     send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+    callerSignal?: AbortSignal,
   ): Promise<T> {
+    const signal =
+      this.signal && callerSignal ? AbortSignal.any([this.signal, callerSignal]) : (callerSignal ?? this.signal);
     for (let attempt = 0; ; attempt++) {
-      const release = await this.limiter.acquire(kind, this.signal);
+      const release = await this.limiter.acquire(kind, signal);
       const started = this.clock.now();
       const seconds = () => (this.clock.now() - started) / 1000;
       try {
-        const output = await send(this.signal ? { abortSignal: this.signal } : {});
+        const output = await send(signal ? { abortSignal: signal } : {});
         this.observer.onCall(op, "success", seconds());
         return output;
       } catch (err) {
@@ -286,7 +318,7 @@ export class SageMakerGateway {
         if (classified.kind === "throttled") {
           this.limiter.onThrottle(kind);
           this.observer.onThrottle(op);
-          if (kind === "read" && attempt < this.readRetries && !this.signal?.aborted) continue;
+          if (kind === "read" && attempt < this.readRetries && !signal?.aborted) continue;
         }
         throw new SageMakerError(op, classified, err);
       } finally {

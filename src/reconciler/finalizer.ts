@@ -1,0 +1,63 @@
+/**
+ * Finalization: a resource being deleted deletes its profile per deletionPolicy, and its finalizer goes only once
+ * SageMaker answers ResourceNotFound (or there is nothing of ours to delete). Pure: a plan, or the read it needs.
+ */
+import { OWNER_TAG, profileName, type SageMakerUserProfile } from "../api/types.js";
+import { ownerTag, owns, verifiedOwner } from "./ownership.js";
+import type { Need, Observation, Plan, PlanContext } from "./plan-types.js";
+import { hasFinalizer, nothing, profileFacts } from "./resource.js";
+
+/** Lets the resource go: the finalizer is removed (when it is there) and its per-key state forgotten. */
+export function letGo(resource: SageMakerUserProfile): Plan {
+  return {
+    ...nothing(),
+    finalizer: hasFinalizer(resource) ? "remove" : undefined,
+    forget: ["inUse"],
+    release: true,
+  };
+}
+
+export function planFinalize(resource: SageMakerUserProfile, observed: Observation, ctx: PlanContext): Plan | Need {
+  if (!hasFinalizer(resource)) return nothing();
+  const name = profileName(resource);
+  const { domainId } = resource.spec;
+  const owner = ownerTag(ctx.settings.clusterId, resource);
+  if (observed.profile === undefined) return { need: "profile" };
+  const profile = observed.profile;
+  const arn = profile?.UserProfileArn;
+  if (arn && observed.tags === undefined && !verifiedOwner(resource, arn, owner)) return { need: "tags" };
+  const owned = profile ? owns(resource, profile, observed.tags, owner) : false;
+  const observeOnly = resource.spec.managementPolicy === "Observe";
+
+  if (resource.spec.deletionPolicy === "Retain" || observeOnly || !profile || !owned) {
+    const plan = letGo(resource);
+    // Retained: the profile stays, without our owner tag (another resource may adopt it).
+    if (arn && owned && resource.spec.deletionPolicy === "Retain")
+      plan.steps.push({ call: { op: "DeleteTags", arn, keys: [OWNER_TAG] } });
+    if (profile && !owned && !observeOnly)
+      plan.steps.push({
+        event: {
+          type: "Warning",
+          reason: "NotDeleted",
+          note: `Profile ${domainId}/${name} is not owned by this resource; left in place`,
+        },
+      });
+    return plan;
+  }
+  if (profile.Status === "Deleting")
+    return {
+      steps: [],
+      outcome: { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" },
+      facts: profileFacts(profile),
+      action: { requeueAfter: ctx.settings.pollIntervalMs },
+    };
+  return {
+    steps: [
+      { call: { op: "DeleteUserProfile", domainId, userProfileName: name } },
+      { event: { type: "Normal", reason: "Deleting", note: `DeleteUserProfile sent for ${domainId}/${name}` } },
+    ],
+    outcome: { phase: "Progressing", reason: "Deleting", message: "DeleteUserProfile accepted" },
+    facts: { ...profileFacts(profile), profileStatus: "Deleting" },
+    action: { requeueAfter: ctx.settings.pollIntervalMs },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The data a reconcile passes between its steps: what was observed, what the planner may ask to read next, and the
+ * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Plain values, no I/O.
+ */
+import type {
+  CreateUserProfileRequest,
+  DescribeUserProfileResponse,
+  Tag,
+  UpdateUserProfileRequest,
+} from "../api/generated/sagemaker-shapes.js";
+import type { SageMakerUserProfileStatus } from "../api/types.js";
+import type { DriftResult } from "../drift/index.js";
+import type { Action } from "../kube/index.js";
+import type { PolicyDecision } from "../policy/index.js";
+import type { Outcome } from "./conditions.js";
+import type { FlapPolicy, FlapState } from "./flap-guard.js";
+
+/** What SageMaker answered, read by read; a member is undefined until the planner asked for it. */
+export interface Observation {
+  /** DescribeDomain: false when it answered ResourceNotFound. */
+  domainExists?: boolean;
+  /** DescribeUserProfile: null when it answered ResourceNotFound. */
+  profile?: DescribeUserProfileResponse | null;
+  /** ListTags of the profile. */
+  tags?: Tag[];
+  /** The security groups SageMaker adds to every profile of the domain (DescribeDomain). */
+  domainSecurityGroups?: string[];
+}
+
+export type Read = keyof Observation;
+
+/** The planner cannot decide without this read. */
+export interface Need {
+  need: Read;
+}
+
+export type SageMakerCall =
+  | { op: "CreateUserProfile"; request: CreateUserProfileRequest }
+  | { op: "UpdateUserProfile"; request: UpdateUserProfileRequest }
+  | { op: "DeleteUserProfile"; domainId: string; userProfileName: string }
+  | { op: "AddTags"; arn: string; tags: Tag[] }
+  | { op: "DeleteTags"; arn: string; keys: string[] };
+
+export interface PlannedEvent {
+  type: "Normal" | "Warning";
+  reason: string;
+  note: string;
+}
+
+/**
+ * One thing to do, in order. An event follows the call it reports, so a call that fails leaves the events of the calls
+ * before it (an adoption is announced even when the update after it fails). `flap` is the flap guard's state from
+ * that point on (a repair counts once its update was accepted).
+ */
+export type Step = { call: SageMakerCall } | { event: PlannedEvent } | { flap: FlapState };
+
+/** Per-key backoffs the reconciler keeps; a success starts them over. */
+export type BackoffName = "inUse" | "transient";
+
+export interface Plan {
+  /** add: before the first step (nothing is created that the resource could not clean up); remove: after the last. */
+  finalizer?: "add" | "remove";
+  steps: Step[];
+  /** The conditions to write; undefined: no status write. */
+  outcome?: Outcome;
+  /** Status fields from SageMaker (ARN, profile status, owner...); CreateUserProfile's answer adds the ARN. */
+  facts: Partial<SageMakerUserProfileStatus>;
+  /** The drift found (status.drift); undefined leaves status.drift as it was. */
+  drift?: DriftResult;
+  action: Action;
+  /** Backoffs that start over once the steps succeeded. */
+  forget?: BackoffName[];
+  /** The resource is let go (its finalizer removed): its metrics go. */
+  release?: boolean;
+  /** The userSettings blocks an update repaired (metrics). */
+  repaired?: string[];
+}
+
+/** The operator's settings the planner reads. */
+export interface PlanSettings {
+  /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
+  clusterId: string;
+  /** While SageMaker is Pending/Updating/Deleting, or after a write, look again after this long. */
+  pollIntervalMs: number;
+  /** Re-check an in-sync profile after this long (jittered ±10 %); 0 when a List-based resync enqueues changes. */
+  resyncPeriodMs: number;
+  /** Stalled resources are retried this slowly (a spec change retries at once). */
+  stalledRetryMs: number;
+  /** When repairs of the same field make a resource contested, and how long it is held. */
+  contest: FlapPolicy;
+}
+
+export interface PlanContext {
+  settings: PlanSettings;
+  /** The guardrails' decision; undefined: no guardrails. */
+  policy?: PolicyDecision;
+  /** Milliseconds since the epoch. */
+  now: number;
+  /** A number in [0, 1) spreading resync delays. */
+  jitter: number;
+  /** The flap guard's state for this resource. */
+  flap?: FlapState;
+}
+
+export const isNeed = (p: Plan | Need): p is Need => "need" in p;
+
+/** The SageMaker calls of a plan, in order. */
+export const callsOf = (plan: Plan): SageMakerCall[] => plan.steps.flatMap((s) => ("call" in s ? [s.call] : []));
+
+/** The events of a plan, in order. */
+export const eventsOf = (plan: Plan): PlannedEvent[] => plan.steps.flatMap((s) => ("event" in s ? [s.event] : []));

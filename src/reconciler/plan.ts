@@ -1,0 +1,249 @@
+/**
+ * The planner: from a resource, what SageMaker answered so far and the context, either the next read it needs or the
+ * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Pure: the same inputs
+ * give the same plan, which is what lets `diff --live` show what the operator would do.
+ */
+import { OWNER_TAG, PAUSED_ANNOTATION, profileName, type SageMakerUserProfile } from "../api/types.js";
+import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { type PolicyDecision, violationMessage } from "../policy/index.js";
+import type { Outcome } from "./conditions.js";
+import { domainNotFound } from "./domain.js";
+import { planFinalize } from "./finalizer.js";
+import { decideFlap, recordRepair } from "./flap-guard.js";
+import { needsOwnerTag, OWNER_TAG_VALUE_MAX, ownership, ownerTag } from "./ownership.js";
+import type { Need, Observation, Plan, PlanContext, Step } from "./plan-types.js";
+import {
+  hasFinalizer,
+  isDeleting,
+  isManaged,
+  isPaused,
+  nothing,
+  profileFacts,
+  resyncDelay,
+  stalledGeneration,
+  stalledReason,
+} from "./resource.js";
+import { comparesTags, declaredTagKeys, tagChanges, tagSteps } from "./tags.js";
+import { seconds, truncate } from "./text.js";
+
+export function plan(resource: SageMakerUserProfile, observed: Observation, ctx: PlanContext): Plan | Need {
+  if (isPaused(resource))
+    return held({ phase: "Held", reason: "Paused", message: `annotation ${PAUSED_ANNOTATION} is "true"` });
+  if (isDeleting(resource)) return planFinalize(resource, observed, ctx);
+
+  // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).
+  if (ctx.policy && ctx.policy.allowed !== true) return refuse(resource, ctx.policy, ctx);
+  const manage = isManaged(resource);
+  const owner = ownerTag(ctx.settings.clusterId, resource);
+  if (manage && owner.length > OWNER_TAG_VALUE_MAX)
+    // metadata.name may be 253 characters; SageMaker would refuse the create (or the adoption tag) for it.
+    return held({
+      phase: "Stalled",
+      reason: "OwnerTagTooLong",
+      message: `the owner tag ${OWNER_TAG}=${owner} would be ${owner.length} characters and SageMaker allows ${OWNER_TAG_VALUE_MAX}: shorten metadata.name (spec.userProfileName sets the SageMaker name) or the cluster id`,
+    });
+
+  const planned = planLive(resource, observed, ctx, manage, owner);
+  if ("need" in planned || !manage || hasFinalizer(resource)) return planned;
+  return { ...planned, finalizer: "add" };
+}
+
+/** A plan that only reports an outcome. */
+const held = (outcome: Outcome, action = {}): Plan => ({ ...nothing(), outcome, action });
+
+/**
+ * A policy refusal: Stalled until the spec or a policy changes (both re-enqueue the resource, so no timed retry).
+ * While a namespace's labels are not cached yet the answer is "not yet": look again soon, write nothing to AWS.
+ */
+function refuse(
+  resource: SageMakerUserProfile,
+  decision: Exclude<PolicyDecision, { allowed: true }>,
+  ctx: PlanContext,
+): Plan {
+  if (decision.allowed === "unknown")
+    return held(
+      { phase: "Progressing", reason: "PolicyPending", message: decision.reason },
+      { requeueAfter: ctx.settings.pollIntervalMs },
+    );
+  const byPolicy = decision.violations.some((v) => v.source !== "partition");
+  const reason = byPolicy ? "PolicyViolation" : "PartitionMismatch";
+  const message = truncate(violationMessage(decision.violations));
+  const already = resource.status?.conditions?.some(
+    (c) => c.type === "Stalled" && c.status === "True" && c.reason === reason && c.message === message,
+  );
+  const plan = held({ phase: "Stalled", reason, message });
+  if (!already) plan.steps.push({ event: { type: "Warning", reason, note: message } });
+  return plan;
+}
+
+function planLive(
+  resource: SageMakerUserProfile,
+  observed: Observation,
+  ctx: PlanContext,
+  manage: boolean,
+  owner: string,
+): Plan | Need {
+  const { settings } = ctx;
+  const name = profileName(resource);
+  const { domainId } = resource.spec;
+  // Stalled on a missing domain: one DescribeDomain tells whether it exists now, without a Describe and a Create.
+  if (stalledReason(resource) === "DomainNotFound") {
+    if (observed.domainExists === undefined) return { need: "domainExists" };
+    if (!observed.domainExists) return domainNotFound(resource, settings);
+  }
+
+  if (observed.profile === undefined) return { need: "profile" };
+  const profile = observed.profile;
+  if (!profile) {
+    if (!manage)
+      return held(
+        { phase: "Held", reason: "NotFound", message: `profile ${domainId}/${name} does not exist` },
+        { requeueAfter: resyncDelay(settings, ctx.jitter) },
+      );
+    return {
+      steps: [
+        { call: { op: "CreateUserProfile", request: buildCreateRequest(resource.spec, name, owner) } },
+        { event: { type: "Normal", reason: "Created", note: `Created user profile ${domainId}/${name}` } },
+      ],
+      outcome: {
+        phase: "Progressing",
+        reason: "Creating",
+        message: "CreateUserProfile accepted; waiting for InService",
+      },
+      // The ARN is CreateUserProfile's answer.
+      facts: { ownedBy: owner, profileStatus: "Pending", managedTagKeys: declaredTagKeys(resource) },
+      action: { requeueAfter: settings.pollIntervalMs },
+    };
+  }
+
+  const facts = profileFacts(profile);
+  const steps: Step[] = [];
+  const arn = profile.UserProfileArn as string;
+  if (manage) {
+    if (observed.tags === undefined && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
+    const own = ownership(resource, profile, observed.tags, owner);
+    if ("refuse" in own) return { ...held(own.refuse, { requeueAfter: settings.stalledRetryMs }), facts };
+    if ("adopt" in own)
+      steps.push(
+        { call: { op: "AddTags", arn, tags: [own.adopt] } },
+        {
+          event: {
+            type: "Normal",
+            reason: "Adopted",
+            note: `Adopted existing profile ${profile.DomainId}/${profile.UserProfileName}`,
+          },
+        },
+      );
+    facts.ownedBy = owner;
+  }
+
+  switch (profile.Status) {
+    case "Pending":
+    case "Updating":
+    case "Deleting":
+      return {
+        steps,
+        outcome: {
+          phase: "Progressing",
+          reason: `Profile${profile.Status}`,
+          message: `SageMaker status is ${profile.Status}`,
+        },
+        facts,
+        action: { requeueAfter: settings.pollIntervalMs },
+      };
+    case "Failed":
+    case "Update_Failed":
+    case "Delete_Failed":
+      // An Update_Failed profile can take a new update; retry at once only when the spec changed since we stalled.
+      if (
+        !(manage && profile.Status === "Update_Failed" && stalledGeneration(resource) !== resource.metadata.generation)
+      )
+        return {
+          steps,
+          outcome: {
+            phase: "Stalled",
+            reason: profile.Status,
+            message: profile.FailureReason ?? `SageMaker status is ${profile.Status}`,
+          },
+          facts,
+          action: { requeueAfter: settings.stalledRetryMs },
+        };
+  }
+
+  if (resource.spec.userSettings?.securityGroups && observed.domainSecurityGroups === undefined)
+    return { need: "domainSecurityGroups" };
+  const drift = computeDrift(resource.spec, name, profile, {
+    domainSecurityGroups: observed.domainSecurityGroups ?? [],
+  });
+  const tagsCompared = manage && comparesTags(resource, profile);
+  if (tagsCompared && observed.tags === undefined) return { need: "tags" };
+  const tags = tagsCompared ? tagSteps(arn, tagChanges(resource, observed.tags ?? [])) : [];
+
+  if (!drift.drifted)
+    return {
+      steps: [...steps, ...tags],
+      outcome: { phase: "InSync", reason: "InSync", message: "The profile matches the spec" },
+      facts: { ...facts, managedTagKeys: declaredTagKeys(resource) },
+      drift,
+      action: { requeueAfter: resyncDelay(settings, ctx.jitter) },
+      forget: ["inUse", "transient"],
+    };
+
+  const summary = drift.changes.map(formatChange).join("; ");
+  if (!manage)
+    return {
+      steps,
+      outcome: { phase: "Held", reason: "DriftDetected", message: `Observe only; differs: ${truncate(summary)}` },
+      facts,
+      drift,
+      action: { requeueAfter: resyncDelay(settings, ctx.jitter) },
+    };
+  return repair(resource, drift, summary, { steps, tags, facts }, ctx);
+}
+
+/** Drift in a managed profile: UpdateUserProfile, unless the flap guard holds it (someone keeps changing it back). */
+function repair(
+  resource: SageMakerUserProfile,
+  drift: DriftResult,
+  summary: string,
+  parts: { steps: Step[]; tags: Step[]; facts: Plan["facts"] },
+  ctx: PlanContext,
+): Plan {
+  const { contest } = ctx.settings;
+  const generation = resource.metadata.generation;
+  const { decision, state } = decideFlap(ctx.flap, generation, drift.fields, ctx.now, contest);
+  const steps: Step[] = [...parts.steps, { flap: state }];
+  if (decision.contested && decision.holding) {
+    const fields = decision.fields.map((f) => f.slice(1).replaceAll("/", ".")).join(", ");
+    const why = `${fields} changed back after ${decision.repairs} repairs within ${Math.round(contest.windowMs / 60_000)} min: another writer (a tool or a console user) is changing this profile`;
+    steps.push({ event: { type: "Warning", reason: "Contested", note: truncate(why) } });
+    return {
+      steps,
+      outcome: {
+        phase: "Held",
+        reason: "Contested",
+        message: truncate(`${why}; next repair in ${seconds(decision.retryAfterMs)}`),
+      },
+      facts: parts.facts,
+      drift,
+      action: { requeueAfter: decision.retryAfterMs },
+    };
+  }
+  if (drift.updateRequest) steps.push({ call: { op: "UpdateUserProfile", request: drift.updateRequest } });
+  steps.push({ flap: recordRepair(state, generation, drift.fields, ctx.now, contest.windowMs) }, ...parts.tags, {
+    event: { type: "Normal", reason: "Updated", note: truncate(`Updated ${summary}`) },
+  });
+  return {
+    steps,
+    outcome: {
+      phase: "Progressing",
+      reason: "Updating",
+      message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}`,
+    },
+    facts: parts.facts,
+    drift,
+    action: { requeueAfter: ctx.settings.pollIntervalMs },
+    forget: ["inUse"],
+    repaired: drift.blocks,
+  };
+}

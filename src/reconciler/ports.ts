@@ -1,0 +1,65 @@
+/**
+ * What the reconciler reads and writes through: SageMaker (implemented by SageMakerGateway), the Kubernetes side
+ * (informer cache, status subresource, finalizer, events) and the tenant guardrails. Every SageMaker call takes the
+ * reconcile's abort signal.
+ */
+import type {
+  CreateUserProfileRequest,
+  DescribeUserProfileResponse,
+  Tag,
+  UpdateUserProfileRequest,
+} from "../api/generated/sagemaker-shapes.js";
+import type { SageMakerUserProfile, SageMakerUserProfileStatus } from "../api/types.js";
+import type { PolicyDecision } from "../policy/index.js";
+
+/** The SageMaker calls the reconciler makes (implemented by SageMakerGateway). */
+export interface SageMakerPort {
+  /** null when SageMaker answers ResourceNotFound. */
+  describeUserProfile(
+    domainId: string,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<DescribeUserProfileResponse | null>;
+  createUserProfile(input: CreateUserProfileRequest, signal?: AbortSignal): Promise<{ UserProfileArn?: string }>;
+  updateUserProfile(input: UpdateUserProfileRequest, signal?: AbortSignal): Promise<unknown>;
+  deleteUserProfile(domainId: string, name: string, signal?: AbortSignal): Promise<unknown>;
+  /** The groups SageMaker adds to every profile of the domain (its defaults and its NFS group). */
+  domainSecurityGroups(domainId: string, signal?: AbortSignal): Promise<string[]>;
+  /** Asked of SageMaker now, not from a cache. */
+  domainExists(domainId: string, signal?: AbortSignal): Promise<boolean>;
+  listTags(arn: string, signal?: AbortSignal): Promise<Tag[]>;
+  addTags(arn: string, tags: Tag[], signal?: AbortSignal): Promise<unknown>;
+  deleteTags(arn: string, keys: string[], signal?: AbortSignal): Promise<unknown>;
+}
+
+/** The SageMaker reads alone: what observing needs (and all `diff --live` may do). */
+export type SageMakerReader = Pick<
+  SageMakerPort,
+  "describeUserProfile" | "domainSecurityGroups" | "domainExists" | "listTags"
+>;
+
+/** The Kubernetes side: the informer cache and the writes (status subresource, finalizer, events). */
+export interface KubePort {
+  get(key: string): SageMakerUserProfile | undefined;
+  writeStatus(obj: SageMakerUserProfile, status: SageMakerUserProfileStatus): Promise<boolean>;
+  addFinalizer(obj: SageMakerUserProfile): Promise<void>;
+  removeFinalizer(obj: SageMakerUserProfile): Promise<void>;
+  event(obj: SageMakerUserProfile, type: "Normal" | "Warning", reason: string, note: string): void;
+}
+
+/** Tenant guardrails: the decision for a resource (pure evaluation over the operator's policy caches). */
+export interface PolicyPort {
+  decide(obj: SageMakerUserProfile): PolicyDecision;
+}
+
+export interface ReconcilerHooks {
+  onProfile?(
+    key: string,
+    snapshot: { profileStatus?: string; drifted: boolean; stalled: boolean; ready: boolean },
+  ): void;
+  onForget?(key: string): void;
+  onRepair?(blocks: string[]): void;
+  onResourceInUse?(): void;
+  /** Every successful DescribeUserProfile, with the LastModifiedTime seen (for the List-based resync). */
+  onObserved?(key: string, lastModifiedTime: unknown): void;
+}
