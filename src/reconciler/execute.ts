@@ -32,13 +32,21 @@ export async function read(
   }
 }
 
-/** Reads until the planner has a plan. `onRead` sees every observation after a read. */
+export interface ObserveOptions {
+  signal?: AbortSignal;
+  /** Called before each read with what the planner asked (the reconciler adds the finalizer there). */
+  beforeRead?(need: Need): Promise<void>;
+  /** Sees every observation after a read. */
+  onRead?(need: Read, observed: Observation): void;
+}
+
+/** Reads until the planner has a plan. */
 export async function observe(
   sagemaker: SageMakerReader,
   resource: SageMakerUserProfile,
   start: Observation,
   planner: (observed: Observation) => Plan | Need,
-  options: { signal?: AbortSignal; onRead?(need: Read, observed: Observation): void } = {},
+  options: ObserveOptions = {},
 ): Promise<{ plan: Plan; observed: Observation }> {
   let observed = start;
   // Each read answers one question, and the planner never asks the same one twice: a handful of rounds at most.
@@ -46,6 +54,7 @@ export async function observe(
     const next = planner(observed);
     if (!("need" in next)) return { plan: next, observed };
     if (observed[next.need] !== undefined) throw new Error(`the planner asked again for ${next.need}`);
+    await options.beforeRead?.(next);
     observed = await read(sagemaker, resource, next.need, observed, options.signal);
     options.onRead?.(next.need, observed);
   }
@@ -56,7 +65,7 @@ export interface ExecuteOptions {
   sagemaker: SageMakerPort;
   kube: KubePort;
   signal?: AbortSignal;
-  /** The finalizer was already added in this reconcile (a second plan after CreateUserProfile's ResourceInUse). */
+  /** The finalizer was already added in this reconcile (before the first read). */
   finalizerAdded?: boolean;
   /** The flap guard's state from a `flap` step on. */
   onFlap?(state: FlapState): void;

@@ -1,6 +1,6 @@
 export { conditionsFor, mergeConditions, type Outcome, type Phase } from "./conditions.js";
 export { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure, type Retry } from "./error-policy.js";
-export { type Executed, execute, observe, read } from "./execute.js";
+export { type Executed, execute, type ObserveOptions, observe, read } from "./execute.js";
 export {
   decideFlap,
   type FlapDecision,

@@ -32,6 +32,11 @@ export type Read = keyof Observation;
 /** The planner cannot decide without this read. */
 export interface Need {
   need: Read;
+  /**
+   * The resource is managed and has no finalizer yet: add it before reading (as kube-rs's `finalizer()` does before
+   * reconciling), so nothing this reconcile goes on to create or adopt is ever without it.
+   */
+  finalizer?: "add";
 }
 
 export type SageMakerCall =

@@ -44,8 +44,7 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
     });
 
   const planned = planLive(resource, observed, ctx, manage, owner);
-  if ("need" in planned || !manage || hasFinalizer(resource)) return planned;
-  return { ...planned, finalizer: "add" };
+  return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
 }
 
 /** A plan that only reports an outcome. */

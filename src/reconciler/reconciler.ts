@@ -15,7 +15,7 @@ import {
 } from "../kube/index.js";
 import { SageMakerError } from "../sagemaker/index.js";
 import { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
-import { type Executed, execute, observe } from "./execute.js";
+import { type Executed, execute, type ObserveOptions, observe } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
 import { plan } from "./plan.js";
 import {
@@ -134,11 +134,20 @@ export class ProfileReconciler {
   ): Promise<{ plan: Plan; executed: Executed }> {
     const context = this.context(key, resource);
     const planner = (observed: Observation) => plan(resource, observed, context);
-    const onRead = (need: string, observed: Observation) => {
-      if (need === "profile" && observed.profile && !isDeleting(resource))
-        this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
+    let finalizerAdded = false;
+    const options: ObserveOptions = {
+      signal,
+      beforeRead: async (need) => {
+        if (need.finalizer !== "add" || finalizerAdded) return;
+        await this.o.kube.addFinalizer(resource);
+        finalizerAdded = true;
+      },
+      onRead: (need, observed) => {
+        if (need === "profile" && observed.profile && !isDeleting(resource))
+          this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
+      },
     };
-    const act = (p: Plan, finalizerAdded = false) =>
+    const act = (p: Plan) =>
       execute(resource, p, {
         sagemaker: this.o.sagemaker,
         kube: this.o.kube,
@@ -147,7 +156,7 @@ export class ProfileReconciler {
         onFlap: (state) => this.flaps.set(key, state),
       });
 
-    const first = await observe(this.o.sagemaker, resource, {}, planner, { signal, onRead });
+    const first = await observe(this.o.sagemaker, resource, {}, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan) };
     } catch (err) {
@@ -156,13 +165,16 @@ export class ProfileReconciler {
       // CreateUserProfile answered ResourceInUse: most often our own create whose answer was lost (the SDK retried
       // it) or that a crash kept out of the status. The profile then goes through the ownership check like any
       // existing one: adopted only if its owner tag names this resource.
-      const again = await observe(this.o.sagemaker, resource, { ...first.observed, profile: undefined }, planner, {
-        signal,
-        onRead,
-      });
+      const again = await observe(
+        this.o.sagemaker,
+        resource,
+        { ...first.observed, profile: undefined },
+        planner,
+        options,
+      );
       // Not there after all (busy for another reason): the ResourceInUse backoff applies.
       if (!again.observed.profile) throw err;
-      return { plan: again.plan, executed: await act(again.plan, first.plan.finalizer === "add") };
+      return { plan: again.plan, executed: await act(again.plan) };
     }
   }
 
