@@ -3,8 +3,8 @@
  * configurations from Terraform's and ACK's own test suites, written as our manifests. Each file holds the successive
  * states of one resource (a peer's test steps). Every case goes through the whole stack: `validate`, admission by the
  * local API server through the real client-node, the running operator against the SageMaker emulator. A case that
- * converges ends Ready=True with no drift, SageMaker holds what it declares, a step costs one write per change, and a second
- * reconcile writes nothing. One stack serves every case; the steps of all cases run side by side.
+ * converges ends Ready=True with no drift, SageMaker holds what it declares, a step costs one write per change, and a
+ * second reconcile writes nothing. One stack serves every case; the steps of all cases run side by side.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
