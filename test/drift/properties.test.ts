@@ -146,7 +146,7 @@ describe("drift properties", () => {
     fc.assert(
       fc.property(userSettingsArb(), (desired) => {
         const r = driftOf(desired, userSettingsToSageMaker(desired));
-        expect(r).toEqual({ drifted: false, patch: [], fields: [], changes: [], blocks: [], updateRequest: null });
+        expect(r).toEqual({ drifted: false, patch: [], fields: [], changes: [], blocks: [], updateRequest: null, dropped: [] });
       }),
       RUNS,
     );
