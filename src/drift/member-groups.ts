@@ -30,8 +30,11 @@ export interface MemberGroup {
    * declared members of the block, `observed`: the observed block). Each with why, for `diff` and the logs.
    */
   stale(declared: Block, observed: Block): { member: string; reason: string }[];
-  /** SageMaker's answer to the block as sent or as stored: the ValidationException message, or undefined if accepted. */
-  refusal(block: Block, ctx: RefusalContext): string | undefined;
+  /**
+   * SageMaker's answer to a block as sent or as it would be stored (`before`: the block stored until now, empty on
+   * create): the ValidationException message, or undefined when accepted.
+   */
+  refusal(block: Block, ctx: RefusalContext, before?: Block): string | undefined;
   /** A documented value that clears a member, sent in place of a stale observed one (omitting may not clear it). */
   clearWith?: Readonly<Record<string, string>>;
 }
@@ -54,8 +57,8 @@ const sameImage = (imageArn: unknown, versionArn: unknown): boolean =>
 const RESOURCE_SPEC_SOURCE =
   "AWS API reference, ResourceSpec: when SageMakerImageVersionArn and SageMakerImageArn are both passed, " +
   "SageMakerImageVersionArn is used; updates to SageMakerImageArn do not take effect while a SageMakerImageVersionArn " +
-  "exists; pass None to clear it. The emulator cannot show which one wins, so it refuses the pairs whose outcome " +
-  "depends on it (wording undocumented).";
+  "exists; pass None to clear it. SageMaker accepts such an update and ignores the new image; the emulator cannot " +
+  "show that, so it refuses it (wording its own)";
 
 const RSTUDIO_SOURCE =
   "terraform-provider-aws#33034 (ValidationException: `… with update to RStudioServerProAppSettings. Make sure " +
@@ -88,13 +91,15 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
       }
       return [...out].map(([member, reason]) => ({ member, reason }));
     },
-    refusal(b, ctx) {
-      const prefix = `Unable to ${ctx.action} UserProfile [${ctx.arn}]: ${ctx.path}`;
-      if (present(b[VERSION]) && present(b[ALIAS]))
-        return `${prefix} sets both SageMakerImageVersionArn and SageMakerImageVersionAlias; set only one.`;
-      if (present(b[VERSION]) && present(b[IMAGE]) && !sameImage(b[IMAGE], b[VERSION]))
-        return `${prefix}.SageMakerImageVersionArn '${String(b[VERSION])}' is not a version of SageMakerImageArn '${String(b[IMAGE])}'.`;
-      return undefined;
+    refusal(b, ctx, before = {}) {
+      // Only a change of image is silently ineffective; a pair SageMaker already holds is carried as it is.
+      if (!present(b[VERSION]) || !present(b[IMAGE]) || sameImage(b[IMAGE], b[VERSION]) || b[IMAGE] === before[IMAGE])
+        return undefined;
+      return (
+        `Unable to ${ctx.action} UserProfile [${ctx.arn}]: ${ctx.path}.SageMakerImageArn '${String(b[IMAGE])}' ` +
+        `would not take effect: SageMakerImageVersionArn '${String(b[VERSION])}' of another image takes precedence. ` +
+        "Pass None as SageMakerImageVersionArn to clear it."
+      );
     },
   },
   {

@@ -68,8 +68,6 @@ export function overlay(
   return desired;
 }
 
-const NO_CONTEXT = { action: "update", arn: "", path: "" } as const;
-
 /** `out` (spec form) without the observed members of group `g` that must not go with the declared ones. */
 function leaveOutStale(
   g: MemberGroup,
@@ -94,12 +92,6 @@ function leaveOutStale(
       .filter((s) => candidate(s.member))
       .map((s) => [s.member, s.reason]),
   );
-  // What the rule leaves is still refused while the declared members alone are not: leave out every observed one.
-  const kept = Object.fromEntries(Object.entries(wire(out)).filter(([m]) => !stale.has(m)));
-  const refused = g.refusal(kept, NO_CONTEXT);
-  if (refused !== undefined && g.refusal(declared, NO_CONTEXT) === undefined)
-    for (const m of g.members)
-      if (candidate(m) && !stale.has(m)) stale.set(m, `SageMaker refuses it with the declared members: ${refused}`);
   for (const m of members) {
     const reason = stale.get(m.wire);
     if (reason === undefined) continue;
