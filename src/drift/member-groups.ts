@@ -96,7 +96,7 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
       if (!present(b[VERSION]) || !present(b[IMAGE]) || sameImage(b[IMAGE], b[VERSION]) || b[IMAGE] === before[IMAGE])
         return undefined;
       return (
-        `Unable to ${ctx.action} UserProfile [${ctx.arn}]: ${ctx.path}.SageMakerImageArn '${String(b[IMAGE])}' ` +
+        `Unable to ${ctx.action} UserProfile [${ctx.arn}]: ${ctx.path}.sageMakerImageArn '${String(b[IMAGE])}' ` +
         `would not take effect: SageMakerImageVersionArn '${String(b[VERSION])}' of another image takes precedence. ` +
         "Pass None as SageMakerImageVersionArn to clear it."
       );
