@@ -1,0 +1,142 @@
+/**
+ * Members SageMaker checks together, end to end: spec edits whose update, built as "observed block with the declared
+ * fields laid over it", would carry an observed member SageMaker refuses (or that would override the change). The
+ * operator leaves those out and converges; the emulator refuses the request that would have carried them.
+ */
+import { SageMakerClient, UpdateUserProfileCommand } from "@aws-sdk/client-sagemaker";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GROUP, PLURAL, VERSION } from "../../src/api/types.js";
+import { LOCAL_CREDENTIALS } from "../../src/local/stack.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+
+let e2e: E2E;
+let sm: SageMakerClient;
+const NS = "team-a";
+const IMG = (n: string) => `arn:aws:sagemaker:us-east-1:123456789012:image/${n}`;
+const VER = (n: string, v: number) => `arn:aws:sagemaker:us-east-1:123456789012:image-version/${n}/${v}`;
+
+async function create(name: string, userSettings: Record<string, unknown>) {
+  const api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
+  await api.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: NS,
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerUserProfile",
+      metadata: { name, namespace: NS },
+      spec: { domainId: DEMO_DOMAIN, userSettings },
+    },
+  });
+  await waitFor(`${name} Ready`, async () => isReady(await e2e.get(NS, name)), 30_000);
+}
+
+const updatesOf = (name: string) =>
+  e2e.sagemaker.mutations("UpdateUserProfile").filter((m) => m.request.UserProfileName === name);
+
+/** Ready for `generation`, no drift, not stalled, and still so (no further update) a moment later. */
+async function convergedOnce(name: string, generation: number) {
+  await waitFor(`${name} Ready at generation ${generation}`, async () => isReady(await e2e.get(NS, name), generation));
+  const updates = updatesOf(name).length;
+  await sleep(1_000); // a few poll intervals: a hot loop would send again
+  const o = await e2e.get(NS, name);
+  expect(condition(o, "Stalled")?.status).toBe("False");
+  expect(o.status?.drift?.count ?? 0).toBe(0);
+  expect(updatesOf(name)).toHaveLength(updates);
+  expect(updates).toBe(1);
+}
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  await e2e.stack.ensureNamespaces([NS]);
+  sm = new SageMakerClient({
+    region: "us-east-1",
+    endpoint: e2e.sagemaker.url,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+});
+afterAll(async () => {
+  sm?.destroy();
+  await e2e?.close();
+});
+
+describe("member groups end to end", () => {
+  it("disables RStudio for a user in the admin group: sends AccessStatus without the observed UserGroup, converges Ready", async () => {
+    await create("rs-admin", { rStudioServerProAppSettings: { accessStatus: "ENABLED", userGroup: "R_STUDIO_ADMIN" } });
+    e2e.sagemaker.resetCalls();
+    const gen = await e2e.patch(NS, "rs-admin", {
+      spec: { userSettings: { rStudioServerProAppSettings: { accessStatus: "DISABLED", userGroup: null } } },
+    });
+    await convergedOnce("rs-admin", gen);
+    expect(updatesOf("rs-admin")[0]?.request.UserSettings).toEqual({
+      RStudioServerProAppSettings: { AccessStatus: "DISABLED" },
+    });
+    expect(e2e.sagemaker.calls().UpdateUserProfile?.ValidationException).toBeUndefined();
+    expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "rs-admin")?.userSettings.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+    });
+    // The request the observed block laid over would make: the emulator refuses it, as SageMaker does.
+    await expect(
+      sm.send(
+        new UpdateUserProfileCommand({
+          DomainId: DEMO_DOMAIN,
+          UserProfileName: "rs-admin",
+          UserSettings: { RStudioServerProAppSettings: { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_ADMIN" } },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ValidationException" });
+  });
+
+  it("switches the image while the previous image's version ARN is observed: clears the version, converges Ready", async () => {
+    await create("img-switch", {
+      kernelGatewayAppSettings: {
+        defaultResourceSpec: { instanceType: "ml.t3.medium", sageMakerImageArn: IMG("old") },
+      },
+    });
+    // Someone pins a version of the image in the console: observed, not declared.
+    const pinned = {
+      InstanceType: "ml.t3.medium" as const,
+      SageMakerImageArn: IMG("old"),
+      SageMakerImageVersionArn: VER("old", 3),
+    };
+    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "img-switch", {
+      userSettings: { KernelGatewayAppSettings: { DefaultResourceSpec: pinned } },
+    });
+    e2e.sagemaker.resetCalls();
+    const gen = await e2e.patch(NS, "img-switch", {
+      spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { sageMakerImageArn: IMG("new") } } } },
+    });
+    await convergedOnce("img-switch", gen);
+    expect(updatesOf("img-switch")[0]?.request.UserSettings).toEqual({
+      KernelGatewayAppSettings: {
+        DefaultResourceSpec: {
+          InstanceType: "ml.t3.medium",
+          SageMakerImageArn: IMG("new"),
+          SageMakerImageVersionArn: "None",
+        },
+      },
+    });
+    expect(e2e.describe("img-switch")?.UserSettings?.KernelGatewayAppSettings?.DefaultResourceSpec).toEqual({
+      InstanceType: "ml.t3.medium",
+      SageMakerImageArn: IMG("new"),
+    });
+    // Carrying the observed version instead: the new image would not take effect, and the emulator refuses it.
+    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "img-switch", {
+      userSettings: { KernelGatewayAppSettings: { DefaultResourceSpec: pinned } },
+    });
+    await expect(
+      sm.send(
+        new UpdateUserProfileCommand({
+          DomainId: DEMO_DOMAIN,
+          UserProfileName: "img-switch",
+          UserSettings: {
+            KernelGatewayAppSettings: { DefaultResourceSpec: { ...pinned, SageMakerImageArn: IMG("new") } },
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ValidationException" });
+  });
+});
