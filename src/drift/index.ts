@@ -12,7 +12,7 @@ import { isRecord, userSettingsMembers } from "./shapes.js";
 import { buildUpdateRequest, type DroppedMember } from "./update-request.js";
 
 export { buildCreateRequest } from "./create-request.js";
-export { type DriftChange, formatChange } from "./format.js";
+export { type DriftChange, dottedPath, formatChange } from "./format.js";
 export type { DroppedMember } from "./update-request.js";
 
 export interface DriftContext {

@@ -4,7 +4,7 @@
  * operator leaves those out and converges; the emulator refuses the request that would have carried them.
  */
 import { SageMakerClient, UpdateUserProfileCommand } from "@aws-sdk/client-sagemaker";
-import { CustomObjectsApi } from "@kubernetes/client-node";
+import { CustomObjectsApi, EventsV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../../src/api/types.js";
 import { LOCAL_CREDENTIALS } from "../../src/local/stack.js";
@@ -75,6 +75,18 @@ describe("member groups end to end", () => {
       RStudioServerProAppSettings: { AccessStatus: "DISABLED" },
     });
     expect(e2e.sagemaker.calls().UpdateUserProfile?.ValidationException).toBeUndefined();
+    // kubectl describe tells what was left out, and why.
+    const events = e2e.stack.kubeConfig.makeApiClient(EventsV1Api);
+    await waitFor("an Updated event naming the member left out", async () =>
+      (await events.listNamespacedEvent({ namespace: NS })).items.find(
+        (ev) =>
+          ev.regarding?.name === "rs-admin" &&
+          ev.reason === "Updated" &&
+          ev.note?.startsWith(
+            "Updated (left out rStudioServerProAppSettings.userGroup: checked together with declared members) ",
+          ),
+      ),
+    );
     expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "rs-admin")?.userSettings.RStudioServerProAppSettings).toEqual({
       AccessStatus: "DISABLED",
     });
