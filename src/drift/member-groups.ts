@@ -65,6 +65,10 @@ const RSTUDIO_SOURCE =
   "AccessStatus is set to ENABLED if …`); its fix, expandRStudioServerProAppSettings in " +
   "internal/service/sagemaker/domain.go, sends UserGroup only with AccessStatus ENABLED";
 
+const JUPYTER_LCC_SOURCE =
+  "AWS API reference, JupyterServerAppSettings.LifecycleConfigArns: if you use this parameter, the " +
+  "DefaultResourceSpec parameter is also required (wording of the refusal undocumented)";
+
 const LANDING_SOURCE =
   'AWS API reference, UserSettings.DefaultLandingUri: "studio::" can only be passed if StudioWebPortal is ENABLED';
 
@@ -122,6 +126,19 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     },
   },
   {
+    // The builder carries the observed DefaultResourceSpec of a block it sends, so only a spec that declares
+    // LifecycleConfigArns where SageMaker has no DefaultResourceSpec (and declares none) meets this.
+    id: "jupyter-server-lifecycle-configs",
+    shape: "JupyterServerAppSettings",
+    members: ["LifecycleConfigArns", "DefaultResourceSpec"],
+    source: JUPYTER_LCC_SOURCE,
+    stale: () => [],
+    refusal(b, ctx) {
+      if (b.LifecycleConfigArns === undefined || b.DefaultResourceSpec !== undefined) return undefined;
+      return `Unable to ${ctx.action} UserProfile [${ctx.arn}]: ${ctx.path}.defaultResourceSpec is required when LifecycleConfigArns is used.`;
+    },
+  },
+  {
     // Two top-level members, each its own block of the update request: the builder can leave neither out (SageMaker
     // keeps what a request omits), so only the emulator uses this row; the spec must declare both.
     id: "landing-uri-studio",
@@ -135,6 +152,16 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     },
   },
 ];
+
+/**
+ * SageMaker's answer to a block of group `g` over the block stored before: a combination of the group's members that
+ * SageMaker holds already (it accepted it) is not refused again; anything else as the group's refusal says.
+ */
+export function refusalOf(g: MemberGroup, block: Block, ctx: RefusalContext, before: Block = {}): string | undefined {
+  const members = (b: Block) => JSON.stringify(g.members.map((m) => b[m] ?? null));
+  if (members(block) === members(before)) return undefined;
+  return g.refusal(block, ctx, before);
+}
 
 export const groupsOf = (shapeName: string): readonly MemberGroup[] =>
   MEMBER_GROUPS.filter((g) => g.shape === shapeName);

@@ -8,7 +8,7 @@ import { specName, wireName } from "../../src/api/model.js";
 import type { SpecUserSettings } from "../../src/api/types.js";
 import { compare } from "../../src/drift/compare.js";
 import { computeDrift, type DriftContext } from "../../src/drift/index.js";
-import { MEMBER_GROUPS, type MemberGroup, placesOf } from "../../src/drift/member-groups.js";
+import { MEMBER_GROUPS, type MemberGroup, placesOf, refusalOf } from "../../src/drift/member-groups.js";
 import { observedSpec } from "../../src/drift/normalize.js";
 import { isRecord, kindOf, userSettingsMembers } from "../../src/drift/shapes.js";
 import { mergeUserSettingsUpdate } from "../../src/sagemaker/semantics.js";
@@ -124,7 +124,7 @@ function refusedBeyondSpec(
 ) {
   return placesOf(g.shape, "UserSettings", settings)
     .filter((p) => !within || within.has(String(p.path[0])))
-    .filter((p) => g.refusal(p.block, NO_CONTEXT, blockAt(before, p.path)) !== undefined)
+    .filter((p) => refusalOf(g, p.block, NO_CONTEXT, blockAt(before, p.path)) !== undefined)
     .filter((p) => g.refusal(declaredAt(desired, g, p.path), NO_CONTEXT, blockAt(before, p.path)) === undefined)
     .map((p) => `${g.id} at ${p.path.join(".") || "UserSettings"}: ${JSON.stringify(p.block)}`);
 }

@@ -4,7 +4,7 @@
  * (semantics.ts), so that either can change without the other.
  */
 import type { UserSettings } from "../../api/generated/sagemaker-shapes.js";
-import { type Block, CLEARED, MEMBER_GROUPS, placesOf } from "../../drift/member-groups.js";
+import { type Block, CLEARED, MEMBER_GROUPS, placesOf, refusalOf } from "../../drift/member-groups.js";
 import { invalid } from "./errors.js";
 import { awsPath } from "./validation.js";
 
@@ -39,7 +39,7 @@ export function assertMemberGroups(
       const touched =
         carried === undefined || (top === undefined ? g.members.some((m) => carried.has(m)) : carried.has(String(top)));
       if (!touched) continue;
-      const message = g.refusal(place.block, { ...ctx, path: placePath(place.path) }, blockAt(before, place.path));
+      const message = refusalOf(g, place.block, { ...ctx, path: placePath(place.path) }, blockAt(before, place.path));
       if (message !== undefined) throw invalid(message);
     }
 }

@@ -162,6 +162,23 @@ describe("DefaultLandingUri studio:: needs StudioWebPortal ENABLED (API referenc
   });
 });
 
+describe("JupyterServerAppSettings: LifecycleConfigArns needs a DefaultResourceSpec (API reference)", () => {
+  it("refuses the list alone, accepts it with a DefaultResourceSpec", async () => {
+    const { sm } = await setup();
+    const lcc = "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/x";
+    const alone = await rejection(create(sm, "j", { JupyterServerAppSettings: { LifecycleConfigArns: [lcc] } }));
+    expect(alone.name).toBe("ValidationException");
+    expect(alone.message).toBe(
+      `Unable to create UserProfile [${arnOf("j")}]: userSettings.jupyterServerAppSettings.defaultResourceSpec is required when LifecycleConfigArns is used.`,
+    );
+    await create(sm, "j", {
+      JupyterServerAppSettings: { LifecycleConfigArns: [lcc], DefaultResourceSpec: { InstanceType: "system" } },
+    });
+    const dropped = await rejection(update(sm, "j", { JupyterServerAppSettings: { LifecycleConfigArns: [] } }));
+    expect(dropped.name).toBe("ValidationException");
+  });
+});
+
 it("checks the model first: a bad enum value is reported as such, not as a member group", async () => {
   const { sm } = await setup();
   const err = await rejection(
