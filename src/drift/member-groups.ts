@@ -175,13 +175,14 @@ export interface Place {
 /** Every structure of shape `target` inside a wire-form value of shape `root` (the root included), in document order. */
 export function placesOf(target: string, root: string, value: unknown): Place[] {
   const out: Place[] = [];
-  const walk = (shapeName: string, v: unknown, path: (string | number)[]) => {
+  const walk = (shapeName: string, v: unknown, path: (string | number)[]): void => {
     const k = kindOf(shapeName);
     if (k.kind === "struct" && typeof v === "object" && v !== null && !Array.isArray(v)) {
       const rec = v as Record<string, unknown>;
       if (shapeName === target) out.push({ path, block: rec });
       for (const m of k.members) if (rec[m.wire] !== undefined) walk(m.shape, rec[m.wire], [...path, m.wire]);
-    } else if (k.kind === "keyed" && Array.isArray(v)) v.forEach((e, i) => walk(k.element, e, [...path, i]));
+    } else if (k.kind === "keyed" && Array.isArray(v))
+      for (const [i, e] of v.entries()) walk(k.element, e, [...path, i]);
   };
   walk(root, value, []);
   return out;
