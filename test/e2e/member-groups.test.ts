@@ -3,11 +3,16 @@
  * fields laid over it", would carry an observed member SageMaker refuses (or that would override the change). The
  * operator leaves those out and converges; the emulator refuses the request that would have carried them.
  */
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SageMakerClient, UpdateUserProfileCommand } from "@aws-sdk/client-sagemaker";
 import { CustomObjectsApi, EventsV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../../src/api/types.js";
 import { LOCAL_CREDENTIALS } from "../../src/local/stack.js";
+import { runCli } from "../cli/run-cli.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
 
 let e2e: E2E;
@@ -151,4 +156,47 @@ describe("member groups end to end", () => {
       ),
     ).rejects.toMatchObject({ name: "ValidationException" });
   });
+
+  it("diff --live shows the members a request would leave out, as JSON and as markdown", async () => {
+    e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "live-rs", {
+      userSettings: { RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" } },
+    });
+    const manifest = join(mkdtempSync(join(tmpdir(), "groups-")), "live-rs.yaml");
+    writeFileSync(
+      manifest,
+      `apiVersion: sagemaker.gitops.io/v1alpha1
+kind: SageMakerUserProfile
+metadata:
+  name: live-rs
+  namespace: ${NS}
+spec:
+  domainId: ${DEMO_DOMAIN}
+  userSettings:
+    rStudioServerProAppSettings:
+      accessStatus: DISABLED
+`,
+    );
+    const env = {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_SAGEMAKER: e2e.sagemaker.url,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    };
+    const json = await runCli(["diff", "-f", manifest, "--live", "-o", "json"], env);
+    expect(json.code, json.stderr).toBe(2);
+    const [verdict] = JSON.parse(json.stdout) as { updateRequest: { UserSettings: unknown }; dropped: unknown[] }[];
+    expect(verdict?.updateRequest.UserSettings).toEqual({ RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+    expect(verdict?.dropped).toEqual([
+      expect.objectContaining({
+        path: "/userSettings/rStudioServerProAppSettings/userGroup",
+        observed: "R_STUDIO_ADMIN",
+      }),
+    ]);
+    const markdown = await runCli(["diff", "-f", manifest, "--live", "-o", "markdown"], env);
+    expect(markdown.code, markdown.stderr).toBe(2);
+    expect(markdown.stdout).toContain("  Left out of the request (SageMaker checks these members together):");
+    expect(markdown.stdout).toContain(
+      "  - `- rStudioServerProAppSettings.userGroup: R_STUDIO_ADMIN (SageMaker refuses",
+    );
+  }, 180_000);
 });
