@@ -37,6 +37,11 @@ export interface MemberGroup {
   refusal(block: Block, ctx: RefusalContext, before?: Block): string | undefined;
   /** A documented value that clears a member, sent in place of a stale observed one (omitting may not clear it). */
   clearWith?: Readonly<Record<string, string>>;
+  /**
+   * Whether SageMaker also refuses the settings an update would leave stored (not only what the request carries).
+   * Matters where an update keeps stored members it does not carry (an update that merges nested members).
+   */
+  checksStored: boolean;
 }
 
 const IMAGE = "SageMakerImageArn";
@@ -79,6 +84,8 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     members: [IMAGE, VERSION, ALIAS],
     source: RESOURCE_SPEC_SOURCE,
     clearWith: { [VERSION]: CLEARED },
+    // Documented: a stored SageMakerImageVersionArn keeps a new SageMakerImageArn from taking effect.
+    checksStored: true,
     stale(declared, observed) {
       const out = new Map<string, string>();
       const imageChanged = present(declared[IMAGE]) && declared[IMAGE] !== observed[IMAGE];
@@ -111,6 +118,8 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     shape: "RStudioServerProAppSettings",
     members: ["AccessStatus", "UserGroup"],
     source: RSTUDIO_SOURCE,
+    // Terraform's fix, AccessStatus DISABLED sent alone over a stored UserGroup, is accepted: only the request counts.
+    checksStored: false,
     stale(declared, observed) {
       const access = declared.AccessStatus ?? observed.AccessStatus;
       if (access === "ENABLED" || present(declared.UserGroup)) return [];
@@ -132,6 +141,8 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     shape: "JupyterServerAppSettings",
     members: ["LifecycleConfigArns", "DefaultResourceSpec"],
     source: JUPYTER_LCC_SOURCE,
+    // "If you use this parameter": a rule about the request.
+    checksStored: false,
     stale: () => [],
     refusal(b, ctx) {
       if (b.LifecycleConfigArns === undefined || b.DefaultResourceSpec !== undefined) return undefined;
@@ -145,6 +156,8 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     shape: "UserSettings",
     members: ["StudioWebPortal", "DefaultLandingUri"],
     source: LANDING_SOURCE,
+    // Undocumented whether SageMaker checks the stored pair: the strict side.
+    checksStored: true,
     stale: () => [],
     refusal(b, ctx) {
       if (b.DefaultLandingUri !== "studio::" || b.StudioWebPortal !== "DISABLED") return undefined;

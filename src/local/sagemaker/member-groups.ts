@@ -25,7 +25,8 @@ const placePath = (path: Path): string =>
 /**
  * Throws SageMaker's ValidationException for the first member group `settings` breaks. `before`: the settings stored
  * until now ({} on create). `carried`: when checking settings as they would be stored, the top-level members the
- * request carries; only those are checked, as SageMaker accepted the rest before.
+ * request carries; only those are checked, as SageMaker accepted the rest before, and only groups that SageMaker
+ * checks in stored settings (`checksStored`).
  */
 export function assertMemberGroups(
   settings: UserSettings | undefined,
@@ -33,7 +34,7 @@ export function assertMemberGroups(
   before: UserSettings = {},
   carried?: ReadonlySet<string>,
 ): void {
-  for (const g of MEMBER_GROUPS)
+  for (const g of carried === undefined ? MEMBER_GROUPS : MEMBER_GROUPS.filter((g) => g.checksStored))
     for (const place of placesOf(g.shape, "UserSettings", settings ?? {})) {
       const top = place.path[0];
       const touched =

@@ -10,7 +10,9 @@ import {
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
+import type { UserSettings as Settings } from "../../../src/api/generated/sagemaker-shapes.js";
 import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
+import { gateUpdate } from "../../../src/local/sagemaker/member-groups.js";
 import { DOMAIN, emulatorWithDomain, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;
@@ -176,6 +178,45 @@ describe("JupyterServerAppSettings: LifecycleConfigArns needs a DefaultResourceS
     });
     const dropped = await rejection(update(sm, "j", { JupyterServerAppSettings: { LifecycleConfigArns: [] } }));
     expect(dropped.name).toBe("ValidationException");
+  });
+});
+
+describe("the settings an update would leave, when it keeps stored nested members (an update mode that merges)", () => {
+  // gateUpdate sees the merged settings whatever the merge; here a merge that keeps what the request leaves out.
+  const gate = gateUpdate(arnOf("m"));
+
+  it("RStudio: DISABLED sent alone over a stored UserGroup is accepted (terraform-provider-aws#33034's fix)", () => {
+    const before: Settings = {
+      RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" },
+    };
+    const request: Settings = { RStudioServerProAppSettings: { AccessStatus: "DISABLED" } };
+    const merged: Settings = {
+      RStudioServerProAppSettings: { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_ADMIN" },
+    };
+    expect(gate(merged, before, request)).toEqual(merged);
+  });
+
+  it("ResourceSpec: a new image over a stored version of the old one is refused unless the request sends None", () => {
+    const before: Settings = {
+      JupyterLabAppSettings: {
+        DefaultResourceSpec: { SageMakerImageArn: IMG("old"), SageMakerImageVersionArn: VER("old", 3) },
+      },
+    };
+    const kept: Settings = {
+      JupyterLabAppSettings: {
+        DefaultResourceSpec: { SageMakerImageArn: IMG("new"), SageMakerImageVersionArn: VER("old", 3) },
+      },
+    };
+    const request: Settings = { JupyterLabAppSettings: { DefaultResourceSpec: { SageMakerImageArn: IMG("new") } } };
+    expect(() => gate(kept, before, request)).toThrow(/would not take effect/);
+    const cleared: Settings = {
+      JupyterLabAppSettings: {
+        DefaultResourceSpec: { SageMakerImageArn: IMG("new"), SageMakerImageVersionArn: "None" },
+      },
+    };
+    expect(gate(cleared, before, cleared)).toEqual({
+      JupyterLabAppSettings: { DefaultResourceSpec: { SageMakerImageArn: IMG("new") } },
+    });
   });
 });
 
