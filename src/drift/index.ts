@@ -9,10 +9,11 @@ import { compare, pointer } from "./compare.js";
 import type { DriftChange } from "./format.js";
 import { clean, observedSpec } from "./normalize.js";
 import { isRecord, userSettingsMembers } from "./shapes.js";
-import { buildUpdateRequest } from "./update-request.js";
+import { buildUpdateRequest, type DroppedMember } from "./update-request.js";
 
 export { buildCreateRequest } from "./create-request.js";
-export { type DriftChange, formatChange } from "./format.js";
+export { type DriftChange, dottedPath, formatChange } from "./format.js";
+export type { DroppedMember } from "./update-request.js";
 
 export interface DriftContext {
   /**
@@ -34,6 +35,11 @@ export interface DriftResult {
   blocks: string[];
   /** UpdateUserProfile input with only the drifted blocks, or null when nothing drifted. */
   updateRequest: UpdateUserProfileRequest | null;
+  /**
+   * Observed members of the sent blocks that the request does not carry, because SageMaker checks them together with
+   * declared members (member-groups.ts); in request order.
+   */
+  dropped: DroppedMember[];
 }
 
 export function computeDrift(
@@ -53,13 +59,15 @@ export function computeDrift(
   const blocks = userSettingsMembers()
     .map((m) => m.spec)
     .filter((name) => drifted.has(name));
+  const plan = buildUpdateRequest(spec.domainId, profileName, desired, actual, blocks);
   return {
     drifted: true,
     patch: r.ops,
     fields: [...new Set(changes.map((c) => c.path))].sort(),
     changes,
     blocks,
-    updateRequest: buildUpdateRequest(spec.domainId, profileName, desired, actual, blocks),
+    updateRequest: plan.request,
+    dropped: plan.dropped,
   };
 }
 
@@ -70,4 +78,5 @@ const inSync = (): DriftResult => ({
   changes: [],
   blocks: [],
   updateRequest: null,
+  dropped: [],
 });

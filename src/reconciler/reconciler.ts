@@ -11,7 +11,7 @@ import {
   type SageMakerUserProfile,
   type SageMakerUserProfileStatus,
 } from "../api/types.js";
-import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { buildCreateRequest, computeDrift, type DriftResult, dottedPath, formatChange } from "../drift/index.js";
 import { type PolicyDecision, violationMessage } from "../policy/index.js";
 import { type ClassifiedError, SageMakerError } from "../sagemaker/index.js";
 import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
@@ -312,7 +312,11 @@ export class ProfileReconciler {
     this.flapGuard.recordRepair(key, obj.metadata.generation, drift.fields, now);
     if (tagChanges) await this.applyTags(obj, observed, tagChanges);
     this.o.hooks.onRepair?.(drift.blocks);
-    this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${summary}`));
+    // Observed members the request left out (SageMaker checks them with the declared ones) come first: truncation cuts
+    // the end of the change list, never this.
+    const leftOut = drift.dropped.map((d) => dottedPath(d.path) + (d.sent ? ` (sent as ${d.sent})` : ""));
+    const note = leftOut.length > 0 ? `(left out ${leftOut.join(", ")}: checked together with declared members) ` : "";
+    this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${note}${summary}`));
     this.o.inUseBackoff.forget(key);
     await this.setStatus(
       obj,
