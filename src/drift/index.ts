@@ -9,11 +9,11 @@ import { compare, pointer } from "./compare.js";
 import type { DriftChange } from "./format.js";
 import { clean, observedSpec } from "./normalize.js";
 import { isRecord, userSettingsMembers } from "./shapes.js";
-import { buildUpdateRequest, type DroppedMember } from "./update-request.js";
+import { buildUpdateRequest, type DroppedMember, withoutInert } from "./update-request.js";
 
 export { buildCreateRequest } from "./create-request.js";
 export { type DriftChange, dottedPath, formatChange } from "./format.js";
-export type { DroppedMember } from "./update-request.js";
+export { type DroppedMember, withoutInert } from "./update-request.js";
 
 export interface DriftContext {
   /**
@@ -36,8 +36,9 @@ export interface DriftResult {
   /** UpdateUserProfile input with only the drifted blocks, or null when nothing drifted. */
   updateRequest: UpdateUserProfileRequest | null;
   /**
-   * Observed members of the sent blocks that the request does not carry, because SageMaker checks them together with
-   * declared members (member-groups.ts); in request order.
+   * Members the request does not carry because SageMaker checks them together with others (member-groups.ts):
+   * declared members it does not take in the declared combination (`declared` set), then observed members of the
+   * sent blocks that would conflict with the declared ones; in request order.
    */
   dropped: DroppedMember[];
 }
@@ -48,11 +49,13 @@ export function computeDrift(
   observed: DescribeUserProfileResponse,
   ctx: DriftContext = {},
 ): DriftResult {
-  const desired = clean("UserSettings", spec.userSettings);
-  if (!isRecord(desired)) return inSync();
+  const declared = clean("UserSettings", spec.userSettings);
+  if (!isRecord(declared)) return inSync();
+  // Declared members SageMaker does not take in the declared combination are neither compared nor sent.
+  const { desired, inert } = withoutInert(declared);
   const actual = observedSpec(observed.UserSettings);
   const r = compare("UserSettings", desired, actual, ["userSettings"], ctx);
-  if (r.differences.length === 0) return inSync();
+  if (r.differences.length === 0) return { ...inSync(), dropped: inert };
 
   const changes = r.differences.map((d) => ({ path: pointer(d.path), from: d.from, to: d.to }));
   const drifted = new Set(r.differences.map((d) => d.path[1]));
@@ -67,7 +70,7 @@ export function computeDrift(
     changes,
     blocks,
     updateRequest: plan.request,
-    dropped: plan.dropped,
+    dropped: [...inert, ...plan.dropped],
   };
 }
 

@@ -35,6 +35,11 @@ export interface MemberGroup {
    * create): the ValidationException message, or undefined when accepted.
    */
   refusal(block: Block, ctx: RefusalContext, before?: Block): string | undefined;
+  /**
+   * Declared members SageMaker does not take next to the other declared ones (the spec's own combination): neither
+   * compared nor sent, and reported, so a spec that says more than SageMaker keeps still converges.
+   */
+  inert?(declared: Block): { member: string; reason: string }[];
   /** A documented value that clears a member, sent in place of a stale observed one (omitting may not clear it). */
   clearWith?: Readonly<Record<string, string>>;
   /**
@@ -120,6 +125,17 @@ export const MEMBER_GROUPS: readonly MemberGroup[] = [
     source: RSTUDIO_SOURCE,
     // Terraform's fix, AccessStatus DISABLED sent alone over a stored UserGroup, is accepted: only the request counts.
     checksStored: false,
+    // Terraform's testAccDomain_rStudioServerProAppSettings declares user_group with DISABLED and expects an empty plan
+    // after sending DISABLED alone: SageMaker keeps (or omits) the group; it cannot be set while disabled.
+    inert: (declared) =>
+      declared.AccessStatus === "DISABLED" && present(declared.UserGroup)
+        ? [
+            {
+              member: "UserGroup",
+              reason: "SageMaker takes no UserGroup while AccessStatus is DISABLED; not sent, not compared",
+            },
+          ]
+        : [],
     stale(declared, observed) {
       const access = declared.AccessStatus ?? observed.AccessStatus;
       if (access === "ENABLED" || present(declared.UserGroup)) return [];

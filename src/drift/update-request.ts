@@ -19,6 +19,8 @@ export interface DroppedMember {
   path: string;
   /** The observed value left out. */
   observed: unknown;
+  /** Set when a declared member is left out (inert: SageMaker does not take it in the declared combination). */
+  declared?: unknown;
   /** What the request carries instead (a documented clearing value), when anything. */
   sent?: string;
   /** The member group (member-groups.ts) and why. */
@@ -106,6 +108,45 @@ function leaveOutStale(
       reason,
     });
   }
+}
+
+/**
+ * The declared settings without the members SageMaker does not take in the declared combination (a group's `inert`
+ * rule), and those members. Spec form in, spec form out; the input is not modified.
+ */
+export function withoutInert(desired: Record<string, unknown>): {
+  desired: Record<string, unknown>;
+  inert: DroppedMember[];
+} {
+  const inert: DroppedMember[] = [];
+  const walk = (shapeName: string, value: unknown, path: Segment[]): unknown => {
+    const k = kindOf(shapeName);
+    if (k.kind === "keyed" && Array.isArray(value)) return value.map((v, i) => walk(k.element, v, [...path, i]));
+    if (k.kind !== "struct" || !isRecord(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const m of k.members)
+      if (value[m.spec] !== undefined) out[m.spec] = walk(m.shape, value[m.spec], [...path, m.spec]);
+    for (const g of groupsOf(shapeName)) {
+      const members = k.members.filter((m) => g.members.includes(m.wire));
+      const declared: Block = Object.fromEntries(
+        members.filter((m) => out[m.spec] !== undefined).map((m) => [m.wire, out[m.spec]]),
+      );
+      for (const { member, reason } of g.inert?.(declared) ?? []) {
+        const m = members.find((x) => x.wire === member);
+        if (!m) continue;
+        inert.push({
+          path: pointer([...path, m.spec]),
+          observed: undefined,
+          declared: out[m.spec],
+          group: g.id,
+          reason,
+        });
+        delete out[m.spec];
+      }
+    }
+    return out;
+  };
+  return { desired: walk("UserSettings", desired, ["userSettings"]) as Record<string, unknown>, inert };
 }
 
 export interface UpdatePlan {

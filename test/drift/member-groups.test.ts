@@ -1,9 +1,9 @@
 /** Members SageMaker checks together: what the update request leaves out, group by group. */
 import { describe, expect, it } from "vitest";
-import type { UserSettings } from "../../src/api/generated/sagemaker-shapes.js";
+import type { DescribeUserProfileResponse, UserSettings } from "../../src/api/generated/sagemaker-shapes.js";
 import { shape, specName } from "../../src/api/model.js";
 import type { SpecUserSettings } from "../../src/api/types.js";
-import { computeDrift } from "../../src/drift/index.js";
+import { buildCreateRequest, computeDrift } from "../../src/drift/index.js";
 import { MEMBER_GROUPS, placesOf } from "../../src/drift/member-groups.js";
 import { userSettingsMembers } from "../../src/drift/shapes.js";
 import { described, NAME, spec } from "./fixtures.js";
@@ -78,17 +78,21 @@ describe("RStudio: AccessStatus DISABLED with a UserGroup (terraform-provider-aw
     expect(r.dropped).toEqual([]);
   });
 
-  it("a declared UserGroup keeps the observed ENABLED, and a declared conflict is sent as declared", () => {
+  it("a declared UserGroup keeps the observed ENABLED; a declared DISABLED with a UserGroup sends DISABLED alone", () => {
     const kept = drift({ rStudioServerProAppSettings: { userGroup: "R_STUDIO_USER" } }, enabledAdmin);
     expect(kept.updateRequest?.UserSettings).toEqual({
       RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_USER" },
     });
-    // Only the spec can resolve this one (SageMaker refuses it, and says why); nothing observed is left out.
+    // SageMaker refuses the pair; the declared group is inert (not sent, not compared) and reported as such.
     const own = drift({ rStudioServerProAppSettings: { accessStatus: "DISABLED", userGroup: "R_STUDIO_USER" } }, {});
-    expect(own.updateRequest?.UserSettings).toEqual({
-      RStudioServerProAppSettings: { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_USER" },
-    });
-    expect(own.dropped).toEqual([]);
+    expect(own.updateRequest?.UserSettings).toEqual({ RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+    expect(own.dropped).toMatchObject([
+      {
+        path: "/userSettings/rStudioServerProAppSettings/userGroup",
+        declared: "R_STUDIO_USER",
+        group: "rstudio-access",
+      },
+    ]);
   });
 });
 
@@ -237,4 +241,45 @@ it("names every dropped path in spec form", () => {
     },
   );
   for (const d of r.dropped) for (const segment of d.path.split("/").slice(1)) expect(segment).toBe(specName(segment));
+});
+
+describe("a declared combination SageMaker does not take (inert members)", () => {
+  const rstudioSpec = (rstudio: Record<string, unknown>) => ({
+    domainId: "d-demo00000001",
+    userSettings: { rStudioServerProAppSettings: rstudio },
+  });
+  const describedWith = (rstudio: Record<string, unknown> | undefined) =>
+    ({
+      DomainId: "d-demo00000001",
+      UserProfileName: "u",
+      Status: "InService",
+      UserSettings: rstudio ? { RStudioServerProAppSettings: rstudio } : {},
+    }) as DescribeUserProfileResponse;
+
+  it("RStudio DISABLED with a userGroup: the group is neither compared nor sent, and is reported", () => {
+    const s = rstudioSpec({ accessStatus: "DISABLED", userGroup: "R_STUDIO_ADMIN" });
+    // SageMaker keeps the stored group (Terraform's domain test) or omits it: in sync either way.
+    for (const observed of [{ AccessStatus: "DISABLED", UserGroup: "R_STUDIO_ADMIN" }, { AccessStatus: "DISABLED" }]) {
+      const d = computeDrift(s, "u", describedWith(observed));
+      expect(d.drifted).toBe(false);
+      expect(d.dropped).toMatchObject([
+        { path: "/userSettings/rStudioServerProAppSettings/userGroup", declared: "R_STUDIO_ADMIN" },
+      ]);
+    }
+    const d = computeDrift(s, "u", describedWith({ AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" }));
+    expect(d.updateRequest?.UserSettings?.RStudioServerProAppSettings).toEqual({ AccessStatus: "DISABLED" });
+    expect(buildCreateRequest(s, "u", "c/ns/u").UserSettings?.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+    });
+  });
+
+  it("RStudio ENABLED with a userGroup is managed as declared", () => {
+    const d = computeDrift(
+      rstudioSpec({ accessStatus: "ENABLED", userGroup: "R_STUDIO_ADMIN" }),
+      "u",
+      describedWith({ AccessStatus: "ENABLED", UserGroup: "R_STUDIO_USER" }),
+    );
+    expect(d.fields).toEqual(["/userSettings/rStudioServerProAppSettings/userGroup"]);
+    expect(d.dropped).toEqual([]);
+  });
 });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { formatProblem, validateManifestText } from "../../src/api/validation.js";
+import { withoutInert } from "../../src/drift/index.js";
 import type { MutationRecord } from "../../src/local/sagemaker/index.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
@@ -142,7 +143,9 @@ describe("the real-world corpus through the whole stack", () => {
     expect(condition(obj, "Synced")?.status, at).toBe("True");
     const stored = e2e.sagemaker.store.getProfile(DEMO_DOMAIN, name);
     expect(stored?.status, at).toBe("InService");
-    expect(canonical(stored?.userSettings), at).toMatchObject(canonical(wire(body.spec.userSettings ?? {})) as object);
+    // What SageMaker holds is what was declared, less members it does not take in the declared combination.
+    const kept = withoutInert((body.spec.userSettings ?? {}) as Record<string, unknown>).desired;
+    expect(canonical(stored?.userSettings), at).toMatchObject(canonical(wire(kept)) as object);
     const storedTags = new Map((stored?.tags ?? []).map((t) => [t.Key, t.Value]));
     for (const tag of body.spec.tags ?? []) expect(storedTags.get(tag.key), at).toBe(tag.value);
     for (const tag of previous?.spec.tags ?? [])
