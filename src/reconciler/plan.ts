@@ -4,7 +4,7 @@
  * give the same plan, which is what lets `diff --live` show what the operator would do.
  */
 import { OWNER_TAG, PAUSED_ANNOTATION, profileName, type SageMakerUserProfile } from "../api/types.js";
-import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { buildCreateRequest, computeDrift, type DriftResult, dottedPath, formatChange } from "../drift/index.js";
 import { type PolicyDecision, violationMessage } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 import { domainNotFound } from "./domain.js";
@@ -229,8 +229,12 @@ function repair(
     };
   }
   if (drift.updateRequest) steps.push({ call: { op: "UpdateUserProfile", request: drift.updateRequest } });
+  // Observed members the request left out (SageMaker checks them with the declared ones) come first: truncation cuts
+  // the end of the change list, never this.
+  const leftOut = drift.dropped.map((d) => dottedPath(d.path) + (d.sent ? ` (sent as ${d.sent})` : ""));
+  const note = leftOut.length > 0 ? `(left out ${leftOut.join(", ")}: checked together with declared members) ` : "";
   steps.push({ flap: recordRepair(state, generation, drift.fields, ctx.now, contest.windowMs) }, ...parts.tags, {
-    event: { type: "Normal", reason: "Updated", note: truncate(`Updated ${summary}`) },
+    event: { type: "Normal", reason: "Updated", note: truncate(`Updated ${note}${summary}`) },
   });
   return {
     steps,

@@ -3,8 +3,8 @@
  * operator works) under one family of faults; the runner then checks the invariants.
  */
 import { DEMO_DOMAIN } from "../../src/local/stack.js";
-import type { OperatorProcess } from "./operator-process.js";
-import { stopProcess } from "./operator-process.js";
+import type { OperatorProcess } from "../support/operator-process.js";
+import { stopProcess } from "../support/operator-process.js";
 import { type Scenario, type ScenarioContext, type Size, sleep } from "./runner.js";
 
 const pick = <T>(random: () => number, xs: T[]): T | undefined => xs[Math.floor(random() * xs.length)];

@@ -13,7 +13,9 @@ import { parse } from "yaml";
 import { OWNER_TAG, type SageMakerUserProfile } from "../../src/api/types.js";
 import { formatProblem, parseManifests, validateManifestText } from "../../src/api/validation.js";
 import { CLI_TEST_TIMEOUT, lines, runCli } from "../cli/run-cli.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E, waitFor } from "./harness.js";
+import { applyPolicy } from "../support/policy.js";
+import { waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 interface Entry {
   outcome: "apiserver" | "apiserver-update" | "cli" | "operator" | "sagemaker" | "accepted";
@@ -107,23 +109,13 @@ describe("against the local API server and the running operator", () => {
     e2e = await startE2E();
     api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
     await e2e.stack.ensureNamespaces(["hostile"]);
-    await api.createClusterCustomObject({
-      group: "sagemaker.gitops.io",
-      version: "v1alpha1",
-      plural: "sagemakerprofilepolicies",
-      body: {
-        apiVersion: "sagemaker.gitops.io/v1alpha1",
-        kind: "SageMakerProfilePolicy",
-        metadata: { name: "hostile" },
-        spec: {
-          namespaces: ["hostile"],
-          domains: [DEMO_DOMAIN],
-          // Any partition: the partition check, not the policy, refuses arn:aws-cn / arn:aws-us-gov roles here.
-          executionRoles: ["arn:*:iam::123456789012:role/hostile-*"],
-          instanceTypes: ["ml.t3.*", "ml.m5.large"],
-          securityGroups: ["sg-0a000000000000??"],
-        },
-      },
+    await applyPolicy(e2e.stack.kubeConfig, "hostile", {
+      namespaces: ["hostile"],
+      domains: [DEMO_DOMAIN],
+      // Any partition: the partition check, not the policy, refuses arn:aws-cn / arn:aws-us-gov roles here.
+      executionRoles: ["arn:*:iam::123456789012:role/hostile-*"],
+      instanceTypes: ["ml.t3.*", "ml.m5.large"],
+      securityGroups: ["sg-0a000000000000??"],
     });
     e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "foreign-profile", {
       tags: [{ Key: OWNER_TAG, Value: "other-cluster/ns/foreign" }],

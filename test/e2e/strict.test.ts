@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OWNER_TAG, type SageMakerUserProfile } from "../../src/api/types.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerStudio-Strict";
 const coords = { group: "sagemaker.gitops.io", version: "v1alpha1", plural: "sagemakeruserprofiles" };

@@ -9,7 +9,8 @@ import { Environment } from "@marcbachmann/cel-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { PAUSED_ANNOTATION, type SageMakerUserProfile } from "../../src/api/types.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E, waitFor } from "../e2e/harness.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "../e2e/harness.js";
+import { waitFor } from "../support/wait.js";
 import { luaInterpreters, runHealthScript } from "./lua.js";
 
 const root = join(import.meta.dirname, "..", "..");

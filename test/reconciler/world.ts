@@ -14,7 +14,7 @@ import {
 import { type Action, ItemExponentialFailureRateLimiter, type ReconcileContext } from "../../src/kube/index.js";
 import type { PolicyDecision } from "../../src/policy/index.js";
 import { ProfileReconciler } from "../../src/reconciler/index.js";
-import { FakeClock } from "../kube/fake-clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { type Call, MemoryKube, MemorySageMaker } from "./memory-ports.js";
 
 export const DOMAIN = "d-table0000001";

@@ -16,6 +16,7 @@ import type {
 } from "../../api/generated/sagemaker-shapes.js";
 import { type ModelViolation, modelPatternTest, validateShape } from "../../api/model.js";
 import { invalid, notFound } from "./errors.js";
+import { assertMemberGroups, gateUpdate, storedForm } from "./member-groups.js";
 import {
   MAX_TAGS_PER_RESOURCE,
   type ProfileRecord,
@@ -44,8 +45,10 @@ export const handlers: Record<string, Handler> = {
   CreateUserProfile(store, body) {
     assertValid("CreateUserProfileRequest", body);
     const req = body as unknown as CreateUserProfileRequest;
+    const arn = store.profileArn(req.DomainId, req.UserProfileName);
+    assertMemberGroups(req.UserSettings, { action: "create", arn });
     const rec = store.createProfile(req.DomainId, req.UserProfileName, {
-      ...(req.UserSettings !== undefined ? { userSettings: req.UserSettings } : {}),
+      ...(req.UserSettings !== undefined ? { userSettings: storedForm(req.UserSettings) } : {}),
       ...(req.Tags !== undefined ? { tags: req.Tags } : {}),
       ...(req.SingleSignOnUserIdentifier !== undefined ? { ssoIdentifier: req.SingleSignOnUserIdentifier } : {}),
       ...(req.SingleSignOnUserValue !== undefined ? { ssoValue: req.SingleSignOnUserValue } : {}),
@@ -63,7 +66,8 @@ export const handlers: Record<string, Handler> = {
   UpdateUserProfile(store, body) {
     assertValid("UpdateUserProfileRequest", body);
     const req = body as unknown as UpdateUserProfileRequest;
-    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings);
+    const arn = store.profileArn(req.DomainId, req.UserProfileName);
+    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings, gateUpdate(arn));
     return { UserProfileArn: rec.arn };
   },
 

@@ -276,12 +276,22 @@ export class Store {
     return rec;
   }
 
-  updateProfile(domainId: string, name: string, update: UserSettings | undefined): ProfileRecord {
+  /**
+   * `gate` sees the settings the update would leave (and the stored ones, and the request) before they are stored:
+   * it throws to refuse the update, or returns the settings to store.
+   */
+  updateProfile(
+    domainId: string,
+    name: string,
+    update: UserSettings | undefined,
+    gate?: (merged: UserSettings, before: UserSettings, request: UserSettings | undefined) => UserSettings,
+  ): ProfileRecord {
     const domain = this.requireProfileDomain(domainId);
     assertSecurityGroupsFit(domain.appNetworkAccessType, update);
     const rec = this.requireProfile(domainId, name);
     this.assertMutable(rec, "update");
-    rec.settings = mergeUserSettingsUpdate(rec.settings, update);
+    const merged = mergeUserSettingsUpdate(rec.settings, update);
+    rec.settings = gate ? gate(merged, rec.settings, update) : merged;
     delete rec.failureReason;
     this.transition(rec, "Updating", this.config.delays.updateMs);
     this.touch(rec);

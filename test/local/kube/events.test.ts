@@ -11,7 +11,8 @@ import {
   Watch,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Env, failure, freshNamespace, startEnv, until } from "./helpers.js";
+import { waitFor } from "../../support/wait.js";
+import { type Env, failure, freshNamespace, startEnv } from "./helpers.js";
 
 let env: Env;
 let ns: string;
@@ -318,7 +319,7 @@ describe("Event expiry (kube-apiserver --event-ttl)", () => {
           () => false,
           () => true,
         );
-      await until(gone, "expiry");
+      await waitFor("expiry", gone);
       expect((await failure(short.events.readNamespacedEvent({ namespace: ttlNs, name }))).code).toBe(404);
       // only Events expire
       const kept = await short.core.readNamespacedConfigMap({ namespace: ttlNs, name: "kept" });
@@ -341,7 +342,7 @@ describe("Event expiry (kube-apiserver --event-ttl)", () => {
     );
     try {
       env.kube.faults.expireEvents();
-      await until(() => seen.includes(`DELETED ${created.metadata?.name}`), "the DELETED event");
+      await waitFor("the DELETED event", () => seen.includes(`DELETED ${created.metadata?.name}`));
       expect((await env.events.listNamespacedEvent({ namespace: ns })).items).toEqual([]);
     } finally {
       controller.abort();

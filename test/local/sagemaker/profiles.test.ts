@@ -286,12 +286,12 @@ describe("UpdateUserProfile merge semantics", () => {
   it("applies an out-of-band edit with the same merge and bumps LastModifiedTime", async () => {
     const clock = manualClock();
     const { emu, sm } = await setup({ now: clock.now });
-    await create(sm, "oob", { StudioWebPortal: "DISABLED", DefaultLandingUri: "studio::" });
+    await create(sm, "oob", { StudioWebPortal: "DISABLED", DefaultLandingUri: "app:JupyterServer:" });
     clock.advance(1_000);
     emu.admin.setProfile(DOMAIN, "oob", { userSettings: { StudioWebPortal: "ENABLED" } });
     const d = await describeProfile(sm, "oob");
     expect(d.UserSettings?.StudioWebPortal).toBe("ENABLED");
-    expect(d.UserSettings?.DefaultLandingUri).toBe("studio::");
+    expect(d.UserSettings?.DefaultLandingUri).toBe("app:JupyterServer:");
     expect((d.LastModifiedTime?.getTime() ?? 0) - (d.CreationTime?.getTime() ?? 0)).toBe(1_000);
   });
 });
