@@ -1,106 +1,144 @@
 /**
  * `diff --live`: every SageMakerUserProfile (from files, or from the cluster with --kube) against its live profile in
- * SageMaker. Exit 2 when anything would change (an update, or a create for a missing profile), 0 when nothing would,
- * 1 on errors. `-o markdown` prints a table per profile for a pull-request comment.
+ * SageMaker, through the operator's own planner (live-plan.ts): what it would send (create, update, tags, adoption,
+ * delete), what it would refuse (ownership, guardrails) and the members an update leaves out. Exit 2 when anything
+ * would change or cannot converge, 0 when nothing would, 1 on errors. `-o markdown` prints a table per profile for a
+ * pull-request comment.
  */
-import { CustomObjectsApi } from "@kubernetes/client-node";
-import type { DescribeUserProfileResponse } from "../api/generated/sagemaker-shapes.js";
-import { GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import { GROUP, OWNER_TAG, PLURAL, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import { validateManifestText } from "../api/validation.js";
-import { computeDrift, type DriftResult } from "../drift/index.js";
-import { loadKubeConfig } from "../kube/index.js";
+import { errorMessage, isNotFound, loadKubeConfig } from "../kube/index.js";
+import { POLICY_PLURAL, partitionOf, type SageMakerProfilePolicy } from "../policy/index.js";
+import type { SageMakerCall } from "../reconciler/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
-import { DiffInputError, EXIT_DRIFT, EXIT_NO_DRIFT, renderText } from "./commands/diff.js";
-import { displayPath, err, out, palette, printProblems, readManifestFiles, renderDropped } from "./output.js";
+import { DiffInputError, EXIT_DRIFT, EXIT_NO_DRIFT, renderDrift, type UpdateVerdict } from "./diff-render.js";
+import { type Guardrails, type LiveVerdict, liveVerdict } from "./live-plan.js";
+import {
+  displayPath,
+  err,
+  out,
+  type Palette,
+  palette,
+  printProblems,
+  readManifestFiles,
+  renderDropped,
+} from "./output.js";
 
 interface LiveFlags {
   filename?: string;
   kube?: boolean;
   namespace?: string;
+  clusterId?: string;
   output: "text" | "json" | "markdown";
 }
 
-interface Verdict {
-  resource: SageMakerUserProfile;
-  name: string;
-  /** undefined: the profile does not exist (the operator would create it). */
-  drift?: DriftResult;
-}
-
 export async function runLiveDiff(flags: LiveFlags): Promise<number> {
-  const resources = flags.kube ? await fromCluster(flags.namespace) : fromFiles(flags.filename);
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new DiffInputError("no AWS region: set AWS_REGION");
+  const kubeConfig = flags.kube ? loadKubeConfig() : undefined;
+  const resources = kubeConfig ? await fromCluster(kubeConfig, flags.namespace) : fromFiles(flags.filename);
+  // The guardrails are the cluster's: evaluated when the resources come from it.
+  const guardrails = kubeConfig ? await clusterGuardrails(kubeConfig, partitionOf(region)) : undefined;
   const gateway = new SageMakerGateway({ region, rps: 5, burst: 5, concurrency: 4 });
-  const verdicts: Verdict[] = [];
+  const verdicts: LiveVerdict[] = [];
   try {
-    for (const resource of resources) {
-      const name = profileName(resource);
-      const observed = await gateway.describeUserProfile(resource.spec.domainId, name);
-      if (!observed) {
-        verdicts.push({ resource, name });
-        continue;
-      }
-      const groups = resource.spec.userSettings?.securityGroups
-        ? await gateway.domainSecurityGroups(resource.spec.domainId)
-        : [];
-      verdicts.push({
-        resource,
-        name,
-        drift: computeDrift(resource.spec, name, observed as DescribeUserProfileResponse, {
-          domainSecurityGroups: groups,
-        }),
-      });
-    }
+    for (const resource of resources)
+      verdicts.push(await liveVerdict(resource, { sagemaker: gateway, clusterId: flags.clusterId, guardrails }));
   } finally {
     gateway.destroy();
   }
-  const changing = verdicts.filter((v) => !v.drift || v.drift.drifted);
-  if (flags.output === "json")
-    out(
-      JSON.stringify(
-        verdicts.map((v) => ({
-          resource: key(v.resource),
-          domainId: v.resource.spec.domainId,
-          userProfileName: v.name,
-          exists: v.drift !== undefined,
-          drift: v.drift?.patch ?? [],
-          updateRequest: v.drift?.updateRequest ?? null,
-          dropped: v.drift?.dropped ?? [],
-        })),
-        null,
-        2,
-      ),
-    );
-  else if (flags.output === "markdown") for (const line of markdown(verdicts, changing.length)) out(line);
+  const changing = verdicts.filter((v) => v.changes).length;
+  if (flags.output === "json") out(JSON.stringify(verdicts.map(jsonVerdict), null, 2));
+  else if (flags.output === "markdown") for (const line of markdown(verdicts, changing)) out(line);
   else {
     const colour = palette(process.stdout);
-    for (const v of verdicts) {
-      if (!v.drift)
-        out(colour.yellow(`Would create: ${key(v.resource)} (profile ${v.name} in ${v.resource.spec.domainId})`));
-      else for (const line of renderText(v.resource, v.name, v.drift, colour)) out(line);
-    }
-    out(`${changing.length} of ${verdicts.length} profiles would change.`);
+    for (const v of verdicts) for (const line of textVerdict(v, colour)) out(line);
+    out(`${changing} of ${verdicts.length} profiles would change.`);
   }
-  return changing.length > 0 ? EXIT_DRIFT : EXIT_NO_DRIFT;
+  return changing > 0 ? EXIT_DRIFT : EXIT_NO_DRIFT;
 }
 
 const key = (r: SageMakerUserProfile) => `${r.metadata.namespace ?? "default"}/${r.metadata.name}`;
+const subject = (v: LiveVerdict) => `${key(v.resource)} (profile ${v.name} in ${v.resource.spec.domainId})`;
 const cell = (v: unknown) => (v === undefined ? "_unset_" : `\`${JSON.stringify(v).replaceAll("|", "\\|")}\``);
 
-function markdown(verdicts: Verdict[], changing: number): string[] {
+function jsonVerdict(v: LiveVerdict) {
+  const outcome = v.plan.outcome;
+  return {
+    resource: key(v.resource),
+    domainId: v.resource.spec.domainId,
+    userProfileName: v.name,
+    exists: Boolean(v.profile),
+    drift: v.drift?.patch ?? [],
+    updateRequest: v.drift?.updateRequest ?? null,
+    dropped: v.drift?.dropped ?? [],
+    outcome: outcome ? { phase: outcome.phase, reason: outcome.reason, message: outcome.message } : null,
+    calls: v.calls,
+    changes: v.changes,
+  };
+}
+
+/** The plan's update verdict for the drift display: sent, or why the operator would not send it. */
+function updateVerdict(v: LiveVerdict): UpdateVerdict {
+  const sent = v.calls.some((c) => c.op === "UpdateUserProfile");
+  const outcome = v.plan.outcome;
+  const observeOnly = v.resource.spec.managementPolicy === "Observe";
+  return sent || observeOnly || !outcome ? { sent } : { sent, why: `${outcome.reason}: ${outcome.message}` };
+}
+
+/** The calls other than CreateUserProfile and UpdateUserProfile (shown with their requests), in words. */
+function otherCalls(calls: SageMakerCall[]): string[] {
+  return calls.flatMap((c) => {
+    switch (c.op) {
+      case "AddTags": {
+        const owner = c.tags.find((t) => t.Key === OWNER_TAG);
+        const rest = c.tags.filter((t) => t !== owner).map((t) => `${t.Key}=${t.Value}`);
+        return [
+          ...(owner ? [`adopt: AddTags ${OWNER_TAG}=${owner.Value}`] : []),
+          ...(rest.length ? [`set tags: AddTags ${rest.join(", ")}`] : []),
+        ];
+      }
+      case "DeleteTags":
+        return [`remove tags: DeleteTags ${c.keys.join(", ")}`];
+      case "DeleteUserProfile":
+        return [`delete: DeleteUserProfile ${c.domainId}/${c.userProfileName}`];
+      default:
+        return [];
+    }
+  });
+}
+
+function textVerdict(v: LiveVerdict, colour: Palette): string[] {
+  const lines: string[] = [];
+  const create = v.calls.find((c) => c.op === "CreateUserProfile");
+  const outcome = v.plan.outcome;
+  if (create) {
+    lines.push(colour.yellow(`Would create: ${subject(v)}`), "CreateUserProfile would send:");
+    lines.push(...JSON.stringify(create.request, null, 2).split("\n").map(colour.dim));
+  } else if (v.drift) lines.push(...renderDrift(v.resource, v.name, v.drift, colour, updateVerdict(v)));
+  else if (outcome) lines.push(colour.yellow(`${outcome.reason}: ${subject(v)}: ${outcome.message}`));
+  // A profile in sync that the operator would not write to all the same (an owner conflict, a stall).
+  if (!create && v.drift && !v.drift.drifted && outcome && outcome.phase !== "InSync")
+    lines.push(colour.yellow(`${outcome.reason}: ${outcome.message}`));
+  for (const call of otherCalls(v.calls)) lines.push(colour.yellow(`Would ${call}`));
+  return lines;
+}
+
+function markdown(verdicts: LiveVerdict[], changing: number): string[] {
   const lines = [`**sagemaker-profile-operator: ${changing} of ${verdicts.length} profiles would change**`, ""];
   for (const v of verdicts) {
     const title = `\`${key(v.resource)}\` (profile \`${v.name}\` in \`${v.resource.spec.domainId}\`)`;
-    if (!v.drift) lines.push(`- ${title}: **would be created**`);
-    else if (!v.drift.drifted) lines.push(`- ${title}: no change`);
-    else {
-      lines.push(
-        `- ${title}: **UpdateUserProfile** (${v.drift.blocks.join(", ")})`,
-        "",
-        "  | field | live | declared |",
-        "  | --- | --- | --- |",
-      );
+    const outcome = v.plan.outcome;
+    const update = updateVerdict(v);
+    if (v.calls.some((c) => c.op === "CreateUserProfile")) lines.push(`- ${title}: **would be created**`);
+    else if (v.drift?.drifted) {
+      const verdict = update.sent
+        ? `**UpdateUserProfile** (${v.drift.blocks.join(", ")})`
+        : update.why
+          ? `**not written**: ${update.why}`
+          : "**drift** (managementPolicy Observe: reported, not written)";
+      lines.push(`- ${title}: ${verdict}`, "", "  | field | live | declared |", "  | --- | --- | --- |");
       for (const c of v.drift.changes) lines.push(`  | \`${displayPath(c.path)}\` | ${cell(c.from)} | ${cell(c.to)} |`);
       lines.push("");
       if (v.drift.dropped.length > 0) {
@@ -108,7 +146,10 @@ function markdown(verdicts: Verdict[], changing: number): string[] {
         for (const d of v.drift.dropped) lines.push(`  - \`${renderDropped(d)}\``);
         lines.push("");
       }
-    }
+    } else if (outcome && v.changes && !v.calls.length)
+      lines.push(`- ${title}: **${outcome.reason}**: ${outcome.message}`);
+    else lines.push(`- ${title}: no change`);
+    for (const call of otherCalls(v.calls)) lines.push(`  - would ${call}`);
   }
   return lines;
 }
@@ -129,11 +170,30 @@ function fromFiles(path: string | undefined): SageMakerUserProfile[] {
   return out;
 }
 
-async function fromCluster(namespace: string | undefined): Promise<SageMakerUserProfile[]> {
-  const api = loadKubeConfig().makeApiClient(CustomObjectsApi);
+async function fromCluster(kubeConfig: KubeConfig, namespace: string | undefined): Promise<SageMakerUserProfile[]> {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const coords = { group: GROUP, version: VERSION, plural: PLURAL };
   const list = (await (namespace
     ? api.listNamespacedCustomObject({ ...coords, namespace })
     : api.listClusterCustomObject(coords))) as { items: SageMakerUserProfile[] };
   return list.items;
+}
+
+/** The SageMakerProfilePolicy resources and namespace labels the operator would evaluate (none without the CRD). */
+async function clusterGuardrails(kubeConfig: KubeConfig, partition: string): Promise<Guardrails> {
+  try {
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const policies = await custom
+      .listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })
+      .then((list) => (list as { items: SageMakerProfilePolicy[] }).items)
+      .catch((e: unknown) => {
+        if (isNotFound(e)) return [];
+        throw e;
+      });
+    const namespaces = await kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    const labels = new Map(namespaces.items.map((n) => [n.metadata?.name ?? "", n.metadata?.labels ?? {}]));
+    return { policies, namespaceLabels: (ns) => labels.get(ns), partition };
+  } catch (e) {
+    throw new DiffInputError(`cannot read the guardrails (policies, namespaces) from the cluster: ${errorMessage(e)}`);
+  }
 }

@@ -57,8 +57,19 @@ export interface ReconcilerOptions {
   random?: () => number;
 }
 
-/** The settings the planner reads, from the reconciler's options. */
-export function planSettings(o: ReconcilerOptions): PlanSettings {
+type SettingOptions = Pick<
+  ReconcilerOptions,
+  | "clusterId"
+  | "contestBackoff"
+  | "contestWindowMs"
+  | "contestThreshold"
+  | "pollIntervalMs"
+  | "resyncPeriodMs"
+  | "stalledRetryMs"
+>;
+
+/** The settings the planner reads, from the reconciler's options (the operator's defaults for those not given). */
+export function planSettings(o: SettingOptions): PlanSettings {
   const contest = o.contestBackoff;
   return {
     clusterId: o.clusterId,

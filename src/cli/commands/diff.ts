@@ -8,17 +8,9 @@ import type { DescribeUserProfileResponse } from "../../api/generated/sagemaker-
 import { validateShape } from "../../api/model.js";
 import { profileName, type SageMakerUserProfile } from "../../api/types.js";
 import { validateManifestText } from "../../api/validation.js";
-import { computeDrift, type DriftContext, type DriftResult, formatChange } from "../../drift/index.js";
-import {
-  err,
-  errorMessage,
-  out,
-  type Palette,
-  palette,
-  printProblems,
-  renderChange,
-  renderDropped,
-} from "../output.js";
+import { computeDrift, type DriftContext } from "../../drift/index.js";
+import { DiffInputError, EXIT_DRIFT, EXIT_ERROR, EXIT_NO_DRIFT, renderDrift } from "../diff-render.js";
+import { err, errorMessage, out, palette, printProblems } from "../output.js";
 
 interface DiffFlags {
   filename?: string;
@@ -26,16 +18,12 @@ interface DiffFlags {
   live?: boolean;
   kube?: boolean;
   namespace?: string;
+  clusterId?: string;
   output: "text" | "json" | "markdown";
   domainSecurityGroups?: string[];
 }
 
-export const EXIT_NO_DRIFT = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_DRIFT = 2;
-
-/** A problem with the command's inputs: reported on stderr, exit 1. */
-export class DiffInputError extends Error {}
+export { DiffInputError };
 
 export function register(program: Command): void {
   program
@@ -54,6 +42,10 @@ export function register(program: Command): void {
       "with --live: compare the SageMakerUserProfile resources in the cluster (KUBECONFIG) instead of files",
     )
     .option("--namespace <ns>", "with --kube: only this namespace")
+    .option(
+      "--cluster-id <id>",
+      "with --live: the operator's --cluster-id, which owner tags start with (default: the owner each resource's status records, else an owner tag naming the resource, else default)",
+    )
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text"),
     )
@@ -99,7 +91,7 @@ function runDiff(flags: DiffFlags & { filename: string; observed: string }): num
   if (flags.output === "json") {
     out(JSON.stringify({ drift: result.patch, updateRequest: result.updateRequest, dropped: result.dropped }, null, 2));
   } else {
-    for (const line of renderText(resource, name, result, palette(process.stdout))) out(line);
+    for (const line of renderDrift(resource, name, result, palette(process.stdout))) out(line);
   }
   return result.drifted ? EXIT_DRIFT : EXIT_NO_DRIFT;
 }
@@ -191,47 +183,4 @@ export function checkSameProfile(
     throw new DiffInputError(
       `${observedPath}: describes profile ${observed.UserProfileName}, but the manifest declares ${name}`,
     );
-}
-
-export function renderText(
-  resource: SageMakerUserProfile,
-  name: string,
-  result: DriftResult,
-  colour: Palette,
-): string[] {
-  const key = `${resource.metadata.namespace ? `${resource.metadata.namespace}/` : ""}${resource.metadata.name}`;
-  const subject = `${key} (profile ${name} in ${resource.spec.domainId})`;
-  if (!result.drifted) return [colour.green(`No drift: ${subject} matches the manifest.`)];
-  const lines = [colour.bold(`Drift: ${subject}`)];
-  for (const change of result.changes) {
-    for (const line of renderChange(change, formatChange)) {
-      const paint = line.startsWith("+") ? colour.green : line.startsWith("-") ? colour.red : colour.yellow;
-      lines.push(paint(line));
-    }
-  }
-  const s = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  lines.push(
-    colour.bold(
-      `${s(result.changes.length, "field")} drifted in ${s(result.blocks.length, "block")}: ${result.blocks.join(", ")}`,
-    ),
-  );
-  if (resource.spec.managementPolicy === "Observe")
-    lines.push("managementPolicy is Observe: the operator reports this drift and changes nothing.");
-  if (result.updateRequest) {
-    lines.push(
-      resource.spec.managementPolicy === "Observe" ? "UpdateUserProfile (not sent):" : "UpdateUserProfile would send:",
-    );
-    lines.push(
-      ...JSON.stringify(result.updateRequest, null, 2)
-        .split("\n")
-        .map((l) => colour.dim(l)),
-    );
-    if (result.dropped.length > 0) {
-      lines.push("Observed members left out, because SageMaker checks them together with the declared ones:");
-      for (const d of result.dropped) lines.push(colour.yellow(`  ${renderDropped(d)}`));
-    }
-  } else {
-    lines.push("No UpdateUserProfile call is needed for this drift.");
-  }
-  return lines;
 }
