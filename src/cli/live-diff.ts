@@ -148,7 +148,7 @@ function markdown(verdicts: LiveVerdict[], changing: number): string[] {
       }
     } else if (outcome && v.changes && !v.calls.length)
       lines.push(`- ${title}: **${outcome.reason}**: ${outcome.message}`);
-    else lines.push(`- ${title}: no change`);
+    else lines.push(`- ${title}: ${v.calls.length ? "settings match" : "no change"}`);
     for (const call of otherCalls(v.calls)) lines.push(`  - would ${call}`);
   }
   return lines;

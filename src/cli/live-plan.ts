@@ -4,7 +4,7 @@
  * send, its outcome what it would report. No flap history (a first repair is never contested).
  */
 import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
-import { profileName, type SageMakerUserProfile } from "../api/types.js";
+import { OWNER_TAG, profileName, type SageMakerUserProfile } from "../api/types.js";
 import { computeDrift, type DriftResult } from "../drift/index.js";
 import { evaluatePolicies, type PolicyDecision, type SageMakerProfilePolicy } from "../policy/index.js";
 import {
@@ -57,7 +57,10 @@ export interface LiveVerdict {
    * (ownership, a stall, SageMaker still busy) the same drift engine's answer, shown but never sent.
    */
   drift?: DriftResult;
-  /** Something would be written, differs, or cannot converge without a person. */
+  /**
+   * Something would be written (other than the owner tag of an adoption), differs, or cannot converge without a
+   * person (ownership, guardrails, a failed profile).
+   */
   changes: boolean;
 }
 
@@ -106,7 +109,9 @@ export async function liveVerdict(resource: SageMakerUserProfile, o: LiveOptions
   }
   const calls = callsOf(planned);
   const outcome = planned.outcome;
+  // Adopting (the owner tag alone) changes nothing in the profile: exported manifests diff clean before adoption.
+  const writes = calls.filter((c) => !(c.op === "AddTags" && c.tags.every((t) => t.Key === OWNER_TAG)));
   const changes =
-    calls.length > 0 || Boolean(drift?.drifted) || outcome?.phase === "Stalled" || outcome?.reason === "NotFound";
+    writes.length > 0 || Boolean(drift?.drifted) || outcome?.phase === "Stalled" || outcome?.reason === "NotFound";
   return { resource: subject, name, plan: planned, calls, profile, drift, changes };
 }
