@@ -214,6 +214,21 @@ describe("SageMakerGateway: the calls", () => {
     expect(server.calls().DescribeUserProfile).toEqual({ ResourceNotFound: 1 });
   });
 
+  it("a caller's signal (a reconcile's) aborts its own call, in flight or waiting, and no other", async () => {
+    const server = await startEmulator();
+    const gw = gatewayFor(server);
+    server.admin.injectFault({ op: "DescribeUserProfile", latencyMs: 5_000, count: 1 });
+    const reconcile = new AbortController();
+    const inFlight = gw.describeUserProfile(DOMAIN, "slow", reconcile.signal);
+    expect(await gw.domainExists(DOMAIN)).toBe(true); // another call, answered while the first one is held
+    reconcile.abort(new Error("controller stopped"));
+    // Rejected at once, not answered (null) when the emulator lets it go.
+    await expect(inFlight).rejects.toThrow();
+    // An aborted signal sends nothing at all.
+    await expect(gw.describeUserProfile(DOMAIN, "never", reconcile.signal)).rejects.toThrow("controller stopped");
+    expect(server.requests().map((r) => r.request.UserProfileName)).not.toContain("never");
+  });
+
   it("honours AWS_ENDPOINT_URL_SAGEMAKER when no endpoint is given", async () => {
     const server = await startEmulator();
     const saved = process.env.AWS_ENDPOINT_URL_SAGEMAKER;
