@@ -118,6 +118,31 @@ const rows: Row[] = [
     },
   },
   {
+    name: "drift with coupled members: the update leaves the observed one out, and the Updated event names it",
+    given: async (w) => {
+      await w.inSync();
+      w.edit({
+        UserSettings: {
+          ExecutionRole: ROLE,
+          RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" },
+        },
+      });
+      w.apply(
+        resource({ userSettings: { executionRole: ROLE, rStudioServerProAppSettings: { accessStatus: "DISABLED" } } }),
+      );
+    },
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"],
+    events: ["Normal Updated"],
+    status: ["Progressing", "Updating", /rStudioServerProAppSettings/],
+    action: { requeueAfter: POLL },
+    check: (w, turn) => {
+      expect(turn.calls[2]?.input.UserSettings).toEqual({ RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+      expect(w.kube.events.at(-1)?.note).toMatch(
+        /^Updated \(left out rStudioServerProAppSettings\.userGroup: checked together with declared members\) /,
+      );
+    },
+  },
+  {
     name: "spec edit: the update and a newly declared tag",
     given: async (w) => {
       await w.inSync();
