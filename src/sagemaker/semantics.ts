@@ -61,7 +61,8 @@ export function mergeUserSettingsNested(
   return mergeNested("UserSettings", current ?? {}, update ?? {}) as UserSettings;
 }
 
-function mergeNested(shapeName: string | undefined, current: unknown, update: unknown): unknown {
+/** `merge-nested` for a value of any model shape (exported for tests of shapes UserSettings holds only in lists). */
+export function mergeNested(shapeName: string | undefined, current: unknown, update: unknown): unknown {
   const s = shapeName === undefined ? undefined : shape(shapeName);
   if (s?.type !== "structure" || s.union === true || !isRecord(update) || !isRecord(current))
     return structuredClone(update);
