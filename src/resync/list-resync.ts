@@ -57,6 +57,11 @@ interface Seen {
 export class ListResync {
   /** A key never seen is not enqueued: the start-up reconcile covers it. Entries go with their resource. */
   private readonly seen = new Map<string, Seen>();
+  /**
+   * Whether List / Describe have been seen with a millisecond part: a side that has is not coarse, so a whole second
+   * there is a coincidence and asks for no confirming.
+   */
+  private readonly fine = { list: false, describe: false };
   /** key -> when a full resync is next due. */
   private readonly due = new Map<string, number>();
   private readonly now: () => number;
@@ -74,6 +79,7 @@ export class ListResync {
   observed(key: string, lastModifiedTime: unknown): void {
     const at = timeOf(lastModifiedTime);
     const now = this.now();
+    if (at % 1000 !== 0) this.fine.describe = true;
     const prev = this.seen.get(key);
     if (prev?.described === at && prev.describedSince !== undefined) {
       prev.confirmed ||= now - prev.describedSince >= CONFIRM_AFTER_MS;
@@ -103,8 +109,12 @@ export class ListResync {
       const modified = new Map<string, number>();
       try {
         for await (const page of this.o.listUserProfiles(domainId))
-          for (const p of page)
-            if (p.UserProfileName) modified.set(p.UserProfileName.toLowerCase(), timeOf(p.LastModifiedTime));
+          for (const p of page) {
+            if (!p.UserProfileName) continue;
+            const at = timeOf(p.LastModifiedTime);
+            if (at % 1000 !== 0) this.fine.list = true;
+            modified.set(p.UserProfileName.toLowerCase(), at);
+          }
       } catch (err) {
         this.o.onError?.(domainId, err);
         continue; // the next period tries again; full resyncs below still run
@@ -112,11 +122,11 @@ export class ListResync {
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
         const seen = this.seen.get(t.key);
-        const changed = seen !== undefined && changedSince(seen, current);
+        const changed = seen !== undefined && changedSince(seen, current, this.fine);
         const confirm =
           seen !== undefined &&
           !changed &&
-          needsConfirming(seen, current) &&
+          needsConfirming(seen, current, this.fine) &&
           now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
         if (seen === undefined || changed) this.seen.set(t.key, { listed: current, confirmed: false });
         else {
@@ -163,25 +173,32 @@ export class ListResync {
   }
 }
 
+interface Fine {
+  list: boolean;
+  describe: boolean;
+}
+
 /** Whether the List value `current` shows a change since what `seen` holds. */
-function changedSince(seen: Seen, current: number): boolean {
+function changedSince(seen: Seen, current: number, fine: Fine): boolean {
   // List against List: one precision, and LastModifiedTime only moves forward.
   if (seen.listed !== undefined) return current !== seen.listed;
   if (seen.described === undefined) return false;
-  return current === -1 || !sameInstant(current, seen.described);
+  return (
+    current === -1 ||
+    !(current === seen.described || (coarse(current, seen.described, fine) && sameSecond(current, seen.described)))
+  );
 }
 
-/** Equal, or in the same second where either value is a whole second (it may be that precision). */
-function sameInstant(a: number, b: number): boolean {
-  if (a === b) return true;
-  const coarse = a % 1000 === 0 || b % 1000 === 0;
-  return coarse && Math.floor(a / 1000) === Math.floor(b / 1000);
-}
+/** Either value may be at second precision: a whole second on a side not yet seen with milliseconds. */
+const coarse = (listed: number, described: number, fine: Fine): boolean =>
+  (!fine.list && listed % 1000 === 0) || (!fine.describe && described % 1000 === 0);
+
+const sameSecond = (a: number, b: number): boolean => Math.floor(a / 1000) === Math.floor(b / 1000);
 
 /** A coarse value on either side may hide a change made after the Describe, later in the same second. */
-function needsConfirming(seen: Seen, current: number): boolean {
+function needsConfirming(seen: Seen, current: number, fine: Fine): boolean {
   if (seen.described === undefined || seen.confirmed || current === -1) return false;
-  return current % 1000 === 0 || seen.described % 1000 === 0;
+  return coarse(current, seen.described, fine);
 }
 
 function timeOf(t: unknown): number {

@@ -207,3 +207,29 @@ describe("ListResync where List and Describe differ in precision (undocumented: 
       }
   });
 });
+
+describe("ListResync learning the precision", () => {
+  it("asks no confirming Describe for a whole second once both List and Describe have shown milliseconds", async () => {
+    const w = world(2);
+    let now = START;
+    const enqueued: string[] = [];
+    const r = new ListResync({
+      ...w,
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => now,
+      random: () => 0.5,
+    });
+    r.observed("ns/p0", new Date(OLD)); // OLD has milliseconds: Describe is fine
+    await r.tick(); // and so has List
+    const whole = START - 1000; // recent, and a whole second by chance
+    w.modified.set("p1", whole);
+    r.observed("ns/p1", new Date(whole));
+    for (let i = 0; i < 5; i++) {
+      now += 1000;
+      await r.tick();
+    }
+    expect(enqueued).toEqual([]);
+  });
+});
