@@ -74,12 +74,12 @@ describe("ListResync", () => {
       enqueue: (k) => enqueued.push(k),
       periodMs: 1000,
       fullResyncPeriodMs: 3_600_000,
-      now: () => 0,
+      now: () => START,
       random: () => 0.5,
     });
-    for (const t of w.targets()) r.observed(t.key, new Date(1_000));
+    for (const t of w.targets()) r.observed(t.key, new Date(OLD));
     expect(await r.tick()).toEqual([]);
-    w.modified.set("p1", 2_000);
+    w.modified.set("p1", OLD + 60_000);
     expect(await r.tick()).toEqual(["ns/p1"]);
     expect(enqueued).toEqual(["ns/p1"]);
   });

@@ -49,6 +49,8 @@ describe("the admin endpoint", () => {
   it("starts with today's answers, changes only the modes named, and refuses unknown modes and values", async () => {
     const { emu } = await setup();
     expect((await admin(emu, "GET", "modes")).json).toEqual({
+      profileNameCase: "lowercase",
+      missingDomainError: "ResourceNotFound",
       updateSemantics: "replace-blocks",
       describeSecurityGroups: "aggregate",
       describeExecutionRole: "inherit",
