@@ -12,7 +12,8 @@ import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { type EmulatorModes, MODE_VALUES } from "../../src/local/sagemaker/index.js";
 import { DEMO_DOMAIN_SECURITY_GROUP } from "../../src/local/stack.js";
 import { CONFIRM_AFTER_MS } from "../../src/resync/list-resync.js";
-import { DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 type ModeName = keyof EmulatorModes;
 const MODES = Object.keys(MODE_VALUES) as ModeName[];
