@@ -154,10 +154,17 @@ describe("what Describe adds, per mode", () => {
   });
 
   it("describeRStudioUserGroup omitted-when-disabled: no UserGroup while DISABLED, the stored or default one when ENABLED", async () => {
-    const { sm } = await setup({ modes: { describeRStudioUserGroup: "omitted-when-disabled" } });
+    const { emu, sm } = await setup({ modes: { describeRStudioUserGroup: "omitted-when-disabled" } });
     await create(sm, "bare");
+    // Enabled as an admin, then disabled with AccessStatus alone (SageMaker takes no UserGroup while DISABLED).
     await create(sm, "was-admin", {
-      RStudioServerProAppSettings: { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_ADMIN" },
+      RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" },
+    });
+    emu.admin.configure({ modes: { updateSemantics: "merge-nested" } });
+    await update(sm, "was-admin", { RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+    expect(emu.store.getProfile(DOMAIN, "was-admin")?.userSettings.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+      UserGroup: "R_STUDIO_ADMIN",
     });
     await create(sm, "on", { RStudioServerProAppSettings: { AccessStatus: "ENABLED" } });
     expect((await describeProfile(sm, "bare")).UserSettings?.RStudioServerProAppSettings).toEqual({
