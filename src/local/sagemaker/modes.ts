@@ -29,6 +29,13 @@ export interface EmulatorModes {
   describeSecurityGroups: "aggregate" | "own";
   /** `inherit`: Describe fills in the domain's ExecutionRole when the profile has none. `own`: it does not. */
   describeExecutionRole: "inherit" | "own";
+  /**
+   * `filled`: Describe adds the server's defaults where nothing is stored (SpaceStorageSettings, StudioWebPortal,
+   * AutoMountHomeEFS, RStudioServerProAppSettings). `stored-only`: it shows what is stored (and the domain's role and
+   * groups per their modes), and no UserSettings at all when that is nothing, as Terraform's acceptance test of a
+   * bare profile saw it.
+   */
+  describeServerDefaults: "filled" | "stored-only";
   /** `shown`: Describe's RStudioServerProAppSettings always carries a UserGroup. `omitted-when-disabled`: not while DISABLED. */
   describeRStudioUserGroup: "shown" | "omitted-when-disabled";
   /** `on-request`: LastModifiedTime is the time of the request that changed the profile. `on-settle`: also of Pending/Updating -> InService. */
@@ -46,6 +53,7 @@ export const MODE_VALUES: { readonly [K in keyof EmulatorModes]: readonly Emulat
   updateSemantics: UPDATE_SEMANTICS,
   describeSecurityGroups: ["aggregate", "own"],
   describeExecutionRole: ["inherit", "own"],
+  describeServerDefaults: ["filled", "stored-only"],
   describeRStudioUserGroup: ["shown", "omitted-when-disabled"],
   lastModifiedTime: ["on-request", "on-settle"],
   listTimestampPrecision: ["ms", "s"],
@@ -83,15 +91,15 @@ export interface DomainDefaults {
 }
 
 /**
- * UserSettings as DescribeUserProfile shows them: the stored values, the server's defaults where nothing is stored,
- * and, per mode, ExecutionRole from the domain and SecurityGroups aggregated with the domain's default groups and
+ * UserSettings as DescribeUserProfile shows them (undefined: none at all): the stored values, per mode the server's
+ * defaults where nothing is stored, ExecutionRole from the domain and SecurityGroups aggregated with the domain's default groups and
  * its SageMaker-managed NFS group (de-duplicated and sorted, so not in declared order: clients compare as sets).
  */
 export function describedUserSettings(
   modes: EmulatorModes,
   stored: UserSettings,
   domain: DomainDefaults | undefined,
-): UserSettings {
+): UserSettings | undefined {
   const s: UserSettings = structuredClone(stored);
   if (modes.describeExecutionRole === "inherit") {
     const role = s.ExecutionRole ?? domain?.defaultUserSettings.ExecutionRole;
@@ -108,16 +116,22 @@ export function describedUserSettings(
   ]);
   if (groups.size > 0) s.SecurityGroups = [...groups].sort();
   else delete s.SecurityGroups;
-  s.SpaceStorageSettings ??= {
-    DefaultEbsStorageSettings: { DefaultEbsVolumeSizeInGb: 5, MaximumEbsVolumeSizeInGb: 100 },
-  };
-  s.StudioWebPortal ??= "ENABLED";
-  s.AutoMountHomeEFS ??= "DefaultAsDomain";
-  const rstudio = { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_USER", ...s.RStudioServerProAppSettings } as const;
-  if (modes.describeRStudioUserGroup === "omitted-when-disabled" && rstudio.AccessStatus === "DISABLED")
+  if (modes.describeServerDefaults === "filled") {
+    s.SpaceStorageSettings ??= {
+      DefaultEbsStorageSettings: { DefaultEbsVolumeSizeInGb: 5, MaximumEbsVolumeSizeInGb: 100 },
+    };
+    s.StudioWebPortal ??= "ENABLED";
+    s.AutoMountHomeEFS ??= "DefaultAsDomain";
+    s.RStudioServerProAppSettings = {
+      AccessStatus: "DISABLED",
+      UserGroup: "R_STUDIO_USER",
+      ...s.RStudioServerProAppSettings,
+    };
+  }
+  const rstudio = s.RStudioServerProAppSettings;
+  if (modes.describeRStudioUserGroup === "omitted-when-disabled" && rstudio?.AccessStatus === "DISABLED")
     s.RStudioServerProAppSettings = { AccessStatus: "DISABLED" };
-  else s.RStudioServerProAppSettings = rstudio;
-  return s;
+  return Object.keys(s).length > 0 ? s : undefined;
 }
 
 /** A timestamp on the wire (epoch seconds), at the given precision: `s` truncates to the whole second. */

@@ -221,7 +221,7 @@ export function describeProfile(store: Store, rec: ProfileRecord): Record<string
     ...(rec.failureReason !== undefined ? { FailureReason: rec.failureReason } : {}),
     ...(rec.ssoIdentifier !== undefined ? { SingleSignOnUserIdentifier: rec.ssoIdentifier } : {}),
     ...(rec.ssoValue !== undefined ? { SingleSignOnUserValue: rec.ssoValue } : {}),
-    UserSettings: store.describedSettings(rec),
+    ...definedSettings(store.describedSettings(rec)),
   };
 }
 
@@ -309,3 +309,5 @@ function assertValidDomainRequest(body: Record<string, unknown>): void {
   if (body.Tags !== undefined) violations.push(...validateShape("TagList", body.Tags, "Tags"));
   if (violations.length > 0) throw invalid(validationMessage(violations, body));
 }
+
+const definedSettings = (s: UserSettings | undefined) => (s === undefined ? {} : { UserSettings: s });

@@ -444,7 +444,7 @@ export class Store {
   }
 
   /** UserSettings as DescribeUserProfile shows them, per the modes (see describedUserSettings). */
-  describedSettings(rec: ProfileRecord): UserSettings {
+  describedSettings(rec: ProfileRecord): UserSettings | undefined {
     return describedUserSettings(this.config.modes, rec.settings, this.domains.get(rec.domainId));
   }
 

@@ -54,6 +54,7 @@ describe("the admin endpoint", () => {
       updateSemantics: "replace-blocks",
       describeSecurityGroups: "aggregate",
       describeExecutionRole: "inherit",
+      describeServerDefaults: "filled",
       describeRStudioUserGroup: "shown",
       lastModifiedTime: "on-request",
       listTimestampPrecision: "ms",
@@ -151,6 +152,20 @@ describe("what Describe adds, per mode", () => {
     await create(sm, "own", { ExecutionRole: "arn:aws:iam::123456789012:role/own" });
     expect((await describeProfile(sm, "bare")).UserSettings?.ExecutionRole).toBeUndefined();
     expect((await describeProfile(sm, "own")).UserSettings?.ExecutionRole).toBe("arn:aws:iam::123456789012:role/own");
+  });
+
+  it("describeServerDefaults stored-only: what is stored, and no UserSettings at all for a bare profile", async () => {
+    const { emu, sm } = await setup({ modes: { describeServerDefaults: "stored-only", describeExecutionRole: "own" } });
+    await create(sm, "bare");
+    await create(sm, "some", { StudioWebPortal: "DISABLED", SharingSettings: { NotebookOutputOption: "Disabled" } });
+    expect((await describeProfile(sm, "bare")).UserSettings).toBeUndefined();
+    expect((await describeProfile(sm, "some")).UserSettings).toEqual({
+      StudioWebPortal: "DISABLED",
+      SharingSettings: { NotebookOutputOption: "Disabled" },
+    });
+    // The domain's role still comes by its own mode.
+    emu.admin.configure({ modes: { describeExecutionRole: "inherit" } });
+    expect((await describeProfile(sm, "bare")).UserSettings).toEqual({ ExecutionRole: ROLE });
   });
 
   it("describeRStudioUserGroup omitted-when-disabled: no UserGroup while DISABLED, the stored or default one when ENABLED", async () => {
