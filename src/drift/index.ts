@@ -70,7 +70,8 @@ export function computeDrift(
     changes,
     blocks,
     updateRequest: plan.request,
-    dropped: [...inert, ...plan.dropped],
+    // A member both declared-inert and observed-stale is reported once, as the declared one.
+    dropped: [...inert, ...plan.dropped.filter((d) => !inert.some((i) => i.path === d.path))],
   };
 }
 
