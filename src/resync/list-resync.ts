@@ -1,5 +1,5 @@
 /**
- * Resync without waste (design): per domain, page ListUserProfiles (100 a page) for every profile's LastModifiedTime,
+ * Resync without waste (docs/architecture.md, Sources): per domain, page ListUserProfiles (100 a page) for every profile's LastModifiedTime,
  * and enqueue only resources whose profile changed since the last look, vanished, or is due its (rare, jittered) full
  * resync. Steady state costs about one List call per 100 profiles per period instead of one Describe per profile.
  *
