@@ -3,7 +3,8 @@ import type { FieldError } from "./errors.js";
 import { evaluateJsonPath, parseJsonPath } from "./jsonpath.js";
 import { isObject, type JsonObject, type KubeObject, timestamp } from "./meta.js";
 import { ALL_VERBS, age, ageColumn, type ResourceDef, type TableColumn } from "./resources.js";
-import { type SchemaNode, StructuralSchema } from "./validation.js";
+import { validateCustomResourceDefinition } from "./crd-validation.js";
+import { type SchemaNode, structuralSchemaFor } from "./validation.js";
 
 interface CrdNames {
   plural: string;
@@ -38,65 +39,11 @@ interface CrdSpec {
   versions: CrdVersion[];
 }
 
-/** Compiling a large schema takes a while: validation and registration of one CRD share the result. */
-const compiled = new WeakMap<SchemaNode, StructuralSchema>();
-function compileSchema(schema: SchemaNode): StructuralSchema {
-  let s = compiled.get(schema);
-  if (!s) {
-    s = new StructuralSchema(schema);
-    compiled.set(schema, s);
-  }
-  return s;
-}
-
-const required = (field: string): FieldError => ({ field, reason: "FieldValueRequired", message: "Required value" });
-
-/** The checks of the real server that matter here; returns the errors (empty when the CRD is acceptable). */
-export function validateCrd(crd: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const spec = crd.spec as Partial<CrdSpec> | undefined;
-  if (!isObject(spec)) return [required("spec")];
-  if (!spec.group) errs.push(required("spec.group"));
-  if (!isObject(spec.names)) errs.push(required("spec.names"));
-  else {
-    if (!spec.names.plural) errs.push(required("spec.names.plural"));
-    if (!spec.names.kind) errs.push(required("spec.names.kind"));
-  }
-  if (spec.scope !== "Namespaced" && spec.scope !== "Cluster")
-    errs.push({
-      field: "spec.scope",
-      reason: "FieldValueNotSupported",
-      message: `Unsupported value: ${JSON.stringify(spec.scope ?? "")}: supported values: "Cluster", "Namespaced"`,
-    });
-  if (!Array.isArray(spec.versions) || spec.versions.length === 0) errs.push(required("spec.versions"));
-  else if (spec.versions.filter((v) => v.storage).length !== 1)
-    errs.push({
-      field: "spec.versions",
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(spec.versions.map((v) => v.name))}: must have exactly one version marked as storage version`,
-    });
-  if (spec.group && spec.names?.plural && crd.metadata.name !== `${spec.names.plural}.${spec.group}`)
-    errs.push({
-      field: "metadata.name",
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(crd.metadata.name)}: must be spec.names.plural+"."+spec.group`,
-    });
-  if (errs.length === 0) {
-    (spec.versions ?? []).forEach((v, i) => {
-      const schema = v.schema?.openAPIV3Schema;
-      if (!schema) return;
-      try {
-        compileSchema(schema);
-      } catch (err) {
-        errs.push({
-          field: `spec.versions[${i}].schema.openAPIV3Schema`,
-          reason: "FieldValueInvalid",
-          message: err instanceof Error ? err.message : String(err),
-        });
-      }
-    });
-  }
-  return errs;
+/** The checks of the real server's CRD admission (`crd-validation.ts`); empty when the CRD is acceptable. */
+export function validateCrd(crd: KubeObject, old?: KubeObject): FieldError[] {
+  const conditions = old && isObject(old.status) && Array.isArray(old.status.conditions) ? old.status.conditions : [];
+  const oldEstablished = conditions.some((c) => isObject(c) && c.type === "Established" && c.status === "True");
+  return validateCustomResourceDefinition(crd, { old, oldEstablished });
 }
 
 function printerColumn(c: NonNullable<CrdVersion["additionalPrinterColumns"]>[number]): TableColumn {
@@ -166,7 +113,7 @@ export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
           ...(v.selectableFields ?? []).map((f) => f.jsonPath.replace(/^\./, "")),
         ]),
         columns,
-        schema: schema ? compileSchema(schema) : undefined,
+        schema: schema ? structuralSchemaFor(schema) : undefined,
         custom: true,
         // Conversion strategy None: versions differ only in apiVersion.
         toView: (o) => (o.apiVersion === apiVersion ? o : { ...o, apiVersion }),
@@ -175,8 +122,11 @@ export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
     });
 }
 
-/** The status the real server reports for an accepted CRD (clients wait for `Established`). */
-export function crdStatus(crd: KubeObject): JsonObject {
+/**
+ * The status the real server reports for an accepted CRD (clients wait for `Established`). Stored versions
+ * accumulate: a version stays listed once it was the storage version, until a storage migration removes it.
+ */
+export function crdStatus(crd: KubeObject, old?: KubeObject): JsonObject {
   const spec = crd.spec as CrdSpec;
   const now = timestamp();
   const condition = (type: string, reason: string, message: string) => ({
@@ -199,6 +149,13 @@ export function crdStatus(crd: KubeObject): JsonObject {
       condition("NamesAccepted", "NoConflicts", "no conflicts found"),
       condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
     ],
-    storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
+    storedVersions: [
+      ...new Set([
+        ...(old && isObject(old.status) && Array.isArray(old.status.storedVersions)
+          ? (old.status.storedVersions as string[])
+          : []),
+        ...spec.versions.filter((v) => v.storage).map((v) => v.name),
+      ]),
+    ],
   };
 }

@@ -481,12 +481,15 @@ export class ObjectApi {
   private admit(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined): KubeObject {
     def.prepare?.(obj, old);
     if (def.storageKey === CRDS_KEY) {
-      const crdErrors = validateCrd(obj);
+      const crdErrors = validateCrd(obj, old);
       if (crdErrors.length > 0) throw invalid(def.kind, def.group, obj.metadata.name ?? "", crdErrors);
       // Keep the old status (and its transition times) while the accepted names stay the same.
-      const status = crdStatus(obj);
+      const status = crdStatus(obj, old);
       const oldStatus = old && isObject(old.status) ? old.status : undefined;
-      obj.status = oldStatus && deepEqual(oldStatus.acceptedNames, status.acceptedNames) ? oldStatus : status;
+      obj.status =
+        oldStatus && deepEqual(oldStatus.acceptedNames, status.acceptedNames)
+          ? { ...oldStatus, storedVersions: status.storedVersions }
+          : status;
     }
     if (def.schema) {
       const { metadata, ...rest } = obj;
