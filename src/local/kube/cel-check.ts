@@ -143,7 +143,11 @@ const isMacroCall = (n: Node): boolean => {
   if (n.op === "call") return name === "has" && n.args[1].length === 1;
   const args = n.args[2];
   if (name === "map") return (args.length === 2 || args.length === 3) && args[0]?.op === "id";
-  return (name === "all" || name === "exists" || name === "exists_one" || name === "filter") && args.length === 2 && args[0]?.op === "id";
+  return (
+    (name === "all" || name === "exists" || name === "exists_one" || name === "filter") &&
+    args.length === 2 &&
+    args[0]?.op === "id"
+  );
 };
 
 /** Refuses unknown names as the real server does, and names this server cannot evaluate as unsupported. */
@@ -153,13 +157,22 @@ function scanFunctions(source: string, n: Node): void {
     const name = callName(x);
     const at = { range: { start: x.op === "rcall" ? x.args[1].start : x.start } };
     if (x.op === "rcall" && x.args[1]?.op === "id" && x.args[1].args === "cel")
-      throw new CelCompileError("issues", goIssue(source, { ...at, summary: "undeclared reference to 'cel' (in container '')" }));
+      throw new CelCompileError(
+        "issues",
+        goIssue(source, { ...at, summary: "undeclared reference to 'cel' (in container '')" }),
+      );
     if (isMacroCall(x) && MACROS.has(name)) return;
     const twoVariable = x.op === "rcall" && ["all", "exists", "exists_one"].includes(name) && x.args[2].length === 3;
     if (UNSUPPORTED_FUNCTIONS.has(name) || twoVariable)
-      throw new CelCompileError("unsupported", `the function ${twoVariable ? `${name}() with two variables` : `'${name}'`} is ${UNSUPPORTED}`);
+      throw new CelCompileError(
+        "unsupported",
+        `the function ${twoVariable ? `${name}() with two variables` : `'${name}'`} is ${UNSUPPORTED}`,
+      );
     if (!SUPPORTED_FUNCTIONS.has(name))
-      throw new CelCompileError("issues", goIssue(source, { ...at, summary: `undeclared reference to '${name}' (in container '')` }));
+      throw new CelCompileError(
+        "issues",
+        goIssue(source, { ...at, summary: `undeclared reference to '${name}' (in container '')` }),
+      );
   });
 }
 
@@ -186,8 +199,12 @@ function visit(n: Node, f: (x: Node) => void): void {
   const a = n.args;
   if (Array.isArray(a))
     for (const x of a) {
-      if (Array.isArray(x)) for (const y of x) Array.isArray(y) ? y.forEach((z) => visit(z, f)) : visit(y, f);
-      else visit(x, f);
+      if (!Array.isArray(x)) visit(x, f);
+      else
+        for (const y of x) {
+          if (!Array.isArray(y)) visit(y, f);
+          else for (const z of y) visit(z, f);
+        }
     }
   else visit(a, f);
 }
@@ -229,7 +246,12 @@ function fromSchema(d: DeclType): T {
     case "list":
       return { kind: "list", name: d.celName, elem: d.elem ? fromSchema(d.elem) : undefined };
     case "map":
-      return { kind: "map", name: d.celName, key: { kind: "string", name: "string" }, elem: d.elem ? fromSchema(d.elem) : undefined };
+      return {
+        kind: "map",
+        name: d.celName,
+        key: { kind: "string", name: "string" },
+        elem: d.elem ? fromSchema(d.elem) : undefined,
+      };
     default:
       return { kind: d.kind, name: d.celName };
   }
@@ -255,13 +277,17 @@ class Walker {
   ) {}
 
   private fail(n: Node, msg: string): never {
-    throw new CelCompileError("issues", goIssue(this.source, { summary: msg, range: { start: n.pos ?? n.start ?? 0 } }));
+    throw new CelCompileError(
+      "issues",
+      goIssue(this.source, { summary: msg, range: { start: n.pos ?? n.start ?? 0 } }),
+    );
   }
 
   private typeOf(n: Node): T {
     if (n.checkedType) return fromDecl(n.checkedType);
     if (n.op === "id") {
-      for (let i = this.scope.length - 1; i >= 0; i--) if (this.scope[i]?.name === n.args) return (this.scope[i] as { t: T }).t;
+      for (let i = this.scope.length - 1; i >= 0; i--)
+        if (this.scope[i]?.name === n.args) return (this.scope[i] as { t: T }).t;
       if (n.args === "self" || n.args === "oldSelf") return fromSchema(this.root);
       return this.fail(n, `undeclared reference to '${n.args}' (in container '')`);
     }
@@ -310,11 +336,21 @@ class Walker {
       case ".":
         return { kind: "select", t: celT(t), operand: this.toIR(n.args[0]), field: n.args[1], testOnly: false };
       case ".?":
-        return this.call("_?._", ["select_optional_field"], [this.toIR(n.args[0]), this.lit(n.args[1], { kind: "string", name: "string" })], t);
+        return this.call(
+          "_?._",
+          ["select_optional_field"],
+          [this.toIR(n.args[0]), this.lit(n.args[1], { kind: "string", name: "string" })],
+          t,
+        );
       case "[]": {
         const ot = this.typeOf(n.args[0]);
-        if (ot.kind === "message") this.fail(n, `found no matching overload for '_[_]' applied to '(${ot.name}, ${this.typeOf(n.args[1]).name})'`);
-        const overloads = ot.kind === "list" ? ["index_list"] : ot.kind === "map" ? ["index_map"] : ["index_list", "index_map"];
+        if (ot.kind === "message")
+          this.fail(
+            n,
+            `found no matching overload for '_[_]' applied to '(${ot.name}, ${this.typeOf(n.args[1]).name})'`,
+          );
+        const overloads =
+          ot.kind === "list" ? ["index_list"] : ot.kind === "map" ? ["index_map"] : ["index_list", "index_map"];
         return this.call("_[_]", overloads, [this.toIR(n.args[0]), this.toIR(n.args[1])], t);
       }
       case "[?]":
@@ -324,13 +360,26 @@ class Walker {
       case "map":
         return { kind: "map", t: celT(t), entries: (n.args as Node[][]).map(([k, v]) => [this.toIR(k), this.toIR(v)]) };
       case "?:":
-        return this.call("_?_:_", ["conditional"], (n.args as Node[]).map((x) => this.toIR(x)), t);
+        return this.call(
+          "_?_:_",
+          ["conditional"],
+          (n.args as Node[]).map((x) => this.toIR(x)),
+          t,
+        );
       case "&&":
       case "||":
-        return this.call(`_${n.op}_`, [n.op === "&&" ? "logical_and" : "logical_or"], n.args.map((x: Node) => this.toIR(x)), t);
+        return this.call(
+          `_${n.op}_`,
+          [n.op === "&&" ? "logical_and" : "logical_or"],
+          n.args.map((x: Node) => this.toIR(x)),
+          t,
+        );
       case "!_":
         return this.call("!_", ["logical_not"], [this.toIR(n.args)], t);
       case "-_":
+        // cel-go's grammar reads a minus before a number as part of the literal.
+        if (n.args?.op === "value" && (typeof n.args.args === "bigint" || typeof n.args.args === "number"))
+          return this.lit(-n.args.args, t);
         return this.call("-_", ["negate"], [this.toIR(n.args)], t);
       case "call":
       case "rcall":
@@ -357,10 +406,18 @@ class Walker {
       "<=": kind ? `less_equals_${kind}` : "less_equals",
       ">": kind ? `greater_${kind}` : "greater",
       ">=": kind ? `greater_equals_${kind}` : "greater_equals",
-      "+": lt.kind === "string" ? "add_string" : lt.kind === "bytes" ? "add_bytes" : lt.kind === "list" ? "add_list" : "add",
+      "+":
+        lt.kind === "string"
+          ? "add_string"
+          : lt.kind === "bytes"
+            ? "add_bytes"
+            : lt.kind === "list"
+              ? "add_list"
+              : "add",
     };
     let overloads = [op[n.op] ?? n.op];
-    if (n.op === "in") overloads = rt.kind === "list" ? ["in_list"] : rt.kind === "map" ? ["in_map"] : ["in_list", "in_map"];
+    if (n.op === "in")
+      overloads = rt.kind === "list" ? ["in_list"] : rt.kind === "map" ? ["in_map"] : ["in_list", "in_map"];
     return this.call(GO_OPERATOR[n.op] ?? n.op, overloads, [this.toIR(l), this.toIR(r)], t);
   }
 
@@ -382,7 +439,12 @@ class Walker {
     const name = ORIGINAL_NAME[n.args[0]] ?? n.args[0];
     if (n.op === "call" && name === "has" && n.args[1].length === 1) return this.hasIR(n.args[1][0], t);
     if (n.op === "rcall" && isMacroCall(n)) return this.macroIR(n, t);
-    const target = n.op === "rcall" && n.args[1].op === "id" && n.args[1].args === "optional" ? undefined : n.op === "rcall" ? n.args[1] : undefined;
+    const target =
+      n.op === "rcall" && n.args[1].op === "id" && n.args[1].args === "optional"
+        ? undefined
+        : n.op === "rcall"
+          ? n.args[1]
+          : undefined;
     const args: Node[] = n.op === "rcall" ? n.args[2] : n.args[1];
     this.validateLiteralArgs(n, name, target, args);
     const targetIR = target ? this.toIR(target) : undefined;
@@ -401,7 +463,8 @@ class Walker {
 
   /** cel-go's ValidateDurationLiterals/ValidateTimestampLiterals/ValidateRegexLiterals (Kubernetes 1.29+). */
   private validateLiteralArgs(n: Node, name: string, target: Node | undefined, args: Node[]): void {
-    const lit = (x: Node | undefined) => (x?.op === "value" && typeof x.args === "string" ? (x.args as string) : undefined);
+    const lit = (x: Node | undefined) =>
+      x?.op === "value" && typeof x.args === "string" ? (x.args as string) : undefined;
     if (name === "duration" && !target) {
       const s = lit(args[0]);
       if (s !== undefined && !GO_DURATION.test(s)) this.fail(args[0], "invalid duration argument");
@@ -412,7 +475,8 @@ class Walker {
     }
     if (name === "matches") {
       const re = lit(target ? args[0] : args[1]);
-      if (re !== undefined && re2CompileError(re) !== undefined) this.fail(target ? args[0] : args[1], "invalid matches argument");
+      if (re !== undefined && re2CompileError(re) !== undefined)
+        this.fail(target ? args[0] : args[1], "invalid matches argument");
     }
     void n;
   }
@@ -429,7 +493,12 @@ class Walker {
     const range: Node = n.args[1];
     const [v, ...body] = n.args[2] as Node[];
     const rangeT = this.typeOf(range);
-    const varT = rangeT.kind === "list" ? (rangeT.elem ?? { kind: "dyn", name: "dyn" }) : rangeT.kind === "map" ? (rangeT.key ?? { kind: "dyn", name: "dyn" }) : { kind: "dyn", name: "dyn" } as T;
+    const varT =
+      rangeT.kind === "list"
+        ? (rangeT.elem ?? { kind: "dyn", name: "dyn" })
+        : rangeT.kind === "map"
+          ? (rangeT.key ?? { kind: "dyn", name: "dyn" })
+          : ({ kind: "dyn", name: "dyn" } as T);
     const iterRange = this.toIR(range);
     this.scope.push({ name: v.args, t: varT });
     const bodyIR = body.map((b) => this.toIR(b));
@@ -449,12 +518,18 @@ class Walker {
     });
     const notStrictlyFalse = (x: CelExpr) => this.call("@not_strictly_false", ["not_strictly_false"], [x], BOOL);
     const emptyList = (): CelExpr => ({ kind: "list", t: celT(t), elems: [] });
-    const addList = (item: CelExpr) => this.call("_+_", ["add_list"], [accu(), { kind: "list", t: celT(t), elems: [item] }], t);
+    const addList = (item: CelExpr) =>
+      this.call("_+_", ["add_list"], [accu(), { kind: "list", t: celT(t), elems: [item] }], t);
     const cond = (c: CelExpr, a: CelExpr, b: CelExpr, rt: T) => this.call("_?_:_", ["conditional"], [c, a, b], rt);
     const [b0, b1] = bodyIR as [CelExpr, CelExpr | undefined];
     switch (name) {
       case "all":
-        return comp(this.lit(true, BOOL), notStrictlyFalse(accu()), this.call("_&&_", ["logical_and"], [accu(), b0], BOOL), accu());
+        return comp(
+          this.lit(true, BOOL),
+          notStrictlyFalse(accu()),
+          this.call("_&&_", ["logical_and"], [accu(), b0], BOOL),
+          accu(),
+        );
       case "exists":
         return comp(
           this.lit(false, BOOL),

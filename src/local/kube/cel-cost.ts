@@ -65,10 +65,10 @@ const ZERO: Range = fixed(0);
 const sat = (n: bigint): bigint => (n > MAX_U64 ? MAX_U64 : n);
 export const add = (a: Range, b: Range): Range => ({ min: sat(a.min + b.min), max: sat(a.max + b.max) });
 export const mul = (a: Range, b: Range): Range => ({ min: sat(a.min * b.min), max: sat(a.max * b.max) });
-const union = (a: Range, b: Range): Range => ({
-  min: a.min < b.min ? a.min : b.min,
-  max: a.max > b.max ? a.max : b.max,
-});
+// Math.min/max take numbers, not bigints.
+const minOf = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const union = (a: Range, b: Range): Range => ({ min: minOf(a.min, b.min), max: maxOf(a.max, b.max) });
 /** Go's multiplyByCostFactor: float multiply, rounded up, saturated. */
 function factor1(x: bigint, f: number): bigint {
   const xf = Number(x);
@@ -157,7 +157,11 @@ class Coster {
 
   private costComprehension(e: Extract<CelExpr, { kind: "comp" }>): Range {
     let sum = add(this.cost(e.iterRange), this.cost(e.accuInit));
-    this.push(e.accuVar, { path: this.path(e.accuInit), size: this.computeSize(e.accuInit), entry: this.entrySize(e.accuInit) });
+    this.push(e.accuVar, {
+      path: this.path(e.accuInit),
+      size: this.computeSize(e.accuInit),
+      entry: this.entrySize(e.accuInit),
+    });
     // pushIterSingle: list items, or map keys
     const entry = this.entrySize(e.iterRange);
     const container = entry?.container ?? (e.iterRange.t.kind === "list" ? "list" : "map");
@@ -266,7 +270,12 @@ class Coster {
           const size = union(this.sizeOrUnknown(a1), this.sizeOrUnknown(a2));
           const en1 = this.entrySize(a1);
           const en2 = this.entrySize(a2);
-          if (en1 && en2) this.entries.set(e, { container: en1.container, key: union(en1.key, en2.key), val: union(en1.val, en2.val) });
+          if (en1 && en2)
+            this.entries.set(e, {
+              container: en1.container,
+              key: union(en1.key, en2.key),
+              val: union(en1.val, en2.val),
+            });
           const [c = ZERO, t = ZERO, f = ZERO] = argCosts;
           return { cost: add(c, union(t, f)), size };
         }
@@ -278,7 +287,12 @@ class Coster {
           const size = add(this.sizeOrUnknown(a0), this.sizeOrUnknown(a1));
           const en1 = this.entrySize(a0);
           const en2 = this.entrySize(a1);
-          if (en1 && en2) this.entries.set(e, { container: en1.container, key: union(en1.key, en2.key), val: union(en1.val, en2.val) });
+          if (en1 && en2)
+            this.entries.set(e, {
+              container: en1.container,
+              key: union(en1.key, en2.key),
+              val: union(en1.val, en2.val),
+            });
           if (overload === "add_list") return { cost: add(fixed(1), argSum), size };
           return { cost: add(byFactor(size, STRING_TRAVERSAL), argSum), size };
         }
@@ -296,8 +310,10 @@ class Coster {
         if (a0 && a1) {
           const l = this.sizeOrUnknown(a0);
           const r = this.sizeOrUnknown(a1);
-          const smallestMax = r.max < l.max ? r.max : l.max;
-          return { cost: add(byFactor({ min: smallestMax > 0n ? 1n : 0n, max: smallestMax }, STRING_TRAVERSAL), argSum) };
+          const smallestMax = minOf(r.max, l.max);
+          return {
+            cost: add(byFactor({ min: smallestMax > 0n ? 1n : 0n, max: smallestMax }, STRING_TRAVERSAL), argSum),
+          };
         }
         break;
     }
@@ -305,7 +321,10 @@ class Coster {
   }
 
   /** Kubernetes' estimates for its library functions (by function name, as `EstimateCallCost` switches). */
-  private k8sCallCost(e: Extract<CelExpr, { kind: "call" }>, overload: string): { cost: Range; size?: Range } | undefined {
+  private k8sCallCost(
+    e: Extract<CelExpr, { kind: "call" }>,
+    overload: string,
+  ): { cost: Range; size?: Range } | undefined {
     const target = e.target;
     switch (e.fn) {
       case "indexOf":
@@ -349,7 +368,10 @@ class Coster {
           let sz = mul(listSize, elSize);
           const sep = e.args[0];
           if (sep) {
-            const seps = { min: listSize.min > 0n ? listSize.min - 1n : 0n, max: listSize.max > 0n ? listSize.max - 1n : 0n };
+            const seps = {
+              min: listSize.min > 0n ? listSize.min - 1n : 0n,
+              max: listSize.max > 0n ? listSize.max - 1n : 0n,
+            };
             sz = add(sz, mul(this.sizeOf(sep), seps));
           }
           return { cost: byFactor(sz, STRING_TRAVERSAL), size: sz };

@@ -84,15 +84,22 @@ function compile(schema: SchemaNode, isResourceRoot: boolean): NodeRules | strin
     e.registerVariable("oldSelf", optionalOldSelf ? `optional<${decl.celName}>` : decl.celName);
     return e;
   };
-  let plain: Environment | undefined;
-  let optional: Environment | undefined;
+  const envs = new Map<boolean, Environment>();
+  const envFor = (optionalOldSelf: boolean): Environment => {
+    let e = envs.get(optionalOldSelf);
+    if (!e) {
+      e = env(optionalOldSelf);
+      envs.set(optionalOldSelf, e);
+    }
+    return e;
+  };
   const objects = new Map(objectTypes(decl).map((t) => [t.celName, t]));
   const cardinality = maxCardinality(decl.minSerializedSize);
   const rules = listOf(schema, "x-kubernetes-validations").map((raw): CompiledRule => {
     const source = ruleOf(raw);
     const out: CompiledRule = { source, usesOldSelf: false, maxCardinality: cardinality };
     if (!source.rule.trim()) return out;
-    const ruleEnv = source.optionalOldSelf ? (optional ??= env(true)) : (plain ??= env(false));
+    const ruleEnv = envFor(source.optionalOldSelf === true);
     try {
       out.rule = checkExpression(ruleEnv, source.rule, "bool", decl, objects);
       out.usesOldSelf = out.rule.usesOldSelf;
@@ -104,7 +111,11 @@ function compile(schema: SchemaNode, isResourceRoot: boolean): NodeRules | strin
       try {
         out.message = checkExpression(ruleEnv, source.messageExpression, "string", decl, objects);
       } catch (err) {
-        out.messageError = asRuleError(err, "messageExpression compilation failed: ", "messageExpression must evaluate to a string");
+        out.messageError = asRuleError(
+          err,
+          "messageExpression compilation failed: ",
+          "messageExpression must evaluate to a string",
+        );
       }
     }
     return out;

@@ -51,6 +51,10 @@ export interface DeclType {
   elem?: DeclType;
   key?: DeclType;
   listType?: string;
+  /** For object types once registered: the class cel-js knows values of this type by. */
+  ctor?: new (
+    fields: Record<string, unknown>,
+  ) => object;
 }
 
 const simple = (kind: DeclKind, celName: string, minSize: number, maxElements = 0): DeclType => ({
@@ -224,13 +228,24 @@ export function objectTypes(t: DeclType, out: DeclType[] = []): DeclType[] {
   return out;
 }
 
-/** Registers the object types of `t` in `env`, with CEL's equality between two values of one type. */
+/**
+ * Registers the object types of `t` in `env`: each with its own class (values are built with it, see
+ * `toCelValue`), CEL's equality between two values of the type, and comparison with null (objects are nullable).
+ */
 export function registerDeclTypes(env: Environment, t: DeclType, equals: (a: unknown, b: unknown) => boolean): void {
   for (const o of objectTypes(t)) {
     const fields: Record<string, string> = {};
     for (const [celName, f] of o.fields ?? []) fields[celName] = f.type.celName;
-    env.registerType(o.celName, { fields });
+    const ctor = class {
+      constructor(values: Record<string, unknown>) {
+        Object.assign(this, values);
+      }
+    };
+    Object.defineProperty(ctor, "name", { value: o.celName });
+    o.ctor = ctor;
+    env.registerType(o.celName, { ctor, fields });
     env.registerOperator(`${o.celName} == ${o.celName}`, equals);
+    env.registerOperator(`${o.celName} == null`, (a: unknown, b: unknown) => a === b);
   }
 }
 

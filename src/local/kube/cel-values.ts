@@ -41,8 +41,9 @@ export function toCelValue(value: unknown, t: DeclType | undefined): unknown {
     case "object": {
       if (!isObject(value)) return value;
       const out: Record<string, unknown> = {};
-      for (const [celName, f] of t.fields ?? []) if (f.jsonName in value) out[celName] = toCelValue(value[f.jsonName], f.type);
-      return out;
+      for (const [celName, f] of t.fields ?? [])
+        if (f.jsonName in value) out[celName] = toCelValue(value[f.jsonName], f.type);
+      return t.ctor ? new t.ctor(out) : out;
     }
     default:
       return value;
@@ -52,7 +53,8 @@ export function toCelValue(value: unknown, t: DeclType | undefined): unknown {
 /** CEL's `==` on two values of one object type (field by field; numbers across int and double). */
 export function celEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === "bigint" || typeof a === "number") return (typeof b === "bigint" || typeof b === "number") && Number(a) === Number(b);
+  if (typeof a === "bigint" || typeof a === "number")
+    return (typeof b === "bigint" || typeof b === "number") && Number(a) === Number(b);
   if (a instanceof Date) return b instanceof Date && a.getTime() === b.getTime();
   if (a instanceof Uint8Array) return b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => celEquals(x, b[i]));

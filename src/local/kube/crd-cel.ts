@@ -104,7 +104,12 @@ export function celRuleErrors(
   const at = child(path, "x-kubernetes-validations");
   const compiled = compileNodeRules(s, ctx.isRoot);
   if (typeof compiled === "string")
-    return [internalError(at, `internal error: failed to construct type information for x-kubernetes-validations rules: ${compiled}`)];
+    return [
+      internalError(
+        at,
+        `internal error: failed to construct type information for x-kubernetes-validations rules: ${compiled}`,
+      ),
+    ];
   const raws = listOf(s, "x-kubernetes-validations");
   const errs: FieldError[] = [];
   compiled.rules.forEach((cr, i) => {
@@ -120,7 +125,12 @@ export function celRuleErrors(
     else if (cr.message) {
       const msgCost = expressionCost(cr.message.maxCost, ctx, cr);
       if (!ctx.suppressPerExpressionCost && msgCost > STATIC_ESTIMATED_COST_LIMIT)
-        errs.push(forbidden(msgPath, costErrorMessage("estimated messageExpression cost", msgCost, STATIC_ESTIMATED_COST_LIMIT)));
+        errs.push(
+          forbidden(
+            msgPath,
+            costErrorMessage("estimated messageExpression cost", msgCost, STATIC_ESTIMATED_COST_LIMIT),
+          ),
+        );
       observe(ctx.total, msgPath, msgCost);
     }
     if (cr.usesOldSelf) {
@@ -133,7 +143,13 @@ export function celRuleErrors(
           ),
         );
     } else if (cr.source.optionalOldSelf !== undefined)
-      errs.push(invalid(child(key(at, i), "optionalOldSelf"), cr.source.optionalOldSelf, "may not be set if oldSelf is not used in rule"));
+      errs.push(
+        invalid(
+          child(key(at, i), "optionalOldSelf"),
+          cr.source.optionalOldSelf,
+          "may not be set if oldSelf is not used in rule",
+        ),
+      );
   });
   return errs;
 }

@@ -63,10 +63,13 @@ function checkDefault(path: string, s: SchemaNode, isResourceRoot: boolean, insi
 function reachesEmbeddedMeta(value: unknown, s: SchemaNode, atResourceRoot: boolean): boolean {
   if (Array.isArray(value)) {
     const items = itemsOf(s);
-    return items ? value.some((v) => reachesEmbeddedMeta(v, items, flag(items, "x-kubernetes-embedded-resource"))) : false;
+    return items
+      ? value.some((v) => reachesEmbeddedMeta(v, items, flag(items, "x-kubernetes-embedded-resource")))
+      : false;
   }
   if (!isObject(value)) return false;
-  if (atResourceRoot && flag(s, "x-kubernetes-embedded-resource") && Object.keys(value).some((k) => META.has(k))) return true;
+  if (atResourceRoot && flag(s, "x-kubernetes-embedded-resource") && Object.keys(value).some((k) => META.has(k)))
+    return true;
   const props = propertiesOf(s) ?? {};
   return Object.entries(value).some(([k, v]) => {
     const p = props[k];

@@ -37,7 +37,11 @@ export interface SchemaWalkState {
   uncorrelatablePath?: string;
 }
 
-export const ROOT_WALK_STATE: SchemaWalkState = { allowDefaults: true, disallowDefaultsReason: "", insideResourceMeta: false };
+export const ROOT_WALK_STATE: SchemaWalkState = {
+  allowDefaults: true,
+  disallowDefaultsReason: "",
+  insideResourceMeta: false,
+};
 
 export interface SchemaErrors {
   schema: FieldError[];
@@ -68,7 +72,10 @@ export function validateOpenAPISchema(
   out.schema.push(...standard(s, path, st));
   if (flag(s, "uniqueItems"))
     out.schema.push(
-      forbidden(child(path, "uniqueItems"), "uniqueItems cannot be set to true since the runtime complexity becomes quadratic"),
+      forbidden(
+        child(path, "uniqueItems"),
+        "uniqueItems cannot be set to true since the runtime complexity becomes quadratic",
+      ),
     );
   const props = propertiesOf(s);
   if (hasAdditional(s)) {
@@ -76,7 +83,9 @@ export function validateOpenAPISchema(
       out.schema.push(
         forbidden(child(path, "additionalProperties"), "additionalProperties and properties are mutual exclusive"),
       );
-    const sub = st.insideResourceMeta ? forbidDefaults(st, "inside additionalProperties applying to object metadata") : st;
+    const sub = st.insideResourceMeta
+      ? forbidDefaults(st, "inside additionalProperties applying to object metadata")
+      : st;
     const addSchema = additionalSchema(s);
     add(
       validateOpenAPISchema(
@@ -98,7 +107,15 @@ export function validateOpenAPISchema(
       sub = { ...sub, insideResourceMeta: true };
       if (isRoot) sub = forbidDefaults(sub, `in top-level ${name}`);
     }
-    add(validateOpenAPISchema(p, key(child(path, "properties"), name), sub, false, cel ? childCelContext(cel, p) : undefined));
+    add(
+      validateOpenAPISchema(
+        p,
+        key(child(path, "properties"), name),
+        sub,
+        false,
+        cel ? childCelContext(cel, p) : undefined,
+      ),
+    );
   }
   if (isObject(s.not)) add(validateOpenAPISchema(s.not, child(path, "not"), st, false, undefined));
   for (const j of ["allOf", "oneOf", "anyOf"])
@@ -112,10 +129,14 @@ export function validateOpenAPISchema(
     const sub = s["x-kubernetes-list-type"] === "map" ? st : forbidOldSelf(st, path);
     const items = itemsOf(s);
     if (items)
-      add(validateOpenAPISchema(items, child(path, "items"), sub, false, cel ? childCelContext(cel, items) : undefined));
+      add(
+        validateOpenAPISchema(items, child(path, "items"), sub, false, cel ? childCelContext(cel, items) : undefined),
+      );
     else
       schemasOf(s, "items").forEach((n, i) => {
-        add(validateOpenAPISchema(n, key(child(path, "items"), i), sub, false, cel ? childCelContext(cel, n) : undefined));
+        add(
+          validateOpenAPISchema(n, key(child(path, "items"), i), sub, false, cel ? childCelContext(cel, n) : undefined),
+        );
       });
   }
   if (isObject(s.dependencies))
@@ -145,7 +166,8 @@ function standard(s: SchemaNode, path: string, st: SchemaWalkState): FieldError[
       ),
     );
   if (str(s, "id")) errs.push(forbidden(child(path, "id"), "id is not supported"));
-  if (present(s, "additionalItems")) errs.push(forbidden(child(path, "additionalItems"), "additionalItems is not supported"));
+  if (present(s, "additionalItems"))
+    errs.push(forbidden(child(path, "additionalItems"), "additionalItems is not supported"));
   if (isObject(s.patternProperties) && Object.keys(s.patternProperties).length)
     errs.push(forbidden(child(path, "patternProperties"), "patternProperties is not supported"));
   if (isObject(s.definitions) && Object.keys(s.definitions).length)
@@ -166,15 +188,15 @@ function mapAndListTypes(s: SchemaNode, path: string): FieldError[] {
   const type = typeOf(s);
   const mapType = s["x-kubernetes-map-type"];
   const listType = s["x-kubernetes-list-type"];
-  const typeMust = (want: string, detail: string) =>
+  const typeMust = (detail: string) =>
     errs.push(type ? invalid(child(path, "type"), type, detail) : required(child(path, "type"), detail));
   if (present(s, "x-kubernetes-map-type") && type !== "object")
-    typeMust("object", "must be object if x-kubernetes-map-type is specified");
+    typeMust("must be object if x-kubernetes-map-type is specified");
   if (present(s, "x-kubernetes-map-type") && mapType !== "atomic" && mapType !== "granular")
     errs.push(notSupported(child(path, "x-kubernetes-map-type"), mapType, ["atomic", "granular"]));
   const items = itemsOf(s);
   if (present(s, "x-kubernetes-list-type") && type !== "array")
-    typeMust("array", "must be array if x-kubernetes-list-type is specified");
+    typeMust("must be array if x-kubernetes-list-type is specified");
   else if (listType === "set" && items) {
     const detail = "must be atomic as item of a list with x-kubernetes-list-type=set";
     const itemListType = items["x-kubernetes-list-type"];
@@ -182,7 +204,9 @@ function mapAndListTypes(s: SchemaNode, path: string): FieldError[] {
       errs.push(invalid(child(child(path, "items"), "x-kubernetes-list-type"), itemListType, detail));
     // The real server prints the items' list type here, not their map type.
     if (typeOf(items) === "object" && items["x-kubernetes-map-type"] !== "atomic")
-      errs.push(invalid(child(child(path, "items"), "x-kubernetes-map-type"), items["x-kubernetes-list-type"] ?? null, detail));
+      errs.push(
+        invalid(child(child(path, "items"), "x-kubernetes-map-type"), items["x-kubernetes-list-type"] ?? null, detail),
+      );
   }
   if (present(s, "x-kubernetes-list-type") && !["atomic", "set", "map"].includes(listType as string))
     errs.push(notSupported(child(path, "x-kubernetes-list-type"), listType, ["atomic", "set", "map"]));
@@ -194,14 +218,22 @@ function mapAndListTypes(s: SchemaNode, path: string): FieldError[] {
   }
   if (listType === "map") {
     if (keys.length === 0)
-      errs.push(required(child(path, "x-kubernetes-list-map-keys"), "must not be empty if x-kubernetes-list-type is map"));
+      errs.push(
+        required(child(path, "x-kubernetes-list-map-keys"), "must not be empty if x-kubernetes-list-type is map"),
+      );
     if (!present(s, "items"))
       errs.push(required(child(path, "items"), "must have a schema if x-kubernetes-list-type is map"));
     if (Array.isArray(s.items))
-      errs.push(invalid(child(path, "items"), s.items, "must only have a single schema if x-kubernetes-list-type is map"));
+      errs.push(
+        invalid(child(path, "items"), s.items, "must only have a single schema if x-kubernetes-list-type is map"),
+      );
     if (items && typeOf(items) !== "object")
       errs.push(
-        invalid(child(child(path, "items"), "type"), typeOf(items), "must be object if parent array's x-kubernetes-list-type is map"),
+        invalid(
+          child(child(path, "items"), "type"),
+          typeOf(items),
+          "must be object if parent array's x-kubernetes-list-type is map",
+        ),
       );
     if (items && typeOf(items) === "object") {
       const seen = new Set<unknown>();
@@ -218,7 +250,9 @@ function mapAndListTypes(s: SchemaNode, path: string): FieldError[] {
               ),
             );
         } else
-          errs.push(invalid(child(path, "x-kubernetes-list-map-keys"), keys, "entries must all be names of item properties"));
+          errs.push(
+            invalid(child(path, "x-kubernetes-list-map-keys"), keys, "entries must all be names of item properties"),
+          );
         if (seen.has(k))
           errs.push(invalid(child(path, "x-kubernetes-list-map-keys"), keys, "must not contain duplicate entries"));
         seen.add(k);
@@ -235,7 +269,12 @@ function mapListKeysMapSet(s: SchemaNode, path: string): FieldError[] {
   if (!items || (listType !== "set" && listType !== "map")) return [];
   const errs: FieldError[] = [];
   if (flag(items, "nullable"))
-    errs.push(forbidden(child(child(path, "items"), "nullable"), `cannot be nullable when x-kubernetes-list-type is ${listType}`));
+    errs.push(
+      forbidden(
+        child(child(path, "items"), "nullable"),
+        `cannot be nullable when x-kubernetes-list-type is ${listType}`,
+      ),
+    );
   if (listType === "map") {
     const req = new Set(listOf(items, "required"));
     const itemProps = propertiesOf(items) ?? {};
@@ -251,7 +290,9 @@ function mapListKeysMapSet(s: SchemaNode, path: string): FieldError[] {
           ),
         );
       if (flag(p, "nullable"))
-        errs.push(forbidden(child(at, "nullable"), "this property is in x-kubernetes-list-map-keys, so it cannot be nullable"));
+        errs.push(
+          forbidden(child(at, "nullable"), "this property is in x-kubernetes-list-map-keys, so it cannot be nullable"),
+        );
     }
   }
   return errs;
@@ -272,7 +313,8 @@ function ruleStaticErrors(s: SchemaNode, rules: unknown[], path: string): FieldE
     if (!rule.trim()) errs.push(required(child(at, "rule"), "rule is not specified"));
     else if (message.length > 0 && !message.trim())
       errs.push(invalid(child(at, "message"), message, "must be non-empty if specified"));
-    else if (NEWLINES.test(message.trim())) errs.push(invalid(child(at, "message"), message, "must not contain line breaks"));
+    else if (NEWLINES.test(message.trim()))
+      errs.push(invalid(child(at, "message"), message, "must not contain line breaks"));
     else if (NEWLINES.test(rule.trim()) && !message.trim())
       errs.push(required(child(at, "message"), "message must be specified if rule contains line breaks"));
     if (messageExpression.length > 0 && !messageExpression.trim())

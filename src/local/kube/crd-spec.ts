@@ -80,7 +80,8 @@ export function validateColumn(col: Record<string, unknown>, path: string): Fiel
   if (!s(col, "name")) errs.push(required(child(path, "name")));
   const type = s(col, "type");
   if (!type) errs.push(required(child(path, "type"), `must be one of ${COLUMN_TYPES.join(",")}`));
-  else if (!COLUMN_TYPES.includes(type)) errs.push(invalid(child(path, "type"), type, `must be one of ${COLUMN_TYPES.join(",")}`));
+  else if (!COLUMN_TYPES.includes(type))
+    errs.push(invalid(child(path, "type"), type, `must be one of ${COLUMN_TYPES.join(",")}`));
   const format = s(col, "format");
   if (format && !COLUMN_FORMATS.includes(format))
     errs.push(invalid(child(path, "format"), format, `must be one of ${COLUMN_FORMATS.join(",")}`));
@@ -131,7 +132,11 @@ export function validateSelectableFields(fields: unknown[], schema: SchemaNode, 
     const t = found.schema ? typeOf(found.schema) : "";
     if (t !== "string" && t !== "boolean" && t !== "integer")
       errs.push(
-        invalid(at, jsonPath, "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."),
+        invalid(
+          at,
+          jsonPath,
+          "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.",
+        ),
       );
     if (seen.has(normalized)) errs.push(duplicate(at, jsonPath));
     else seen.add(normalized);
@@ -157,7 +162,12 @@ export function validateSubresources(sub: Record<string, unknown>, path: string)
   };
   underPrefix("specReplicasPath", [".spec."], "should be a json path under .spec", true);
   underPrefix("statusReplicasPath", [".status."], "should be a json path under .status", true);
-  underPrefix("labelSelectorPath", [".spec.", ".status."], "should be a json path under either .spec or .status", false);
+  underPrefix(
+    "labelSelectorPath",
+    [".spec.", ".status."],
+    "should be a json path under either .spec or .status",
+    false,
+  );
   return errs;
 }
 
@@ -165,7 +175,8 @@ export function validateConversion(conversion: unknown, path: string): FieldErro
   if (!isObject(conversion)) return [];
   const strategy = s(conversion, "strategy");
   if (!strategy) return [required(child(path, "strategy"))];
-  if (strategy !== "None" && strategy !== "Webhook") return [notSupported(child(path, "strategy"), strategy, ["None", "Webhook"])];
+  if (strategy !== "None" && strategy !== "Webhook")
+    return [notSupported(child(path, "strategy"), strategy, ["None", "Webhook"])];
   if (strategy === "Webhook")
     return [
       invalid(
@@ -179,7 +190,9 @@ export function validateConversion(conversion: unknown, path: string): FieldErro
   if (isObject(webhook.clientConfig))
     errs.push(forbidden(child(path, "webhookClientConfig"), "should not be set when strategy is not set to Webhook"));
   if (Array.isArray(webhook.conversionReviewVersions) && webhook.conversionReviewVersions.length > 0)
-    errs.push(forbidden(child(path, "conversionReviewVersions"), "should not be set when strategy is not set to Webhook"));
+    errs.push(
+      forbidden(child(path, "conversionReviewVersions"), "should not be set when strategy is not set to Webhook"),
+    );
   return errs;
 }
 
@@ -215,7 +228,12 @@ export function validateApproval(group: string, annotations: Record<string, unkn
   const value = typeof annotations?.[APPROVAL] === "string" ? (annotations[APPROVAL] as string) : "";
   const at = `metadata.annotations[${APPROVAL}]`;
   if (!value)
-    return [required(at, `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111`)];
+    return [
+      required(
+        at,
+        `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111`,
+      ),
+    ];
   if (value.startsWith("unapproved")) return [];
   try {
     const u = new URL(value);

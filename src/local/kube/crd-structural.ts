@@ -51,7 +51,8 @@ export function newStructuralError(s: SchemaNode): string | undefined {
       return "OpenAPIV3Schema 'definitions' is not supported";
     if (n["x-kubernetes-preserve-unknown-fields"] === false)
       return "internal error: 'x-kubernetes-preserve-unknown-fields' must be true or undefined";
-    if (Array.isArray(n.items) && n.items.length > 0) return "OpenAPIV3Schema 'items' must be a schema, but is an array";
+    if (Array.isArray(n.items) && n.items.length > 0)
+      return "OpenAPIV3Schema 'items' must be a schema, but is an array";
     const next: SchemaNode[] = [
       ...(isObject(n.items) ? [n.items] : []),
       ...Object.values(isObject(n.properties) ? n.properties : {}).filter(isObject),
@@ -122,7 +123,11 @@ function invariants(s: SchemaNode, lvl: Level, path: string): FieldError[] {
     );
   if (intOrString && embedded)
     errs.push(
-      invalid(child(path, "x-kubernetes-embedded-resource"), true, "must be false if x-kubernetes-int-or-string is true"),
+      invalid(
+        child(path, "x-kubernetes-embedded-resource"),
+        true,
+        "must be false if x-kubernetes-int-or-string is true",
+      ),
     );
 
   const allOf = listOf(s, "allOf");
@@ -146,7 +151,8 @@ function invariants(s: SchemaNode, lvl: Level, path: string): FieldError[] {
     errs.push(
       forbidden(child(path, "additionalProperties"), "must not be used if x-kubernetes-embedded-resource is set"),
     );
-  if (lvl === "root" && type && type !== "object") errs.push(invalid(child(path, "type"), type, "must be object at the root"));
+  if (lvl === "root" && type && type !== "object")
+    errs.push(invalid(child(path, "type"), type, "must be object at the root"));
 
   const props = propertiesOf(s) ?? {};
   for (const name of ["kind", "apiVersion"]) {
@@ -181,7 +187,10 @@ function metadataInvariants(s: SchemaNode, checkMetadata: boolean, lvl: Level, p
     });
     if (rest.length > 0)
       errs.push(
-        forbidden(path, "must not specify anything other than name and generateName, but metadata is implicitly specified"),
+        forbidden(
+          path,
+          "must not specify anything other than name and generateName, but metadata is implicitly specified",
+        ),
       );
   }
   return errs;
@@ -228,7 +237,11 @@ function nested(v: SchemaNode, skipAnyOf: boolean, path: string): FieldError[] {
   if (str(v, "title")) notStructural("title", "must be empty to be structural");
   if (str(v, "description")) notStructural("description", "must be empty to be structural");
   if (flag(v, "nullable")) notStructural("nullable", "must be false to be structural");
-  for (const x of ["x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string"])
+  for (const x of [
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-embedded-resource",
+    "x-kubernetes-int-or-string",
+  ])
     if (flag(v, x)) notStructural(x, "must be false to be structural");
   if (listOf(v, "x-kubernetes-list-map-keys").length)
     notStructural("x-kubernetes-list-map-keys", "must be empty to be structural");
@@ -259,7 +272,8 @@ function junctorsComplete(v: SchemaNode, s: SchemaNode | undefined, sPath: strin
 function nestedComplete(v: SchemaNode, s: SchemaNode | undefined, sPath: string, vPath: string): FieldError[] {
   if (!s) return [required(sPath, `because it is defined in ${vPath}`)];
   const errs = junctorsComplete(v, s, sPath, vPath);
-  if (isObject(v.items)) errs.push(...nestedComplete(v.items, itemsOf(s), child(sPath, "items"), child(vPath, "items")));
+  if (isObject(v.items))
+    errs.push(...nestedComplete(v.items, itemsOf(s), child(sPath, "items"), child(vPath, "items")));
   const sProps = propertiesOf(s) ?? {};
   if (isObject(v.properties))
     for (const [k, p] of Object.entries(v.properties)) {

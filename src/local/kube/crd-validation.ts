@@ -97,11 +97,13 @@ export function validateCustomResourceDefinition(crd: KubeObject, opts: CrdValid
 
   if (!group) errs.push(required("spec.group"));
   else if (dns1123Subdomain(group).length) errs.push(invalid("spec.group", group, dns1123Subdomain(group).join(",")));
-  else if (group.split(".").length < 2) errs.push(invalid("spec.group", group, "should be a domain with at least one dot"));
+  else if (group.split(".").length < 2)
+    errs.push(invalid("spec.group", group, "should be a domain with at least one dot"));
 
   const scope = str(spec, "scope");
   if (!scope) errs.push(required("spec.scope"));
-  else if (scope !== "Cluster" && scope !== "Namespaced") errs.push(notSupported("spec.scope", scope, ["Cluster", "Namespaced"]));
+  else if (scope !== "Cluster" && scope !== "Namespaced")
+    errs.push(notSupported("spec.scope", scope, ["Cluster", "Namespaced"]));
 
   const hoistSchema = versions.length > 0 && identical(versions, (v) => v.schema);
   const hoistSubresources = versions.length > 0 && identical(versions, (v) => v.subresources);
@@ -109,7 +111,9 @@ export function validateCustomResourceDefinition(crd: KubeObject, opts: CrdValid
   const hoistSelectable = versions.length > 0 && identical(versions, (v) => listOrUndefined(v.selectableFields));
   const statusOf = (v: Obj) => isObject(objOf(v.subresources).status);
   const anyStatus = versions.some(statusOf);
-  const oldVersions = (Array.isArray(objOf(opts.old?.spec).versions) ? (objOf(opts.old?.spec).versions as unknown[]) : []).map(objOf);
+  const oldVersions = (
+    Array.isArray(objOf(opts.old?.spec).versions) ? (objOf(opts.old?.spec).versions as unknown[]) : []
+  ).map(objOf);
   const unchanged = (name: string) => {
     if (!opts.old) return false;
     const before = oldVersions.find((v) => str(v, "name") === name);
@@ -133,34 +137,41 @@ export function validateCustomResourceDefinition(crd: KubeObject, opts: CrdValid
     errs.push(...validateDeprecationWarning(v, at));
     const schema = schemaOf(v);
     if (!hoistSchema && schema) errs.push(...validateSchema(schema, statusOf(v), child(at, "schema"), unchanged(name)));
-    if (!hoistSubresources && isObject(v.subresources)) errs.push(...validateSubresources(v.subresources, child(at, "subresources")));
+    if (!hoistSubresources && isObject(v.subresources))
+      errs.push(...validateSubresources(v.subresources, child(at, "subresources")));
     if (!hoistColumns)
       listOrUndefined(v.additionalPrinterColumns)?.forEach((c, j) => {
         errs.push(...validateColumn(objOf(c), key(child(at, "additionalPrinterColumns"), j)));
       });
     const selectable = listOrUndefined(v.selectableFields);
-    if (!hoistSelectable && selectable && schema) errs.push(...validateSelectableFields(selectable, schema, child(at, "selectableFields")));
+    if (!hoistSelectable && selectable && schema)
+      errs.push(...validateSelectableFields(selectable, schema, child(at, "selectableFields")));
   });
 
   if (!uniqueNames) errs.push(invalid("spec.versions", versionsValue(versions), "must contain unique version names"));
   if (storage !== 1)
-    errs.push(invalid("spec.versions", versionsValue(versions), "must have exactly one version marked as storage version"));
+    errs.push(
+      invalid("spec.versions", versionsValue(versions), "must have exactly one version marked as storage version"),
+    );
   const first = str(versions[0] ?? {}, "name");
   if (first && dns1035(first).length) errs.push(invalid("spec.version", first, dns1035(first).join(",")));
 
-  for (const n of ["plural", "singular", "kind", "listKind"]) if (!str(names, n)) errs.push(required(`spec.names.${n}`));
+  for (const n of ["plural", "singular", "kind", "listKind"])
+    if (!str(names, n)) errs.push(required(`spec.names.${n}`));
   errs.push(...validateNames(names, "spec.names"));
 
   const top = versions[0] ?? {};
   const topSchema = schemaOf(top);
   if (hoistSchema && topSchema) errs.push(...validateSchema(topSchema, anyStatus, "spec.validation", unchanged(first)));
-  if (hoistSubresources && isObject(top.subresources)) errs.push(...validateSubresources(top.subresources, "spec.subresources"));
+  if (hoistSubresources && isObject(top.subresources))
+    errs.push(...validateSubresources(top.subresources, "spec.subresources"));
   if (hoistColumns)
     listOrUndefined(top.additionalPrinterColumns)?.forEach((c, j) => {
       errs.push(...validateColumn(objOf(c), `spec.additionalPrinterColumns[${j}]`));
     });
   const topSelectable = listOrUndefined(top.selectableFields);
-  if (hoistSelectable && topSelectable && topSchema) errs.push(...validateSelectableFields(topSelectable, topSchema, "spec.selectableFields"));
+  if (hoistSelectable && topSelectable && topSchema)
+    errs.push(...validateSelectableFields(topSelectable, topSchema, "spec.selectableFields"));
 
   errs.push(...validateConversion(spec.conversion, "spec.conversion"));
   if (spec.preserveUnknownFields === true)
@@ -173,7 +184,8 @@ export function validateCustomResourceDefinition(crd: KubeObject, opts: CrdValid
     );
   if (storage === 0) errs.push(invalid("status.storedVersions", [], "must have at least one stored version"));
   errs.push(...validateApproval(group, crd.metadata.annotations));
-  if (opts.old) errs.push(...validateUpdate(spec, objOf(opts.old.spec), opts.oldEstablished === true, versions, opts.old));
+  if (opts.old)
+    errs.push(...validateUpdate(spec, objOf(opts.old.spec), opts.oldEstablished === true, versions, opts.old));
   return errs;
 }
 
@@ -212,7 +224,13 @@ function validateSchema(schema: SchemaNode, statusEnabled: boolean, path: string
       if (v === undefined || v === null || v === "" || v === false) continue;
       if (k === "type") {
         if (v !== "object") {
-          errs.push(invalid(`${at}.type`, v, 'only "object" is allowed as the type at the root of the schema if the status subresource is enabled'));
+          errs.push(
+            invalid(
+              `${at}.type`,
+              v,
+              'only "object" is allowed as the type at the root of the schema if the status subresource is enabled',
+            ),
+          );
           break;
         }
         continue;

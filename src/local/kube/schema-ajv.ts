@@ -53,7 +53,6 @@ export function makeAjv(): Ajv {
   return ajv;
 }
 
-
 /** OpenAPI v3 (Kubernetes flavour) → the JSON Schema ajv validates with: drop extensions, map nullable and int-or-string. */
 export function toJsonSchema(node: SchemaNode): SchemaNode {
   const out: SchemaNode = {};
@@ -91,7 +90,6 @@ export function toJsonSchema(node: SchemaNode): SchemaNode {
   }
   return out;
 }
-
 
 /** Turns an ajv instance path (JSON pointer) into a Kubernetes field path, using the data to tell indexes from keys. */
 function fieldPathOf(pointer: string, root: unknown): string {

@@ -5,8 +5,8 @@
  * typed and evaluated as `cel-rules.ts` compiles them. Generic over any CRD schema. Pure.
  */
 
-import type { ValidateFunction } from "ajv";
 import { Optional } from "@marcbachmann/cel-js";
+import type { ValidateFunction } from "ajv";
 import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
 import type { DeclType } from "./cel-types.js";
 import { toCelValue } from "./cel-values.js";
@@ -69,7 +69,8 @@ export class StructuralSchema {
       });
       this.rules.set(node, compiled);
     }
-    for (const [k, s] of Object.entries(props(node) ?? {})) this.compileRules(s, child(path, `properties[${k}]`), false);
+    for (const [k, s] of Object.entries(props(node) ?? {}))
+      this.compileRules(s, child(path, `properties[${k}]`), false);
     const add = additional(node);
     if (add) this.compileRules(add, child(path, "additionalProperties"), false);
     const items = itemsOf(node);
