@@ -3,7 +3,7 @@
  * `UnstructuredToVal`): integers are int64, `format: date-time`/`date` strings are timestamps, `duration` strings are
  * durations, `byte` strings are bytes, property names are escaped; and CEL equality between two such values. Pure.
  */
-import { Environment } from "@marcbachmann/cel-js";
+import { Environment, Optional } from "@marcbachmann/cel-js";
 import type { DeclType } from "./cel-types.js";
 import { isObject } from "./meta.js";
 
@@ -69,4 +69,57 @@ export function celEquals(a: unknown, b: unknown): boolean {
   if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && "seconds" in a && "seconds" in b)
     return String(a) === String(b);
   return false;
+}
+
+/**
+ * A size estimator over actual values (for `estimateCost`): the largest size along a path from `vars`, so the static
+ * estimate becomes a bound on the cost of one evaluation on this object (scalars count 1, as cel-go's runtime
+ * counts them).
+ */
+export function sizesOfValues(
+  vars: Record<string, unknown>,
+): (path: readonly string[]) => { min: bigint; max: bigint } {
+  return (path) => {
+    const [root, ...rest] = path;
+    let values: unknown[] = [unwrapOptional(vars[root ?? ""])];
+    for (const step of rest) {
+      const next: unknown[] = [];
+      for (const v of values) {
+        if (v === null || v === undefined) continue;
+        if (step === "@items") {
+          if (Array.isArray(v)) next.push(...v);
+        } else if (step === "@values") next.push(...entriesOf(v).map(([, x]) => x));
+        else if (step === "@keys") next.push(...entriesOf(v).map(([k]) => k));
+        else if (typeof v === "object" && step in v) next.push((v as Record<string, unknown>)[step]);
+      }
+      values = next;
+    }
+    let max = 0n;
+    for (const v of values) {
+      const n = BigInt(sizeOf(v));
+      if (n > max) max = n;
+    }
+    return { min: 0n, max };
+  };
+}
+
+function unwrapOptional(v: unknown): unknown {
+  if (v instanceof Optional) return v.hasValue() ? v.value() : undefined;
+  return v;
+}
+
+const entriesOf = (v: unknown): Array<[unknown, unknown]> =>
+  v instanceof Map
+    ? [...v.entries()]
+    : v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.entries(v)
+      : [];
+
+function sizeOf(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === "string") return Array.from(v).length;
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length;
+  if (v instanceof Map) return v.size;
+  if (isObject(v) && Object.getPrototypeOf(v) === Object.prototype) return Object.keys(v).length;
+  return 1;
 }

@@ -7,9 +7,10 @@
 
 import { Optional } from "@marcbachmann/cel-js";
 import type { ValidateFunction } from "ajv";
+import { estimateCost } from "./cel-cost.js";
 import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
 import type { DeclType } from "./cel-types.js";
-import { toCelValue } from "./cel-values.js";
+import { sizesOfValues, toCelValue } from "./cel-values.js";
 import type { FieldError } from "./errors.js";
 import { goValue } from "./field-errors.js";
 import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
@@ -35,6 +36,16 @@ const preservesUnknown = (s: SchemaNode): boolean =>
 const embedded = (s: SchemaNode): boolean => s["x-kubernetes-embedded-resource"] === true;
 
 let sharedAjv: ReturnType<typeof makeAjv> | undefined;
+
+/** `k8s.io/apiserver/pkg/apis/cel/config.go`: the cost limits of one rule evaluation and of one object's rules. */
+const PER_CALL_LIMIT = 1_000_000n;
+const RUNTIME_CEL_COST_BUDGET = 10_000_000n;
+
+/** The cost spent on one object's rules so far (a bound computed from the object's actual sizes). */
+interface Budget {
+  spent: bigint;
+  exhausted: boolean;
+}
 
 interface NodeProgram {
   decl: DeclType;
@@ -152,7 +163,7 @@ export class StructuralSchema {
   /** All validation errors of `obj`; `old` (on update) enables transition rules (`oldSelf`). */
   validate(obj: Record<string, unknown>, old?: Record<string, unknown>): FieldError[] {
     const errors = this.validateOpenAPI(obj);
-    this.checkNode(this.root, obj, old, old !== undefined, "", errors, true);
+    this.checkNode(this.root, obj, old, old !== undefined, "", errors, true, { spent: 0n, exhausted: false });
     return dedupe(errors);
   }
 
@@ -171,7 +182,7 @@ export class StructuralSchema {
   /** The CEL rules only, for any value of this schema (CRD admission checks defaults with them). */
   validateRules(value: unknown, old: unknown): FieldError[] {
     const errors: FieldError[] = [];
-    this.checkNode(this.root, value, old, old !== undefined, "", errors, false);
+    this.checkNode(this.root, value, old, old !== undefined, "", errors, false, { spent: 0n, exhausted: false });
     return dedupe(errors);
   }
 
@@ -183,11 +194,15 @@ export class StructuralSchema {
     path: string,
     errors: FieldError[],
     lists: boolean,
+    budget: Budget,
   ): void {
     if (value === undefined || value === null) return;
     const program = this.rules.get(schema);
     if (program)
-      for (const rule of program.rules) this.runRule(rule, program.decl, schema, value, old, hasOld, path, errors);
+      for (const rule of program.rules) {
+        if (budget.exhausted) break;
+        this.runRule(rule, program.decl, schema, value, old, hasOld, path, errors, budget);
+      }
 
     if (Array.isArray(value)) {
       const items = itemsOf(schema);
@@ -205,7 +220,7 @@ export class StructuralSchema {
         if (listType === "map" && oldList && isObject(item)) {
           oldItem = oldList.find((o) => isObject(o) && mapKeys.every((k) => deepEqual(o[k], item[k])));
         }
-        this.checkNode(items, item, oldItem, oldItem !== undefined, index(path, i), errors, lists);
+        this.checkNode(items, item, oldItem, oldItem !== undefined, index(path, i), errors, lists, budget);
       });
       return;
     }
@@ -218,7 +233,7 @@ export class StructuralSchema {
       if (!s) continue;
       const hasOldChild = oldObj !== undefined && Object.hasOwn(oldObj, key);
       const at = known?.[key] ? child(path, key) : index(path, key);
-      this.checkNode(s, v, oldObj?.[key], hasOldChild, at, errors, lists);
+      this.checkNode(s, v, oldObj?.[key], hasOldChild, at, errors, lists, budget);
     }
   }
 
@@ -231,6 +246,7 @@ export class StructuralSchema {
     hasOld: boolean,
     path: string,
     errors: FieldError[],
+    budget: Budget,
   ): void {
     const program = rule.rule;
     if (!program) return;
@@ -240,6 +256,28 @@ export class StructuralSchema {
       const oldValue = hasOld ? toCelValue(old, decl) : undefined;
       vars.oldSelf = rule.source.optionalOldSelf ? (hasOld ? Optional.of(oldValue) : Optional.none()) : oldValue;
     }
+    const type = JSON.stringify(schemaType(schema));
+    // cel-js counts no cost: the static estimate with this object's sizes bounds what the real server would count.
+    // Past a limit the real server may refuse the object; not knowing, this server refuses it.
+    const bound = estimateCost(program.ir, sizesOfValues(vars)).max;
+    budget.spent += bound;
+    if (budget.spent > RUNTIME_CEL_COST_BUDGET) {
+      budget.exhausted = true;
+      errors.push({
+        field: path,
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${type}: validation failed due to running out of cost budget, no further validation rules will be run (the local API server bounds the cost of the rules on this object at ${budget.spent}, above the real server's budget of ${RUNTIME_CEL_COST_BUDGET}, and refuses what it cannot check)`,
+      });
+      return;
+    }
+    if (bound > PER_CALL_LIMIT) {
+      errors.push({
+        field: path,
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${type}: the cost of this rule on this object may exceed the real server's per-call limit of ${PER_CALL_LIMIT} (bounded at ${bound}); the local API server refuses what it cannot check: ${rule.source.rule}`,
+      });
+      return;
+    }
     let result: unknown;
     try {
       result = program.program(vars);
@@ -248,7 +286,7 @@ export class StructuralSchema {
       errors.push({
         field: path,
         reason: "FieldValueInvalid",
-        message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)} evaluating rule: ${rule.source.rule}`,
+        message: `Invalid value: ${type}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)} evaluating rule: ${rule.source.rule}`,
       });
       return;
     }
@@ -271,7 +309,7 @@ export class StructuralSchema {
           ? `Required value: ${message}`
           : reason === "FieldValueDuplicate"
             ? `Duplicate value: ${message}`
-            : `Invalid value: ${JSON.stringify(schemaType(schema))}: ${message}`;
+            : `Invalid value: ${type}: ${message}`;
     errors.push({ field, reason, message: rendered });
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * CRD admission through the API, with the real client-node: every CRD of test/corpus/invalid-crds (one fault each
+ * that a real API server refuses) is refused with 422 Invalid at the field path the real server prints; every CRD the
+ * project ships is accepted and Established; rules the local server cannot check are refused as such.
+ */
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ApiextensionsV1Api, loadYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { type Env, failure, freshNamespace, startEnv } from "./helpers.js";
+
+const CORPUS = join(import.meta.dirname, "../../corpus/invalid-crds");
+const ROOT = join(import.meta.dirname, "../../..");
+
+interface Expected {
+  field: string;
+  message: string;
+  source: string;
+  causes?: number;
+}
+
+let env: Env;
+let ext: ApiextensionsV1Api;
+beforeAll(async () => {
+  // No CRD at start: the shipped ones are created through the API below.
+  env = await startEnv({ crdDir: await mkdtemp(join(tmpdir(), "no-crds-")) });
+  ext = env.kc.makeApiClient(ApiextensionsV1Api);
+});
+afterAll(() => env.kube.close());
+
+const expected = parse(await readFile(join(CORPUS, "expected.yaml"), "utf8")) as Record<string, Expected>;
+/** A manifest as client-node types it (its serializer only sends the fields it knows by their typed names). */
+const crdOf = (text: string): V1CustomResourceDefinition => loadYaml<V1CustomResourceDefinition>(text);
+const files = (await readdir(CORPUS)).filter((f) => /^\d\d-.*\.yaml$/.test(f)).sort();
+
+describe("the invalid-CRD corpus is refused at the path the real server prints", () => {
+  it("has an expectation for every file, and at least 25 files", () => {
+    expect(files.length).toBeGreaterThanOrEqual(25);
+    expect(Object.keys(expected).sort()).toEqual(files);
+  });
+
+  for (const file of files)
+    it(file, async () => {
+      const want = expected[file] as Expected;
+      const body = crdOf(await readFile(join(CORPUS, file), "utf8"));
+      const res = await failure(ext.createCustomResourceDefinition({ body }));
+      expect(res).toMatchObject({ kind: "Status", code: 422, reason: "Invalid" });
+      expect(res.message).toMatch(/^CustomResourceDefinition\.apiextensions\.k8s\.io ".*" is invalid: /);
+      const causes = res.details?.causes ?? [];
+      expect(causes.map((c) => c.field)).toContain(want.field);
+      const cause = causes.find((c) => c.field === want.field && c.message.includes(want.message));
+      expect(cause, `${want.field}: ${want.message}\ngot ${JSON.stringify(causes, null, 1)}`).toBeDefined();
+      expect(causes).toHaveLength(want.causes ?? 1);
+      // Nothing was stored.
+      expect((await failure(ext.readCustomResourceDefinition({ name: body.metadata?.name ?? "" }))).code).toBe(404);
+    });
+});
+
+async function established(file: string): Promise<V1CustomResourceDefinition> {
+  const body = crdOf(await readFile(file, "utf8"));
+  const created = await ext.createCustomResourceDefinition({ body });
+  expect(created.status?.conditions?.find((c) => c.type === "Established")?.status).toBe("True");
+  return created;
+}
+
+describe("every CRD the project ships is accepted and Established", () => {
+  for (const dir of ["crds", "charts/sagemaker-profile-operator/crds"])
+    it(dir, async () => {
+      const names = (await readdir(join(ROOT, dir))).filter((f) => f.endsWith(".yaml"));
+      expect(names.length).toBeGreaterThan(0);
+      for (const f of names) {
+        const crd = await established(join(ROOT, dir, f));
+        await ext.deleteCustomResourceDefinition({ name: crd.metadata?.name ?? "" });
+      }
+    });
+});
+
+const widget = (
+  rule: Record<string, unknown>,
+  props: Record<string, unknown> = { name: { type: "string", maxLength: 63 } },
+) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.example.com" },
+  spec: {
+    group: "example.com",
+    scope: "Namespaced",
+    names: { plural: "widgets", kind: "Widget" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: { spec: { type: "object", properties: props, "x-kubernetes-validations": [rule] } },
+          },
+        },
+      },
+    ],
+  },
+});
+
+describe("what the local server cannot check is refused as such, never passed", () => {
+  for (const [what, rule] of [
+    ["a Kubernetes CEL library function", "isURL(self.name)"],
+    ["an ext.Strings function cel-js lacks", "self.name.format([1]) == ''"],
+    ["a two-variable comprehension", "self.name.split('.').all(i, p, p != '')"],
+  ] as const)
+    it(what, async () => {
+      const res = await failure(ext.createCustomResourceDefinition({ body: crdOf(JSON.stringify(widget({ rule }))) }));
+      expect(res.code).toBe(422);
+      const cause = res.details?.causes?.[0];
+      expect(cause?.field).toBe("spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule");
+      expect(cause?.message).toContain("not supported by the local API server");
+    });
+
+  it("comparing a set-list with == (the real server ignores order there)", async () => {
+    const props = {
+      tags: { type: "array", maxItems: 5, "x-kubernetes-list-type": "set", items: { type: "string", maxLength: 8 } },
+    };
+    const res = await failure(
+      ext.createCustomResourceDefinition({
+        body: crdOf(JSON.stringify(widget({ rule: "self.tags == oldSelf.tags" }, props))),
+      }),
+    );
+    expect(res.details?.causes?.[0]?.message).toContain("not supported by the local API server");
+  });
+});
+
+describe("custom resources of an admitted CRD: rules are evaluated with Go's semantics, never skipped", () => {
+  const W = { group: "example.com", version: "v1", plural: "widgets" };
+  it("matches() uses RE2 and string functions count code points; an evaluation error refuses the object", async () => {
+    const crd = widget(
+      { rule: "self.name.matches('^\\\\pL+$') && self.name.indexOf('é') == 1", message: "letters with é second" },
+      { name: { type: "string", maxLength: 63 }, count: { type: "integer" } },
+    );
+    crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec["x-kubernetes-validations"].push({
+      rule: "!has(self.count) || 10 / self.count > 1",
+      message: "count must leave 10 / count above 1",
+    });
+    await ext.createCustomResourceDefinition({ body: crdOf(JSON.stringify(crd)) });
+    const ns = await freshNamespace(env);
+    const create = (name: string, spec: Record<string, unknown>) =>
+      env.custom.createNamespacedCustomObject({
+        ...W,
+        namespace: ns,
+        body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name }, spec },
+      });
+    await create("ok", { name: "zéro" });
+    const bad = await failure(create("bad", { name: "z3ro" }));
+    expect(bad.details?.causes?.[0]).toMatchObject({
+      field: "spec",
+      message: 'Invalid value: "object": letters with é second',
+    });
+    const div = await failure(create("div", { name: "zéro", count: 0 }));
+    expect(div.code).toBe(422);
+    expect(div.details?.causes?.[0]?.message).toMatch(/division by zero evaluating rule: !has\(self\.count\)/);
+    await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+});
