@@ -154,6 +154,7 @@ export const UNSUPPORTED_FUNCTIONS = new Set([
  * implementations. The new names have the same length so error positions stay right.
  */
 export const RENAMED: Record<string, string> = {
+  has: "h_s",
   matches: "k8sRe2M",
   lowerAscii: "k8sLowerAs",
   upperAscii: "k8sUpperAs",
@@ -212,6 +213,18 @@ function replace(s: string, from: string, to: string, n = -1n): string {
   return `${parts.slice(0, k).join(to)}${from}${parts.slice(k).join(from)}`;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: cel-js's macro API is untyped
+type AstNode = any;
+interface MacroChecker {
+  check(node: AstNode, ctx: unknown): unknown;
+  createError(code: string, message: string, node: AstNode): Error;
+  getType(name: string): unknown;
+}
+interface MacroEvaluator {
+  run(node: AstNode, ctx: unknown): unknown;
+  debugType(v: unknown): { fieldLazy(obj: unknown, field: string, node: AstNode, ev: MacroEvaluator): unknown };
+}
+
 let base: Environment | undefined;
 
 /** The shared base environment; every rule environment is a clone of it. */
@@ -240,6 +253,22 @@ export function baseEnvironment(): Environment {
   env.registerFunction(`string.${RENAMED.lastIndexOf}(string, int): int`, (s: string, x: string, f: bigint) =>
     indexOf(s, x, f, true),
   );
+  // cel-js's has() only takes field selections down from a variable; cel-go's takes any operand: `has(a[0].b)`.
+  env.registerFunction(`${RENAMED.has}(ast): bool`, ({ args }: { args: AstNode[] }) => ({
+    args,
+    typeCheck(checker: MacroChecker, macro: { args: AstNode[] }, ctx: unknown) {
+      const node = macro.args[0] as AstNode;
+      if (node.op !== ".") throw checker.createError("invalid_macro_argument", "invalid argument to has() macro", node);
+      checker.check(node.args[0], ctx);
+      return checker.getType("bool");
+    },
+    evaluate(ev: MacroEvaluator, macro: { args: AstNode[] }, ctx: unknown) {
+      const node = macro.args[0] as AstNode;
+      const obj = ev.run(node.args[0], ctx);
+      if (obj === null || obj === undefined) throw new Error(`No such key: ${node.args[1]}`);
+      return ev.debugType(obj).fieldLazy(obj, node.args[1], node, ev) !== undefined;
+    },
+  }));
   env.registerFunction("string.charAt(int): string", (s: string, i: bigint) => {
     const cps = codePoints(s);
     if (i < 0n || i > BigInt(cps.length)) throw outOfRange(String(i));

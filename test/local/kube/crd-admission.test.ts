@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { ApiextensionsV1Api, loadYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type Env, failure, freshNamespace, startEnv } from "./helpers.js";
+import { type Env, failure, freshNamespace, kubectlRunner, startEnv } from "./helpers.js";
 
 const CORPUS = join(import.meta.dirname, "../../corpus/invalid-crds");
 const ROOT = join(import.meta.dirname, "../../..");
@@ -160,5 +160,25 @@ describe("custom resources of an admitted CRD: rules are evaluated with Go's sem
     expect(div.code).toBe(422);
     expect(div.details?.causes?.[0]?.message).toMatch(/division by zero evaluating rule: !has\(self\.count\)/);
     await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+});
+
+describe("kubectl apply shows the refusal as a real server's", () => {
+  it("the repositoryUrl pattern of issue 12, and a CEL rule naming a missing field", async () => {
+    const kubectl = await kubectlRunner(env.kube.kubeconfigPath);
+    for (const file of ["03-pattern-not-re2.yaml", "25-cel-rule-naming-a-missing-field.yaml"]) {
+      const want = expected[file] as Expected;
+      const r = await kubectl(["apply", "-f", join(CORPUS, file)]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`The CustomResourceDefinition "widgets.example.com" is invalid: ${want.field}: `);
+      expect(r.stderr).toContain(want.message);
+    }
+    const shipped = await kubectl(["apply", "-f", join(ROOT, "crds")]);
+    expect(shipped.stderr).toBe("");
+    expect(shipped.stdout).toContain(
+      "customresourcedefinition.apiextensions.k8s.io/sagemakeruserprofiles.sagemaker.gitops.io created",
+    );
+    const wait = await kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=10s"]);
+    expect(wait.code).toBe(0);
   });
 });
