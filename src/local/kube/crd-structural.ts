@@ -6,7 +6,7 @@
  * metadata at the root, patterns compiled with Go's regexp) and `pkg/apiserver/schema/complete.go`
  * (`validateStructuralCompleteness`). Works on the raw v1 JSON schema. Pure.
  */
-import { re2CompileError } from "../../api/re2.js";
+import { re2CompileError, re2Search } from "../../api/re2.js";
 import type { FieldError } from "./errors.js";
 import { child, forbidden, invalid, key, required, sortByText } from "./field-errors.js";
 import { isObject } from "./meta.js";
@@ -73,11 +73,14 @@ export function newStructuralError(s: SchemaNode): string | undefined {
 
 type Level = "root" | "item" | "field";
 
-const patternErrors = new Map<string, string | undefined>();
-/** Go's regexp.Compile error for a pattern (memoised: RE2 compilation dominates the walk of a large schema). */
+/** Go's regexp.Compile error for a pattern; compiled through re2Search's cache, which custom resources use next. */
 function patternError(p: string): string | undefined {
-  if (!patternErrors.has(p)) patternErrors.set(p, re2CompileError(p));
-  return patternErrors.get(p);
+  try {
+    re2Search(p);
+    return undefined;
+  } catch {
+    return re2CompileError(p);
+  }
 }
 
 /** `anyOf: [{type: integer}, {type: string}]` and nothing else in either branch. */

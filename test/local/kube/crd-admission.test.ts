@@ -182,3 +182,51 @@ describe("kubectl apply shows the refusal as a real server's", () => {
     expect(wait.code).toBe(0);
   });
 });
+
+describe("updates and write-time cost", () => {
+  const W = { group: "example.com", version: "v1", plural: "widgets" };
+
+  it("group and plural are immutable; a version once stored stays in status.storedVersions", async () => {
+    const body = crdOf(JSON.stringify(widget({ rule: "true" })));
+    const created = await ext.createCustomResourceDefinition({ body });
+    const moved = { ...created, spec: { ...created.spec, group: "example.org" } };
+    const res = await failure(ext.replaceCustomResourceDefinition({ name: "widgets.example.com", body: moved }));
+    expect(res.details?.causes).toContainEqual({
+      reason: "FieldValueInvalid",
+      field: "spec.group",
+      message: 'Invalid value: "example.org": field is immutable',
+    });
+    // A new storage version: v1 stays listed as stored, and may not be dropped from spec.versions.
+    const v1 = created.spec.versions[0] as (typeof created.spec.versions)[number];
+    const twoVersions = {
+      ...created,
+      spec: { ...created.spec, versions: [{ ...v1, storage: false }, { ...v1, name: "v2", storage: true }] },
+    };
+    const updated = await ext.replaceCustomResourceDefinition({ name: "widgets.example.com", body: twoVersions });
+    expect(updated.status?.storedVersions).toEqual(["v1", "v2"]);
+    const dropped = { ...updated, spec: { ...updated.spec, versions: [{ ...v1, name: "v2", storage: true }] } };
+    const gone = await failure(ext.replaceCustomResourceDefinition({ name: "widgets.example.com", body: dropped }));
+    expect(gone.details?.causes?.[0]?.field).toBe("status.storedVersions[0]");
+    expect(gone.details?.causes?.[0]?.message).toContain("missing from spec.versions");
+    await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+
+  it("an object on which a rule may exceed the real server's per-call cost limit is refused, a small one is not", async () => {
+    // Admitted: the static estimate of this O(n²) rule with maxItems 1500 stays under the per-rule limit.
+    const props = { ids: { type: "array", maxItems: 1500, items: { type: "integer" } } };
+    const body = crdOf(JSON.stringify(widget({ rule: "self.ids.all(x, self.ids.all(y, true))" }, props)));
+    await ext.createCustomResourceDefinition({ body });
+    const ns = await freshNamespace(env);
+    const create = (name: string, n: number) =>
+      env.custom.createNamespacedCustomObject({
+        ...W,
+        namespace: ns,
+        body: { apiVersion: "example.com/v1", kind: "Widget", metadata: { name }, spec: { ids: [...Array(n).keys()] } },
+      });
+    await create("small", 100);
+    const big = await failure(create("big", 1500));
+    expect(big.code).toBe(422);
+    expect(big.details?.causes?.[0]?.message).toContain("per-call limit of 1000000");
+    await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+});

@@ -1,0 +1,12 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { validateCustomResourceDefinition } from "./src/local/kube/crd-validation.ts";
+import { validateStructural } from "./src/local/kube/crd-structural.ts";
+const crd = parse(readFileSync("crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", "utf8"));
+let t = performance.now();
+validateStructural("x", crd.spec.versions[0].schema.openAPIV3Schema);
+console.log("structural", (performance.now() - t).toFixed(0)); t = performance.now();
+validateCustomResourceDefinition(crd);
+console.log("whole", (performance.now() - t).toFixed(0));
+const crd2 = parse(readFileSync("crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", "utf8"));
+t = performance.now(); validateCustomResourceDefinition(crd2); console.log("again (fresh objects)", (performance.now() - t).toFixed(0));
