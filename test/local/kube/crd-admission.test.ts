@@ -200,7 +200,13 @@ describe("updates and write-time cost", () => {
     const v1 = created.spec.versions[0] as (typeof created.spec.versions)[number];
     const twoVersions = {
       ...created,
-      spec: { ...created.spec, versions: [{ ...v1, storage: false }, { ...v1, name: "v2", storage: true }] },
+      spec: {
+        ...created.spec,
+        versions: [
+          { ...v1, storage: false },
+          { ...v1, name: "v2", storage: true },
+        ],
+      },
     };
     const updated = await ext.replaceCustomResourceDefinition({ name: "widgets.example.com", body: twoVersions });
     expect(updated.status?.storedVersions).toEqual(["v1", "v2"]);
