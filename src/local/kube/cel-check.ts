@@ -129,12 +129,15 @@ function translate(msg: string): string {
   return renamedBack;
 }
 
-const callName = (n: Node): string => {
+/** Namespaces of the real environment's functions (`optional.of`, `sets.contains`, `format.dns1123Label`, ...). */
+const NAMESPACES = new Set(["optional", "sets", "lists", "strings", "format", "ip"]);
+
+/** A call's function name, with its namespace when the receiver is one (and not a variable of that name). */
+const callName = (n: Node, variables: ReadonlySet<string> = new Set()): string => {
   if (n.op === "call") return n.args[0];
   const receiver = n.args[1];
-  if (receiver?.op === "id" && (receiver.args === "optional" || receiver.args === "sets" || receiver.args === "lists"))
+  if (receiver?.op === "id" && NAMESPACES.has(receiver.args) && !variables.has(receiver.args))
     return `${receiver.args}.${n.args[0]}`;
-  if (receiver?.op === "id" && receiver.args === "strings") return `strings.${n.args[0]}`;
   return n.args[0];
 };
 
@@ -152,9 +155,13 @@ const isMacroCall = (n: Node): boolean => {
 
 /** Refuses unknown names as the real server does, and names this server cannot evaluate as unsupported. */
 function scanFunctions(source: string, n: Node): void {
+  const variables = new Set<string>();
+  visit(n, (x) => {
+    if (x.op === "rcall" && isMacroCall(x)) variables.add(x.args[2][0].args);
+  });
   visit(n, (x) => {
     if (x.op !== "call" && x.op !== "rcall") return;
-    const name = callName(x);
+    const name = callName(x, variables);
     const at = { range: { start: x.op === "rcall" ? x.args[1].start : x.start } };
     if (x.op === "rcall" && x.args[1]?.op === "id" && x.args[1].args === "cel")
       throw new CelCompileError(
@@ -163,7 +170,7 @@ function scanFunctions(source: string, n: Node): void {
       );
     if (isMacroCall(x) && MACROS.has(name)) return;
     const twoVariable = x.op === "rcall" && ["all", "exists", "exists_one"].includes(name) && x.args[2].length === 3;
-    if (UNSUPPORTED_FUNCTIONS.has(name) || twoVariable)
+    if (UNSUPPORTED_FUNCTIONS.has(name) || name.startsWith("format.") || twoVariable)
       throw new CelCompileError(
         "unsupported",
         `the function ${twoVariable ? `${name}() with two variables` : `'${name}'`} is ${UNSUPPORTED}`,
