@@ -53,6 +53,53 @@ const ROOT_FIELDS_WITH_STATUS: Array<[string, string]> = [
   ["x-kubernetes-validations", "XValidations"],
 ];
 const ALLOWED_AT_ROOT = new Set(ROOT_FIELDS_WITH_STATUS.map(([k]) => k));
+/** JSONSchemaProps' fields in the order of the Go struct, which the status-subresource check walks. */
+const GO_FIELD_ORDER = [
+  "id",
+  "$schema",
+  "$ref",
+  "description",
+  "type",
+  "nullable",
+  "format",
+  "title",
+  "default",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "uniqueItems",
+  "multipleOf",
+  "enum",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "items",
+  "allOf",
+  "oneOf",
+  "anyOf",
+  "not",
+  "properties",
+  "additionalProperties",
+  "patternProperties",
+  "dependencies",
+  "additionalItems",
+  "definitions",
+  "externalDocs",
+  "example",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-list-type",
+  "x-kubernetes-map-type",
+  "x-kubernetes-validations",
+];
 
 const str = (o: Obj, k: string): string => (typeof o[k] === "string" ? (o[k] as string) : "");
 const objOf = (v: unknown): Obj => (isObject(v) ? v : {});
@@ -220,7 +267,8 @@ function validateSchema(schema: SchemaNode, statusEnabled: boolean, path: string
   const errs: FieldError[] = [];
   const at = child(path, "openAPIV3Schema");
   if (statusEnabled) {
-    for (const [k, v] of Object.entries(schema)) {
+    for (const k of GO_FIELD_ORDER) {
+      const v = schema[k];
       if (v === undefined || v === null || v === "" || v === false) continue;
       if (k === "type") {
         if (v !== "object") {

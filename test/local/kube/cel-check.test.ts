@@ -14,11 +14,15 @@ const spec = (rule: string, props: Record<string, unknown>) => ({
 
 function compiled(rule: string, props: Record<string, unknown>) {
   const r = compileNodeRules(spec(rule, props), false);
-  if (typeof r === "string") throw new Error(r);
+  if (typeof r === "string" || !r.rules[0]) throw new Error(String(r));
   return r.rules[0];
 }
 
-const names = { type: "array", maxItems: 4, items: { type: "object", properties: { name: { type: "string", maxLength: 8 } } } };
+const names = {
+  type: "array",
+  maxItems: 4,
+  items: { type: "object", properties: { name: { type: "string", maxLength: 8 } } },
+};
 
 describe("compiling", () => {
   it("accepts has() of a field of an indexed element, as cel-go does (Gateway API's HTTPRoute uses it)", () => {
@@ -35,7 +39,10 @@ describe("compiling", () => {
       ["ip.isCanonical(self.name)", "ip.isCanonical"],
     ]) {
       const err = compiled(rule as string, s).error;
-      expect(err).toEqual({ kind: "unsupported", detail: `the function '${fn}' is not supported by the local API server` });
+      expect(err).toEqual({
+        kind: "unsupported",
+        detail: `the function '${fn}' is not supported by the local API server`,
+      });
     }
   });
 
