@@ -59,7 +59,7 @@ function translate(msg: string): string {
   if (m) return `undefined field '${m[1]}'`;
   m = /^Unknown variable: (.*)$/.exec(renamedBack);
   if (m) return `undeclared reference to '${m[1]}' (in container '')`;
-  m = /^no such overload: (\S+) (==|!=|<=|>=|<|>|\+|-|\*|\/|%|in) (\S+)$/.exec(renamedBack);
+  m = /^no such overload: (.+?) (==|!=|<=|>=|<|>|\+|-|\*|\/|%|in) (.+)$/.exec(renamedBack);
   if (m) return `found no matching overload for '${GO_OPERATOR[m[2] as string]}' applied to '(${m[1]}, ${m[3]})'`;
   m = /^List elements must have the same type, (.*)$/.exec(renamedBack);
   if (m) return m[1] as string;

@@ -149,6 +149,20 @@ export const UNSUPPORTED_FUNCTIONS = new Set([
   "optFlatMap",
 ]);
 
+const TIME_GETTERS = [
+  "getDate",
+  "getDayOfMonth",
+  "getDayOfWeek",
+  "getDayOfYear",
+  "getFullYear",
+  "getHours",
+  "getMilliseconds",
+  "getMinutes",
+  "getMonth",
+  "getSeconds",
+] as const;
+const DURATION_GETTERS = new Set(["getHours", "getMilliseconds", "getMinutes", "getSeconds"]);
+
 /**
  * cel-js functions whose semantics differ from cel-go's: a rule is evaluated with these renamed to Go-faithful
  * implementations. The new names have the same length so error positions stay right.
@@ -161,6 +175,8 @@ export const RENAMED: Record<string, string> = {
   substring: "k8sSubstr",
   indexOf: "k8sIdxO",
   lastIndexOf: "k8sLastIdxO",
+  // Timestamp getters take a time zone as cel-go reads it (an IANA name or a "+01:00" offset); cel-js only names.
+  ...Object.fromEntries(TIME_GETTERS.map((g) => [g, g.replace(/^get/, "k8s")])),
 };
 export const ORIGINAL_NAME = Object.fromEntries(Object.entries(RENAMED).map(([a, b]) => [b, a]));
 
@@ -225,6 +241,98 @@ interface MacroEvaluator {
   debugType(v: unknown): { fieldLazy(obj: unknown, field: string, node: AstNode, ev: MacroEvaluator): unknown };
 }
 
+interface TimeParts {
+  year: number;
+  month: number;
+  date: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+  ms: number;
+  weekday: number;
+  dayOfYear: number;
+}
+
+/** The calendar fields of `d` in `tz`: cel-go's timeZone (an IANA name, or "[+-]HH:MM" east of UTC). */
+function timeParts(d: Date, tz = "UTC"): TimeParts {
+  let shifted: Date;
+  const colon = tz.indexOf(":");
+  if (colon >= 0) {
+    const hr = Number.parseInt(tz.slice(0, colon), 10);
+    const min = Number.parseInt(tz.slice(colon + 1), 10);
+    if (Number.isNaN(hr) || Number.isNaN(min)) throw new Error(`invalid time zone: ${tz}`);
+    const offset = tz.startsWith("-") ? hr * 60 - min : hr * 60 + min;
+    shifted = new Date(d.getTime() + offset * 60_000);
+  } else {
+    let fields: Record<string, string>;
+    try {
+      const fmt = new Intl.DateTimeFormat("en-US", {
+        timeZone: tz,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
+      fields = Object.fromEntries(fmt.formatToParts(d).map((p) => [p.type, p.value]));
+    } catch {
+      throw new Error(`unknown time zone ${tz}`);
+    }
+    const n = (k: string) => Number(fields[k]);
+    shifted = new Date(
+      Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"), d.getUTCMilliseconds()),
+    );
+  }
+  const startOfYear = Date.UTC(shifted.getUTCFullYear(), 0, 1);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth(),
+    date: shifted.getUTCDate(),
+    hours: shifted.getUTCHours(),
+    minutes: shifted.getUTCMinutes(),
+    seconds: shifted.getUTCSeconds(),
+    ms: shifted.getUTCMilliseconds(),
+    weekday: shifted.getUTCDay(),
+    dayOfYear: Math.floor((shifted.getTime() - startOfYear) / 86_400_000),
+  };
+}
+
+const TIME_FIELD: Record<(typeof TIME_GETTERS)[number], (p: TimeParts) => number> = {
+  getDate: (p) => p.date,
+  getDayOfMonth: (p) => p.date - 1,
+  getDayOfWeek: (p) => p.weekday,
+  getDayOfYear: (p) => p.dayOfYear,
+  getFullYear: (p) => p.year,
+  getHours: (p) => p.hours,
+  getMilliseconds: (p) => p.ms,
+  getMinutes: (p) => p.minutes,
+  getMonth: (p) => p.month,
+  getSeconds: (p) => p.seconds,
+};
+
+/** The UTC offset (minutes) a timestamp was written with, kept where the value came from an object (`cel-values.ts`). */
+export const TIMESTAMP_OFFSET = Symbol("utcOffsetMinutes");
+
+/** Go's time.Format(time.RFC3339Nano) in the zone the timestamp was written in: trailing zeros trimmed, Z for UTC. */
+function formatTimestamp(d: Date & { [TIMESTAMP_OFFSET]?: number }): string {
+  const offset = d[TIMESTAMP_OFFSET] ?? 0;
+  const local = new Date(d.getTime() + offset * 60_000).toISOString(); // 2011-08-18T19:03:37.010Z
+  const fraction = local.slice(19, 23).replace(/\.?0+$/, "");
+  const zone =
+    offset === 0
+      ? "Z"
+      : `${offset < 0 ? "-" : "+"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`;
+  return `${local.slice(0, 19)}${fraction}${zone}`;
+}
+
+/** cel-go's string(duration): seconds in decimal, shortest, then "s" (protobuf's JSON form). */
+function formatDuration(d: { seconds: bigint; nanos: number }): string {
+  const total = Number(d.seconds) + d.nanos / 1e9;
+  return `${total.toFixed(9).replace(/\.?0+$/, "")}s`;
+}
+
 let base: Environment | undefined;
 
 /** The shared base environment; every rule environment is a clone of it. */
@@ -269,6 +377,21 @@ export function baseEnvironment(): Environment {
       return ev.debugType(obj).fieldLazy(obj, node.args[1], node, ev) !== undefined;
     },
   }));
+  for (const g of TIME_GETTERS) {
+    const name = RENAMED[g] as string;
+    const field = TIME_FIELD[g];
+    env.registerFunction(`google.protobuf.Timestamp.${name}(): int`, (d: Date) => BigInt(field(timeParts(d))));
+    env.registerFunction(`google.protobuf.Timestamp.${name}(string): int`, (d: Date, tz: string) =>
+      BigInt(field(timeParts(d, tz))),
+    );
+    // Durations share some getter names: delegate to cel-js's (total hours, minutes, seconds, milliseconds).
+    if (DURATION_GETTERS.has(g))
+      env.registerFunction(`google.protobuf.Duration.${name}(): int`, (d: Record<string, () => bigint>) =>
+        (d[g] as () => bigint).call(d),
+      );
+  }
+  env.registerFunction("string(google.protobuf.Timestamp): string", formatTimestamp);
+  env.registerFunction("string(google.protobuf.Duration): string", formatDuration);
   env.registerFunction("string.charAt(int): string", (s: string, i: bigint) => {
     const cps = codePoints(s);
     if (i < 0n || i > BigInt(cps.length)) throw outOfRange(String(i));

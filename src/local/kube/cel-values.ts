@@ -4,14 +4,22 @@
  * durations, `byte` strings are bytes, property names are escaped; and CEL equality between two such values. Pure.
  */
 import { Environment, Optional } from "@marcbachmann/cel-js";
+import { TIMESTAMP_OFFSET } from "./cel-env.js";
 import type { DeclType } from "./cel-types.js";
 import { isObject } from "./meta.js";
 
 /** Go's time.ParseDuration syntax. */
 export const GO_DURATION = /^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 
-const conversions = new Environment();
-const toDuration = conversions.parse("duration(s)");
+const toDuration = new Environment().registerVariable("s", "string").parse("duration(s)");
+
+/** A date or date-time string as a CEL timestamp, remembering the offset it was written with (Go keeps it). */
+function toTimestamp(s: string): Date {
+  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s) as Date & { [TIMESTAMP_OFFSET]?: number };
+  const m = /([+-])(\d{2}):(\d{2})$/.exec(s);
+  if (m) d[TIMESTAMP_OFFSET] = (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+  return d;
+}
 
 function base64ToBytes(s: string): Uint8Array {
   return Uint8Array.from(Buffer.from(s, "base64"));
@@ -28,7 +36,7 @@ export function toCelValue(value: unknown, t: DeclType | undefined): unknown {
     case "dyn":
       return typeof value === "number" && Number.isInteger(value) ? BigInt(value) : value;
     case "timestamp":
-      return typeof value === "string" ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : value;
+      return typeof value === "string" ? toTimestamp(value) : value;
     case "duration":
       return typeof value === "string" && GO_DURATION.test(value) ? toDuration({ s: value }) : value;
     case "bytes":
@@ -41,8 +49,10 @@ export function toCelValue(value: unknown, t: DeclType | undefined): unknown {
     case "object": {
       if (!isObject(value)) return value;
       const out: Record<string, unknown> = {};
+      // A field set to null is absent for rules (unlike null items of lists and values of maps).
       for (const [celName, f] of t.fields ?? [])
-        if (f.jsonName in value) out[celName] = toCelValue(value[f.jsonName], f.type);
+        if (value[f.jsonName] !== undefined && value[f.jsonName] !== null)
+          out[celName] = toCelValue(value[f.jsonName], f.type);
       return t.ctor ? new t.ctor(out) : out;
     }
     default:

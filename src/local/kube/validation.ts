@@ -286,7 +286,7 @@ export class StructuralSchema {
       errors.push({
         field: path,
         reason: "FieldValueInvalid",
-        message: `Invalid value: ${type}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)} evaluating rule: ${rule.source.rule}`,
+        message: `Invalid value: ${type}: ${runtimeError(err)} evaluating rule: ${rule.source.rule}`,
       });
       return;
     }
@@ -323,6 +323,12 @@ export function structuralSchemaFor(schema: SchemaNode): StructuralSchema {
     compiledSchemas.set(schema, s);
   }
   return s;
+}
+
+/** cel-js's runtime error in cel-go's words where they differ ("no such key: x"). */
+function runtimeError(err: unknown): string {
+  const text = err instanceof Error ? ((err as { summary?: string }).summary ?? err.message.split("\n")[0] ?? "") : String(err);
+  return text.replace(/^No such key: /, "no such key: ");
 }
 
 function joinFieldPath(base: string, rel: string): string {
