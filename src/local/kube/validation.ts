@@ -327,7 +327,8 @@ export function structuralSchemaFor(schema: SchemaNode): StructuralSchema {
 
 /** cel-js's runtime error in cel-go's words where they differ ("no such key: x"). */
 function runtimeError(err: unknown): string {
-  const text = err instanceof Error ? ((err as { summary?: string }).summary ?? err.message.split("\n")[0] ?? "") : String(err);
+  const text =
+    err instanceof Error ? ((err as { summary?: string }).summary ?? err.message.split("\n")[0] ?? "") : String(err);
   return text.replace(/^No such key: /, "no such key: ");
 }
 
