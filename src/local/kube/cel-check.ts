@@ -64,9 +64,16 @@ function parseOrThrow(env: Environment, source: string) {
   try {
     return env.parse(source);
   } catch (err) {
+    // cel-js does not parse optional entries of list and map literals (`[?x]`, `{?'k': v}`); cel-go does.
+    if (/[[{,]\s*\?/.test(withoutStrings(source)))
+      throw new CelCompileError("unsupported", `optional entries in list and map literals are ${UNSUPPORTED}`);
     throw new CelCompileError("issues", goIssue(source, err));
   }
 }
+
+/** The source with the contents of string literals blanked, to look at its syntax only. */
+const withoutStrings = (source: string): string =>
+  source.replace(/'''[\s\S]*?'''|"""[\s\S]*?"""|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, (m) => " ".repeat(m.length));
 
 /** Refuses unknown names as the real server does, and names this server cannot evaluate as unsupported. */
 function scanFunctions(source: string, n: Node): void {

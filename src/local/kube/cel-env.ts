@@ -5,8 +5,9 @@
  * mapping, string positions in code points). The rest of the real environment is listed so a rule using it is
  * refused as "not supported by the local API server" instead of being passed or mistaken for an unknown name. Pure.
  */
-import { Environment } from "@marcbachmann/cel-js";
+import { Environment, type Optional } from "@marcbachmann/cel-js";
 import { re2Search } from "../../api/re2.js";
+import { celEquals, TIMESTAMP_OFFSET } from "./cel-values.js";
 
 /** Functions cel-js evaluates like cel-go, plus those registered below. */
 export const SUPPORTED_FUNCTIONS = new Set([
@@ -312,9 +313,6 @@ const TIME_FIELD: Record<(typeof TIME_GETTERS)[number], (p: TimeParts) => number
   getSeconds: (p) => p.seconds,
 };
 
-/** The UTC offset (minutes) a timestamp was written with, kept where the value came from an object (`cel-values.ts`). */
-export const TIMESTAMP_OFFSET = Symbol("utcOffsetMinutes");
-
 /** Go's time.Format(time.RFC3339Nano) in the zone the timestamp was written in: trailing zeros trimmed, Z for UTC. */
 function formatTimestamp(d: Date & { [TIMESTAMP_OFFSET]?: number }): string {
   const offset = d[TIMESTAMP_OFFSET] ?? 0;
@@ -390,6 +388,11 @@ export function baseEnvironment(): Environment {
         (d[g] as () => bigint).call(d),
       );
   }
+  // cel-go compares optionals by presence and value; cel-js has no such overload.
+  env.registerOperator(
+    "optional<V> == optional<V>",
+    (a: Optional, b: Optional) => a.hasValue() === b.hasValue() && (!a.hasValue() || celEquals(a.value(), b.value())),
+  );
   env.registerFunction("string(google.protobuf.Timestamp): string", formatTimestamp);
   env.registerFunction("string(google.protobuf.Duration): string", formatDuration);
   env.registerFunction("string.charAt(int): string", (s: string, i: bigint) => {

@@ -92,6 +92,9 @@ const RESERVED = new Set([
   "while",
 ]);
 
+/** Keywords the CEL parser reads as literals or operators, so never as a field name. */
+const LITERAL_KEYWORDS = new Set(["true", "false", "null", "in"]);
+
 /** A property name as CEL sees it (`a-b` → `a__dash__b`), or undefined when CEL cannot name it. */
 export function escapeName(ident: string): string | undefined {
   if (ident.length === 0 || /^[0-9]/.test(ident)) return undefined;
@@ -190,6 +193,9 @@ export function declTypeOf(s: SchemaNode, isResourceRoot: boolean, name = "selfT
         const t = declTypeOf(ps, flag(ps, "x-kubernetes-embedded-resource"), `${name}.${escaped ?? "_"}`);
         if (!t) continue;
         if (escaped) fields.set(escaped, { jsonName: prop, type: t });
+        // Since Kubernetes 1.31 a keyword other than true/false/null/in also names its field unescaped (`self.if`):
+        // apiserver pkg/cel/types.go FindStructFieldType with recognizeKeywordAsFieldName.
+        if (escaped && RESERVED.has(prop) && !LITERAL_KEYWORDS.has(prop)) fields.set(prop, { jsonName: prop, type: t });
         if (required.has(prop) && !present(ps, "default")) minSize += prop.length + t.minSerializedSize + 4;
       }
       return { kind: "object", celName: name, maxElements: 0, minSerializedSize: minSize, fields };
@@ -220,6 +226,7 @@ export function declTypeOf(s: SchemaNode, isResourceRoot: boolean, name = "selfT
 
 /** Every object type under `t`, children before parents (cel-js resolves field types when a type is registered). */
 export function objectTypes(t: DeclType, out: DeclType[] = []): DeclType[] {
+  if (out.includes(t)) return out;
   if (t.elem) objectTypes(t.elem, out);
   if (t.kind === "object") {
     for (const f of t.fields?.values() ?? []) objectTypes(f.type, out);

@@ -4,9 +4,11 @@
  * durations, `byte` strings are bytes, property names are escaped; and CEL equality between two such values. Pure.
  */
 import { Environment, Optional } from "@marcbachmann/cel-js";
-import { TIMESTAMP_OFFSET } from "./cel-env.js";
 import type { DeclType } from "./cel-types.js";
 import { isObject } from "./meta.js";
+
+/** The UTC offset (minutes) a timestamp was written with: Go keeps it, and string() prints it. */
+export const TIMESTAMP_OFFSET = Symbol("utcOffsetMinutes");
 
 /** Go's time.ParseDuration syntax. */
 export const GO_DURATION = /^[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
