@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { recordUpdate, serverSideApply } from "./apply.js";
-import { crdStatus, resourcesFromCrd, validateCrd } from "./crd.js";
+import { crdStatus, isEstablished, namesInUse, resourcesFromCrd, validateCrd } from "./crd.js";
 import {
   alreadyExists,
   badRequest,
@@ -483,13 +483,11 @@ export class ObjectApi {
     if (def.storageKey === CRDS_KEY) {
       const crdErrors = validateCrd(obj, old);
       if (crdErrors.length > 0) throw invalid(def.kind, def.group, obj.metadata.name ?? "", crdErrors);
-      // Keep the old status (and its transition times) while the accepted names stay the same.
-      const status = crdStatus(obj, old);
-      const oldStatus = old && isObject(old.status) ? old.status : undefined;
-      obj.status =
-        oldStatus && deepEqual(oldStatus.acceptedNames, status.acceptedNames)
-          ? { ...oldStatus, storedVersions: status.storedVersions }
-          : status;
+      const crds = this.store
+        .bucket(CRDS_KEY)
+        .list()
+        .map((s) => s.obj);
+      obj.status = crdStatus(obj, old, namesInUse(crds, String((obj.spec as { group?: unknown })?.group ?? "")));
     }
     if (def.schema) {
       const { metadata, ...rest } = obj;
@@ -543,7 +541,9 @@ export class ObjectApi {
   }
 
   private afterWrite(def: ResourceDef, obj: KubeObject): void {
-    if (def.storageKey === CRDS_KEY) this.registry.setCrd(obj.metadata.name ?? "", resourcesFromCrd(obj));
+    // Only an Established CRD is served, under the names it was granted.
+    if (def.storageKey === CRDS_KEY && isEstablished(obj))
+      this.registry.setCrd(obj.metadata.name ?? "", resourcesFromCrd(obj));
   }
 
   private afterDelete(def: ResourceDef, obj: KubeObject): void {

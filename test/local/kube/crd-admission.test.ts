@@ -236,3 +236,32 @@ describe("updates and write-time cost", () => {
     await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
   });
 });
+
+describe("names: a CRD whose names another CRD of the group holds is stored but not Established", () => {
+  it("a kind taken in the group: NamesAccepted False, Established False, nothing served", async () => {
+    const first = widget({ rule: "true" });
+    await ext.createCustomResourceDefinition({ body: crdOf(JSON.stringify(first)) });
+    const second = {
+      ...widget({ rule: "true" }),
+      metadata: { name: "gadgets.example.com" },
+    };
+    second.spec = { ...second.spec, names: { plural: "gadgets", kind: "Widget" } };
+    const created = await ext.createCustomResourceDefinition({ body: crdOf(JSON.stringify(second)) });
+    const cond = (type: string) => created.status?.conditions?.find((c) => c.type === type);
+    // Singular (widget), kind and listKind all conflict; the real controller reports the last one it checks.
+    expect(cond("NamesAccepted")).toMatchObject({
+      status: "False",
+      reason: "ListKindConflict",
+      message: '"WidgetList" is already in use',
+    });
+    expect(cond("Established")).toMatchObject({ status: "False", reason: "NotAccepted" });
+    expect(created.status?.acceptedNames).toEqual({ plural: "gadgets" });
+    const ns = await freshNamespace(env);
+    const served = await failure(
+      env.custom.listNamespacedCustomObject({ group: "example.com", version: "v1", plural: "gadgets", namespace: ns }),
+    );
+    expect(served.code).toBe(404);
+    await ext.deleteCustomResourceDefinition({ name: "gadgets.example.com" });
+    await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+});
