@@ -115,6 +115,24 @@ const schemaOf = (v: Obj): SchemaNode | undefined => {
   return isObject(s) ? s : undefined;
 };
 
+/** specHasDefaults: a `default` in the schema or any sub-schema (SchemaHas). */
+function hasDefault(s: unknown): boolean {
+  if (!isObject(s)) return false;
+  if (s.default !== undefined && s.default !== null) return true;
+  const maps = ["properties", "patternProperties", "definitions", "dependencies"];
+  const subs = [
+    s.items,
+    s.not,
+    s.additionalProperties,
+    s.additionalItems,
+    ...["allOf", "anyOf", "oneOf"].map((k) => s[k]),
+  ];
+  return (
+    maps.some((k) => isObject(s[k]) && Object.values(s[k]).some(hasDefault)) ||
+    subs.some((x) => (Array.isArray(x) ? x.some(hasDefault) : hasDefault(x)))
+  );
+}
+
 /** All versions carry the same value of `pick` (then the real server moves it to the top level). */
 function identical(versions: Obj[], pick: (v: Obj) => unknown): boolean {
   const first = pick(versions[0] ?? {});
@@ -221,6 +239,8 @@ export function validateCustomResourceDefinition(crd: KubeObject, opts: CrdValid
     errs.push(...validateSelectableFields(topSelectable, topSchema, "spec.selectableFields"));
 
   errs.push(...validateConversion(spec.conversion, "spec.conversion"));
+  if (spec.preserveUnknownFields === true && versions.some((v) => hasDefault(schemaOf(v))))
+    errs.push(invalid("spec.preserveUnknownFields", true, "must be false in order to use defaults in the schema"));
   if (spec.preserveUnknownFields === true)
     errs.push(
       invalid(
