@@ -2,8 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { meets } from "./run.js";
-import type { Goal, ScenarioResult, Sizes } from "./scenarios.js";
+import { type Goal, meets, type ScenarioResult, type Sizes } from "./scenarios.js";
 
 const fmt = (v: number) =>
   Number.isNaN(v) ? "n/a" : Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(v < 1 ? 3 : 2);

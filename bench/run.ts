@@ -5,6 +5,7 @@ import { renderTable, writeReport } from "./report.js";
 import {
   convergence,
   FULL,
+  meets,
   type ScenarioResult,
   type Sizes,
   SMALL,
@@ -60,6 +61,3 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
   return { results, failed };
 }
-
-export const meets = (g: { value: number; op: "<=" | ">="; bound: number }) =>
-  g.op === "<=" ? g.value <= g.bound : g.value >= g.bound;

@@ -27,6 +27,10 @@ export interface Goal {
   unit: string;
 }
 
+/** Whether a measured figure meets its goal. */
+export const meets = (g: Pick<Goal, "value" | "op" | "bound">): boolean =>
+  g.op === "<=" ? g.value <= g.bound : g.value >= g.bound;
+
 export interface ScenarioResult {
   scenario: string;
   resources: number;
@@ -446,7 +450,7 @@ export async function throttleAdaptation(sizes: Sizes, log: Log): Promise<Scenar
 }
 
 /**
- * 30 % of the profiles answer ResourceInUse (apps running) for a while: how many calls they cost, and whether the
+ * 30 % of the profiles answer ResourceInUse (busy: an injected fault) for a while: how many calls they cost, and whether the
  * other profiles keep converging (every ResourceInUse answer spends a token of the same mutating budget).
  */
 export async function storm(sizes: Sizes, log: Log): Promise<ScenarioResult> {
@@ -469,13 +473,13 @@ export async function storm(sizes: Sizes, log: Log): Promise<ScenarioResult> {
     const world = await World.start({ mutatingRps: r });
     try {
       await world.seed(n, n);
-      for (const i of busy) await world.setRunningApps(i, 1);
+      for (const i of busy) await world.setBusy(i, true);
       await world.resetCalls();
       log(`  ${label}: ${busy.length} of ${n} profiles answer ResourceInUse for ${sizes.stormMs / 1000} s`);
       const op = await world.startOperator({ flags });
       await sleep(sizes.stormMs);
       const stormCalls = await world.calls();
-      for (const i of busy) await world.setRunningApps(i, 0);
+      for (const i of busy) await world.setBusy(i, false);
       const stormEnded = Date.now();
       await converged(op, n);
       const settle = (Date.now() - stormEnded) / 1000;

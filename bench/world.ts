@@ -18,6 +18,8 @@ export const DOMAIN = "d-bench00000001";
 export const NAMESPACE = "bench";
 export const CLUSTER_ID = "bench";
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerStudio-Bench";
+/** More ResourceInUse answers than any scenario draws: "busy until told otherwise". */
+const BUSY_CALLS = 1_000_000;
 /** What every resource declares, and what a drifted profile has instead. */
 export const DECLARED_INSTANCE = "ml.t3.large";
 export const DRIFTED_INSTANCE = "ml.t3.medium";
@@ -186,8 +188,9 @@ export class World {
     });
   }
 
-  async setRunningApps(i: number, runningApps: number): Promise<void> {
-    await this.admin("POST", `profiles/${DOMAIN}/${profileNameOf(i)}`, { runningApps });
+  /** While busy, every Update and Delete of profile i answers ResourceInUse (an injected fault). */
+  async setBusy(i: number, busy: boolean): Promise<void> {
+    await this.admin("POST", `profiles/${DOMAIN}/${profileNameOf(i)}`, { inUseFor: { count: busy ? BUSY_CALLS : 0 } });
   }
 
   async instanceTypeOf(i: number): Promise<string | undefined> {

@@ -11,7 +11,7 @@ import { computeDrift, type DriftResult } from "../drift/index.js";
 import { loadKubeConfig } from "../kube/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
 import { DiffInputError, EXIT_DRIFT, EXIT_NO_DRIFT, renderText } from "./commands/diff.js";
-import { displayPath, err, out, palette, printProblems, readManifestFiles } from "./output.js";
+import { displayPath, err, out, palette, printProblems, readManifestFiles, renderDropped } from "./output.js";
 
 interface LiveFlags {
   filename?: string;
@@ -66,6 +66,7 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
           exists: v.drift !== undefined,
           drift: v.drift?.patch ?? [],
           updateRequest: v.drift?.updateRequest ?? null,
+          dropped: v.drift?.dropped ?? [],
         })),
         null,
         2,
@@ -102,6 +103,11 @@ function markdown(verdicts: Verdict[], changing: number): string[] {
       );
       for (const c of v.drift.changes) lines.push(`  | \`${displayPath(c.path)}\` | ${cell(c.from)} | ${cell(c.to)} |`);
       lines.push("");
+      if (v.drift.dropped.length > 0) {
+        lines.push("  Left out of the request (SageMaker checks these members together):");
+        for (const d of v.drift.dropped) lines.push(`  - \`${renderDropped(d)}\``);
+        lines.push("");
+      }
     }
   }
   return lines;

@@ -115,3 +115,21 @@ export function renderChange(
   if (from === undefined) return [`+ ${path}: ${displayValue(to)}`];
   return [`~ ${formatChange(change)}`];
 }
+
+/**
+ * An observed member the update leaves out (a member group): `- rStudioServerProAppSettings.userGroup: R_STUDIO_ADMIN
+ * (why)`, or `~ … -> None (why)` when the request clears it.
+ */
+export function renderDropped(d: {
+  path: string;
+  observed: unknown;
+  declared?: unknown;
+  sent?: string;
+  reason: string;
+}): string {
+  const path = displayPath(d.path);
+  if (d.declared !== undefined) return `! ${path}: ${displayValue(d.declared)} declared, not sent (${d.reason})`;
+  return d.sent === undefined
+    ? `- ${path}: ${displayValue(d.observed)} (${d.reason})`
+    : `~ ${path}: ${displayValue(d.observed)} -> ${d.sent} (${d.reason})`;
+}

@@ -4,13 +4,16 @@ import type { CreateUserProfileRequest } from "../api/generated/sagemaker-shapes
 import { tagsToSageMaker, userSettingsToSageMaker } from "../api/mapping.js";
 import { OWNER_TAG, type SageMakerUserProfileSpec, type SpecUserSettings } from "../api/types.js";
 import { clean } from "./normalize.js";
+import { withoutInert } from "./update-request.js";
 
 export function buildCreateRequest(
   spec: SageMakerUserProfileSpec,
   profileName: string,
   ownerTag: string,
 ): CreateUserProfileRequest {
-  const settings = clean("UserSettings", spec.userSettings) as SpecUserSettings | undefined;
+  const declared = clean("UserSettings", spec.userSettings) as Record<string, unknown> | undefined;
+  // Members SageMaker does not take in the declared combination are not sent (as on update).
+  const settings = declared && (withoutInert(declared).desired as SpecUserSettings);
   // The owner tag is the operator's: a spec tag with the same key would make the request carry the key twice.
   const tags = (spec.tags ?? []).filter((t) => t.key !== OWNER_TAG);
   return {

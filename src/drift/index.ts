@@ -9,10 +9,11 @@ import { compare, pointer } from "./compare.js";
 import type { DriftChange } from "./format.js";
 import { clean, observedSpec } from "./normalize.js";
 import { isRecord, userSettingsMembers } from "./shapes.js";
-import { buildUpdateRequest } from "./update-request.js";
+import { buildUpdateRequest, type DroppedMember, withoutInert } from "./update-request.js";
 
 export { buildCreateRequest } from "./create-request.js";
-export { type DriftChange, formatChange } from "./format.js";
+export { type DriftChange, dottedPath, formatChange } from "./format.js";
+export { type DroppedMember, withoutInert } from "./update-request.js";
 
 export interface DriftContext {
   /**
@@ -34,6 +35,12 @@ export interface DriftResult {
   blocks: string[];
   /** UpdateUserProfile input with only the drifted blocks, or null when nothing drifted. */
   updateRequest: UpdateUserProfileRequest | null;
+  /**
+   * Members the request does not carry because SageMaker checks them together with others (member-groups.ts):
+   * declared members it does not take in the declared combination (`declared` set), then observed members of the
+   * sent blocks that would conflict with the declared ones; in request order.
+   */
+  dropped: DroppedMember[];
 }
 
 export function computeDrift(
@@ -42,24 +49,28 @@ export function computeDrift(
   observed: DescribeUserProfileResponse,
   ctx: DriftContext = {},
 ): DriftResult {
-  const desired = clean("UserSettings", spec.userSettings);
-  if (!isRecord(desired)) return inSync();
+  const declared = clean("UserSettings", spec.userSettings);
+  if (!isRecord(declared)) return inSync();
+  // Declared members SageMaker does not take in the declared combination are neither compared nor sent.
+  const { desired, inert } = withoutInert(declared);
   const actual = observedSpec(observed.UserSettings);
   const r = compare("UserSettings", desired, actual, ["userSettings"], ctx);
-  if (r.differences.length === 0) return inSync();
+  if (r.differences.length === 0) return { ...inSync(), dropped: inert };
 
   const changes = r.differences.map((d) => ({ path: pointer(d.path), from: d.from, to: d.to }));
   const drifted = new Set(r.differences.map((d) => d.path[1]));
   const blocks = userSettingsMembers()
     .map((m) => m.spec)
     .filter((name) => drifted.has(name));
+  const plan = buildUpdateRequest(spec.domainId, profileName, desired, actual, blocks);
   return {
     drifted: true,
     patch: r.ops,
     fields: [...new Set(changes.map((c) => c.path))].sort(),
     changes,
     blocks,
-    updateRequest: buildUpdateRequest(spec.domainId, profileName, desired, actual, blocks),
+    updateRequest: plan.request,
+    dropped: [...inert, ...plan.dropped],
   };
 }
 
@@ -70,4 +81,5 @@ const inSync = (): DriftResult => ({
   changes: [],
   blocks: [],
   updateRequest: null,
+  dropped: [],
 });

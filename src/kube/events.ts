@@ -11,6 +11,7 @@ import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { KubeObject } from "./object.js";
+import { truncateUtf8, utf8Prefix } from "./utf8.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -50,7 +51,11 @@ interface Series {
   inflight?: Promise<void>;
 }
 
-const NOTE_MAX = 1024;
+// Limits the API server applies, in UTF-8 bytes (pkg/apis/core/validation/events.go, legacyValidateEvent).
+const NOTE_MAX_BYTES = 1024;
+const REASON_MAX_BYTES = 128;
+const ACTION_MAX_BYTES = 128;
+const REPORTING_INSTANCE_MAX_BYTES = 128;
 
 export class EventRecorder {
   private readonly series = new Map<string, Series>();
@@ -72,15 +77,18 @@ export class EventRecorder {
     this.windowMs = o.windowMs ?? 10 * 60_000;
     this.minIntervalMs = o.minIntervalMs ?? 5_000;
     this.maxKeys = o.maxKeys ?? 4096;
-    this.instance = (o.reportingInstance ?? hostname()).slice(0, 128);
+    this.instance = utf8Prefix(o.reportingInstance ?? hostname(), REPORTING_INSTANCE_MAX_BYTES);
   }
 
   /** Records an event about `regarding`. Returns at once; the write happens in the background. */
-  event(regarding: KubeObject, type: EventType, reason: string, note: string, action = "Reconcile"): void {
+  event(regarding: KubeObject, type: EventType, fullReason: string, note: string, fullAction = "Reconcile"): void {
     try {
+      // Reason, action and note cut to the server's byte limits: an Event over any of them is refused whole.
+      const reason = utf8Prefix(fullReason, REASON_MAX_BYTES);
+      const action = utf8Prefix(fullAction, ACTION_MAX_BYTES);
       const now = this.clock.now();
       const meta = regarding.metadata ?? {};
-      const trimmed = note.length > NOTE_MAX ? `${note.slice(0, NOTE_MAX - 3)}...` : note;
+      const trimmed = truncateUtf8(note, NOTE_MAX_BYTES, "...");
       const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, type, reason, action, trimmed].join("\u0000");
       let s = this.series.get(key);
       if (s && now - s.lastSeen > this.windowMs) {
@@ -110,7 +118,7 @@ export class EventRecorder {
       this.evict();
       this.schedule(s);
     } catch (err) {
-      this.log.warn({ reason, err: String(err) }, "event dropped");
+      this.log.warn({ reason: fullReason, err: String(err) }, "event dropped");
     }
   }
 

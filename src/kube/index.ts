@@ -21,6 +21,7 @@ export { Informer, type InformerHandlers, type InformerOptions } from "./informe
 export { deepEqual, mergePatch } from "./json.js";
 export { LeaderElector, type LeaderElectorOptions, NotLeaderError } from "./leader.js";
 export { type Logger, silentLogger } from "./log.js";
+export { type LeaderElection, type LeadershipHooks, Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export {
   collectionPath,
   type KubeObject,

@@ -6,6 +6,7 @@
  * signatures) are masked wherever they appear.
  */
 import { type DestinationStream, type Logger, pino } from "pino";
+import { errorMessage } from "../kube/index.js";
 
 export const REDACTED = "[REDACTED]";
 
@@ -97,4 +98,13 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
     },
     destination ?? pino.destination(1),
   );
+}
+
+/** Name, code and the short message: client-node's own message embeds the response headers and body. */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  if (err && typeof err === "object") {
+    const e = err as { name?: string; code?: unknown };
+    return { name: e.name, message: errorMessage(err), code: e.code };
+  }
+  return { message: String(err) };
 }

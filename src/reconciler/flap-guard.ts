@@ -3,7 +3,7 @@
  * writing the profile: another tool, a console user) and holds off with a growing delay instead of fighting forever.
  * Pure (time is passed in); one small entry per resource, dropped on delete or when the spec changes.
  */
-import type { Backoff } from "./reconciler.js";
+import type { RateLimiter as Backoff } from "../kube/index.js";
 
 export interface FlapGuardOptions {
   /** Repairs of one field within this window count towards a contest. */

@@ -11,7 +11,7 @@ import {
   type SageMakerUserProfile,
   type SageMakerUserProfileStatus,
 } from "../api/types.js";
-import { buildCreateRequest, computeDrift, type DriftResult, formatChange } from "../drift/index.js";
+import { buildCreateRequest, computeDrift, type DriftResult, dottedPath, formatChange } from "../drift/index.js";
 import { type PolicyDecision, violationMessage } from "../policy/index.js";
 import { type ClassifiedError, SageMakerError } from "../sagemaker/index.js";
 import { conditionsFor, mergeConditions, type Outcome } from "./conditions.js";
@@ -29,6 +29,8 @@ export interface SageMakerPort {
   updateUserProfile(input: NonNullable<DriftResult["updateRequest"]>): Promise<unknown>;
   deleteUserProfile(domainId: string, name: string): Promise<unknown>;
   domainSecurityGroups(domainId: string): Promise<string[]>;
+  /** Asked of SageMaker now, not from a cache. */
+  domainExists(domainId: string): Promise<boolean>;
   listTags(arn: string): Promise<Tag[]>;
   addTags(arn: string, tags: Tag[]): Promise<unknown>;
   deleteTags(arn: string, keys: string[]): Promise<unknown>;
@@ -137,6 +139,7 @@ export class ProfileReconciler {
     } catch (err) {
       // Kubernetes and programming errors go to the controller's error policy (rate-limited requeue).
       if (!(err instanceof SageMakerError)) throw err;
+      if (await this.isDomainMissing(obj, err.classified)) return this.domainNotFound(key, obj, err);
       return this.onSageMakerError(key, obj, err.classified);
     }
   }
@@ -171,6 +174,9 @@ export class ProfileReconciler {
     }
 
     if (manage && !obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.addFinalizer(obj);
+    // Stalled on a missing domain: one DescribeDomain tells whether it exists now, without a Describe and a Create.
+    if (stalledReason(obj) === "DomainNotFound" && !(await this.o.sagemaker.domainExists(domainId)))
+      return this.domainNotFound(key, obj);
 
     let observed = await this.o.sagemaker.describeUserProfile(domainId, name);
     if (!observed) {
@@ -306,7 +312,11 @@ export class ProfileReconciler {
     this.flapGuard.recordRepair(key, obj.metadata.generation, drift.fields, now);
     if (tagChanges) await this.applyTags(obj, observed, tagChanges);
     this.o.hooks.onRepair?.(drift.blocks);
-    this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${summary}`));
+    // Observed members the request left out (SageMaker checks them with the declared ones) come first: truncation cuts
+    // the end of the change list, never this.
+    const leftOut = drift.dropped.map((d) => dottedPath(d.path) + (d.sent ? ` (sent as ${d.sent})` : ""));
+    const note = leftOut.length > 0 ? `(left out ${leftOut.join(", ")}: checked together with declared members) ` : "";
+    this.o.kube.event(obj, "Normal", "Updated", truncate(`Updated ${note}${summary}`));
     this.o.inUseBackoff.forget(key);
     await this.setStatus(
       obj,
@@ -413,7 +423,7 @@ export class ProfileReconciler {
         this.o.hooks.onResourceInUse?.();
         const why = deleting
           ? "the profile still has running apps or spaces; delete them (apps, then spaces) for the delete to proceed"
-          : "the profile is busy: not InService, or apps are running";
+          : "the profile is busy: another change is in progress";
         const message = `SageMaker answered ResourceInUse (${why}); attempt ${attempt}, retrying in ${seconds(delay)}: ${c.message}`;
         this.o.kube.event(obj, "Warning", "ResourceInUse", `SageMaker answered ResourceInUse: ${why}`);
         void write({ phase: "Retrying", reason: deleting ? "DeleteBlocked" : "ResourceInUse", message });
@@ -435,6 +445,40 @@ export class ProfileReconciler {
         return { requeueAfter: this.o.stalledRetryMs };
       }
     }
+  }
+
+  /**
+   * Whether a refusal means the spec's domain does not exist. SageMaker does not document how profile calls answer a
+   * missing domain (ResourceNotFound on Create, or a ValidationException), so DescribeDomain, whose ResourceNotFound is
+   * documented, decides. Any other answer to it leaves the original error to its usual handling.
+   */
+  private async isDomainMissing(obj: Profile, c: ClassifiedError): Promise<boolean> {
+    if (c.kind !== "notFound" && !(c.kind === "terminal" && c.code.startsWith("Validation"))) return false;
+    return this.o.sagemaker.domainExists(obj.spec.domainId).then(
+      (exists) => !exists,
+      () => false,
+    );
+  }
+
+  /**
+   * The spec names a domain SageMaker does not have: nothing can be created there. Stalled, retried slowly (each retry
+   * is one DescribeDomain) and at once on a spec change. A resource being deleted has no profile to delete: it goes.
+   */
+  private async domainNotFound(key: string, obj: Profile, cause?: SageMakerError): Promise<Action> {
+    const { domainId } = obj.spec;
+    if (obj.metadata.deletionTimestamp) {
+      if (obj.metadata.finalizers?.includes(FINALIZER)) await this.o.kube.removeFinalizer(obj);
+      this.o.inUseBackoff.forget(key);
+      this.o.hooks.onForget?.(key);
+      return {};
+    }
+    const message = `domain ${domainId} does not exist (DescribeDomain answered ResourceNotFound): check spec.domainId and that the operator's AWS region is the domain's; retried every ${seconds(this.o.stalledRetryMs)} and at once when the spec changes`;
+    if (stalledReason(obj) !== "DomainNotFound") {
+      const answered = cause ? ` (${cause.operation} answered ${cause.code}: ${cause.classified.message})` : "";
+      this.o.kube.event(obj, "Warning", "DomainNotFound", truncate(`domain ${domainId} does not exist${answered}`));
+    }
+    await this.setStatus(obj, { phase: "Stalled", reason: "DomainNotFound", message });
+    return { requeueAfter: this.o.stalledRetryMs };
   }
 
   /** Undefined when the profile is ours to manage; else the outcome to report (and never write). */
@@ -580,6 +624,9 @@ function profileFacts(p: DescribeUserProfileResponse): Partial<SageMakerUserProf
   };
 }
 
+/** The reason of a Stalled=True condition, if the resource has one. */
+const stalledReason = (obj: Profile) =>
+  obj.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True")?.reason;
 const declaredTagKeys = (obj: Profile) => (obj.spec.tags ?? []).map((t) => t.key).sort();
 const sameFields = (a: string[] | undefined, b: string[]) =>
   !!a && a.length === b.length && a.every((x, i) => x === b[i]);

@@ -65,16 +65,19 @@ export class ListResync {
     const enqueued: string[] = [];
     const now = this.now();
     for (const [domainId, targets] of byDomain) {
+      // Keyed by the lower-case name: SageMaker profile names are not case sensitive, and List may answer a name in
+      // another case than the spec declares it.
       const modified = new Map<string, number>();
       try {
         for await (const page of this.o.listUserProfiles(domainId))
-          for (const p of page) if (p.UserProfileName) modified.set(p.UserProfileName, timeOf(p.LastModifiedTime));
+          for (const p of page)
+            if (p.UserProfileName) modified.set(p.UserProfileName.toLowerCase(), timeOf(p.LastModifiedTime));
       } catch (err) {
         this.o.onError?.(domainId, err);
         continue; // the next period tries again; full resyncs below still run
       }
       for (const t of targets) {
-        const current = modified.get(t.profileName) ?? -1;
+        const current = modified.get(t.profileName.toLowerCase()) ?? -1;
         const previous = this.seen.get(t.key);
         this.seen.set(t.key, current);
         let due = this.due.get(t.key);

@@ -205,6 +205,21 @@ export class SageMakerGateway {
   }
 
   /**
+   * Whether the domain exists, asked of SageMaker now rather than of the cache (a domain created or deleted since the
+   * last look counts). DescribeDomain answers ResourceNotFound for a domain that does not exist.
+   */
+  async domainExists(domainId: string): Promise<boolean> {
+    this.domains.delete(domainId);
+    try {
+      await this.describeDomain(domainId);
+      return true;
+    } catch (err) {
+      if (err instanceof SageMakerError && err.kind === "notFound") return false;
+      throw err;
+    }
+  }
+
+  /**
    * The security groups SageMaker adds to every profile's Describe in this domain: the domain's default groups and
    * its NFS boundary group. Drift compares declared groups with the observed ones minus these.
    */

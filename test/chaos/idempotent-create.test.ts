@@ -6,9 +6,9 @@ import { EventsV1Api } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { DEMO_DOMAIN, type LocalStack, startLocalStack } from "../../src/local/stack.js";
-import { waitFor } from "../e2e/harness.js";
+import { type OperatorProcess, startOperatorProcess, stopProcess } from "../support/operator-process.js";
+import { waitFor } from "../support/wait.js";
 import { Cluster, isReadyAtLatest, NAMESPACE } from "./cluster.js";
-import { type OperatorProcess, startOperatorProcess, stopProcess } from "./operator-process.js";
 
 let stack: LocalStack;
 let cluster: Cluster;

@@ -6,14 +6,14 @@ import { writeFileSync } from "node:fs";
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { seededRandom } from "../../src/local/sagemaker/rng.js";
 import { type LocalStack, startLocalStack } from "../../src/local/stack.js";
-import { Cluster, NAMESPACE } from "./cluster.js";
-import { checkInvariants, type Violation } from "./invariants.js";
 import {
   type OperatorProcess,
   type OperatorProcessOptions,
   startOperatorProcess,
   stopProcess,
-} from "./operator-process.js";
+} from "../support/operator-process.js";
+import { Cluster, NAMESPACE } from "./cluster.js";
+import { checkInvariants, type Violation } from "./invariants.js";
 
 export type Size = "short" | "full";
 

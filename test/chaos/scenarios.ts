@@ -3,8 +3,8 @@
  * operator works) under one family of faults; the runner then checks the invariants.
  */
 import { DEMO_DOMAIN } from "../../src/local/stack.js";
-import type { OperatorProcess } from "./operator-process.js";
-import { stopProcess } from "./operator-process.js";
+import type { OperatorProcess } from "../support/operator-process.js";
+import { stopProcess } from "../support/operator-process.js";
 import { type Scenario, type ScenarioContext, type Size, sleep } from "./runner.js";
 
 const pick = <T>(random: () => number, xs: T[]): T | undefined => xs[Math.floor(random() * xs.length)];
@@ -104,10 +104,10 @@ const sagemakerFaults: Scenario = {
   },
 };
 
-/** Profiles with running apps: every Update and Delete answered ResourceInUse for a long while. */
+/** Busy profiles (an injected fault): every Update and Delete answered ResourceInUse for a long while. */
 const resourceInUse: Scenario = {
   name: "resource-in-use",
-  faults: "half the profiles have running apps (ResourceInUse on every update and delete) for 2.5 min (short: 5 s)",
+  faults: "half the profiles are busy (ResourceInUse on every update and delete) for 2.5 min (short: 5 s)",
   resources: { short: 4, full: 24 },
   async run(ctx) {
     const sm = ctx.stack.sagemaker;
@@ -125,14 +125,16 @@ const resourceInUse: Scenario = {
       );
       for (const name of half) {
         if (sm.store.getProfile(DEMO_DOMAIN, name)) {
-          sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 1 });
+          // Apps block only the delete; the injected hold blocks the updates too.
+          sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 1, inUseFor: { count: 1_000_000 } });
           busy.push(name);
         }
       }
-      ctx.log(`apps running on ${busy.length} profiles`);
+      ctx.log(`${busy.length} profiles busy`);
       await sleep(windowMs);
       for (const name of busy)
-        if (sm.store.getProfile(DEMO_DOMAIN, name)) sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 0 });
+        if (sm.store.getProfile(DEMO_DOMAIN, name))
+          sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 0, inUseFor: { count: 0 } });
     })();
     await churn(ctx, { count, durationMs: windowMs, editEveryMs: bySize(ctx.size, 300, 600) }, blocked);
     await blocked;

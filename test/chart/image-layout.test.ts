@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImageLayout } from "../../scripts/image-layout.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
 import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../../src/local/stack.js";
-import { isReady, waitFor } from "../e2e/harness.js";
+import { isReady } from "../e2e/harness.js";
+import { waitFor } from "../support/wait.js";
 import { render, repoRoot } from "./helm.js";
 
 let layout: string;

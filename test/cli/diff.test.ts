@@ -2,9 +2,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  SageMakerClient,
+  UpdateUserProfileCommand,
+  type UpdateUserProfileCommandInput,
+} from "@aws-sdk/client-sagemaker";
 import { describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { checkSameProfile, DiffInputError, parseObserved } from "../../src/cli/commands/diff.js";
+import { type AdminProfileSpec, startSageMakerEmulator } from "../../src/local/sagemaker/index.js";
 import { CLI_TEST_TIMEOUT, lines, repoRoot, runCli } from "./run-cli.js";
 
 const alice = "examples/data-scientist-basic.yaml";
@@ -97,6 +103,10 @@ describe("diff: reading the observed profile", () => {
       checkSameProfile(resource, "alice", { DomainId: "d-demo00000001", UserProfileName: "alice" }, "o.json"),
     ).not.toThrow();
   });
+
+  it("takes a description of the same name in another case as the same profile (names are not case sensitive)", () => {
+    expect(() => checkSameProfile(resource, "Alice", { UserProfileName: "alice" }, "o.json")).not.toThrow();
+  });
 });
 
 describe("diff -o json", { timeout: CLI_TEST_TIMEOUT }, () => {
@@ -107,7 +117,7 @@ describe("diff -o json", { timeout: CLI_TEST_TIMEOUT }, () => {
       drift: { op: string; path: string }[];
       updateRequest: Record<string, unknown>;
     };
-    expect(Object.keys(body).sort()).toEqual(["drift", "updateRequest"]);
+    expect(Object.keys(body).sort()).toEqual(["drift", "dropped", "updateRequest"]);
     expect(body.drift.length).toBeGreaterThan(0);
     for (const op of body.drift) {
       expect(["add", "remove", "replace"]).toContain(op.op);
@@ -133,7 +143,7 @@ describe("diff -o json", { timeout: CLI_TEST_TIMEOUT }, () => {
   it("prints no drift and a null request when in sync", async () => {
     const r = await runCli(["diff", "-f", alice, "--observed", inSync, "-o", "json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null });
+    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null, dropped: [] });
   });
 
   it("does not count the domain's default security groups as drift when told them", async () => {
@@ -151,7 +161,7 @@ describe("diff -o json", { timeout: CLI_TEST_TIMEOUT }, () => {
       "json",
     ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null });
+    expect(JSON.parse(r.stdout)).toEqual({ drift: [], updateRequest: null, dropped: [] });
   });
 });
 
@@ -217,5 +227,119 @@ describe("diff: readable output", { timeout: CLI_TEST_TIMEOUT }, () => {
     };
     expect(onTerminal({ ...process.env, NO_COLOR: "" })).toMatch(ANSI);
     expect(onTerminal({ ...process.env, NO_COLOR: "1" })).not.toMatch(ANSI);
+  });
+});
+
+describe("diff: members SageMaker checks together", { timeout: CLI_TEST_TIMEOUT }, () => {
+  const IMG = (n: string) => `arn:aws:sagemaker:us-east-1:123456789012:image/${n}`;
+  const VER = (n: string, v: number) => `arn:aws:sagemaker:us-east-1:123456789012:image-version/${n}/${v}`;
+  const manifest = tmpFile(
+    "carol.yaml",
+    `apiVersion: sagemaker.gitops.io/v1alpha1
+kind: SageMakerUserProfile
+metadata:
+  name: carol
+  namespace: team-b
+spec:
+  domainId: d-demo00000001
+  userSettings:
+    rStudioServerProAppSettings:
+      accessStatus: DISABLED
+    kernelGatewayAppSettings:
+      defaultResourceSpec:
+        sageMakerImageArn: ${IMG("team-b-r-new")}
+`,
+  );
+  const observedSettings = {
+    RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" },
+    KernelGatewayAppSettings: {
+      DefaultResourceSpec: {
+        InstanceType: "ml.t3.medium",
+        SageMakerImageArn: IMG("team-b-r-old"),
+        SageMakerImageVersionArn: VER("team-b-r-old", 3),
+      },
+    },
+  };
+  const observed = tmpFile(
+    "carol.json",
+    JSON.stringify({ DomainId: "d-demo00000001", UserProfileName: "carol", UserSettings: observedSettings }),
+  );
+
+  it("-o json: the request leaves out the stale members, says which and why, and the emulator accepts it", async () => {
+    const r = await runCli(["diff", "-f", manifest, "--observed", observed, "-o", "json"]);
+    expect(r.code).toBe(2);
+    const body = JSON.parse(r.stdout) as {
+      updateRequest: UpdateUserProfileCommandInput;
+      dropped: { path: string; observed: unknown; sent?: string; group: string; reason: string }[];
+    };
+    expect(body.updateRequest.UserSettings).toEqual({
+      KernelGatewayAppSettings: {
+        DefaultResourceSpec: {
+          InstanceType: "ml.t3.medium",
+          SageMakerImageArn: IMG("team-b-r-new"),
+          SageMakerImageVersionArn: "None",
+        },
+      },
+      RStudioServerProAppSettings: { AccessStatus: "DISABLED" },
+    });
+    expect(body.dropped).toEqual([
+      {
+        path: "/userSettings/kernelGatewayAppSettings/defaultResourceSpec/sageMakerImageVersionArn",
+        observed: VER("team-b-r-old", 3),
+        sent: "None",
+        group: "resource-spec-image",
+        reason: expect.stringMatching(/previous image/),
+      },
+      {
+        path: "/userSettings/rStudioServerProAppSettings/userGroup",
+        observed: "R_STUDIO_ADMIN",
+        group: "rstudio-access",
+        reason: expect.stringMatching(/AccessStatus is ENABLED/),
+      },
+    ]);
+
+    // Against the emulator's checks: the request diff shows is accepted; the observed block laid over is refused.
+    const emu = await startSageMakerEmulator({ seed: 1 });
+    try {
+      emu.admin.createDomain({ domainId: "d-demo00000001" });
+      emu.admin.createProfile("d-demo00000001", "carol", {
+        userSettings: observedSettings as AdminProfileSpec["userSettings"],
+      });
+      const sm = new SageMakerClient({
+        region: "us-east-1",
+        endpoint: emu.url,
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+        maxAttempts: 1,
+      });
+      const naive = sm.send(
+        new UpdateUserProfileCommand({
+          DomainId: "d-demo00000001",
+          UserProfileName: "carol",
+          UserSettings: { RStudioServerProAppSettings: { AccessStatus: "DISABLED", UserGroup: "R_STUDIO_ADMIN" } },
+        }),
+      );
+      await expect(naive).rejects.toThrow(/Make sure AccessStatus is set to ENABLED/);
+      await sm.send(new UpdateUserProfileCommand(body.updateRequest));
+      expect(emu.store.getProfile("d-demo00000001", "carol")?.userSettings).toEqual({
+        RStudioServerProAppSettings: { AccessStatus: "DISABLED" },
+        KernelGatewayAppSettings: {
+          DefaultResourceSpec: { InstanceType: "ml.t3.medium", SageMakerImageArn: IMG("team-b-r-new") },
+        },
+      });
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("text: lists the members left out under the request", async () => {
+    const r = await runCli(["diff", "-f", manifest, "--observed", observed]);
+    expect(r.code).toBe(2);
+    const out = lines(r.stdout);
+    const at = out.indexOf("Observed members left out, because SageMaker checks them together with the declared ones:");
+    expect(at).toBeGreaterThan(0);
+    expect(out[at + 1]).toMatch(
+      /^ {2}~ kernelGatewayAppSettings\.defaultResourceSpec\.sageMakerImageVersionArn: .*team-b-r-old\/3 -> None \(/,
+    );
+    expect(out[at + 2]).toMatch(/^ {2}- rStudioServerProAppSettings\.userGroup: R_STUDIO_ADMIN \(SageMaker refuses/);
   });
 });

@@ -11,6 +11,20 @@ import { isRecord, kindOf } from "../../src/drift/shapes.js";
 /** The security groups both specs and domains draw from. */
 export const GROUP_POOL = ["sg-a", "sg-b", "sg-c", "sg-d", "sg-e"];
 
+const image = (n: string) => `arn:aws:sagemaker:us-east-1:123456789012:image/${n}`;
+const version = (n: string, v: number) => `arn:aws:sagemaker:us-east-1:123456789012:image-version/${n}/${v}`;
+
+/**
+ * Realistic values where SageMaker checks members together (member-groups.ts), so that drawn specs and profiles pick
+ * the same or another image, versions of either, and the landing URI that needs Studio.
+ */
+const VALUE_POOLS: Record<string, string[]> = {
+  ImageArn: [image("a"), image("b")],
+  ImageVersionArn: [version("a", 1), version("a", 2), version("b", 1)],
+  ImageVersionAlias: ["1.0", "2.6"],
+  LandingUri: ["studio::", "app:JupyterServer:"],
+};
+
 const cache = new Map<string, fc.Arbitrary<unknown>>();
 
 export function specValue(shapeName: string): fc.Arbitrary<unknown> {
@@ -34,6 +48,8 @@ function build(shapeName: string): fc.Arbitrary<unknown> {
         return fc.oneof(fc.constantFrom(...all.slice(0, 2)), fc.constantFrom(...all));
       }
       if (shapeName === "SecurityGroupId") return fc.constantFrom(...GROUP_POOL);
+      const pool = VALUE_POOLS[shapeName];
+      if (pool) return fc.constantFrom(...pool);
       return fc.constantFrom(`${shapeName}-1`, `${shapeName}-2`, `${shapeName}-3`);
     }
     case "integer":

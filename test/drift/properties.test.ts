@@ -4,10 +4,11 @@ import jsonpatch from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import type { UserSettings } from "../../src/api/generated/sagemaker-shapes.js";
 import { userSettingsFromSageMaker, userSettingsToSageMaker } from "../../src/api/mapping.js";
-import { wireName } from "../../src/api/model.js";
+import { specName, wireName } from "../../src/api/model.js";
 import type { SpecUserSettings } from "../../src/api/types.js";
 import { compare } from "../../src/drift/compare.js";
 import { computeDrift, type DriftContext } from "../../src/drift/index.js";
+import { MEMBER_GROUPS, type MemberGroup, placesOf, refusalOf } from "../../src/drift/member-groups.js";
 import { observedSpec } from "../../src/drift/normalize.js";
 import { isRecord, kindOf, userSettingsMembers } from "../../src/drift/shapes.js";
 import { mergeUserSettingsUpdate } from "../../src/sagemaker/semantics.js";
@@ -63,13 +64,17 @@ const scenario: fc.Arbitrary<Scenario> = fc
 const driftOf = (desired: SpecUserSettings, observed: UserSettings | undefined, ctx: DriftContext = {}) =>
   computeDrift(spec(desired), NAME, described(observed), ctx);
 
-/** Every member the spec leaves out of a struct (recursively through structs) is sent as observed. */
+/**
+ * Every member the spec leaves out of a struct (recursively through structs) is sent as observed, unless the update
+ * reports it dropped (a member group): then it is sent as its clearing value, or not at all.
+ */
 function expectUndeclaredKept(
   shapeName: string,
   observed: unknown,
   desired: unknown,
   sent: unknown,
   path: string,
+  dropped: ReadonlyMap<string, string | undefined>,
 ): void {
   const k = kindOf(shapeName);
   if (k.kind !== "struct" || !isRecord(desired)) return;
@@ -77,9 +82,51 @@ function expectUndeclaredKept(
   const obs = isRecord(observed) ? observed : {};
   const out = isRecord(sent) ? sent : {};
   for (const m of k.members) {
-    if (desired[m.spec] === undefined) expect(out[m.spec], `${path}.${m.spec}`).toEqual(obs[m.spec]);
-    else expectUndeclaredKept(m.shape, obs[m.spec], desired[m.spec], out[m.spec], `${path}.${m.spec}`);
+    const at = `${path}/${m.spec}`;
+    if (desired[m.spec] !== undefined)
+      expectUndeclaredKept(m.shape, obs[m.spec], desired[m.spec], out[m.spec], at, dropped);
+    else if (dropped.has(at)) expect(out[m.spec], at).toEqual(dropped.get(at));
+    else expect(out[m.spec], at).toEqual(obs[m.spec]);
   }
+}
+
+const NO_CONTEXT = { action: "update", arn: "", path: "" } as const;
+
+/** The declared members of a group at a wire path of UserSettings, as a wire block. */
+function declaredAt(desired: SpecUserSettings, g: MemberGroup, path: (string | number)[]): Record<string, unknown> {
+  const block = path.reduce<unknown>(
+    (v, seg) => (isRecord(v) ? v[specName(String(seg))] : Array.isArray(v) ? v[seg as number] : undefined),
+    desired,
+  );
+  const rec = isRecord(block) ? block : {};
+  return Object.fromEntries(g.members.filter((m) => rec[specName(m)] !== undefined).map((m) => [m, rec[specName(m)]]));
+}
+
+/** The block of `g` at a wire path of wire-form UserSettings (all its members), or {}. */
+function blockAt(settings: UserSettings, path: (string | number)[]): Record<string, unknown> {
+  const v = path.reduce<unknown>(
+    (o, seg) => (isRecord(o) || Array.isArray(o) ? (o as never)[seg] : undefined),
+    settings,
+  );
+  return isRecord(v) ? v : {};
+}
+
+/**
+ * Places of `g` in `settings` that SageMaker (the emulator's checks) refuses, over the `before` profile, though the
+ * spec alone is accepted there.
+ */
+function refusedBeyondSpec(
+  g: MemberGroup,
+  settings: UserSettings,
+  before: UserSettings,
+  desired: SpecUserSettings,
+  within?: Set<string>,
+) {
+  return placesOf(g.shape, "UserSettings", settings)
+    .filter((p) => !within || within.has(String(p.path[0])))
+    .filter((p) => refusalOf(g, p.block, NO_CONTEXT, blockAt(before, p.path)) !== undefined)
+    .filter((p) => g.refusal(declaredAt(desired, g, p.path), NO_CONTEXT, blockAt(before, p.path)) === undefined)
+    .map((p) => `${g.id} at ${p.path.join(".") || "UserSettings"}: ${JSON.stringify(p.block)}`);
 }
 
 describe("drift properties", () => {
@@ -102,9 +149,17 @@ describe("drift properties", () => {
         const obs = observedSpec(observed) ?? {};
         const sentSpec = userSettingsFromSageMaker(sent) as Record<string, unknown>;
         const want = desired as Record<string, unknown>;
+        const dropped = new Map(r.dropped.map((d) => [d.path, d.sent]));
         for (const m of userSettingsMembers())
           if (r.blocks.includes(m.spec))
-            expectUndeclaredKept(m.shape, obs[m.spec], want[m.spec], sentSpec[m.spec], m.spec);
+            expectUndeclaredKept(
+              m.shape,
+              obs[m.spec],
+              want[m.spec],
+              sentSpec[m.spec],
+              `/userSettings/${m.spec}`,
+              dropped,
+            );
       }),
       RUNS,
     );
@@ -146,7 +201,53 @@ describe("drift properties", () => {
     fc.assert(
       fc.property(userSettingsArb(), (desired) => {
         const r = driftOf(desired, userSettingsToSageMaker(desired));
-        expect(r).toEqual({ drifted: false, patch: [], fields: [], changes: [], blocks: [], updateRequest: null });
+        // Only declared members SageMaker does not take in the declared combination are reported, as inert.
+        expect({ ...r, dropped: r.dropped.filter((d) => d.declared === undefined) }).toEqual({
+          drifted: false,
+          patch: [],
+          fields: [],
+          changes: [],
+          blocks: [],
+          updateRequest: null,
+          dropped: [],
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it("(6) the update never carries a combination of members SageMaker refuses, unless the spec itself declares it", () => {
+    fc.assert(
+      fc.property(scenario, ({ desired, observed, ctx }) => {
+        const r = driftOf(desired, observed, ctx);
+        const sent = r.updateRequest?.UserSettings ?? {};
+        for (const g of MEMBER_GROUPS) expect(refusedBeyondSpec(g, sent, observed, desired)).toEqual([]);
+        // Nor does the profile once SageMaker applied it, in the blocks it carries. (studio:: belongs to two blocks:
+        // the request cannot leave out a stored one, only the spec can resolve it.)
+        const after = mergeUserSettingsUpdate(observed, sent);
+        const carried = new Set(Object.keys(sent));
+        for (const g of MEMBER_GROUPS.filter((g) => g.checksStored && g.shape !== "UserSettings"))
+          expect(refusedBeyondSpec(g, after, observed, desired, carried)).toEqual([]);
+        // A declared image change carries no version of the image it replaces, pinned or aliased.
+        const before = observedSpec(observed) ?? {};
+        for (const p of placesOf("ResourceSpec", "UserSettings", sent)) {
+          const declared = declaredAt(desired, MEMBER_GROUPS[0] as MemberGroup, p.path);
+          const seen = declaredAt(before as SpecUserSettings, MEMBER_GROUPS[0] as MemberGroup, p.path);
+          if (declared.SageMakerImageArn === undefined || declared.SageMakerImageArn === seen.SageMakerImageArn)
+            continue;
+          expect(p.block.SageMakerImageVersionArn ?? "None").toBe(declared.SageMakerImageVersionArn ?? "None");
+          expect(p.block.SageMakerImageVersionAlias).toBe(declared.SageMakerImageVersionAlias);
+        }
+        // Every member left out was observed and is not declared (or is a declared inert one), named by its group.
+        for (const d of r.dropped) {
+          expect(MEMBER_GROUPS.map((g) => g.id)).toContain(d.group);
+          if (d.declared !== undefined) {
+            expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toEqual(d.declared);
+            continue;
+          }
+          expect(d.observed).not.toBeUndefined();
+          expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toBeUndefined();
+        }
       }),
       RUNS,
     );

@@ -24,7 +24,15 @@ describe("rule: declared fields only", () => {
         DefaultLandingUri: "studio::",
       },
     );
-    expect(r).toEqual({ drifted: false, patch: [], fields: [], changes: [], blocks: [], updateRequest: null });
+    expect(r).toEqual({
+      drifted: false,
+      patch: [],
+      fields: [],
+      changes: [],
+      blocks: [],
+      updateRequest: null,
+      dropped: [],
+    });
   });
 
   it("manages a member once declared: a declared StudioWebPortal that differs drifts", () => {

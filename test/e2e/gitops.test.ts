@@ -10,7 +10,8 @@ import { userSettingsToSageMaker } from "../../src/api/mapping.js";
 import { OWNER_TAG, PAUSED_ANNOTATION } from "../../src/api/types.js";
 import { DEMO_DOMAIN_SECURITY_GROUP, readManifests } from "../../src/local/stack.js";
 import { runCli } from "../cli/run-cli.js";
-import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, startE2E } from "./harness.js";
 
 let e2e: E2E;
 const ROLE = "arn:aws:iam::123456789012:role/SageMakerStudio-TeamA";

@@ -5,13 +5,14 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerProfilePolicySpec } from "../../src/policy/index.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { applyPolicy as applyPolicyTo, deletePolicy } from "../support/policy.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 let e2e: E2E;
 let custom: CustomObjectsApi;
 let core: CoreV1Api;
 const ROLE_A = "arn:aws:iam::123456789012:role/team-a-studio";
-const POLICY = { group: "sagemaker.gitops.io", version: "v1alpha1", plural: "sagemakerprofilepolicies" };
 
 const profile = (namespace: string, name: string, userSettings: Record<string, unknown>, spec = {}) => ({
   apiVersion: "sagemaker.gitops.io/v1alpha1",
@@ -30,24 +31,7 @@ async function create(obj: ReturnType<typeof profile>) {
   });
 }
 
-/** Creates the policy, or merge-patches the given fields of an existing one (like `kubectl apply` of a change). */
-async function applyPolicy(name: string, spec: SageMakerProfilePolicySpec) {
-  try {
-    await custom.patchClusterCustomObject(
-      { ...POLICY, name, body: { spec } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
-  } catch (err) {
-    if ((err as { code?: number }).code !== 404) throw err;
-    const body = {
-      apiVersion: "sagemaker.gitops.io/v1alpha1",
-      kind: "SageMakerProfilePolicy",
-      metadata: { name },
-      spec,
-    };
-    await custom.createClusterCustomObject({ ...POLICY, body });
-  }
-}
+const applyPolicy = (name: string, spec: SageMakerProfilePolicySpec) => applyPolicyTo(e2e.stack.kubeConfig, name, spec);
 
 /** Every request (reads included) the emulator received about a profile name. */
 const callsAbout = (name: string) =>
@@ -161,7 +145,7 @@ describe("SageMakerProfilePolicy", () => {
     await waitFor("dave Ready", async () => isReady(await e2e.get("team-b", "dave")));
     await create(profile("team-a", "erin", { executionRole: "arn:aws:iam::123456789012:role/other" }));
     await stalled("team-a", "erin", "PolicyViolation");
-    await custom.deleteClusterCustomObject({ ...POLICY, name: "team-a" });
+    await deletePolicy(e2e.stack.kubeConfig, "team-a");
     await waitFor("erin Ready", async () => isReady(await e2e.get("team-a", "erin")));
   });
 

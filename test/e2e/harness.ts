@@ -102,27 +102,3 @@ export const condition = (obj: SageMakerUserProfile | undefined, type: string) =
 /** True when the resource is Ready=True for at least `generation`. */
 export const isReady = (obj: SageMakerUserProfile | undefined, generation = 0) =>
   condition(obj, "Ready")?.status === "True" && (obj?.status?.observedGeneration ?? 0) >= generation;
-
-/** Polls until `check` returns a truthy value; returns it. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T> | T,
-  timeoutMs = 20_000,
-  everyMs = 50,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,8 @@
 /**
  * The hostile corpus (test/corpus/hostile/, outcomes in expected.yaml): each manifest is refused by the API server's
  * schema with its field path, or by `validate` in the CLI (YAML safety), or accepted and Stalled by the running
- * operator before any AWS call, or accepted and converging (limits). None crashes the operator, blocks a good resource
+ * operator before any AWS call, or accepted and refused by SageMaker (what depends on the domain), or accepted and
+ * converging (limits). None crashes the operator, blocks a good resource
  * applied alongside, or reaches SageMaker when invalid.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,10 +13,12 @@ import { parse } from "yaml";
 import { OWNER_TAG, type SageMakerUserProfile } from "../../src/api/types.js";
 import { formatProblem, parseManifests, validateManifestText } from "../../src/api/validation.js";
 import { CLI_TEST_TIMEOUT, lines, runCli } from "../cli/run-cli.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E, waitFor } from "./harness.js";
+import { applyPolicy } from "../support/policy.js";
+import { waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 interface Entry {
-  outcome: "apiserver" | "apiserver-update" | "cli" | "operator" | "accepted";
+  outcome: "apiserver" | "apiserver-update" | "cli" | "operator" | "sagemaker" | "accepted";
   why: string;
   path?: string;
   message?: string;
@@ -48,7 +51,7 @@ describe("the hostile corpus", () => {
     expect(files.length).toBeGreaterThanOrEqual(100);
     expect(Object.keys(expected).sort()).toEqual(files);
     expect(new Set(Object.values(expected).map((e) => e.outcome))).toEqual(
-      new Set(["apiserver", "apiserver-update", "cli", "operator", "accepted"]),
+      new Set(["apiserver", "apiserver-update", "cli", "operator", "sagemaker", "accepted"]),
     );
   });
 });
@@ -72,7 +75,7 @@ describe("validate (CLI parsers, offline)", () => {
     expect(at.map((p) => p.message).join("\n")).toContain(e.message ?? "");
   });
 
-  it.each(byOutcome("operator", "accepted", "apiserver-update"))("%s is valid on its own", (file) => {
+  it.each(byOutcome("operator", "sagemaker", "accepted", "apiserver-update"))("%s is valid on its own", (file) => {
     expect(validateManifestText(text(file), file).problems.map(formatProblem)).toEqual([]);
   });
 
@@ -88,7 +91,7 @@ describe("validate (CLI parsers, offline)", () => {
           out.some((l) => l.includes(file)),
           file,
         ).toBe(true);
-      for (const file of byOutcome("operator", "accepted"))
+      for (const file of byOutcome("operator", "sagemaker", "accepted"))
         expect(
           out.some((l) => l.includes(`${file}#`)),
           file,
@@ -106,23 +109,13 @@ describe("against the local API server and the running operator", () => {
     e2e = await startE2E();
     api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
     await e2e.stack.ensureNamespaces(["hostile"]);
-    await api.createClusterCustomObject({
-      group: "sagemaker.gitops.io",
-      version: "v1alpha1",
-      plural: "sagemakerprofilepolicies",
-      body: {
-        apiVersion: "sagemaker.gitops.io/v1alpha1",
-        kind: "SageMakerProfilePolicy",
-        metadata: { name: "hostile" },
-        spec: {
-          namespaces: ["hostile"],
-          domains: [DEMO_DOMAIN],
-          // Any partition: the partition check, not the policy, refuses arn:aws-cn / arn:aws-us-gov roles here.
-          executionRoles: ["arn:*:iam::123456789012:role/hostile-*"],
-          instanceTypes: ["ml.t3.*", "ml.m5.large"],
-          securityGroups: ["sg-0a000000000000??"],
-        },
-      },
+    await applyPolicy(e2e.stack.kubeConfig, "hostile", {
+      namespaces: ["hostile"],
+      domains: [DEMO_DOMAIN],
+      // Any partition: the partition check, not the policy, refuses arn:aws-cn / arn:aws-us-gov roles here.
+      executionRoles: ["arn:*:iam::123456789012:role/hostile-*"],
+      instanceTypes: ["ml.t3.*", "ml.m5.large"],
+      securityGroups: ["sg-0a000000000000??"],
     });
     e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "foreign-profile", {
       tags: [{ Key: OWNER_TAG, Value: "other-cluster/ns/foreign" }],
@@ -188,7 +181,7 @@ describe("against the local API server and the running operator", () => {
   });
 
   it("the operator refuses the rest before any AWS write, converges the good ones, and keeps running", async () => {
-    const accepted = byOutcome("operator", "accepted").filter((f) => f !== "base-immutable.yaml");
+    const accepted = byOutcome("operator", "sagemaker", "accepted").filter((f) => f !== "base-immutable.yaml");
     await Promise.all(accepted.map((file) => create(object(file))));
     const failures: string[] = [];
     await Promise.all(
@@ -231,6 +224,11 @@ describe("against the local API server and the running operator", () => {
         seen.map((r) => r.op),
         `${file} reached SageMaker`,
       ).toEqual([]);
+    }
+    // What SageMaker refused was tried once, not again and again.
+    for (const file of byOutcome("sagemaker")) {
+      const creates = about(profileNameOf(object(file))).filter((r) => r.op === "CreateUserProfile");
+      expect(creates, file).toHaveLength(1);
     }
     // Still alive and healthy.
     expect(e2e.operator?.isLeader()).toBe(true);

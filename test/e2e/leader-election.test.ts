@@ -2,81 +2,23 @@
  * Two operator processes (`run --leader-elect`, as in a Deployment with replicas: 2) against one local cluster:
  * only the leader reconciles, the follower keeps its cache warm, and a SIGKILLed leader is replaced within the lease.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
-import { LOCAL_CREDENTIALS, type LocalStack, startLocalStack } from "../../src/local/stack.js";
-import { repoRoot } from "../cli/run-cli.js";
-import { EXAMPLES, waitFor } from "./harness.js";
-
-interface OperatorProcess {
-  name: string;
-  child: ChildProcess;
-  logs: Array<Record<string, unknown>>;
-  metricsPort?: number;
-  healthPort?: number;
-  exited: Promise<number | null>;
-}
+import { type LocalStack, startLocalStack } from "../../src/local/stack.js";
+import { type OperatorProcess, startOperatorProcess } from "../support/operator-process.js";
+import { waitFor } from "../support/wait.js";
+import { EXAMPLES } from "./harness.js";
 
 const LEASE_MS = 3000;
 let stack: LocalStack;
 const processes: OperatorProcess[] = [];
 
-function startOperatorProcess(name: string): OperatorProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      "run",
-      "--cluster-id=e2e",
-      "--leader-elect",
-      "--leader-election-namespace=default",
-      `--lease-duration=${LEASE_MS}ms`,
-      "--renew-deadline=2s",
-      "--retry-period=250ms",
-      "--poll-interval=300ms",
-      "--metrics-bind-address=127.0.0.1:0",
-      "--health-probe-bind-address=127.0.0.1:0",
-      "--aws-rps=50",
-      "--aws-burst=50",
-      "--aws-mutating-rps=50",
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        KUBECONFIG: stack.kube.kubeconfigPath,
-        AWS_REGION: "us-east-1",
-        AWS_ENDPOINT_URL_SAGEMAKER: stack.sagemaker.url,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        POD_NAME: name,
-        POD_NAMESPACE: "default",
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const p: OperatorProcess = {
+function startOperator(name: string): OperatorProcess {
+  const p = startOperatorProcess(stack, {
     name,
-    child,
-    logs: [],
-    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
-  };
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      p.logs.push(entry);
-      if (entry.msg === "operator started") {
-        p.metricsPort = entry.metrics as number;
-        p.healthPort = entry.health as number;
-      }
-    } catch {
-      /* not a log line */
-    }
+    leaderElection: { leaseMs: LEASE_MS, renewDeadlineMs: 2000, retryPeriodMs: 250 },
+    flags: ["--cluster-id=e2e", "--metrics-bind-address=127.0.0.1:0", "--health-probe-bind-address=127.0.0.1:0"],
   });
   processes.push(p);
   return p;
@@ -102,9 +44,9 @@ afterAll(async () => {
 
 describe("leader election with two operator processes", () => {
   it("lets only the leader reconcile; the follower keeps a warm cache and makes no SageMaker call", async () => {
-    const a = startOperatorProcess("operator-a");
+    const a = startOperator("operator-a");
     await waitFor("operator-a leads", () => becameLeader(a), 60_000);
-    const b = startOperatorProcess("operator-b");
+    const b = startOperator("operator-b");
     await waitFor("operator-b started", () => b.metricsPort, 60_000);
     const api = stack.kubeConfig.makeApiClient(CustomObjectsApi);
     await waitFor(
@@ -171,7 +113,7 @@ describe("leader election with two operator processes", () => {
 
   it("releases the lease on SIGTERM so a new process leads at once", async () => {
     const b = processes[1] as OperatorProcess;
-    const c = startOperatorProcess("operator-c");
+    const c = startOperator("operator-c");
     await waitFor("operator-c started", () => c.metricsPort, 60_000);
     b.child.kill("SIGTERM");
     const stoppedAt = Date.now();

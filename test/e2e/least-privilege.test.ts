@@ -12,7 +12,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kubeconfigYaml } from "../../src/local/kube/kubeconfig.js";
 import { defaultConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
 import { FULLNAME, NAMESPACE, render } from "../chart/helm.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E, waitFor } from "./harness.js";
+import { applyPolicy } from "../support/policy.js";
+import { waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 const OPERATOR_USER = `system:serviceaccount:${NAMESPACE}:${FULLNAME}`;
 const OPERATOR_TOKEN = "operator-token";
@@ -86,17 +88,7 @@ const profile = (name: string, instanceType = "ml.t3.medium") => ({
 /** Everything the operator does in its life: every code path that talks to the API server. */
 async function exercise({ e2e }: Run): Promise<void> {
   const api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
-  await api.createClusterCustomObject({
-    group: "sagemaker.gitops.io",
-    version: "v1alpha1",
-    plural: "sagemakerprofilepolicies",
-    body: {
-      apiVersion: "sagemaker.gitops.io/v1alpha1",
-      kind: "SageMakerProfilePolicy",
-      metadata: { name: "team-a" },
-      spec: { namespaces: ["team-a"], domains: [DEMO_DOMAIN] },
-    },
-  });
+  await applyPolicy(e2e.stack.kubeConfig, "team-a", { namespaces: ["team-a"], domains: [DEMO_DOMAIN] });
   // A conflict on the first finalizer patch and on the first status patch: both re-read the object (get).
   e2e.kube.faults.failNext({ verb: "patch", path: /\/sagemakeruserprofiles\/lp-alice$/, status: 409 });
   e2e.kube.faults.failNext({ verb: "patch", path: /\/sagemakeruserprofiles\/lp-alice\/status$/, status: 409 });

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OWNER_TAG } from "../../src/api/types.js";
-import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, sleep, startE2E, waitFor } from "./harness.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, startE2E } from "./harness.js";
 
 let e2e: E2E;
 const KEYS = [

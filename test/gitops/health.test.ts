@@ -9,7 +9,8 @@ import { Environment } from "@marcbachmann/cel-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { PAUSED_ANNOTATION, type SageMakerUserProfile } from "../../src/api/types.js";
-import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E, waitFor } from "../e2e/harness.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "../e2e/harness.js";
+import { waitFor } from "../support/wait.js";
 import { luaInterpreters, runHealthScript } from "./lua.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -75,9 +76,9 @@ beforeAll(async () => {
   objects.observeDrift = await waitFor("olga DriftDetected", reason("olga", "DriftDetected"));
   objects.observeNotFound = await waitFor("nobody NotFound", reason("nobody", "NotFound"));
 
-  // Running apps: SageMaker answers ResourceInUse to the update, the operator retries with backoff.
+  // A busy profile (injected): SageMaker answers ResourceInUse to the update, the operator retries with backoff.
   await waitFor("ivan Ready", async () => isReady(await e2e.get("team-a", "ivan")));
-  e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "ivan", { runningApps: 1 });
+  e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "ivan", { inUseFor: { count: 1_000 } });
   await e2e.patch("team-a", "ivan", { spec: { userSettings: { studioWebPortal: "DISABLED" } } });
   objects.resourceInUse = await waitFor("ivan ResourceInUse", reason("ivan", "ResourceInUse"));
 

@@ -5,16 +5,8 @@ import { Controller } from "../../src/kube/controller.js";
 import { Informer } from "../../src/kube/informer.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { writeStatus } from "../../src/kube/status.js";
-import {
-  type Cluster,
-  createProfile,
-  ensureNamespace,
-  getProfile,
-  PROFILES,
-  sleep,
-  startCluster,
-  until,
-} from "./local.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { type Cluster, createProfile, ensureNamespace, getProfile, PROFILES, startCluster } from "./local.js";
 
 let c: Cluster;
 const NS = "ctl";
@@ -53,11 +45,11 @@ describe("Controller over a real informer", () => {
     const stop = new AbortController();
     const informerDone = informer.start(stop.signal);
     const controllerDone = controller.run(stop.signal);
-    await until(() => counts.size === 6, 20_000, "first reconciles");
-    await until(
+    await waitFor("first reconciles", () => counts.size === 6, 20_000);
+    await waitFor(
+      "status written",
       async () => (await getProfile(c.customObjects, NS, "p5")).status !== undefined,
       10_000,
-      "status written",
     );
     await sleep(1_000); // the status writes' watch events arrive; none should enqueue
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -66,11 +58,11 @@ describe("Controller over a real informer", () => {
       { ...PROFILES, namespace: NS, name: "p3", body: { spec: { managementPolicy: "Observe" } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
-    await until(() => counts.get(`${NS}/p3`) === 2, 10_000, "reconcile on spec change");
-    await until(
+    await waitFor("reconcile on spec change", () => counts.get(`${NS}/p3`) === 2, 10_000);
+    await waitFor(
+      "observedGeneration 2",
       async () => statusOf(await getProfile(c.customObjects, NS, "p3"))?.observedGeneration === 2,
       10_000,
-      "observedGeneration 2",
     );
     stop.abort();
     await Promise.all([informerDone, controllerDone]);

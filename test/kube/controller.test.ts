@@ -6,6 +6,8 @@ import { ItemExponentialFailureRateLimiter } from "../../src/kube/ratelimiter.js
 import { type Change, Store } from "../../src/kube/reflector.js";
 import type { WatcherEvent } from "../../src/kube/watcher.js";
 import { WorkQueue } from "../../src/kube/workqueue.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 type Handlers = Parameters<EventSource<KubeObject>["subscribe"]>[0];
 
@@ -42,16 +44,6 @@ const obj = (name: string, rv = "1", generation = 1): KubeObject => ({
   metadata: { name, namespace: "ns", resourceVersion: rv, generation },
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not reached");
-    await sleep(5);
-  }
-}
-
 function setup(
   reconcile: (key: string, ctx: ReconcileContext) => Promise<Action>,
   opts: { workers?: number; errorPolicy?: (key: string, err: unknown) => Action } = {},
@@ -79,7 +71,7 @@ describe("Controller", () => {
     await sleep(20);
     expect(seen).toEqual([]); // not synced yet
     source.sync(Array.from({ length: 20 }, (_, i) => obj(`p${i}`)));
-    await until(() => seen.length === 20);
+    await waitFor("condition", () => seen.length === 20);
     await sleep(30);
     expect(new Set(seen).size).toBe(20);
     expect(seen.length).toBe(20);
@@ -94,15 +86,15 @@ describe("Controller", () => {
       return {};
     });
     source.sync([obj("a")]);
-    await until(() => seen.length === 1);
+    await waitFor("condition", () => seen.length === 1);
     source.emit({ type: "applied", object: { ...obj("a", "2"), status: { phase: "x" } } });
     await sleep(50);
     expect(seen).toEqual(["ns/a"]);
     source.emit({ type: "applied", object: obj("a", "3", 2) });
-    await until(() => seen.length === 2);
+    await waitFor("condition", () => seen.length === 2);
     source.emit({ type: "applied", object: obj("b", "4") });
     source.emit({ type: "deleted", object: obj("a", "5", 2) });
-    await until(() => seen.length === 4);
+    await waitFor("condition", () => seen.length === 4);
     expect(seen.slice(2).sort()).toEqual(["ns/a", "ns/b"]);
     abort.abort();
     await running;
@@ -116,7 +108,7 @@ describe("Controller", () => {
       return {};
     });
     source.sync([obj("a")]);
-    await until(() => attempts.length === 4);
+    await waitFor("condition", () => attempts.length === 4);
     expect(attempts).toEqual([0, 1, 2, 3]);
     expect(queue.numRequeues("ns/a")).toBe(0);
     abort.abort();
@@ -139,7 +131,7 @@ describe("Controller", () => {
       },
     );
     source.sync([obj("a")]);
-    await until(() => calls === 1);
+    await waitFor("condition", () => calls === 1);
     await sleep(100);
     expect(calls).toBe(1);
     expect(policyCalls).toEqual(["ns/a:terminal"]);
@@ -148,14 +140,31 @@ describe("Controller", () => {
   });
 
   it("requeueAfter runs the key again after the delay, without a sleeping worker", async () => {
+    const clock = new FakeClock();
     const times: number[] = [];
-    const { source, abort, running } = setup(async () => {
-      times.push(Date.now());
-      return times.length < 3 ? { requeueAfter: 50 } : {};
+    const source = new MemorySource();
+    const controller = new Controller({
+      name: "t",
+      informers: [source],
+      clock,
+      queue: new WorkQueue<string>({ clock }),
+      reconcile: async () => {
+        times.push(clock.now());
+        return times.length < 3 ? { requeueAfter: 50 } : {};
+      },
     });
+    const abort = new AbortController();
+    const running = controller.run(abort.signal);
     source.sync([obj("a")]);
-    await until(() => times.length === 3);
-    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
+    await waitFor("the first reconcile", () => times.length === 1);
+    clock.advance(49);
+    await sleep(20);
+    expect(times).toHaveLength(1); // not yet due: the key waits in the queue, no worker is busy
+    clock.advance(1);
+    await waitFor("the second reconcile", () => times.length === 2);
+    clock.advance(50);
+    await waitFor("the third reconcile", () => times.length === 3);
+    expect([(times[1] ?? 0) - (times[0] ?? 0), (times[2] ?? 0) - (times[1] ?? 0)]).toEqual([50, 50]);
     abort.abort();
     await running;
   });
@@ -186,7 +195,7 @@ describe("Controller", () => {
       source.emit({ type: "applied", object: obj("a", String(g), g) });
       await sleep(1);
     }
-    await until(() => lastSeenGeneration === 40);
+    await waitFor("condition", () => lastSeenGeneration === 40);
     expect(maxConcurrent).toBe(1);
     abort.abort();
     await done;
@@ -200,7 +209,7 @@ describe("Controller", () => {
       return {};
     });
     source.sync([obj("a")]);
-    await until(() => signal !== undefined);
+    await waitFor("condition", () => signal !== undefined);
     expect(await controller.stop(100)).toBe(false);
     expect(signal?.aborted).toBe(true);
 
@@ -246,7 +255,7 @@ describe("Controller", () => {
     const abort = new AbortController();
     const done = controller.run(abort.signal);
     source.sync([obj("a")]);
-    await until(() => results.length === 4);
+    await waitFor("condition", () => results.length === 4);
     expect(results).toEqual(["error", "requeue", "requeue_after", "success"]);
     expect(Math.max(...active)).toBe(1);
     expect(active.at(-1)).toBe(0);

@@ -3,7 +3,8 @@ import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Informer, type InformerOptions } from "../../src/kube/informer.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import { type Cluster, createProfile, ensureNamespace, PROFILES, startCluster, until } from "./local.js";
+import { waitFor } from "../support/wait.js";
+import { type Cluster, createProfile, ensureNamespace, PROFILES, startCluster } from "./local.js";
 
 let c: Cluster;
 const stops: AbortController[] = [];
@@ -50,7 +51,7 @@ function startInformer(namespace: string | undefined, opts: Partial<InformerOpti
 
 /** ready() comes before the watch request is open; faults aimed at watches must wait for it. */
 async function watching(informer: Informer<KubeObject>) {
-  await until(() => informer.stats().watches >= 1 && c.kube.stats().openWatches >= 1, 10_000, "an open watch");
+  await waitFor("an open watch", () => informer.stats().watches >= 1 && c.kube.stats().openWatches >= 1, 10_000);
 }
 
 const labelPatch = (value: string) => ({
@@ -74,12 +75,12 @@ describe("Informer (local API server)", () => {
     expect(seen.filter((s) => s.startsWith("add:")).length).toBe(5);
 
     await createProfile(c.customObjects, ns, "new");
-    await until(() => seen.includes("add:new"), 10_000, "add event");
+    await waitFor("add event", () => seen.includes("add:new"), 10_000);
     await touch(ns, "p1", "yes");
-    await until(() => seen.some((s) => s.startsWith("update:p1:")), 10_000, "update event");
+    await waitFor("update event", () => seen.some((s) => s.startsWith("update:p1:")), 10_000);
     expect(informer.get(`${ns}/p1`)?.metadata?.labels).toEqual({ touched: "yes" });
     await c.customObjects.deleteNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "p2" });
-    await until(() => seen.includes("delete:p2"), 10_000, "delete event");
+    await waitFor("delete event", () => seen.includes("delete:p2"), 10_000);
     expect(informer.get(`${ns}/p2`)).toBeUndefined();
     expect(informer.stats().lists).toBe(1);
     stop.abort();
@@ -95,7 +96,7 @@ describe("Informer (local API server)", () => {
     stop.abort();
     const outcome = await Promise.race([done.then(() => "stopped"), new Promise((r) => setTimeout(r, 5_000, "hung"))]);
     expect(outcome).toBe("stopped");
-    await until(() => c.kube.stats().openWatches === 0, 5_000, "no open watch left");
+    await waitFor("no open watch left", () => c.kube.stats().openWatches === 0, 5_000);
   });
 
   it("watches one namespace only when given one, all namespaces otherwise", async () => {
@@ -106,7 +107,10 @@ describe("Informer (local API server)", () => {
     await Promise.all([one.informer.ready(), all.informer.ready()]);
     await createProfile(c.customObjects, b, "in-b");
     await createProfile(c.customObjects, a, "in-a");
-    await until(() => all.informer.get(`${a}/in-a`) !== undefined && one.informer.get(`${a}/in-a`) !== undefined);
+    await waitFor(
+      "condition",
+      () => all.informer.get(`${a}/in-a`) !== undefined && one.informer.get(`${a}/in-a`) !== undefined,
+    );
     expect(all.informer.get(`${b}/in-b`)).toBeDefined();
     expect(one.informer.get(`${b}/in-b`)).toBeUndefined();
   });
@@ -123,15 +127,15 @@ describe("Informer (local API server)", () => {
     // Changes made while no watch is open: the re-watch from the last resourceVersion must replay them.
     await createProfile(c.customObjects, ns, "during-gap");
     await touch(ns, "a", "gap");
-    await until(
+    await waitFor(
+      "events from the gap",
       () => seen.includes("add:during-gap") && informer.get(`${ns}/a`)?.metadata?.labels?.touched === "gap",
       20_000,
-      "events from the gap",
     );
     expect(informer.stats().watches).toBeGreaterThan(watchesBefore);
     expect(informer.stats().lists).toBe(1);
     await createProfile(c.customObjects, ns, "after");
-    await until(() => seen.includes("add:after"), 10_000, "event after recovery");
+    await waitFor("event after recovery", () => seen.includes("add:after"), 10_000);
   });
 
   it("relists on 410 Gone and reports what changed while history was lost, including deletes", async () => {
@@ -146,13 +150,13 @@ describe("Informer (local API server)", () => {
     await c.customObjects.deleteNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "goes" });
     await createProfile(c.customObjects, ns, "arrives");
     c.kube.faults.expireHistory();
-    await until(() => informer.stats().lists >= 2, 20_000, "a relist");
-    await until(() => seen.includes("delete:goes") && seen.includes("add:arrives"), 10_000, "relist diff");
+    await waitFor("a relist", () => informer.stats().lists >= 2, 20_000);
+    await waitFor("relist diff", () => seen.includes("delete:goes") && seen.includes("add:arrives"), 10_000);
     expect(informer.stats().gone).toBeGreaterThanOrEqual(1);
     expect(informer.keys().sort()).toEqual([`${ns}/arrives`, `${ns}/stays`]);
     // and it keeps watching afterwards
     await createProfile(c.customObjects, ns, "later");
-    await until(() => seen.includes("add:later"), 10_000, "event after relist");
+    await waitFor("event after relist", () => seen.includes("add:later"), 10_000);
   });
 
   it("keeps retrying a failing list instead of stopping (client-node #2222), then syncs", async () => {
@@ -169,9 +173,9 @@ describe("Informer (local API server)", () => {
     const ns = await freshNamespace();
     const { informer, seen } = startInformer(ns, { inactivityTimeoutMs: 700 });
     await informer.ready();
-    await until(() => informer.stats().inactive >= 2, 20_000, "watch restarts");
+    await waitFor("watch restarts", () => informer.stats().inactive >= 2, 20_000);
     expect(informer.stats().lists).toBe(1);
     await createProfile(c.customObjects, ns, "late");
-    await until(() => seen.includes("add:late"), 10_000, "event after restarts");
+    await waitFor("event after restarts", () => seen.includes("add:late"), 10_000);
   });
 });

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/kube/clock.js";
 import { LeaderElector, type LeaderElectorOptions } from "../../src/kube/leader.js";
-import { type Cluster, ensureNamespace, sleep, startCluster, until } from "./local.js";
+import { sleep, waitFor } from "../support/wait.js";
+import { type Cluster, ensureNamespace, startCluster } from "./local.js";
 
 let c: Cluster;
 const NS = "leases";
@@ -50,7 +51,7 @@ describe("LeaderElector", () => {
   it("elects exactly one leader among candidates and keeps it while it renews", async () => {
     const lease = `one-${++n}`;
     const cs = [candidate(lease, "a"), candidate(lease, "b"), candidate(lease, "c")];
-    await until(() => leaders(cs).length === 1, 15_000, "a leader");
+    await waitFor("a leader", () => leaders(cs).length === 1, 15_000);
     const first = leaders(cs)[0];
     // Over several lease durations: never two leaders, and the same one throughout.
     for (let i = 0; i < 40; i++) {
@@ -71,7 +72,7 @@ describe("LeaderElector", () => {
     let jump = 0;
     const clock = { ...systemClock, now: () => Date.now() + jump };
     const a = candidate(`fence-${++n}`, "a", { clock, retryPeriodMs: 60_000, renewDeadlineMs: 2_500 });
-    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    await waitFor("a leads", () => a.elector.isLeader(), 10_000);
     expect(a.elector.holdsLease()).toBe(true);
     jump = 3_000;
     expect(a.elector.isLeader()).toBe(true); // the renew loop has not noticed yet
@@ -83,7 +84,7 @@ describe("LeaderElector", () => {
   it("releases on stop so a follower takes over well before the lease would expire", async () => {
     const lease = `release-${++n}`;
     const a = candidate(lease, "a", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
-    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    await waitFor("a leads", () => a.elector.isLeader(), 10_000);
     const b = candidate(lease, "b", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
     await sleep(1_000);
     expect(b.elector.isLeader()).toBe(false);
@@ -94,7 +95,7 @@ describe("LeaderElector", () => {
     expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).not.toBe(
       "a",
     );
-    await until(() => b.elector.isLeader(), 9_000, "b takes over");
+    await waitFor("b takes over", () => b.elector.isLeader(), 9_000);
     expect(Date.now() - stoppedAt).toBeLessThan(5_000); // half the 10 s lease: it was the release, not expiry
     b.stop.abort();
     await b.done;
@@ -103,14 +104,14 @@ describe("LeaderElector", () => {
   it("a leader that dies without releasing is replaced after the lease duration, not before", async () => {
     const lease = `kill-${++n}`;
     const a = candidate(lease, "a", { releaseOnCancel: false });
-    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    await waitFor("a leads", () => a.elector.isLeader(), 10_000);
     const b = candidate(lease, "b");
     await sleep(500);
     const killedAt = Date.now();
     a.stop.abort(); // stops renewing; the lease still names "a"
     await a.done;
     expect((await c.coordination.readNamespacedLease({ name: lease, namespace: NS })).spec?.holderIdentity).toBe("a");
-    await until(() => b.elector.isLeader(), 15_000, "b takes over");
+    await waitFor("b takes over", () => b.elector.isLeader(), 15_000);
     const handover = Date.now() - killedAt;
     expect(handover).toBeGreaterThanOrEqual(2_000); // waited for the 4 s lease (minus what had passed since a's renew)
     expect(handover).toBeLessThan(4_000 + 5_000);
@@ -124,12 +125,12 @@ describe("LeaderElector", () => {
   it("stops leading at once when another holder is observed on the lease", async () => {
     const lease = `steal-${++n}`;
     const a = candidate(lease, "a", { leaseDurationMs: 10_000, renewDeadlineMs: 6_000 });
-    await until(() => a.elector.isLeader(), 10_000, "a leads");
+    await waitFor("a leads", () => a.elector.isLeader(), 10_000);
     const current = await c.coordination.readNamespacedLease({ name: lease, namespace: NS });
     current.spec = { ...current.spec, holderIdentity: "intruder", leaseDurationSeconds: 60 };
     await c.coordination.replaceNamespacedLease({ name: lease, namespace: NS, body: current });
     const stolenAt = Date.now();
-    await until(() => !a.elector.isLeader(), 5_000, "a notices");
+    await waitFor("a notices", () => !a.elector.isLeader(), 5_000);
     expect(a.stopped.length).toBe(1);
     expect(Date.now() - stolenAt).toBeLessThan(3_000); // a renew period or two, far below renewDeadline + lease
     a.stop.abort();

@@ -50,18 +50,3 @@ export async function createProfile(
 export function getProfile(api: CustomObjectsApi, namespace: string, name: string): Promise<KubeObject> {
   return api.getNamespacedCustomObject({ ...PROFILES, namespace, name });
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `cond` holds (event-based tests need a bounded wait, not a fixed sleep). */
-export async function until(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  what = "condition",
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}

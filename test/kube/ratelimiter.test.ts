@@ -7,7 +7,7 @@ import {
   ItemExponentialFailureRateLimiter,
   MaxOfRateLimiter,
 } from "../../src/kube/ratelimiter.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 describe("ItemExponentialFailureRateLimiter", () => {
   it("doubles per failure of the same key up to the cap, independently per key", () => {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ItemExponentialFailureRateLimiter } from "../../src/kube/ratelimiter.js";
 import { WorkQueue } from "../../src/kube/workqueue.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 

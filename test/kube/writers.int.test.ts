@@ -227,6 +227,47 @@ describe("EventRecorder", () => {
     expect(mine[0]?.count).toBe(2);
   });
 
+  it("cuts notes and reasons of multi-byte characters to the server's byte limits, so the Event is accepted", async () => {
+    const name = unique("ev");
+    const obj: KubeObject = await createProfile(c.customObjects, NS, name);
+    const recorder = new EventRecorder({
+      kubeConfig: c.kubeConfig,
+      reportingController: "sagemaker.gitops.io/operator",
+      reportingInstance: "test",
+    });
+    // 1000 characters but 2000 bytes: within a character count of 1024, over the server's 1024 bytes.
+    recorder.event(obj, "Warning", "ValidationException", "é".repeat(1000));
+    recorder.event(obj, "Warning", "Ü".repeat(100), `a${"😀".repeat(400)}`);
+    await recorder.flush();
+    const events = await eventsFor(name);
+    expect(events.length).toBe(2);
+    const accented = events.find((e) => e.reason === "ValidationException");
+    expect(accented?.note).toBe(`${"é".repeat(510)}...`);
+    const emoji = events.find((e) => e.reason !== "ValidationException");
+    expect(emoji?.reason).toBe("Ü".repeat(64));
+    expect(emoji?.note).toBe(`a${"😀".repeat(255)}...`);
+  });
+
+  it("starts a new Event when the one it counted on has expired (event TTL)", async () => {
+    const name = unique("ev");
+    const obj: KubeObject = await createProfile(c.customObjects, NS, name);
+    const recorder = new EventRecorder({
+      kubeConfig: c.kubeConfig,
+      reportingController: "sagemaker.gitops.io/operator",
+      minIntervalMs: 0,
+    });
+    recorder.event(obj, "Warning", "Throttled", "slow down");
+    await recorder.flush();
+    const [first] = await eventsFor(name);
+    c.kube.faults.expireEvents();
+    recorder.event(obj, "Warning", "Throttled", "slow down");
+    await recorder.flush();
+    const events = await eventsFor(name);
+    expect(events.length).toBe(1);
+    expect(events[0]?.metadata?.name).not.toBe(first?.metadata?.name);
+    expect(events[0]?.series?.count).toBe(2);
+  });
+
   it("never throws into the caller when the API refuses the write", async () => {
     const recorder = new EventRecorder({
       kubeConfig: c.kubeConfig,

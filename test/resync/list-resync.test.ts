@@ -57,6 +57,26 @@ describe("ListResync", () => {
     expect(await r.tick()).toEqual([]);
   });
 
+  it("matches names case-insensitively: a spec's Alice is List's alice, not a vanished profile", async () => {
+    const w = world(3);
+    const enqueued: string[] = [];
+    const r = new ListResync({
+      listUserProfiles: w.listUserProfiles,
+      // SageMaker lower-cases the names it lists (p0, p1, p2); the specs declare them in capitals.
+      targets: () => w.targets().map((t) => ({ ...t, profileName: t.profileName.toUpperCase() })),
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => 0,
+      random: () => 0.5,
+    });
+    for (const t of w.targets()) r.observed(t.key, new Date(1_000));
+    expect(await r.tick()).toEqual([]);
+    w.modified.set("p1", 2_000);
+    expect(await r.tick()).toEqual(["ns/p1"]);
+    expect(enqueued).toEqual(["ns/p1"]);
+  });
+
   it("still reconciles every resource once per full-resync period, spread out", async () => {
     const w = world(100);
     let now = 0;

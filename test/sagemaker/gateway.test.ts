@@ -188,6 +188,21 @@ describe("SageMakerGateway: the calls", () => {
     expect(server.calls().DescribeDomain).toEqual({ ok: 2, ResourceNotFound: 2 });
   });
 
+  it("domainExists asks SageMaker now, not the cache, and refreshes the cache with what it finds", async () => {
+    const server = await startEmulator();
+    const gw = gatewayFor(server);
+    expect(await gw.domainExists("d-comeslater01")).toBe(false);
+    server.admin.createDomain({ domainId: "d-comeslater01", defaultUserSettings: { SecurityGroups: ["sg-0ccc"] } });
+    expect(await gw.domainExists("d-comeslater01")).toBe(true);
+    expect(await gw.domainSecurityGroups("d-comeslater01")).toEqual(["sg-0ccc"]);
+    expect(server.calls().DescribeDomain).toEqual({ ResourceNotFound: 1, ok: 1 });
+    expect(await gw.domainExists("d-comeslater01")).toBe(true);
+    expect(server.calls().DescribeDomain).toEqual({ ResourceNotFound: 1, ok: 2 });
+    // Anything but ResourceNotFound is not an answer to the question.
+    server.admin.injectFault({ op: "DescribeDomain", code: "AccessDeniedException", count: 1 });
+    expect((await rejection(gw.domainExists("d-comeslater01"))).code).toBe("AccessDeniedException");
+  });
+
   it("stops waiting for the limiter when its signal aborts (shutdown)", async () => {
     const server = await startEmulator();
     const controller = new AbortController();

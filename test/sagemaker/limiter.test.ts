@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type CallKind, RateLimiter, type RateLimiterOptions, type Release } from "../../src/sagemaker/index.js";
-import { FakeClock } from "../kube/fake-clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 
 /** Lets resolved acquires run their continuations. */
 const settle = () => new Promise<void>((r) => setImmediate(r));

@@ -173,7 +173,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     );
     say("");
 
-    say(bold("[3/4] team-a/bob has running apps: SageMaker answers ResourceInUse to the next 3 updates"));
+    say(bold("[3/4] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
     sm.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: 3 } });
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },

@@ -9,7 +9,16 @@ import { validateShape } from "../../api/model.js";
 import { profileName, type SageMakerUserProfile } from "../../api/types.js";
 import { validateManifestText } from "../../api/validation.js";
 import { computeDrift, type DriftContext, type DriftResult, formatChange } from "../../drift/index.js";
-import { err, errorMessage, out, type Palette, palette, printProblems, renderChange } from "../output.js";
+import {
+  err,
+  errorMessage,
+  out,
+  type Palette,
+  palette,
+  printProblems,
+  renderChange,
+  renderDropped,
+} from "../output.js";
 
 interface DiffFlags {
   filename?: string;
@@ -88,7 +97,7 @@ function runDiff(flags: DiffFlags & { filename: string; observed: string }): num
   const result = computeDrift(resource.spec, name, observed, ctx);
 
   if (flags.output === "json") {
-    out(JSON.stringify({ drift: result.patch, updateRequest: result.updateRequest }, null, 2));
+    out(JSON.stringify({ drift: result.patch, updateRequest: result.updateRequest, dropped: result.dropped }, null, 2));
   } else {
     for (const line of renderText(resource, name, result, palette(process.stdout))) out(line);
   }
@@ -177,7 +186,8 @@ export function checkSameProfile(
     throw new DiffInputError(
       `${observedPath}: describes domain ${observed.DomainId}, but the manifest declares ${resource.spec.domainId}`,
     );
-  if (observed.UserProfileName !== undefined && observed.UserProfileName !== name)
+  // Profile names are not case sensitive in SageMaker, and Describe may answer one in lower case.
+  if (observed.UserProfileName !== undefined && observed.UserProfileName.toLowerCase() !== name.toLowerCase())
     throw new DiffInputError(
       `${observedPath}: describes profile ${observed.UserProfileName}, but the manifest declares ${name}`,
     );
@@ -216,6 +226,10 @@ export function renderText(
         .split("\n")
         .map((l) => colour.dim(l)),
     );
+    if (result.dropped.length > 0) {
+      lines.push("Observed members left out, because SageMaker checks them together with the declared ones:");
+      for (const d of result.dropped) lines.push(colour.yellow(`  ${renderDropped(d)}`));
+    }
   } else {
     lines.push("No UpdateUserProfile call is needed for this drift.");
   }

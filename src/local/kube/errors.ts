@@ -94,7 +94,8 @@ export const expired = (message: string): KubeError => new KubeError(410, "Expir
 
 export const gone = (message: string): KubeError => new KubeError(410, "Gone", message);
 
-export const forbidden = (message: string): KubeError => new KubeError(403, "Forbidden", message);
+export const forbidden = (message: string, details?: StatusDetails): KubeError =>
+  new KubeError(403, "Forbidden", message, details);
 
 export const unauthorized = (): KubeError => new KubeError(401, "Unauthorized", "Unauthorized");
 
@@ -112,7 +113,8 @@ export interface FieldError {
  */
 export const invalid = (kind: string, group: string, name: string, errors: FieldError[]): KubeError => {
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  const rendered = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+  // The message lists each distinct error once (field.ErrorList.ToAggregate); the causes keep every one (NewInvalid).
+  const rendered = [...new Set(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)))];
   const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(", ")}]`;
   return new KubeError(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${list}`, {
     name,

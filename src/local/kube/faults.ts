@@ -61,8 +61,10 @@ export class Faults {
     const [plural = resource] = resource.split("/");
     const what = `${group ? `${plural}.${group}` : plural}${name ? ` "${name}"` : ""}`;
     const scope = namespace ? ` in the namespace "${namespace}"` : " at the cluster scope";
+    // apiserver responsewriters.ForbiddenStatusError → apierrors.NewForbidden (details name the group and resource).
     return forbidden(
       `${what} is forbidden: User "${user === "anonymous" ? DENIED_USER : user}" cannot ${verb} resource "${resource}" in API group "${group}"${scope}`,
+      { name: name || undefined, group: group || undefined, kind: plural },
     );
   }
 

@@ -31,6 +31,8 @@ export interface LocalKubeOptions {
   watchCacheSize?: number;
   /** Interval of BOOKMARK events on watches that allow them. Default 10 s. */
   bookmarkIntervalMs?: number;
+  /** Events are deleted this long after their last write, like kube-apiserver's `--event-ttl`. Default 1 h. */
+  eventTtlMs?: number;
   /**
    * Bearer token clients must present (written to the kubeconfig). Default: none, no authentication, because
    * kubectl (client-go) never sends credentials over plain http; client-node does.
@@ -45,6 +47,8 @@ export interface LocalKubeFaults {
   breakWatches(): void;
   /** Compact: the next watch from an older resourceVersion gets 410 Expired; paged-list continue tokens expire. */
   expireHistory(): void;
+  /** Delete every Event now, as if the event TTL had run out (watchers see DELETED). */
+  expireEvents(): void;
   /** Fail the next matching requests (e.g. 409 on `/status`, 503 on list). */
   failNext(match: FailMatch): void;
   /** Answer 503 to every request for `ms` milliseconds (open watches are cut at once). */
@@ -99,6 +103,7 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
   const server = new KubeServer({
     watchCacheSize: options.watchCacheSize ?? 10_000,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
+    eventTtlMs: options.eventTtlMs ?? 60 * 60_000,
     token,
     users: options.users,
   });
@@ -144,6 +149,7 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
     faults: {
       breakWatches: () => server.watches.breakAll(),
       expireHistory: () => server.expireHistory(),
+      expireEvents: () => server.expireEvents(),
       failNext: (match) => server.faults.failNext(match),
       setUnavailable: (ms) => {
         server.faults.setUnavailable(ms);

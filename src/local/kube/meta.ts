@@ -131,39 +131,67 @@ export function validateName(name: string, rule: NameRule): string[] {
   return errs;
 }
 
-function validateQualifiedKey(key: string, field: string, out: FieldError[]): void {
-  const slash = key.lastIndexOf("/");
-  const prefix = slash >= 0 ? key.slice(0, slash) : "";
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  const bad =
-    (slash >= 0 && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) ||
-    name.length === 0 ||
-    name.length > 63 ||
-    !QUALIFIED_NAME.test(name);
-  if (bad)
-    out.push({
-      field,
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(key)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    });
+const LABEL_KEY_REGEX_MESSAGE =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const SUBDOMAIN_REGEX_MESSAGE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/** Length in bytes, as Go's `len(string)` counts it. */
+export const utf8Length = (s: string): number => Buffer.byteLength(s, "utf8");
+
+/**
+ * What apimachinery calls a qualified name (a label key): an optional DNS subdomain prefix and '/', then a name of at
+ * most 63 bytes. The messages of `content.IsLabelKey` (apimachinery v0.35 `pkg/api/validate/content/kube.go`).
+ */
+export function qualifiedNameErrors(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split("/");
+  if (parts.length > 2)
+    return [
+      `a valid label key ${LABEL_KEY_REGEX_MESSAGE} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  const name = parts.length === 2 ? (parts[1] as string) : value;
+  if (parts.length === 2) {
+    const prefix = parts[0] as string;
+    if (prefix.length === 0) errs.push("prefix part must be non-empty");
+    else {
+      if (utf8Length(prefix) > 253) errs.push("prefix part must be no more than 253 bytes");
+      if (!DNS1123_SUBDOMAIN.test(prefix)) errs.push(`prefix part ${SUBDOMAIN_REGEX_MESSAGE}`);
+    }
+  }
+  if (name.length === 0) errs.push("name part must be non-empty");
+  else if (utf8Length(name) > 63) errs.push("name part must be no more than 63 bytes");
+  if (!QUALIFIED_NAME.test(name)) errs.push(`name part ${LABEL_KEY_REGEX_MESSAGE}`);
+  return errs;
 }
 
-/** Checks what every object's metadata must satisfy (labels, annotations, finalizers). */
+const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
+  field,
+  reason: "FieldValueInvalid",
+  message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+});
+
+/** Checks what every object's metadata must satisfy (labels, annotations, finalizers): `ValidateObjectMeta`. */
 export function validateObjectMeta(meta: ObjectMeta): FieldError[] {
   const out: FieldError[] = [];
   for (const [key, value] of Object.entries(meta.labels ?? {})) {
-    validateQualifiedKey(key, "metadata.labels", out);
-    if (typeof value !== "string" || value.length > 63 || !LABEL_VALUE.test(value))
-      out.push({
-        field: "metadata.labels",
-        reason: "FieldValueInvalid",
-        message: `Invalid value: ${JSON.stringify(value)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
-      });
+    for (const m of qualifiedNameErrors(key)) out.push(invalidValue("metadata.labels", key, m));
+    if (typeof value === "string" && utf8Length(value) > 63)
+      out.push(invalidValue("metadata.labels", value, "must be no more than 63 bytes"));
+    if (typeof value !== "string" || !LABEL_VALUE.test(value))
+      out.push(
+        invalidValue(
+          "metadata.labels",
+          value,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+        ),
+      );
   }
   let annotationBytes = 0;
   for (const [key, value] of Object.entries(meta.annotations ?? {})) {
-    validateQualifiedKey(key, "metadata.annotations", out);
-    annotationBytes += key.length + (typeof value === "string" ? value.length : 0);
+    // Annotation keys are qualified names in any case (ValidateAnnotations lowercases them first).
+    for (const m of qualifiedNameErrors(key.toLowerCase())) out.push(invalidValue("metadata.annotations", key, m));
+    annotationBytes += utf8Length(key) + (typeof value === "string" ? utf8Length(value) : 0);
   }
   if (annotationBytes > 256 * 1024)
     out.push({
@@ -175,11 +203,13 @@ export function validateObjectMeta(meta: ObjectMeta): FieldError[] {
     if (typeof f !== "string" || !f.includes("/")) {
       // Real servers accept a few well-known unqualified finalizers ("kubernetes", "orphan", ...).
       if (typeof f === "string" && ["kubernetes", "orphan", "foregroundDeletion"].includes(f)) return;
-      out.push({
-        field: `metadata.finalizers[${i}]`,
-        reason: "FieldValueInvalid",
-        message: `Invalid value: ${JSON.stringify(f)}: name is neither a standard finalizer name nor is it fully qualified`,
-      });
+      out.push(
+        invalidValue(
+          `metadata.finalizers[${i}]`,
+          f,
+          "name is neither a standard finalizer name nor is it fully qualified",
+        ),
+      );
     }
   });
   return out;

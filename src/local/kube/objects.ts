@@ -5,6 +5,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { recordUpdate, serverSideApply } from "./apply.js";
+import { pruneUnknownFields } from "./builtin-fields.js";
 import { crdStatus, isEstablished, namesInUse, resourcesFromCrd, validateCrd } from "./crd.js";
 import {
   alreadyExists,
@@ -98,6 +99,8 @@ const META_ONLY = new Set(["metadata"]);
 
 export class ObjectApi {
   readonly pager = new Pager();
+  /** Unknown fields decode() dropped from a built-in object, for prune() to warn about or refuse. */
+  private readonly unknownBuiltinFields = new WeakMap<KubeObject, string[]>();
 
   constructor(
     readonly store: Store,
@@ -328,7 +331,8 @@ export class ObjectApi {
       }
       if (oldObj.metadata.deletionTimestamp) {
         const before = new Set(oldObj.metadata.finalizers ?? []);
-        const added = (meta.finalizers ?? []).filter((f) => !before.has(f));
+        // ValidateNoNewFinalizers: the set difference, sorted (sets.String.List), printed with Go's %#v.
+        const added = [...new Set((meta.finalizers ?? []).filter((f) => !before.has(f)))].sort();
         if (added.length > 0)
           throw invalid(def.kind, def.group, oldObj.metadata.name ?? "", [
             {
@@ -448,19 +452,25 @@ export class ObjectApi {
     obj.apiVersion = expected;
     obj.kind = def.kind;
     if (!isObject(obj.metadata)) obj.metadata = {};
+    // Built-in fields are checked in the shape the client sent (a core v1 name is unknown in events.k8s.io/v1);
+    // prune() reports them with the rest.
+    const unknownFields = def.knownFields ? pruneUnknownFields(obj, def.knownFields) : [];
     if (def.namespaced) {
       const ns = namespace ?? "";
       if (obj.metadata.namespace && obj.metadata.namespace !== ns)
         throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
       obj.metadata.namespace = ns;
     } else delete obj.metadata.namespace;
-    return def.fromView(obj);
+    const stored = def.fromView(obj);
+    if (unknownFields.length > 0) this.unknownBuiltinFields.set(stored, unknownFields);
+    return stored;
   }
 
   /** Drops unknown fields; Strict refuses them (400), Warn returns them as warnings. */
   private prune(def: ResourceDef, obj: KubeObject, mode: FieldValidation): string[] {
     const unknown: string[] = [];
     pruneObjectMeta(obj.metadata, "metadata", unknown);
+    unknown.push(...(this.unknownBuiltinFields.get(obj) ?? []));
     if (def.schema) {
       // The schema's metadata node is ObjectMeta, already pruned above.
       const { metadata, ...rest } = obj;

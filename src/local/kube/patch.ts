@@ -53,9 +53,18 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
   return base;
 }
 
+const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
 /** RFC 6902 JSON patch; a failed `test` or a bad path is a 422 like the real server's. */
 export function applyJsonPatch(target: JsonObject, patch: unknown): JsonObject {
   if (!Array.isArray(patch)) throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  // apiserver pkg/endpoints/handlers/patch.go (applyJSPatch, maxJSONPatchOperations)
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS)
+    throw new KubeError(
+      413,
+      "RequestEntityTooLarge",
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+    );
   try {
     const result = jsonpatch.applyPatch(deepClone(target), patch as jsonpatch.Operation[], true, true).newDocument;
     if (!isObject(result)) throw badRequest("the JSON patch did not produce an object");

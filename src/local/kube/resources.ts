@@ -1,6 +1,8 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
+import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type FieldTree, LEASE_FIELDS } from "./builtin-fields.js";
 import type { FieldError } from "./errors.js";
-import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEventV1 } from "./events.js";
+import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
+import { validateLease } from "./leases.js";
 import { humanDuration, isObject, type KubeObject, type NameRule } from "./meta.js";
 import type { StructuralSchema } from "./validation.js";
 
@@ -38,6 +40,8 @@ export interface ResourceDef {
   columns: TableColumn[];
   /** Custom resources: the structural schema from the CRD. */
   schema?: StructuralSchema;
+  /** Built-ins: the fields of this version's shape; others are unknown (dropped, warned or refused). */
+  knownFields?: FieldTree;
   custom: boolean;
   /** Stored shape → the shape this version serves. */
   toView(stored: KubeObject): KubeObject;
@@ -173,6 +177,8 @@ const coreEvents = builtin({
   shortNames: ["ev"],
   nameRule: "subdomain",
   microTimeFields: [["eventTime"], ["series", "lastObservedTime"]],
+  knownFields: CORE_EVENT_FIELDS,
+  validate: (obj, old) => validateEvent(obj, old, "v1"),
   extraFields: [
     "involvedObject.kind",
     "involvedObject.namespace",
@@ -215,9 +221,10 @@ const eventsV1 = builtin({
     "reportingController",
     "type",
   ],
+  knownFields: EVENTS_V1_FIELDS,
   toView: eventCoreToV1,
   fromView: eventV1ToCore,
-  validate: (obj) => validateEventV1(eventCoreToV1(obj)),
+  validate: (obj, old) => validateEvent(obj, old, "events.k8s.io/v1"),
   columns: [
     { name: "Last Seen", type: "string", cell: (o, now) => age(eventLastSeen(o), now) },
     { name: "Type", type: "string", cell: (o) => str(o.type) },
@@ -284,6 +291,8 @@ const leases = builtin({
     ["spec", "acquireTime"],
     ["spec", "renewTime"],
   ],
+  knownFields: LEASE_FIELDS,
+  validate: validateLease,
   columns: [
     {
       name: "Holder",
@@ -383,3 +392,4 @@ export function builtinResources(): ResourceDef[] {
 
 export const NAMESPACES_KEY = namespaces.storageKey;
 export const CRDS_KEY = crds.storageKey;
+export const EVENTS_KEY = coreEvents.storageKey;

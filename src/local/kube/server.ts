@@ -16,7 +16,7 @@ import { OpenApi } from "./openapi.js";
 import { PATCH_TYPES } from "./patch.js";
 import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
 import { Registry } from "./registry.js";
-import { apiVersionOf, builtinResources, type ResourceDef } from "./resources.js";
+import { apiVersionOf, builtinResources, EVENTS_KEY, type ResourceDef } from "./resources.js";
 import { type FieldSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
 import { parseIncludeObject, partialObjectMetadata, toTable, wantedRepresentation } from "./table.js";
@@ -25,6 +25,8 @@ import { objectJson, WatchHub } from "./watch.js";
 export interface ServerOptions {
   watchCacheSize: number;
   bookmarkIntervalMs: number;
+  /** Events expire this long after their last write (kube-apiserver `--event-ttl`). */
+  eventTtlMs: number;
   /** Bearer token clients must send; undefined: no authentication. */
   token?: string;
   /** Bearer token -> user name, for the request log and denials (who did what); others are "anonymous". */
@@ -79,9 +81,14 @@ export class KubeServer {
   private readonly http: Server;
   private counters = { requests: 0, writes: 0, watches: 0, byVerb: {} as Record<string, number> };
   private requests: RequestRecord[] = [];
+  private readonly ttlTimer: NodeJS.Timeout;
 
   constructor(private readonly options: ServerOptions) {
     this.store = new Store(options.watchCacheSize);
+    this.store.setTtl(EVENTS_KEY, options.eventTtlMs);
+    // Expired Events go even while no request comes in, so watchers see their DELETED events.
+    this.ttlTimer = setInterval(() => this.store.expire(), 1000);
+    this.ttlTimer.unref();
     this.objects = new ObjectApi(this.store, this.registry);
     this.watches = new WatchHub(this.store, this.objects, options.bookmarkIntervalMs);
     this.openapi = new OpenApi(this.registry);
@@ -101,6 +108,7 @@ export class KubeServer {
   }
 
   close(): Promise<void> {
+    clearInterval(this.ttlTimer);
     this.watches.endAll();
     return new Promise((resolve) => {
       this.http.close(() => resolve());
@@ -120,6 +128,11 @@ export class KubeServer {
   /** Resource requests since the last reset (the last 100,000), with their RBAC attributes. */
   requestLog(): RequestRecord[] {
     return this.requests.slice();
+  }
+
+  /** Every Event goes now, as if the event TTL had run out. */
+  expireEvents(): void {
+    this.store.expire(Number.POSITIVE_INFINITY);
   }
 
   expireHistory(): void {

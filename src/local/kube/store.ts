@@ -148,8 +148,32 @@ const byName = (a: StoredObject, b: StoredObject): number => {
 export class Store {
   private rv = 0;
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * Resources whose objects expire a fixed time after their last write, as the generic registry's `TTLFunc` makes
+   * etcd do (Events: kube-apiserver `--event-ttl`, 1 h by default). Per resource: object key → expiry, in write order.
+   */
+  private readonly ttls = new Map<string, { ms: number; expiries: Map<string, number> }>();
 
   constructor(private readonly historySize: number) {}
+
+  /** Objects of `key` written from now on expire `ms` after their last write. */
+  setTtl(key: string, ms: number): void {
+    this.ttls.set(key, { ms, expiries: new Map() });
+  }
+
+  /** Deletes every object whose TTL has run out by `now` (DELETED watch events, as an etcd lease expiry gives). */
+  expire(now = Date.now()): void {
+    for (const [key, { expiries }] of this.ttls) {
+      const b = this.bucket(key);
+      for (const [id, at] of expiries) {
+        if (at > now) break; // write order is expiry order: the TTL is the same for every object
+        const slash = id.indexOf("/");
+        const s = b.get(id.slice(0, slash), id.slice(slash + 1));
+        if (s) this.remove(key, { ...s.obj, metadata: { ...s.obj.metadata } }, s);
+        expiries.delete(id);
+      }
+    }
+  }
 
   currentRv(): number {
     return this.rv;
@@ -177,6 +201,12 @@ export class Store {
     const stored: StoredObject = { obj, rv };
     const b = this.bucket(key);
     b.put(stored, previous === undefined);
+    const ttl = this.ttls.get(key);
+    if (ttl) {
+      const id = `${obj.metadata.namespace ?? ""}/${obj.metadata.name ?? ""}`;
+      ttl.expiries.delete(id); // re-inserted last: a write restarts the TTL
+      ttl.expiries.set(id, Date.now() + ttl.ms);
+    }
     this.emit(b, { type: previous ? "MODIFIED" : "ADDED", rv, object: stored, previous: previous?.obj });
     return stored;
   }
@@ -188,6 +218,7 @@ export class Store {
     const stored: StoredObject = { obj: finalObj, rv };
     const b = this.bucket(key);
     b.remove(finalObj.metadata.namespace ?? "", finalObj.metadata.name ?? "");
+    this.ttls.get(key)?.expiries.delete(`${finalObj.metadata.namespace ?? ""}/${finalObj.metadata.name ?? ""}`);
     this.emit(b, { type: "DELETED", rv, object: stored, previous: previous.obj });
     return stored;
   }

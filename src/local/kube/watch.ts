@@ -73,7 +73,8 @@ class ActiveWatch implements WatchSubscriber {
         return;
       }
       if (rv < bucket.history.startRv) {
-        this.error(410, "Expired", `too old resource version: ${rv} (${bucket.history.startRv + 1})`);
+        // watch_cache.go getAllEventsSinceLocked: the number is the oldest deliverable event's rv minus one.
+        this.error(410, "Expired", `too old resource version: ${rv} (${bucket.history.startRv})`);
         return;
       }
       for (const e of bucket.history.since(rv)) this.deliver(e);

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "./errors.js";
 import { Faults } from "./faults.js";
 import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js";
+import { DEFAULT_MODES } from "./profile-rules.js";
 import { seededRandom } from "./rng.js";
 import { Store } from "./store.js";
 import { Throttle } from "./throttle.js";
@@ -95,6 +96,7 @@ export class EmulatorCore {
       accountId: options.accountId ?? "123456789012",
       delays: { createMs: 0, updateMs: 0, deleteMs: 0, ...options.delays },
       limits: { ...options.limits },
+      modes: { ...DEFAULT_MODES, ...options.modes },
       random,
       now: this.now,
     });
@@ -242,6 +244,7 @@ export class EmulatorCore {
       configure: (config) => {
         if (config.delays) store.config.delays = { ...store.config.delays, ...config.delays };
         if (config.limits) store.config.limits = { ...store.config.limits, ...config.limits };
+        if (config.modes) store.config.modes = { ...store.config.modes, ...config.modes };
         if (config.throttle !== undefined)
           this.throttle = config.throttle === null ? undefined : new Throttle(config.throttle, this.now());
       },

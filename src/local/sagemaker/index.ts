@@ -15,6 +15,7 @@ export type {
   DomainView,
   DropFault,
   EmulatorLimits,
+  EmulatorModes,
   EmulatorOptions,
   ErrorFault,
   FaultRule,

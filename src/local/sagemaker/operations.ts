@@ -16,6 +16,7 @@ import type {
 } from "../../api/generated/sagemaker-shapes.js";
 import { type ModelViolation, modelPatternTest, validateShape } from "../../api/model.js";
 import { invalid, notFound } from "./errors.js";
+import { assertMemberGroups, gateUpdate, storedForm } from "./member-groups.js";
 import {
   MAX_TAGS_PER_RESOURCE,
   type ProfileRecord,
@@ -44,8 +45,10 @@ export const handlers: Record<string, Handler> = {
   CreateUserProfile(store, body) {
     assertValid("CreateUserProfileRequest", body);
     const req = body as unknown as CreateUserProfileRequest;
+    const arn = store.profileArn(req.DomainId, req.UserProfileName);
+    assertMemberGroups(req.UserSettings, { action: "create", arn });
     const rec = store.createProfile(req.DomainId, req.UserProfileName, {
-      ...(req.UserSettings !== undefined ? { userSettings: req.UserSettings } : {}),
+      ...(req.UserSettings !== undefined ? { userSettings: storedForm(req.UserSettings) } : {}),
       ...(req.Tags !== undefined ? { tags: req.Tags } : {}),
       ...(req.SingleSignOnUserIdentifier !== undefined ? { ssoIdentifier: req.SingleSignOnUserIdentifier } : {}),
       ...(req.SingleSignOnUserValue !== undefined ? { ssoValue: req.SingleSignOnUserValue } : {}),
@@ -56,14 +59,15 @@ export const handlers: Record<string, Handler> = {
   DescribeUserProfile(store, body) {
     assertValid("DescribeUserProfileRequest", body);
     const req = body as unknown as DescribeUserProfileRequest;
-    store.requireDomain(req.DomainId);
+    store.requireProfileDomain(req.DomainId);
     return describeProfile(store, store.requireProfile(req.DomainId, req.UserProfileName));
   },
 
   UpdateUserProfile(store, body) {
     assertValid("UpdateUserProfileRequest", body);
     const req = body as unknown as UpdateUserProfileRequest;
-    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings);
+    const arn = store.profileArn(req.DomainId, req.UserProfileName);
+    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings, gateUpdate(arn));
     return { UserProfileArn: rec.arn };
   },
 
@@ -91,7 +95,7 @@ export const handlers: Record<string, Handler> = {
     return {
       UserProfiles: page.items.map((rec) => ({
         DomainId: rec.domainId,
-        UserProfileName: rec.name,
+        UserProfileName: store.shownName(rec),
         Status: rec.status,
         CreationTime: seconds(rec.creationTime),
         LastModifiedTime: seconds(rec.lastModifiedTime),
@@ -206,7 +210,7 @@ export function describeProfile(store: Store, rec: ProfileRecord): Record<string
   return {
     DomainId: rec.domainId,
     UserProfileArn: rec.arn,
-    UserProfileName: rec.name,
+    UserProfileName: store.shownName(rec),
     HomeEfsFileSystemUid: rec.uid,
     Status: rec.status,
     LastModifiedTime: seconds(rec.lastModifiedTime),

@@ -15,6 +15,7 @@ import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/s
 import { validateShape } from "../../api/model.js";
 import { mergeUserSettingsUpdate } from "../../sagemaker/semantics.js";
 import { ApiError, inUse, invalid, notFound } from "./errors.js";
+import { assertSecurityGroupsFit, canonicalProfileName, missingDomain } from "./profile-rules.js";
 import { type Random, randomId } from "./rng.js";
 import type {
   AdminDomainPatch,
@@ -23,6 +24,7 @@ import type {
   Delays,
   DomainView,
   EmulatorLimits,
+  EmulatorModes,
   ProfileView,
 } from "./types.js";
 
@@ -33,6 +35,7 @@ export interface StoreConfig {
   accountId: string;
   delays: Delays;
   limits: EmulatorLimits;
+  modes: EmulatorModes;
   random: Random;
   now: () => number;
 }
@@ -59,6 +62,7 @@ export interface DomainRecord {
 export interface ProfileRecord {
   key: string;
   domainId: string;
+  /** As sent to CreateUserProfile; lookups ignore case (see `shownName`). */
   name: string;
   arn: string;
   uid: string;
@@ -184,6 +188,13 @@ export class Store {
     return domain;
   }
 
+  /** The domain a profile call names; its absence is answered per `modes.missingDomainError`. */
+  requireProfileDomain(domainId: string): DomainRecord {
+    const domain = this.domains.get(domainId);
+    if (!domain) throw missingDomain(this.config.modes, this.domainArn(domainId));
+    return domain;
+  }
+
   allDomains(): DomainRecord[] {
     return [...this.domains.values()];
   }
@@ -192,8 +203,14 @@ export class Store {
     return `arn:aws:sagemaker:${this.config.region}:${this.config.accountId}:domain/${domainId}`;
   }
 
+  /** The name in lower case, whatever case it was created with. */
   profileArn(domainId: string, name: string): string {
-    return `arn:aws:sagemaker:${this.config.region}:${this.config.accountId}:user-profile/${domainId}/${name}`;
+    return `arn:aws:sagemaker:${this.config.region}:${this.config.accountId}:user-profile/${domainId}/${canonicalProfileName(name)}`;
+  }
+
+  /** UserProfileName as Describe and List answer it (undocumented: `modes.profileNameCase`). */
+  shownName(rec: ProfileRecord): string {
+    return this.config.modes.profileNameCase === "lowercase" ? canonicalProfileName(rec.name) : rec.name;
   }
 
   // ---- profiles
@@ -205,7 +222,7 @@ export class Store {
     init: { userSettings?: UserSettings; tags?: Tag[]; ssoIdentifier?: string; ssoValue?: string },
     initialStatus?: "InService",
   ): ProfileRecord {
-    this.requireDomain(domainId);
+    const domain = this.requireProfileDomain(domainId);
     const arn = this.profileArn(domainId, name);
     if (this.profile(domainId, name)) throw inUse(`User profile already exists: ${arn}`);
     const limit = this.config.limits.profilesPerDomain;
@@ -215,6 +232,7 @@ export class Store {
         `The account-level service limit 'Maximum number of user profiles per domain' is ${limit} UserProfiles, with current utilization of ${limit} UserProfiles and a request delta of 1 UserProfiles.`,
       );
     if ((init.tags?.length ?? 0) > MAX_TAGS_PER_RESOURCE) throw tagLimit(arn);
+    assertSecurityGroupsFit(domain.appNetworkAccessType, init.userSettings);
     const now = this.now();
     const seq = ++this.seq;
     const delay = this.config.delays.createMs;
@@ -258,11 +276,22 @@ export class Store {
     return rec;
   }
 
-  updateProfile(domainId: string, name: string, update: UserSettings | undefined): ProfileRecord {
-    this.requireDomain(domainId);
+  /**
+   * `gate` sees the settings the update would leave (and the stored ones, and the request) before they are stored:
+   * it throws to refuse the update, or returns the settings to store.
+   */
+  updateProfile(
+    domainId: string,
+    name: string,
+    update: UserSettings | undefined,
+    gate?: (merged: UserSettings, before: UserSettings, request: UserSettings | undefined) => UserSettings,
+  ): ProfileRecord {
+    const domain = this.requireProfileDomain(domainId);
+    assertSecurityGroupsFit(domain.appNetworkAccessType, update);
     const rec = this.requireProfile(domainId, name);
     this.assertMutable(rec, "update");
-    rec.settings = mergeUserSettingsUpdate(rec.settings, update);
+    const merged = mergeUserSettingsUpdate(rec.settings, update);
+    rec.settings = gate ? gate(merged, rec.settings, update) : merged;
     delete rec.failureReason;
     this.transition(rec, "Updating", this.config.delays.updateMs);
     this.touch(rec);
@@ -270,7 +299,7 @@ export class Store {
   }
 
   deleteProfile(domainId: string, name: string): void {
-    this.requireDomain(domainId);
+    this.requireProfileDomain(domainId);
     const rec = this.requireProfile(domainId, name);
     this.assertMutable(rec, "delete");
     delete rec.failureReason;
@@ -326,7 +355,7 @@ export class Store {
       if (this.profiles.get(rec.key) !== rec) return false;
       if ((byCreation ? rec.createSeq : rec.modSeq) !== e.seq) return false;
       if (q.domainId !== undefined && rec.domainId !== q.domainId) return false;
-      if (q.nameContains !== undefined && !rec.name.includes(q.nameContains)) return false;
+      if (q.nameContains !== undefined && !this.shownName(rec).includes(q.nameContains)) return false;
       return this.settle(rec, now);
     };
     const items: ProfileRecord[] = [];
@@ -446,8 +475,9 @@ export class Store {
   }
 
   /**
-   * Update and Delete are refused while a change is in flight (Pending, Updating, Deleting), while apps run, and
-   * for admin-injected `inUseFor` calls. Failed states stay actionable (Update_Failed can be updated again, any failed
+   * Update and Delete are refused while a change is in flight (Pending, Updating, Deleting: the statuses ACK's
+   * sagemaker-controller waits out), Delete also while apps exist, and both for admin-injected `inUseFor` calls.
+   * Running apps do not block an update. Failed states stay actionable (Update_Failed can be updated again, any failed
    * profile can be deleted), or a failed profile could never be repaired.
    */
   private assertMutable(rec: ProfileRecord, action: "update" | "delete"): void {
@@ -458,8 +488,8 @@ export class Store {
     }
     const allowed = action === "update" ? UPDATABLE : DELETABLE;
     if (!allowed.has(rec.status)) throw inUse(`Unable to ${action} ${what} because it is in ${rec.status} status`);
-    if (rec.runningApps > 0)
-      throw inUse(`Unable to ${action} ${what} because it has ${rec.runningApps} app(s) that are not deleted`);
+    if (action === "delete" && rec.runningApps > 0)
+      throw inUse(`Unable to delete UserProfile [${rec.arn}] because App(s) are associated with it.`);
   }
 
   private touch(rec: ProfileRecord): void {
@@ -489,7 +519,7 @@ export class Store {
   }
 }
 
-export const profileKey = (domainId: string, name: string): string => `${domainId}/${name}`;
+export const profileKey = (domainId: string, name: string): string => `${domainId}/${canonicalProfileName(name)}`;
 
 export const tagList = (tags: Map<string, string>): Tag[] => [...tags].map(([Key, Value]) => ({ Key, Value }));
 

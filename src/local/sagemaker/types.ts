@@ -57,6 +57,23 @@ export interface DropFault extends FaultBase {
 }
 export type FaultRule = ErrorFault | LatencyFault | DropFault;
 
+/**
+ * Answers to what AWS does not document, one per option, so the operator is tested under each plausible one
+ * (docs/fidelity.md, "SageMaker: undocumented behaviours").
+ */
+export interface EmulatorModes {
+  /**
+   * `UserProfileName` as DescribeUserProfile and ListUserProfiles answer it: `lowercase` (default), as in the ARN and as
+   * terraform-provider-aws#20939 saw it, or `asCreated`, as sent to CreateUserProfile. Lookups ignore case either way.
+   */
+  profileNameCase: "lowercase" | "asCreated";
+  /**
+   * The error of a profile call (Create, Describe, Update, Delete) naming a domain that does not exist:
+   * `ResourceNotFound` (default) or `ValidationException` (SageMaker answers some missing resources so, boto/boto3#4606).
+   */
+  missingDomainError: "ResourceNotFound" | "ValidationException";
+}
+
 export interface EmulatorLimits {
   /** CreateUserProfile answers ResourceLimitExceeded once a domain holds this many profiles. Default: no limit. */
   profilesPerDomain?: number;
@@ -72,6 +89,7 @@ export interface EmulatorOptions {
   throttle?: ThrottleConfig;
   faults?: FaultRule[];
   limits?: EmulatorLimits;
+  modes?: Partial<EmulatorModes>;
   /** Seed of the generator behind fault rates and generated ids, for reproducible runs. */
   seed?: number;
   /** Milliseconds since the epoch; injectable so life-cycle tests can move time instead of waiting. */
@@ -83,6 +101,7 @@ export interface AdminConfig {
   /** `null` turns throttling off. */
   throttle?: ThrottleConfig | null;
   limits?: EmulatorLimits;
+  modes?: Partial<EmulatorModes>;
 }
 
 export interface AdminDomainSpec {
@@ -118,9 +137,12 @@ export interface AdminProfileSpec {
 }
 
 export interface AdminProfilePatch {
-  /** While > 0, Update and Delete answer ResourceInUse. */
+  /** While > 0, Delete answers ResourceInUse (apps must go first); Update is not refused for running apps. */
   runningApps?: number;
-  /** The next `count` Update/Delete calls on this profile answer ResourceInUse. */
+  /**
+   * An injected fault: the next `count` Update/Delete calls on this profile answer ResourceInUse (as when another
+   * operation holds it); `{count: 0}` ends it.
+   */
   inUseFor?: { count: number };
   /**
    * Forces a status. Failed states keep `failureReason`. A transitional status (Pending, Updating, Deleting) holds

@@ -8,16 +8,8 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Env,
-  failure,
-  freshNamespace,
-  type Obj,
-  PROFILES,
-  profile as profileObj,
-  startEnv,
-  until,
-} from "./helpers.js";
+import { waitFor } from "../../support/wait.js";
+import { type Env, failure, freshNamespace, type Obj, PROFILES, profile as profileObj, startEnv } from "./helpers.js";
 
 let env: Env;
 beforeAll(async () => {
@@ -61,13 +53,13 @@ describe("fault injection", () => {
     env.kube.faults.setUnavailable(3_000);
     expect((await failure(env.core.listNamespace())).code).toBe(503);
     expect((await failure(env.custom.listClusterCustomObject(PROFILES))).code).toBe(503);
-    const recovered = await until(
+    const recovered = await waitFor(
+      "the server to be available again",
       () =>
         env.core.listNamespace().then(
           (l) => l,
           () => undefined,
         ),
-      "the server to be available again",
       20_000,
     );
     expect(recovered.items.length).toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 /** List + watch through client-node's Watch: resourceVersion resume, 410 Expired, bookmarks, selectors, paging, faults. */
 import { PatchStrategy, setHeaderOptions, Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Env, failure, freshNamespace, type Obj, PROFILES, profile, startEnv, until } from "./helpers.js";
+import { waitFor } from "../../support/wait.js";
+import { type Env, failure, freshNamespace, type Obj, PROFILES, profile, startEnv } from "./helpers.js";
 
 let env: Env;
 beforeAll(async () => {
@@ -51,7 +52,7 @@ describe("watch", () => {
       mergePatch,
     );
     await env.custom.deleteNamespacedCustomObject({ ...PROFILES, namespace: ns, name: "a" });
-    await until(() => w.events.length >= 3, "3 events");
+    await waitFor("3 events", () => w.events.length >= 3);
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(["ADDED a", "MODIFIED a", "DELETED a"]);
     const rvs = w.events.map((e) => Number(e.rv));
     expect(rvs).toEqual([...rvs].sort((x, y) => x - y));
@@ -64,7 +65,7 @@ describe("watch", () => {
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "one") });
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "two") });
     const w = await watch(nsPath(ns), {});
-    await until(() => w.events.length >= 2, "initial events");
+    await waitFor("initial events", () => w.events.length >= 2);
     expect(w.events.map((e) => `${e.type} ${e.name}`).sort()).toEqual(["ADDED one", "ADDED two"]);
     w.stop();
   });
@@ -82,7 +83,7 @@ describe("watch", () => {
     );
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "s") });
     const w = await watch(nsPath(ns), { resourceVersion: created.metadata.resourceVersion });
-    await until(() => w.events.length >= 2, "replayed events");
+    await waitFor("replayed events", () => w.events.length >= 2);
     expect(w.events.map((e) => `${e.type} ${e.name}`)).toEqual(["MODIFIED r", "ADDED s"]);
     w.stop();
   });
@@ -115,7 +116,7 @@ describe("watch", () => {
       { ...PROFILES, namespace: ns, name: "e", body: { metadata: { labels: { k: "v" } } } },
       mergePatch,
     );
-    await until(() => w2.events.length >= 1, "event after relist");
+    await waitFor("event after relist", () => w2.events.length >= 1);
     expect(w2.events[0]?.type).toBe("MODIFIED");
     w2.stop();
   });
@@ -145,7 +146,7 @@ describe("watch", () => {
     const rv = list.metadata.resourceVersion;
     const w = await watch(nsPath(ns), { resourceVersion: rv, allowWatchBookmarks: true });
     await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "elsewhere" } } });
-    await until(() => w.events.find((e) => e.type === "BOOKMARK" && Number(e.rv) > Number(rv)), "a bookmark");
+    await waitFor("a bookmark", () => w.events.find((e) => e.type === "BOOKMARK" && Number(e.rv) > Number(rv)));
     const bm = w.events.find((e) => e.type === "BOOKMARK");
     expect(bm?.object.kind).toBe("SageMakerUserProfile");
     w.stop();
@@ -165,7 +166,7 @@ describe("watch", () => {
   it("breakWatches cuts open streams: the client sees an error", async () => {
     const ns = await freshNamespace(env);
     const w = await watch(nsPath(ns), {});
-    await until(() => env.kube.stats().openWatches > 0, "watch registered");
+    await waitFor("watch registered", () => env.kube.stats().openWatches > 0);
     env.kube.faults.breakWatches();
     const err = await w.done;
     expect(err).toBeInstanceOf(Error);
@@ -187,7 +188,7 @@ describe("watch", () => {
       { ...PROFILES, namespace: ns, name: "l", body: { metadata: { labels: { paused: "true" } } } },
       mergePatch,
     );
-    await until(() => w.events.length >= 3, "selector events");
+    await waitFor("selector events", () => w.events.length >= 3);
     expect(w.events.map((e) => e.type)).toEqual(["ADDED", "MODIFIED", "DELETED"]);
     w.stop();
   });
@@ -200,7 +201,7 @@ describe("watch", () => {
       allowWatchBookmarks: true,
       resourceVersionMatch: "NotOlderThan",
     });
-    await until(() => w.events.length >= 2, "initial events");
+    await waitFor("initial events", () => w.events.length >= 2);
     expect(w.events[0]?.type).toBe("ADDED");
     expect(w.events[1]?.type).toBe("BOOKMARK");
     expect(w.events[1]?.object.metadata.annotations).toEqual({ "k8s.io/initial-events-end": "true" });

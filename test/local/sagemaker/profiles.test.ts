@@ -218,16 +218,19 @@ describe("ResourceInUse", () => {
     await update(sm, "u", { StudioWebPortal: "ENABLED" });
   });
 
-  it("while the profile has running apps", async () => {
+  it("for Delete while the profile has apps, but not for Update", async () => {
     const { emu, sm } = await setup();
     await create(sm, "apps");
     emu.admin.setProfile(DOMAIN, "apps", { runningApps: 2 });
-    expect((await rejection(update(sm, "apps", { StudioWebPortal: "DISABLED" }))).name).toBe("ResourceInUse");
+    // ACK's sagemaker-controller counts only Pending/Updating/Deleting as busy: running apps do not block an update.
+    await update(sm, "apps", { StudioWebPortal: "DISABLED" });
     const del = await rejection(remove(sm, "apps"));
     expect(del.name).toBe("ResourceInUse");
-    expect(del.message).toContain("app");
+    expect(del.message).toMatch(
+      /^Unable to delete UserProfile \[arn:aws:sagemaker:.*\/apps\] because App\(s\) are associated/,
+    );
     emu.admin.setProfile(DOMAIN, "apps", { runningApps: 0 });
-    await update(sm, "apps", { StudioWebPortal: "DISABLED" });
+    await remove(sm, "apps");
   });
 
   it("for the next n mutating calls with inUseFor", async () => {
@@ -283,12 +286,12 @@ describe("UpdateUserProfile merge semantics", () => {
   it("applies an out-of-band edit with the same merge and bumps LastModifiedTime", async () => {
     const clock = manualClock();
     const { emu, sm } = await setup({ now: clock.now });
-    await create(sm, "oob", { StudioWebPortal: "DISABLED", DefaultLandingUri: "studio::" });
+    await create(sm, "oob", { StudioWebPortal: "DISABLED", DefaultLandingUri: "app:JupyterServer:" });
     clock.advance(1_000);
     emu.admin.setProfile(DOMAIN, "oob", { userSettings: { StudioWebPortal: "ENABLED" } });
     const d = await describeProfile(sm, "oob");
     expect(d.UserSettings?.StudioWebPortal).toBe("ENABLED");
-    expect(d.UserSettings?.DefaultLandingUri).toBe("studio::");
+    expect(d.UserSettings?.DefaultLandingUri).toBe("app:JupyterServer:");
     expect((d.LastModifiedTime?.getTime() ?? 0) - (d.CreationTime?.getTime() ?? 0)).toBe(1_000);
   });
 });

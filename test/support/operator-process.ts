@@ -1,5 +1,6 @@
 /**
- * The operator as a separate `run` process (as in a Pod), so tests can SIGKILL, SIGSTOP and SIGCONT it. Each process
+ * The operator as a separate `run` process (as in a Pod), so tests can SIGKILL, SIGSTOP and SIGCONT it: the one way
+ * the end-to-end, leader-election and chaos tests start operator processes. Each process
  * signs its SageMaker calls with its own access key id (its name), so the emulator's mutation log tells who wrote.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -16,6 +17,9 @@ export interface OperatorProcess {
   exitCode(): number | null | undefined;
   /** Resolves once the process logged "operator started" (and, with leader election off, runs its workers). */
   started: Promise<void>;
+  /** The bound metrics and health ports, once started (with `--metrics-bind-address=127.0.0.1:0` and the like). */
+  metricsPort?: number;
+  healthPort?: number;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -96,7 +100,11 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
       if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
-      if (entry.msg === "operator started") markStarted();
+      if (entry.msg === "operator started") {
+        handle.metricsPort = entry.metrics as number | undefined;
+        handle.healthPort = entry.health as number | undefined;
+        markStarted();
+      }
     } catch {
       logs.push({ msg: line });
     }
@@ -111,7 +119,7 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
   ]);
   // A process killed before it started (a scenario's SIGKILL) is an error only to whoever waits for it.
   startedOrDied.catch(() => {});
-  return {
+  const handle: OperatorProcess = {
     name: o.name,
     child,
     logs,
@@ -122,6 +130,7 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+  return handle;
 }
 
 /** Kills the process (SIGKILL unless told) and waits until it is gone. */

@@ -1,0 +1,252 @@
+/**
+ * The SageMakerUserProfile controller's setup, as controller-runtime's builder declares one: what it watches (the
+ * resource informers, policy and namespace changes, the List resync of SageMaker), its work queue, its reconciler and
+ * the ports the reconciler writes through. Returns the runnables the Manager runs.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger as PinoLogger } from "pino";
+import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
+import {
+  addFinalizer,
+  BucketRateLimiter,
+  Controller,
+  type ControllerObserver,
+  EventRecorder,
+  Informer,
+  ItemExponentialFailureRateLimiter,
+  isForbidden,
+  MaxOfRateLimiter,
+  makeClients,
+  type QueueObserver,
+  RBAC_HINT,
+  RecentWrites,
+  type Runnable,
+  removeFinalizer,
+  WorkQueue,
+  writeStatus,
+} from "../kube/index.js";
+import type { OperatorMetrics } from "../metrics/index.js";
+import { partitionOf } from "../policy/index.js";
+import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
+import { ListResync } from "../resync/index.js";
+import type { SageMakerGateway } from "../sagemaker/index.js";
+import type { OperatorConfig } from "./config.js";
+import { errorSummary } from "./log.js";
+import { PolicyGuard } from "./policy.js";
+
+export const CONTROLLER_NAME = "sagemakeruserprofile";
+
+export interface ProfileControllerDeps {
+  config: OperatorConfig;
+  kubeConfig: KubeConfig;
+  gateway: SageMakerGateway;
+  metrics: OperatorMetrics;
+  log: PinoLogger;
+  /** The leader write fence: throws when this process may not write (see SageMakerGateway's mayWrite). */
+  fence(): void;
+  mayWrite(): boolean;
+}
+
+/** The runnables of the profile controller, in start order: caches first, then the leader-elected loops. */
+export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
+  const { config, kubeConfig, metrics, log } = d;
+  const resource = { group: GROUP, version: VERSION, plural: PLURAL };
+
+  // Source: one informer per watched namespace, or one for all namespaces.
+  const namespaces: Array<string | undefined> = config.namespaces.length ? config.namespaces : [undefined];
+  const informers = namespaces.map(
+    (namespace) =>
+      new Informer<SageMakerUserProfile>({
+        kubeConfig,
+        resource: { ...resource, namespace },
+        log: log.child({ component: "informer", namespace: namespace ?? "*" }),
+      }),
+  );
+  const cached = (key: string) => {
+    for (const i of informers) {
+      const obj = i.get(key);
+      if (obj) return obj as SageMakerUserProfile;
+    }
+    return undefined;
+  };
+
+  // Source: policy and namespace-label changes re-enqueue the resources they affect.
+  const guard = new PolicyGuard({
+    kubeConfig,
+    log: log.child({ component: "policy" }),
+    partition: partitionOf(config.aws.region ?? "us-east-1"),
+    profiles: () => informers.flatMap((i) => i.list()),
+  });
+
+  const queue = new WorkQueue<string>({
+    // client-go's default controller limiter: per-key exponential (5 ms -> 1000 s) max'd with an overall bucket.
+    rateLimiter: new MaxOfRateLimiter(
+      new ItemExponentialFailureRateLimiter({ baseDelayMs: 5, maxDelayMs: 1_000_000 }),
+      new BucketRateLimiter(10, 100),
+    ),
+    observer: queueObserver(metrics, CONTROLLER_NAME),
+  });
+
+  const events = new EventRecorder({
+    kubeConfig,
+    reportingController: `${GROUP}/${CONTROLLER_NAME}`,
+    reportingInstance: config.leaderElection.identity,
+    log: log.child({ component: "events" }),
+  });
+
+  // Our own writes, until the informer has them: the next write then carries the current resourceVersion.
+  const recent = new RecentWrites<SageMakerUserProfile>();
+  for (const informer of informers)
+    informer.subscribe({
+      onAdd: (obj) => recent.observed(obj),
+      onUpdate: (_, obj) => recent.observed(obj),
+      onDelete: (obj) => recent.observed(obj, true),
+    });
+  const clients = makeClients(kubeConfig);
+  const onWritten = (obj: unknown) => recent.record(obj as SageMakerUserProfile);
+  const kube: KubePort = {
+    get: (key) => recent.read(key, cached(key)),
+    writeStatus: (obj, status) =>
+      writeStatus(clients.customObjects, resource, obj, status, { onWritten, beforeAttempt: d.fence }),
+    addFinalizer: async (obj) => {
+      d.fence();
+      await addFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
+    },
+    removeFinalizer: async (obj) => {
+      d.fence();
+      await removeFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
+    },
+    event: (obj, type, reason, note) => {
+      if (d.mayWrite()) events.event(obj, type, reason, note);
+    },
+  };
+
+  let listResync: ListResync | undefined;
+  const reconciler = new ProfileReconciler({
+    sagemaker: d.gateway,
+    kube,
+    policy: guard,
+    clusterId: config.clusterId,
+    inUseBackoff: new ItemExponentialFailureRateLimiter({
+      baseDelayMs: config.inUseBackoffBaseMs,
+      maxDelayMs: config.inUseBackoffMaxMs,
+      jitter: "full",
+    }),
+    transientBackoff: new ItemExponentialFailureRateLimiter({ baseDelayMs: 1_000, maxDelayMs: 60_000, jitter: "full" }),
+    contestBackoff: new ItemExponentialFailureRateLimiter({
+      baseDelayMs: config.contestBackoffBaseMs,
+      maxDelayMs: config.contestBackoffMaxMs,
+    }),
+    pollIntervalMs: config.pollIntervalMs,
+    resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
+    stalledRetryMs: config.stalledRetryMs,
+    hooks: {
+      onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
+      onForget: (key) => metrics.forgetProfile(key),
+      onRepair: (blocks) => {
+        for (const field of blocks) metrics.driftRepairs.inc({ field });
+      },
+      onResourceInUse: () => metrics.resourceInUseRetries.inc(),
+      onObserved: (key, lastModifiedTime) => listResync?.observed(key, lastModifiedTime),
+    },
+  });
+
+  const controller = new Controller({
+    name: CONTROLLER_NAME,
+    // The guard's source holds the workers until the policy caches are synced (fail closed) and re-enqueues on changes.
+    informers: [...informers, guard.eventSource()],
+    queue,
+    workers: config.workers,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    log: log.child({ component: "controller" }),
+    reconcile: async (key) => {
+      const started = performance.now();
+      const action = await reconciler.reconcile(key);
+      log.debug(
+        {
+          key,
+          ms: Math.round(performance.now() - started),
+          requeueAfter: action.requeueAfter,
+          status: cached(key)?.status?.profileStatus,
+        },
+        "reconciled",
+      );
+      return action;
+    },
+    errorPolicy: (key, err) => {
+      if (isForbidden(err))
+        log.error({ key, err: errorSummary(err), hint: RBAC_HINT }, "reconcile forbidden; requeued");
+      else log.error({ key, err: errorSummary(err) }, "reconcile failed; requeued with backoff");
+      return { requeue: "rateLimited" };
+    },
+    observer: controllerObserver(metrics, CONTROLLER_NAME),
+  });
+
+  // Source: the List resync of SageMaker enqueues the resources whose profile changed out of band.
+  if (config.resyncMode === "list")
+    listResync = new ListResync({
+      listUserProfiles: (domainId) => d.gateway.listUserProfiles(domainId),
+      targets: function* () {
+        for (const i of informers)
+          for (const obj of i.list())
+            yield {
+              key: `${obj.metadata.namespace}/${obj.metadata.name}`,
+              domainId: obj.spec.domainId,
+              profileName: profileName(obj),
+            };
+      },
+      enqueue: (key) => controller.enqueue(key),
+      periodMs: config.resyncPeriodMs,
+      fullResyncPeriodMs: config.fullResyncPeriodMs,
+      onError: (domainId, err) =>
+        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
+    });
+  const resync = listResync;
+
+  return [
+    ...informers.map(
+      (informer, i): Runnable => ({
+        name: `informer/${namespaces[i] ?? "*"}`,
+        start: (signal) => informer.start(signal),
+        ready: () => informer.isReady(),
+      }),
+    ),
+    {
+      name: "policy-caches",
+      start: (signal) => Promise.all(guard.start(signal)).then(() => undefined),
+      ready: () => guard.isReady(),
+    },
+    { name: "events", start: idle, close: () => events.flush() },
+    { name: `controller/${CONTROLLER_NAME}`, leaderElected: true, start: (signal) => controller.run(signal) },
+    ...(resync
+      ? [{ name: "list-resync", leaderElected: true, start: (signal: AbortSignal) => resync.run(signal) }]
+      : []),
+  ];
+}
+
+/** A runnable with nothing to run: it waits for the stop, and its close() does the work. */
+export const idle = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+/** client-go's workqueue_* metrics for a queue. */
+const queueObserver = (metrics: OperatorMetrics, name: string): QueueObserver => ({
+  depth: (n) => metrics.workqueueDepth.set({ name }, n),
+  add: () => metrics.workqueueAdds.inc({ name }),
+  retry: () => metrics.workqueueRetries.inc({ name }),
+  latency: (s) => metrics.workqueueLatency.observe({ name }, s),
+  workDuration: (s) => metrics.workqueueWorkDuration.observe({ name }, s),
+  unfinishedWork: (s) => metrics.workqueueUnfinished.set({ name }, s),
+  longestRunning: (s) => metrics.workqueueLongestRunning.set({ name }, s),
+});
+
+/** controller-runtime's controller_runtime_reconcile_* metrics for a controller. */
+const controllerObserver = (metrics: OperatorMetrics, controller: string): ControllerObserver => ({
+  reconciled: (result, seconds) => {
+    metrics.reconcileTotal.inc({ controller, result });
+    if (result === "error") metrics.reconcileErrors.inc({ controller });
+    metrics.reconcileTime.observe({ controller }, seconds);
+  },
+});
