@@ -454,7 +454,9 @@ export class ObjectApi {
     if (!isObject(obj.metadata)) obj.metadata = {};
     // Built-in fields are checked in the shape the client sent (a core v1 name is unknown in events.k8s.io/v1);
     // prune() reports them with the rest.
-    const unknownFields = def.knownFields ? pruneUnknownFields(obj, def.knownFields) : [];
+    const unknownFields = def.knownFields
+      ? pruneUnknownFields(obj, def.knownFields)
+      : (def.pruneUnknownFields?.(obj) ?? []);
     if (def.namespaced) {
       const ns = namespace ?? "";
       if (obj.metadata.namespace && obj.metadata.namespace !== ns)

@@ -3,7 +3,7 @@
  * that a real API server refuses) is refused with 422 Invalid at the field path the real server prints; every CRD the
  * project ships is accepted and Established; rules the local server cannot check are refused as such.
  */
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiextensionsV1Api, loadYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
@@ -262,6 +262,33 @@ describe("names: a CRD whose names another CRD of the group holds is stored but 
     );
     expect(served.code).toBe(404);
     await ext.deleteCustomResourceDefinition({ name: "gadgets.example.com" });
+    await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+  });
+});
+
+describe("unknown fields of a CRD, as the real decoder treats them (kubectl: client-node's typed models drop them)", () => {
+  it("kubectl's Strict refuses a schema keyword typo with its path; --validate=warn drops it with a warning; typos under items are dropped silently", async () => {
+    const crd = widget({ rule: "true" }, { size: { type: "integer", maximun: 5 } });
+    const props = crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties as Record<string, unknown>;
+    props.tags = { type: "array", items: { type: "string", maxlength: 3 } };
+    const dir = await mkdtemp(join(tmpdir(), "crd-typo-"));
+    const file = join(dir, "crd.json");
+    await writeFile(file, JSON.stringify(crd));
+    const kubectl = await kubectlRunner(env.kube.kubeconfigPath);
+    const path = "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.size.maximun";
+    const strict = await kubectl(["create", "-f", file]);
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain(
+      `CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: strict decoding error: unknown field "${path}"`,
+    );
+    expect(strict.stderr).not.toContain("maxlength");
+    const warn = await kubectl(["create", "--validate=warn", "-f", file]);
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain(`unknown field "${path}"`);
+    const stored = await ext.readCustomResourceDefinition({ name: "widgets.example.com" });
+    const spec = stored.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.properties ?? {};
+    expect(spec.size).toEqual({ type: "integer" });
+    expect(spec.tags?.items).toEqual({ type: "string" });
     await ext.deleteCustomResourceDefinition({ name: "widgets.example.com" });
   });
 });
