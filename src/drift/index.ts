@@ -1,6 +1,6 @@
 /**
  * The drift engine: what differs between a SageMakerUserProfile spec and the profile SageMaker describes, and the
- * requests that repair it. Pure: no I/O, no clock. See design.md, "Drift: what differs means".
+ * requests that repair it. Pure: no I/O, no clock. See docs/architecture.md, "Drift rules".
  */
 import type { Operation } from "fast-json-patch";
 import type { DescribeUserProfileResponse, UpdateUserProfileRequest } from "../api/generated/sagemaker-shapes.js";
@@ -70,7 +70,8 @@ export function computeDrift(
     changes,
     blocks,
     updateRequest: plan.request,
-    dropped: [...inert, ...plan.dropped],
+    // A member both declared-inert and observed-stale is reported once, as the declared one.
+    dropped: [...inert, ...plan.dropped.filter((d) => !inert.some((i) => i.path === d.path))],
   };
 }
 

@@ -25,7 +25,7 @@ export interface OperatorConfig {
   };
   resyncPeriodMs: number;
   /**
-   * `list`: every resync period, one ListUserProfiles pass per domain finds changed profiles (design: resync without
+   * `list`: every resync period, one ListUserProfiles pass per domain finds changed profiles (docs/architecture.md: resync without
    * waste); `describe`: every in-sync profile is described once per period (simple, one call per profile).
    */
   resyncMode: "list" | "describe";

@@ -1,7 +1,13 @@
 /**
- * Resync without waste (design): per domain, page ListUserProfiles (100 a page) for every profile's LastModifiedTime,
+ * Resync without waste (docs/architecture.md, Sources): per domain, page ListUserProfiles (100 a page) for every profile's LastModifiedTime,
  * and enqueue only resources whose profile changed since the last look, vanished, or is due its (rare, jittered) full
  * resync. Steady state costs about one List call per 100 profiles per period instead of one Describe per profile.
+ *
+ * AWS does not document the precision of LastModifiedTime in ListUserProfiles versus DescribeUserProfile (emulator
+ * modes listTimestampPrecision / describeTimestampPrecision), so the two are compared at the coarser precision: a
+ * List value in the same second as the Describe value, where either is a whole second, is the same instant (no
+ * re-describe every period). What a coarse value cannot show is a change later in that same second; such a profile
+ * gets one confirming Describe once the second is surely over, and is then quiet until it changes again.
  */
 import type { UserProfileDetails } from "../api/generated/sagemaker-shapes.js";
 
@@ -25,12 +31,37 @@ export interface ListResyncOptions {
   onError?(domainId: string, err: unknown): void;
 }
 
+/**
+ * A second Describe this long after the first that saw the same LastModifiedTime was made after that time's second
+ * ended (on AWS's clock too: only the interval is compared), so a later change shows in a coarse List value.
+ */
+export const CONFIRM_AFTER_MS = 2_000;
+/**
+ * A LastModifiedTime this much older than the local clock at Describe needs no confirming: AWS refuses requests
+ * signed with a clock more than 5 minutes off (SigV4), so the clocks agree within that.
+ */
+export const SETTLED_AGE_MS = 5 * 60_000 + CONFIRM_AFTER_MS;
+
+/** What the resync knows of one profile's LastModifiedTime (epoch ms). */
+interface Seen {
+  /** The last List value (-1 = not in the list), since the last Describe that changed `described`. */
+  listed?: number;
+  /** The last Describe's value; undefined while only List has seen the profile since it last changed. */
+  described?: number;
+  /** Local time of the first Describe that returned `described`. */
+  describedSince?: number;
+  /** No change can hide behind `described` in a coarse List value. */
+  confirmed: boolean;
+}
+
 export class ListResync {
+  /** A key never seen is not enqueued: the start-up reconcile covers it. Entries go with their resource. */
+  private readonly seen = new Map<string, Seen>();
   /**
-   * key -> LastModifiedTime (epoch ms) at the last look (List or the reconciler's Describe); -1 = not in the list.
-   * A key never seen is not enqueued: the start-up reconcile covers it. Entries go with their resource.
+   * Whether List / Describe have been seen with a millisecond part: a side that has is not coarse, so a whole second
+   * there is a coincidence and asks for no confirming.
    */
-  private readonly seen = new Map<string, number>();
+  private readonly fine = { list: false, describe: false };
   /** key -> when a full resync is next due. */
   private readonly due = new Map<string, number>();
   private readonly now: () => number;
@@ -46,7 +77,15 @@ export class ListResync {
    * the next List) is found, and a change the operator made itself and has since seen is not counted again.
    */
   observed(key: string, lastModifiedTime: unknown): void {
-    this.seen.set(key, timeOf(lastModifiedTime));
+    const at = timeOf(lastModifiedTime);
+    const now = this.now();
+    if (at % 1000 !== 0) this.fine.describe = true;
+    const prev = this.seen.get(key);
+    if (prev?.described === at && prev.describedSince !== undefined) {
+      prev.confirmed ||= now - prev.describedSince >= CONFIRM_AFTER_MS;
+      return;
+    }
+    this.seen.set(key, { described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS });
   }
 
   /** One pass over every domain; returns the keys it enqueued. */
@@ -70,24 +109,39 @@ export class ListResync {
       const modified = new Map<string, number>();
       try {
         for await (const page of this.o.listUserProfiles(domainId))
-          for (const p of page)
-            if (p.UserProfileName) modified.set(p.UserProfileName.toLowerCase(), timeOf(p.LastModifiedTime));
+          for (const p of page) {
+            if (!p.UserProfileName) continue;
+            const at = timeOf(p.LastModifiedTime);
+            if (at % 1000 !== 0) this.fine.list = true;
+            modified.set(p.UserProfileName.toLowerCase(), at);
+          }
       } catch (err) {
         this.o.onError?.(domainId, err);
         continue; // the next period tries again; full resyncs below still run
       }
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
-        const previous = this.seen.get(t.key);
-        this.seen.set(t.key, current);
+        const seen = this.seen.get(t.key);
+        const changed = seen !== undefined && changedSince(seen, current, this.fine);
+        const confirm =
+          seen !== undefined &&
+          !changed &&
+          needsConfirming(seen, current, this.fine) &&
+          now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
+        if (seen === undefined || changed) this.seen.set(t.key, { listed: current, confirmed: false });
+        else {
+          seen.listed = current;
+          // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
+          // never describes, and must not be enqueued every period for it).
+          if (confirm) seen.confirmed = true;
+        }
         let due = this.due.get(t.key);
         if (due === undefined) {
           // Spread the first full resyncs over one full period so they never come together.
           due = now + this.random() * this.o.fullResyncPeriodMs;
           this.due.set(t.key, due);
         }
-        const changed = previous !== undefined && previous !== current;
-        if (changed || now >= due) {
+        if (changed || confirm || now >= due) {
           due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
           this.due.set(t.key, due);
           this.o.enqueue(t.key);
@@ -117,6 +171,34 @@ export class ListResync {
       await this.tick().catch((err: unknown) => this.o.onError?.("*", err));
     }
   }
+}
+
+interface Fine {
+  list: boolean;
+  describe: boolean;
+}
+
+/** Whether the List value `current` shows a change since what `seen` holds. */
+function changedSince(seen: Seen, current: number, fine: Fine): boolean {
+  // List against List: one precision, and LastModifiedTime only moves forward.
+  if (seen.listed !== undefined) return current !== seen.listed;
+  if (seen.described === undefined) return false;
+  return (
+    current === -1 ||
+    !(current === seen.described || (coarse(current, seen.described, fine) && sameSecond(current, seen.described)))
+  );
+}
+
+/** Either value may be at second precision: a whole second on a side not yet seen with milliseconds. */
+const coarse = (listed: number, described: number, fine: Fine): boolean =>
+  (!fine.list && listed % 1000 === 0) || (!fine.describe && described % 1000 === 0);
+
+const sameSecond = (a: number, b: number): boolean => Math.floor(a / 1000) === Math.floor(b / 1000);
+
+/** A coarse value on either side may hide a change made after the Describe, later in the same second. */
+function needsConfirming(seen: Seen, current: number, fine: Fine): boolean {
+  if (seen.described === undefined || seen.confirmed || current === -1) return false;
+  return coarse(current, seen.described, fine);
 }
 
 function timeOf(t: unknown): number {

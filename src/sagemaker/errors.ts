@@ -1,5 +1,5 @@
 /**
- * What a failed SageMaker call means for the operator (design: "The reconcile loop", error mapping). Pure.
+ * What a failed SageMaker call means for the operator (docs/architecture.md, "Errors become actions"). Pure.
  */
 import { isThrottlingError } from "@smithy/core/retry";
 

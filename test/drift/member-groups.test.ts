@@ -283,3 +283,24 @@ describe("a declared combination SageMaker does not take (inert members)", () =>
     expect(d.dropped).toEqual([]);
   });
 });
+
+describe("inert and stale on one member", () => {
+  it("reports the member once, as declared, and sends DISABLED alone", () => {
+    const d = computeDrift(
+      {
+        domainId: "d-demo00000001",
+        userSettings: { rStudioServerProAppSettings: { accessStatus: "DISABLED", userGroup: "R_STUDIO_ADMIN" } },
+      },
+      "u",
+      {
+        DomainId: "d-demo00000001",
+        UserProfileName: "u",
+        Status: "InService",
+        UserSettings: { RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" } },
+      } as DescribeUserProfileResponse,
+    );
+    expect(d.dropped).toHaveLength(1);
+    expect(d.dropped[0]).toMatchObject({ declared: "R_STUDIO_ADMIN" });
+    expect(d.updateRequest?.UserSettings).toEqual({ RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+  });
+});

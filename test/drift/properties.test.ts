@@ -11,7 +11,7 @@ import { computeDrift, type DriftContext } from "../../src/drift/index.js";
 import { MEMBER_GROUPS, type MemberGroup, placesOf, refusalOf } from "../../src/drift/member-groups.js";
 import { observedSpec } from "../../src/drift/normalize.js";
 import { isRecord, kindOf, userSettingsMembers } from "../../src/drift/shapes.js";
-import { mergeUserSettingsUpdate } from "../../src/sagemaker/semantics.js";
+import { applyUserSettingsUpdate, UPDATE_SEMANTICS } from "../../src/sagemaker/semantics.js";
 import { driftOnce, fillUndeclared, GROUP_POOL, shuffleLists, userSettingsArb } from "./arbitraries.js";
 import { described, NAME, spec } from "./fixtures.js";
 
@@ -130,40 +130,45 @@ function refusedBeyondSpec(
 }
 
 describe("drift properties", () => {
-  it("(1) applying the update request with SageMaker's merge rule always leaves zero drift", () => {
-    fc.assert(
-      fc.property(scenario, ({ desired, observed, ctx }) => {
-        const r = driftOf(desired, observed, ctx);
-        if (!r.drifted) {
-          expect(r.updateRequest).toBeNull();
-          return;
-        }
-        const sent = r.updateRequest?.UserSettings ?? {};
-        // Only the drifted blocks are sent.
-        expect(Object.keys(sent)).toEqual(r.blocks.map(wireName));
-        const after = mergeUserSettingsUpdate(observed, sent);
-        const again = driftOf(desired, after, ctx);
-        expect(again.changes).toEqual([]);
-        expect(again.drifted).toBe(false);
-        // Nothing the spec leaves out of a sent block is reset.
-        const obs = observedSpec(observed) ?? {};
-        const sentSpec = userSettingsFromSageMaker(sent) as Record<string, unknown>;
-        const want = desired as Record<string, unknown>;
-        const dropped = new Map(r.dropped.map((d) => [d.path, d.sent]));
-        for (const m of userSettingsMembers())
-          if (r.blocks.includes(m.spec))
-            expectUndeclaredKept(
-              m.shape,
-              obs[m.spec],
-              want[m.spec],
-              sentSpec[m.spec],
-              `/userSettings/${m.spec}`,
-              dropped,
-            );
-      }),
-      RUNS,
-    );
-  });
+  // AWS does not document whether an update replaces each top-level block or merges nested members (emulator mode
+  // updateSemantics): the request must leave zero drift under both.
+  it.each(UPDATE_SEMANTICS)(
+    "(1) applying the update request with SageMaker's merge rule (%s) always leaves zero drift",
+    (semantics) => {
+      fc.assert(
+        fc.property(scenario, ({ desired, observed, ctx }) => {
+          const r = driftOf(desired, observed, ctx);
+          if (!r.drifted) {
+            expect(r.updateRequest).toBeNull();
+            return;
+          }
+          const sent = r.updateRequest?.UserSettings ?? {};
+          // Only the drifted blocks are sent.
+          expect(Object.keys(sent)).toEqual(r.blocks.map(wireName));
+          const after = applyUserSettingsUpdate(semantics, observed, sent);
+          const again = driftOf(desired, after, ctx);
+          expect(again.changes).toEqual([]);
+          expect(again.drifted).toBe(false);
+          // Nothing the spec leaves out of a sent block is reset.
+          const obs = observedSpec(observed) ?? {};
+          const sentSpec = userSettingsFromSageMaker(sent) as Record<string, unknown>;
+          const want = desired as Record<string, unknown>;
+          const dropped = new Map(r.dropped.map((d) => [d.path, d.sent]));
+          for (const m of userSettingsMembers())
+            if (r.blocks.includes(m.spec))
+              expectUndeclaredKept(
+                m.shape,
+                obs[m.spec],
+                want[m.spec],
+                sentSpec[m.spec],
+                `/userSettings/${m.spec}`,
+                dropped,
+              );
+        }),
+        RUNS,
+      );
+    },
+  );
 
   it("(2) permuting the lists SageMaker returns never creates or changes drift", () => {
     fc.assert(
@@ -216,42 +221,45 @@ describe("drift properties", () => {
     );
   });
 
-  it("(6) the update never carries a combination of members SageMaker refuses, unless the spec itself declares it", () => {
-    fc.assert(
-      fc.property(scenario, ({ desired, observed, ctx }) => {
-        const r = driftOf(desired, observed, ctx);
-        const sent = r.updateRequest?.UserSettings ?? {};
-        for (const g of MEMBER_GROUPS) expect(refusedBeyondSpec(g, sent, observed, desired)).toEqual([]);
-        // Nor does the profile once SageMaker applied it, in the blocks it carries. (studio:: belongs to two blocks:
-        // the request cannot leave out a stored one, only the spec can resolve it.)
-        const after = mergeUserSettingsUpdate(observed, sent);
-        const carried = new Set(Object.keys(sent));
-        for (const g of MEMBER_GROUPS.filter((g) => g.checksStored && g.shape !== "UserSettings"))
-          expect(refusedBeyondSpec(g, after, observed, desired, carried)).toEqual([]);
-        // A declared image change carries no version of the image it replaces, pinned or aliased.
-        const before = observedSpec(observed) ?? {};
-        for (const p of placesOf("ResourceSpec", "UserSettings", sent)) {
-          const declared = declaredAt(desired, MEMBER_GROUPS[0] as MemberGroup, p.path);
-          const seen = declaredAt(before as SpecUserSettings, MEMBER_GROUPS[0] as MemberGroup, p.path);
-          if (declared.SageMakerImageArn === undefined || declared.SageMakerImageArn === seen.SageMakerImageArn)
-            continue;
-          expect(p.block.SageMakerImageVersionArn ?? "None").toBe(declared.SageMakerImageVersionArn ?? "None");
-          expect(p.block.SageMakerImageVersionAlias).toBe(declared.SageMakerImageVersionAlias);
-        }
-        // Every member left out was observed and is not declared (or is a declared inert one), named by its group.
-        for (const d of r.dropped) {
-          expect(MEMBER_GROUPS.map((g) => g.id)).toContain(d.group);
-          if (d.declared !== undefined) {
-            expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toEqual(d.declared);
-            continue;
+  it.each(UPDATE_SEMANTICS)(
+    "(6) the update never carries a combination of members SageMaker refuses, unless the spec itself declares it (%s)",
+    (semantics) => {
+      fc.assert(
+        fc.property(scenario, ({ desired, observed, ctx }) => {
+          const r = driftOf(desired, observed, ctx);
+          const sent = r.updateRequest?.UserSettings ?? {};
+          for (const g of MEMBER_GROUPS) expect(refusedBeyondSpec(g, sent, observed, desired)).toEqual([]);
+          // Nor does the profile once SageMaker applied it, in the blocks it carries. (studio:: belongs to two blocks:
+          // the request cannot leave out a stored one, only the spec can resolve it.)
+          const after = applyUserSettingsUpdate(semantics, observed, sent);
+          const carried = new Set(Object.keys(sent));
+          for (const g of MEMBER_GROUPS.filter((g) => g.checksStored && g.shape !== "UserSettings"))
+            expect(refusedBeyondSpec(g, after, observed, desired, carried)).toEqual([]);
+          // A declared image change carries no version of the image it replaces, pinned or aliased.
+          const before = observedSpec(observed) ?? {};
+          for (const p of placesOf("ResourceSpec", "UserSettings", sent)) {
+            const declared = declaredAt(desired, MEMBER_GROUPS[0] as MemberGroup, p.path);
+            const seen = declaredAt(before as SpecUserSettings, MEMBER_GROUPS[0] as MemberGroup, p.path);
+            if (declared.SageMakerImageArn === undefined || declared.SageMakerImageArn === seen.SageMakerImageArn)
+              continue;
+            expect(p.block.SageMakerImageVersionArn ?? "None").toBe(declared.SageMakerImageVersionArn ?? "None");
+            expect(p.block.SageMakerImageVersionAlias).toBe(declared.SageMakerImageVersionAlias);
           }
-          expect(d.observed).not.toBeUndefined();
-          expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toBeUndefined();
-        }
-      }),
-      RUNS,
-    );
-  });
+          // Every member left out was observed and is not declared (or is a declared inert one), named by its group.
+          for (const d of r.dropped) {
+            expect(MEMBER_GROUPS.map((g) => g.id)).toContain(d.group);
+            if (d.declared !== undefined) {
+              expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toEqual(d.declared);
+              continue;
+            }
+            expect(d.observed).not.toBeUndefined();
+            expect(jsonpatch.getValueByPointer({ userSettings: desired }, d.path)).toBeUndefined();
+          }
+        }),
+        RUNS,
+      );
+    },
+  );
 
   it("(5) the patch points into the spec, applies to the observed declared fields and yields a profile in sync", () => {
     fc.assert(

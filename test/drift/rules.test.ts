@@ -1,4 +1,4 @@
-/** The drift rules of design.md ("Drift: what differs means"), one example at a time. */
+/** The drift rules of docs/architecture.md ("Drift rules"), one example at a time. */
 import { describe, expect, it } from "vitest";
 import type { SpecUserSettings } from "../../src/api/types.js";
 import { computeDrift } from "../../src/drift/index.js";

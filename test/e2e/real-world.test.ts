@@ -14,7 +14,7 @@ import { parse } from "yaml";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { formatProblem, validateManifestText } from "../../src/api/validation.js";
 import { withoutInert } from "../../src/drift/index.js";
-import type { MutationRecord } from "../../src/local/sagemaker/index.js";
+import type { EmulatorModes, MutationRecord } from "../../src/local/sagemaker/index.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
@@ -83,13 +83,23 @@ function expectedWrites(previous: Manifest, next: Manifest): string[] {
 
 let e2e: E2E;
 
-beforeAll(async () => {
-  e2e = await startE2E();
-  await e2e.stack.ensureNamespaces([NAMESPACE]);
-});
-afterAll(async () => {
-  await e2e?.close();
-});
+/**
+ * The corpus runs under SageMaker's documented behaviour with the emulator's default modes, and again with the other
+ * answer to every undocumented behaviour the cases touch (docs/fidelity.md, "Undocumented behaviours").
+ */
+const MODE_SETS: Array<[string, Partial<EmulatorModes>]> = [
+  ["default modes", {}],
+  [
+    "merge-nested updates, stored-only and own describes",
+    {
+      updateSemantics: "merge-nested",
+      describeServerDefaults: "stored-only",
+      describeRStudioUserGroup: "omitted-when-disabled",
+      describeSecurityGroups: "own",
+      describeExecutionRole: "own",
+    },
+  ],
+];
 
 describe("the real-world corpus", () => {
   it("names the source and the expected outcome of every case", () => {
@@ -110,7 +120,15 @@ describe("the real-world corpus", () => {
   });
 });
 
-describe("the real-world corpus through the whole stack", () => {
+describe.each(MODE_SETS)("the real-world corpus through the whole stack (%s)", (_, modes) => {
+  beforeAll(async () => {
+    e2e = await startE2E({ stack: { sagemaker: { modes } } });
+    await e2e.stack.ensureNamespaces([NAMESPACE]);
+  });
+  afterAll(async () => {
+    await e2e?.close();
+  });
+
   const converging = files.filter((f) => (expected[f] as Entry).outcome === "converges");
   const maxSteps = Math.max(...converging.map((f) => steps(f).length));
 

@@ -1,6 +1,11 @@
 /** `emulator`: runs the local SageMaker emulator until SIGINT / SIGTERM. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { type EmulatorOptions, startSageMakerEmulator } from "../../local/sagemaker/index.js";
+import {
+  type EmulatorModes,
+  type EmulatorOptions,
+  MODE_VALUES,
+  startSageMakerEmulator,
+} from "../../local/sagemaker/index.js";
 
 interface EmulatorFlags {
   port: number;
@@ -16,6 +21,7 @@ interface EmulatorFlags {
   domain: string[];
   vpcOnly?: boolean;
   seed?: number;
+  mode: Partial<EmulatorModes>;
 }
 
 const nonNegative = (value: string): number => {
@@ -24,6 +30,14 @@ const nonNegative = (value: string): number => {
   return n;
 };
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+/** `name=value`, one of MODE_VALUES; repeatable. */
+const mode = (value: string, previous: Partial<EmulatorModes>): Partial<EmulatorModes> => {
+  const [name = "", v = ""] = value.split("=", 2);
+  const allowed = (MODE_VALUES as Record<string, readonly string[]>)[name];
+  if (!allowed) throw new InvalidArgumentError(`unknown mode ${name}; known: ${Object.keys(MODE_VALUES).join(", ")}`);
+  if (!allowed.includes(v)) throw new InvalidArgumentError(`${name} is one of: ${allowed.join(", ")}`);
+  return { ...previous, [name]: v };
+};
 
 export function register(program: Command): void {
   program
@@ -42,6 +56,12 @@ export function register(program: Command): void {
     .option("--domain <id>", "pre-create a domain with this id (repeatable)", collect, [])
     .addOption(new Option("--vpc-only", "pre-created domains are VpcOnly (they get a SageMaker-managed NFS group)"))
     .option("--seed <n>", "seed for fault rates and generated ids", nonNegative)
+    .option(
+      "--mode <name=value>",
+      "answer an undocumented behaviour this way, e.g. updateSemantics=merge-nested (repeatable; see docs/fidelity.md)",
+      mode,
+      {},
+    )
     .action(async (flags: EmulatorFlags) => {
       const options: EmulatorOptions = {
         port: flags.port,
@@ -50,6 +70,7 @@ export function register(program: Command): void {
         accountId: flags.accountId,
         delays: { createMs: flags.createDelayMs, updateMs: flags.updateDelayMs, deleteMs: flags.deleteDelayMs },
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+        modes: flags.mode,
       };
       if (flags.rps !== undefined || flags.mutatingRps !== undefined)
         options.throttle = {
@@ -62,6 +83,12 @@ export function register(program: Command): void {
         emulator.admin.createDomain({ domainId, ...(flags.vpcOnly ? { appNetworkAccessType: "VpcOnly" } : {}) });
       console.log(`SageMaker emulator listening on ${emulator.url}`);
       if (flags.domain.length > 0) console.log(`domains: ${flags.domain.join(", ")}`);
+      if (Object.keys(flags.mode).length > 0)
+        console.log(
+          `modes: ${Object.entries(flags.mode)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", ")}`,
+        );
       console.log(`export AWS_ENDPOINT_URL_SAGEMAKER=${emulator.url}`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

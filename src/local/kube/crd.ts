@@ -1,9 +1,11 @@
 /** CustomResourceDefinition → the resources it serves (one per served version), and the CRD's status. Pure. */
+
+import { validateCustomResourceDefinition } from "./crd-validation.js";
 import type { FieldError } from "./errors.js";
 import { evaluateJsonPath, parseJsonPath } from "./jsonpath.js";
 import { isObject, type JsonObject, type KubeObject, timestamp } from "./meta.js";
 import { ALL_VERBS, age, ageColumn, type ResourceDef, type TableColumn } from "./resources.js";
-import { type SchemaNode, StructuralSchema } from "./validation.js";
+import { type SchemaNode, structuralSchemaFor } from "./validation.js";
 
 interface CrdNames {
   plural: string;
@@ -38,65 +40,11 @@ interface CrdSpec {
   versions: CrdVersion[];
 }
 
-/** Compiling a large schema takes a while: validation and registration of one CRD share the result. */
-const compiled = new WeakMap<SchemaNode, StructuralSchema>();
-function compileSchema(schema: SchemaNode): StructuralSchema {
-  let s = compiled.get(schema);
-  if (!s) {
-    s = new StructuralSchema(schema);
-    compiled.set(schema, s);
-  }
-  return s;
-}
-
-const required = (field: string): FieldError => ({ field, reason: "FieldValueRequired", message: "Required value" });
-
-/** The checks of the real server that matter here; returns the errors (empty when the CRD is acceptable). */
-export function validateCrd(crd: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const spec = crd.spec as Partial<CrdSpec> | undefined;
-  if (!isObject(spec)) return [required("spec")];
-  if (!spec.group) errs.push(required("spec.group"));
-  if (!isObject(spec.names)) errs.push(required("spec.names"));
-  else {
-    if (!spec.names.plural) errs.push(required("spec.names.plural"));
-    if (!spec.names.kind) errs.push(required("spec.names.kind"));
-  }
-  if (spec.scope !== "Namespaced" && spec.scope !== "Cluster")
-    errs.push({
-      field: "spec.scope",
-      reason: "FieldValueNotSupported",
-      message: `Unsupported value: ${JSON.stringify(spec.scope ?? "")}: supported values: "Cluster", "Namespaced"`,
-    });
-  if (!Array.isArray(spec.versions) || spec.versions.length === 0) errs.push(required("spec.versions"));
-  else if (spec.versions.filter((v) => v.storage).length !== 1)
-    errs.push({
-      field: "spec.versions",
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(spec.versions.map((v) => v.name))}: must have exactly one version marked as storage version`,
-    });
-  if (spec.group && spec.names?.plural && crd.metadata.name !== `${spec.names.plural}.${spec.group}`)
-    errs.push({
-      field: "metadata.name",
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(crd.metadata.name)}: must be spec.names.plural+"."+spec.group`,
-    });
-  if (errs.length === 0) {
-    (spec.versions ?? []).forEach((v, i) => {
-      const schema = v.schema?.openAPIV3Schema;
-      if (!schema) return;
-      try {
-        compileSchema(schema);
-      } catch (err) {
-        errs.push({
-          field: `spec.versions[${i}].schema.openAPIV3Schema`,
-          reason: "FieldValueInvalid",
-          message: err instanceof Error ? err.message : String(err),
-        });
-      }
-    });
-  }
-  return errs;
+/** The checks of the real server's CRD admission (`crd-validation.ts`); empty when the CRD is acceptable. */
+export function validateCrd(crd: KubeObject, old?: KubeObject): FieldError[] {
+  const conditions = old && isObject(old.status) && Array.isArray(old.status.conditions) ? old.status.conditions : [];
+  const oldEstablished = conditions.some((c) => isObject(c) && c.type === "Established" && c.status === "True");
+  return validateCustomResourceDefinition(crd, { old, oldEstablished });
 }
 
 function printerColumn(c: NonNullable<CrdVersion["additionalPrinterColumns"]>[number]): TableColumn {
@@ -132,7 +80,11 @@ function printerColumn(c: NonNullable<CrdVersion["additionalPrinterColumns"]>[nu
 /** The resources an (accepted) CRD serves: one per served version, all sharing the storage bucket. */
 export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
   const spec = crd.spec as CrdSpec;
-  const { group, names } = spec;
+  const { group } = spec;
+  // The real server serves the names it granted (status.acceptedNames), not the requested ones.
+  const accepted =
+    isObject(crd.status) && isObject(crd.status.acceptedNames) ? (crd.status.acceptedNames as Partial<CrdNames>) : {};
+  const names: CrdNames = { ...spec.names, ...accepted };
   const storageKey = `${group}/${names.plural}`;
   const storageVersion = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? "v1";
   return spec.versions
@@ -166,7 +118,7 @@ export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
           ...(v.selectableFields ?? []).map((f) => f.jsonPath.replace(/^\./, "")),
         ]),
         columns,
-        schema: schema ? compileSchema(schema) : undefined,
+        schema: schema ? structuralSchemaFor(schema) : undefined,
         custom: true,
         // Conversion strategy None: versions differ only in apiVersion.
         toView: (o) => (o.apiVersion === apiVersion ? o : { ...o, apiVersion }),
@@ -175,30 +127,95 @@ export function resourcesFromCrd(crd: KubeObject): ResourceDef[] {
     });
 }
 
-/** The status the real server reports for an accepted CRD (clients wait for `Established`). */
-export function crdStatus(crd: KubeObject): JsonObject {
+/** The names the CRDs of one group have been granted (their status.acceptedNames), which a new CRD may not take. */
+export interface NamesInUse {
+  resources: Set<string>;
+  kinds: Set<string>;
+}
+
+export function namesInUse(crds: KubeObject[], group: string): NamesInUse {
+  const inUse: NamesInUse = { resources: new Set(), kinds: new Set() };
+  for (const c of crds) {
+    if ((c.spec as Partial<CrdSpec> | undefined)?.group !== group) continue;
+    const a = isObject(c.status) && isObject(c.status.acceptedNames) ? c.status.acceptedNames : {};
+    for (const k of ["plural", "singular"]) if (typeof a[k] === "string") inUse.resources.add(a[k]);
+    if (Array.isArray(a.shortNames)) for (const n of a.shortNames) inUse.resources.add(String(n));
+    for (const k of ["kind", "listKind"]) if (typeof a[k] === "string") inUse.kinds.add(a[k]);
+  }
+  return inUse;
+}
+
+/**
+ * The status the real server's controllers give a CRD, after apiextensions-apiserver
+ * `pkg/controller/status/naming_controller.go` (`calculateNamesAndConditions`): each requested name is accepted
+ * unless another CRD of the group holds it; with a conflict NamesAccepted is False and the CRD is not Established
+ * (nothing is served), and a CRD once Established stays so. Stored versions accumulate: a version stays listed once it
+ * was the storage version, until a storage migration removes it.
+ */
+export function crdStatus(
+  crd: KubeObject,
+  old?: KubeObject,
+  inUse: NamesInUse = { resources: new Set(), kinds: new Set() },
+): JsonObject {
   const spec = crd.spec as CrdSpec;
   const now = timestamp();
-  const condition = (type: string, reason: string, message: string) => ({
-    type,
-    status: "True",
-    lastTransitionTime: now,
-    reason,
-    message,
-  });
+  const oldStatus = old && isObject(old.status) ? old.status : {};
+  const accepted = (isObject(oldStatus.acceptedNames) ? oldStatus.acceptedNames : {}) as Record<string, unknown>;
+  const requested: Record<string, unknown> = {
+    ...spec.names,
+    singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+    listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+  };
+  const names: Record<string, unknown> = { ...accepted };
+  let conflict: { reason: string; message: string } | undefined;
+  const fresh = (field: string, used: Set<string>, reason: string) => {
+    const want = requested[field];
+    if (want === undefined) return;
+    if (want === accepted[field] || !used.has(String(want))) names[field] = want;
+    else conflict = { reason, message: `${JSON.stringify(want)} is already in use` };
+  };
+  fresh("plural", inUse.resources, "PluralConflict");
+  fresh("singular", inUse.resources, "SingularConflict");
+  const wantShort = (requested.shortNames as string[] | undefined) ?? [];
+  const haveShort = new Set((accepted.shortNames as string[] | undefined) ?? []);
+  const taken = wantShort.filter((n) => !haveShort.has(n) && inUse.resources.has(n));
+  if (taken.length)
+    conflict = {
+      reason: "ShortNamesConflict",
+      message: taken.map((n) => `${JSON.stringify(n)} is already in use`).join(", "),
+    };
+  else if (wantShort.length || haveShort.size) names.shortNames = wantShort;
+  fresh("kind", inUse.kinds, "KindConflict");
+  fresh("listKind", inUse.kinds, "ListKindConflict");
+  if (requested.categories) names.categories = requested.categories;
+  const conditions = Array.isArray(oldStatus.conditions) ? (oldStatus.conditions as JsonObject[]) : [];
+  const wasEstablished = conditions.some((c) => c.type === "Established" && c.status === "True");
+  const condition = (type: string, status: string, reason: string, message: string): JsonObject => {
+    const before = conditions.find((c) => c.type === type);
+    const since = before && before.status === status ? before.lastTransitionTime : now;
+    return { type, status, lastTransitionTime: since, reason, message };
+  };
+  const namesAccepted = conflict
+    ? condition("NamesAccepted", "False", conflict.reason, conflict.message)
+    : condition("NamesAccepted", "True", "NoConflicts", "no conflicts found");
+  const established =
+    wasEstablished || !conflict
+      ? condition("Established", "True", "InitialNamesAccepted", "the initial names have been accepted")
+      : condition("Established", "False", "NotAccepted", "not all names are accepted");
   return {
-    acceptedNames: {
-      plural: spec.names.plural,
-      singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
-      kind: spec.names.kind,
-      listKind: spec.names.listKind ?? `${spec.names.kind}List`,
-      ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}),
-      ...(spec.names.categories ? { categories: spec.names.categories } : {}),
-    },
-    conditions: [
-      condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-      condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+    acceptedNames: names,
+    conditions: [namesAccepted, established],
+    storedVersions: [
+      ...new Set([
+        ...(Array.isArray(oldStatus.storedVersions) ? (oldStatus.storedVersions as string[]) : []),
+        ...spec.versions.filter((v) => v.storage).map((v) => v.name),
+      ]),
     ],
-    storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
   };
 }
+
+/** Established: the real server serves the CRD's resources (under its accepted names). */
+export const isEstablished = (crd: KubeObject): boolean =>
+  isObject(crd.status) &&
+  Array.isArray(crd.status.conditions) &&
+  crd.status.conditions.some((c) => isObject(c) && c.type === "Established" && c.status === "True");

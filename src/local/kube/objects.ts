@@ -6,7 +6,7 @@
 import { parse as parseYaml } from "yaml";
 import { recordUpdate, serverSideApply } from "./apply.js";
 import { pruneUnknownFields } from "./builtin-fields.js";
-import { crdStatus, resourcesFromCrd, validateCrd } from "./crd.js";
+import { crdStatus, isEstablished, namesInUse, resourcesFromCrd, validateCrd } from "./crd.js";
 import {
   alreadyExists,
   badRequest,
@@ -454,7 +454,9 @@ export class ObjectApi {
     if (!isObject(obj.metadata)) obj.metadata = {};
     // Built-in fields are checked in the shape the client sent (a core v1 name is unknown in events.k8s.io/v1);
     // prune() reports them with the rest.
-    const unknownFields = def.knownFields ? pruneUnknownFields(obj, def.knownFields) : [];
+    const unknownFields = def.knownFields
+      ? pruneUnknownFields(obj, def.knownFields)
+      : (def.pruneUnknownFields?.(obj) ?? []);
     if (def.namespaced) {
       const ns = namespace ?? "";
       if (obj.metadata.namespace && obj.metadata.namespace !== ns)
@@ -491,12 +493,13 @@ export class ObjectApi {
   private admit(def: ResourceDef, obj: KubeObject, old: KubeObject | undefined): KubeObject {
     def.prepare?.(obj, old);
     if (def.storageKey === CRDS_KEY) {
-      const crdErrors = validateCrd(obj);
+      const crdErrors = validateCrd(obj, old);
       if (crdErrors.length > 0) throw invalid(def.kind, def.group, obj.metadata.name ?? "", crdErrors);
-      // Keep the old status (and its transition times) while the accepted names stay the same.
-      const status = crdStatus(obj);
-      const oldStatus = old && isObject(old.status) ? old.status : undefined;
-      obj.status = oldStatus && deepEqual(oldStatus.acceptedNames, status.acceptedNames) ? oldStatus : status;
+      const crds = this.store
+        .bucket(CRDS_KEY)
+        .list()
+        .map((s) => s.obj);
+      obj.status = crdStatus(obj, old, namesInUse(crds, String((obj.spec as { group?: unknown })?.group ?? "")));
     }
     if (def.schema) {
       const { metadata, ...rest } = obj;
@@ -550,7 +553,9 @@ export class ObjectApi {
   }
 
   private afterWrite(def: ResourceDef, obj: KubeObject): void {
-    if (def.storageKey === CRDS_KEY) this.registry.setCrd(obj.metadata.name ?? "", resourcesFromCrd(obj));
+    // Only an Established CRD is served, under the names it was granted.
+    if (def.storageKey === CRDS_KEY && isEstablished(obj))
+      this.registry.setCrd(obj.metadata.name ?? "", resourcesFromCrd(obj));
   }
 
   private afterDelete(def: ResourceDef, obj: KubeObject): void {

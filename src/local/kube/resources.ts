@@ -1,5 +1,6 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
 import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type FieldTree, LEASE_FIELDS } from "./builtin-fields.js";
+import { pruneCrdUnknownFields } from "./crd-fields.js";
 import type { FieldError } from "./errors.js";
 import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
 import { validateLease } from "./leases.js";
@@ -42,6 +43,8 @@ export interface ResourceDef {
   schema?: StructuralSchema;
   /** Built-ins: the fields of this version's shape; others are unknown (dropped, warned or refused). */
   knownFields?: FieldTree;
+  /** Built-ins whose shape a field tree cannot say (CRDs: recursive schemas): drops unknown fields, returns the reported. */
+  pruneUnknownFields?(obj: KubeObject): string[];
   custom: boolean;
   /** Stored shape → the shape this version serves. */
   toView(stored: KubeObject): KubeObject;
@@ -315,6 +318,7 @@ const crds = builtin({
   categories: ["api-extensions"],
   statusSubresource: true,
   tracksGeneration: true,
+  pruneUnknownFields: pruneCrdUnknownFields,
   columns: [
     {
       name: "Created At",

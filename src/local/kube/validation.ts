@@ -1,161 +1,102 @@
 /**
  * Structural-schema semantics of a CRD's `openAPIV3Schema`, as the real API server applies them to custom resources:
  * pruning of unknown fields, `default:` values, OpenAPI validation (ajv, errors worded like kube-openapi's),
- * `x-kubernetes-list-type` set/map uniqueness and `x-kubernetes-validations` CEL rules (with `oldSelf` on update).
- * Generic over any CRD schema. Pure.
+ * `x-kubernetes-list-type` set/map uniqueness and `x-kubernetes-validations` CEL rules (with `oldSelf` on update),
+ * typed and evaluated as `cel-rules.ts` compiles them. Generic over any CRD schema. Pure.
  */
 
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { re2CompileError, re2RegExpEngine } from "../../api/re2.js";
-import { type CompiledRule, compileRule, isUnsupportedFunction, toCel, type ValidationRule } from "./cel.js";
+import { Optional } from "@marcbachmann/cel-js";
+import type { ValidateFunction } from "ajv";
+import { estimateCost } from "./cel-cost.js";
+import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
+import type { DeclType } from "./cel-types.js";
+import { sizesOfValues, toCelValue } from "./cel-values.js";
 import type { FieldError } from "./errors.js";
+import { goValue } from "./field-errors.js";
 import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
+import { makeAjv, toJsonSchema, translateAjvError } from "./schema-ajv.js";
 
 export type SchemaNode = Record<string, unknown>;
 
-const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
-  "date-time": /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
-  datetime: /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/,
-  date: /^\d{4}-\d{2}-\d{2}$/,
-  byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
-  uuid: /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/,
-  email: /^[^\s@]+@[^\s@]+$/,
-  hostname: /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$/,
-  ipv4: /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
-  ipv6: (s) => s.includes(":") && /^[0-9a-fA-F:.]+$/.test(s),
-  uri: /^[a-zA-Z][a-zA-Z0-9+.-]*:\S*$/,
-  duration: /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w))+$/,
-};
-
-function makeAjv(): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    strict: false,
-    logger: false,
-    unicodeRegExp: true,
-    // The real server compiles and matches patterns with Go's regexp (RE2).
-    code: { regExp: re2RegExpEngine },
-    validateSchema: false,
-    addUsedSchema: false,
-  });
-  for (const [name, test] of Object.entries(FORMATS))
-    ajv.addFormat(name, typeof test === "function" ? { type: "string", validate: test } : test);
-  return ajv;
-}
-
-let sharedAjv: Ajv | undefined;
-
-/** OpenAPI v3 (Kubernetes flavour) → the JSON Schema ajv validates with: drop extensions, map nullable and int-or-string. */
-function toJsonSchema(node: SchemaNode): SchemaNode {
-  const out: SchemaNode = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k.startsWith("x-kubernetes-") || k === "nullable" || k === "default" || k === "description") continue;
-    if (k === "format") {
-      // Formats the real server does not check (and numeric ones, which ajv types already cover) are dropped.
-      if (typeof v === "string" && v in FORMATS) out.format = v;
-      continue;
-    }
-    if (k === "pattern" && typeof v === "string") {
-      if (!patternCompiles(v)) continue;
-      out.pattern = v;
-      continue;
-    }
-    if (k === "properties" && isObject(v)) {
-      out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, toJsonSchema(s as SchemaNode)]));
-    } else if ((k === "items" || k === "additionalProperties" || k === "not") && isObject(v)) {
-      out[k] = toJsonSchema(v);
-    } else if ((k === "allOf" || k === "anyOf" || k === "oneOf") && Array.isArray(v)) {
-      out[k] = v.map((s) => toJsonSchema(s as SchemaNode));
-    } else {
-      out[k] = v;
-    }
-  }
-  if (node["x-kubernetes-int-or-string"] === true) {
-    delete out.type;
-    if (!out.anyOf) out.anyOf = [{ type: "integer" }, { type: "string" }];
-  }
-  if (node.nullable === true) {
-    if (typeof out.type === "string") out.type = [out.type, "null"];
-    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
-  }
-  return out;
-}
-
-const patternCompiles = (p: string): boolean => re2CompileError(p) === undefined;
+/** How field.Error prints a value after "Invalid value: ". */
+export const formatValue = goValue;
 
 /** apimachinery renders a field path as `a.b[0].c`; map keys as `a[key]`. */
 const child = (path: string, name: string): string => (path ? `${path}.${name}` : name);
 const index = (path: string, i: number | string): string => `${path}[${i}]`;
 
-/** How field.Error prints a value after "Invalid value: ". */
-export function formatValue(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (v === null || v === undefined) return "null";
-  return JSON.stringify(v);
-}
-
-const goTypeName = (v: unknown): string => {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-};
-
 const schemaType = (s: SchemaNode): string => (typeof s.type === "string" ? s.type : "");
-
 const props = (s: SchemaNode): Record<string, SchemaNode> | undefined =>
   isObject(s.properties) ? (s.properties as Record<string, SchemaNode>) : undefined;
-
 const additional = (s: SchemaNode): SchemaNode | undefined =>
   isObject(s.additionalProperties) ? (s.additionalProperties as SchemaNode) : undefined;
-
 const itemsOf = (s: SchemaNode): SchemaNode | undefined => (isObject(s.items) ? (s.items as SchemaNode) : undefined);
-
 const preservesUnknown = (s: SchemaNode): boolean =>
   s["x-kubernetes-preserve-unknown-fields"] === true || s.additionalProperties === true;
+const embedded = (s: SchemaNode): boolean => s["x-kubernetes-embedded-resource"] === true;
+
+let sharedAjv: ReturnType<typeof makeAjv> | undefined;
+
+/** `k8s.io/apiserver/pkg/apis/cel/config.go`: the cost limits of one rule evaluation and of one object's rules. */
+const PER_CALL_LIMIT = 1_000_000n;
+const RUNTIME_CEL_COST_BUDGET = 10_000_000n;
+
+/** The cost spent on one object's rules so far (a bound computed from the object's actual sizes). */
+interface Budget {
+  spent: bigint;
+  exhausted: boolean;
+}
+
+interface NodeProgram {
+  decl: DeclType;
+  rules: CompiledRule[];
+}
 
 export class StructuralSchema {
   private readonly validateFn: ValidateFunction;
-  private readonly rules = new Map<SchemaNode, CompiledRule[]>();
+  private readonly rules = new Map<SchemaNode, NodeProgram>();
 
-  /** Throws an Error naming the failing field when the schema or one of its CEL rules does not compile. */
-  constructor(readonly root: SchemaNode) {
+  /**
+   * `isResourceRoot`: the schema of a whole resource (rules there also see apiVersion, kind and metadata.name).
+   * Throws an Error naming the failing field when the schema or one of its CEL rules does not compile.
+   */
+  constructor(
+    readonly root: SchemaNode,
+    isResourceRoot = true,
+  ) {
     sharedAjv ??= makeAjv();
     this.validateFn = sharedAjv.compile(toJsonSchema(root));
-    this.compileRules(root, "");
+    this.compileRules(root, "", isResourceRoot);
   }
 
-  private compileRules(node: SchemaNode, path: string): void {
-    const list = node["x-kubernetes-validations"];
-    if (Array.isArray(list)) {
-      const compiled: CompiledRule[] = [];
-      list.forEach((r, i) => {
-        try {
-          compiled.push(compileRule(r as ValidationRule));
-        } catch (err) {
-          const where = child(path, `x-kubernetes-validations[${i}].rule`);
-          throw new Error(
-            `${where}: Invalid value: ${formatValue((r as ValidationRule).rule)}: compilation failed: ${
-              err instanceof Error ? err.message.split("\n")[0] : String(err)
-            }`,
-          );
-        }
+  private compileRules(node: SchemaNode, path: string, isResourceRoot: boolean): void {
+    if (Array.isArray(node["x-kubernetes-validations"]) && node["x-kubernetes-validations"].length > 0) {
+      const compiled = compileNodeRules(node, isResourceRoot || embedded(node));
+      const where = child(path, "x-kubernetes-validations");
+      if (typeof compiled === "string") throw new Error(`${where}: ${compiled}`);
+      compiled.rules.forEach((r, i) => {
+        const err = r.error ?? r.messageError;
+        if (err) throw new Error(`${where}[${i}]: Invalid value: ${formatValue(r.source.rule)}: ${err.detail}`);
       });
       this.rules.set(node, compiled);
     }
-    for (const [k, s] of Object.entries(props(node) ?? {})) this.compileRules(s, child(path, `properties[${k}]`));
+    for (const [k, s] of Object.entries(props(node) ?? {}))
+      this.compileRules(s, child(path, `properties[${k}]`), false);
     const add = additional(node);
-    if (add) this.compileRules(add, child(path, "additionalProperties"));
+    if (add) this.compileRules(add, child(path, "additionalProperties"), false);
     const items = itemsOf(node);
-    if (items) this.compileRules(items, child(path, "items"));
+    if (items) this.compileRules(items, child(path, "items"), false);
   }
 
   /** Removes fields the schema does not know (in place); returns their paths, e.g. `spec.foo`. */
   prune(obj: Record<string, unknown>): string[] {
+    return this.pruneValue(obj, true);
+  }
+
+  /** Prunes any value of this schema; at a resource root apiVersion, kind and metadata stay. */
+  pruneValue(value: unknown, isResourceRoot: boolean): string[] {
     const unknown: string[] = [];
-    this.pruneNode(obj, this.root, "", true, unknown);
+    this.pruneNode(value, this.root, "", isResourceRoot, unknown);
     return unknown;
   }
 
@@ -172,11 +113,11 @@ export class StructuralSchema {
     const known = props(schema);
     const add = additional(schema);
     const keepUnknown = preservesUnknown(schema);
-    const embedded = isResource || schema["x-kubernetes-embedded-resource"] === true;
+    const isEmbedded = isResource || embedded(schema);
     for (const key of Object.keys(value)) {
       const fieldPath = child(path, key);
-      if (embedded && (key === "apiVersion" || key === "kind")) continue;
-      if (embedded && key === "metadata") {
+      if (isEmbedded && (key === "apiVersion" || key === "kind")) continue;
+      if (isEmbedded && key === "metadata") {
         if (!isResource) pruneObjectMeta(value[key], fieldPath, unknown);
         continue;
       }
@@ -221,14 +162,27 @@ export class StructuralSchema {
 
   /** All validation errors of `obj`; `old` (on update) enables transition rules (`oldSelf`). */
   validate(obj: Record<string, unknown>, old?: Record<string, unknown>): FieldError[] {
+    const errors = this.validateOpenAPI(obj);
+    this.checkNode(this.root, obj, old, old !== undefined, "", errors, true, { spent: 0n, exhausted: false });
+    return dedupe(errors);
+  }
+
+  /** OpenAPI validation only (kube-openapi's part), for any value of this schema. */
+  validateOpenAPI(value: unknown): FieldError[] {
     const errors: FieldError[] = [];
-    if (!this.validateFn(obj)) {
+    if (!this.validateFn(value)) {
       for (const e of this.validateFn.errors ?? []) {
-        const fe = translateAjvError(e, obj);
+        const fe = translateAjvError(e, value);
         if (fe) errors.push(fe);
       }
     }
-    this.checkNode(this.root, obj, old, old !== undefined, "", errors);
+    return errors;
+  }
+
+  /** The CEL rules only, for any value of this schema (CRD admission checks defaults with them). */
+  validateRules(value: unknown, old: unknown): FieldError[] {
+    const errors: FieldError[] = [];
+    this.checkNode(this.root, value, old, old !== undefined, "", errors, false, { spent: 0n, exhausted: false });
     return dedupe(errors);
   }
 
@@ -239,10 +193,16 @@ export class StructuralSchema {
     hasOld: boolean,
     path: string,
     errors: FieldError[],
+    lists: boolean,
+    budget: Budget,
   ): void {
     if (value === undefined || value === null) return;
-    const rules = this.rules.get(schema);
-    if (rules) for (const rule of rules) this.runRule(rule, schema, value, old, hasOld, path, errors);
+    const program = this.rules.get(schema);
+    if (program)
+      for (const rule of program.rules) {
+        if (budget.exhausted) break;
+        this.runRule(rule, program.decl, schema, value, old, hasOld, path, errors, budget);
+      }
 
     if (Array.isArray(value)) {
       const items = itemsOf(schema);
@@ -250,8 +210,8 @@ export class StructuralSchema {
       const mapKeys = Array.isArray(schema["x-kubernetes-list-map-keys"])
         ? (schema["x-kubernetes-list-map-keys"] as string[])
         : [];
-      if (listType === "set") checkSet(value, path, errors);
-      if (listType === "map") checkMapKeys(value, mapKeys, path, errors);
+      if (lists && listType === "set") checkSet(value, path, errors);
+      if (lists && listType === "map") checkMapKeys(value, mapKeys, path, errors);
       if (!items) return;
       const oldList = Array.isArray(old) && hasOld ? old : undefined;
       value.forEach((item, i) => {
@@ -260,7 +220,7 @@ export class StructuralSchema {
         if (listType === "map" && oldList && isObject(item)) {
           oldItem = oldList.find((o) => isObject(o) && mapKeys.every((k) => deepEqual(o[k], item[k])));
         }
-        this.checkNode(items, item, oldItem, oldItem !== undefined, index(path, i), errors);
+        this.checkNode(items, item, oldItem, oldItem !== undefined, index(path, i), errors, lists, budget);
       });
       return;
     }
@@ -272,40 +232,70 @@ export class StructuralSchema {
       const s = known?.[key] ?? add;
       if (!s) continue;
       const hasOldChild = oldObj !== undefined && Object.hasOwn(oldObj, key);
-      this.checkNode(s, v, oldObj?.[key], hasOldChild, known?.[key] ? child(path, key) : index(path, key), errors);
+      const at = known?.[key] ? child(path, key) : index(path, key);
+      this.checkNode(s, v, oldObj?.[key], hasOldChild, at, errors, lists, budget);
     }
   }
 
   private runRule(
     rule: CompiledRule,
+    decl: DeclType,
     schema: SchemaNode,
     value: unknown,
     old: unknown,
     hasOld: boolean,
     path: string,
     errors: FieldError[],
+    budget: Budget,
   ): void {
+    const program = rule.rule;
+    if (!program) return;
     if (rule.usesOldSelf && !hasOld && rule.source.optionalOldSelf !== true) return;
-    const vars: Record<string, unknown> = { self: toCel(value, schema) };
-    if (rule.usesOldSelf) vars.oldSelf = hasOld ? toCel(old, schema) : null;
-    const field = rule.source.fieldPath ? joinFieldPath(path, rule.source.fieldPath) : path;
+    const vars: Record<string, unknown> = { self: toCelValue(value, decl) };
+    if (rule.usesOldSelf) {
+      const oldValue = hasOld ? toCelValue(old, decl) : undefined;
+      vars.oldSelf = rule.source.optionalOldSelf ? (hasOld ? Optional.of(oldValue) : Optional.none()) : oldValue;
+    }
+    const type = JSON.stringify(schemaType(schema));
+    // cel-js counts no cost: the static estimate with this object's sizes bounds what the real server would count.
+    // Past a limit the real server may refuse the object; not knowing, this server refuses it.
+    const bound = estimateCost(program.ir, sizesOfValues(vars)).max;
+    budget.spent += bound;
+    if (budget.spent > RUNTIME_CEL_COST_BUDGET) {
+      budget.exhausted = true;
+      errors.push({
+        field: path,
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${type}: validation failed due to running out of cost budget, no further validation rules will be run (the local API server bounds the cost of the rules on this object at ${budget.spent}, above the real server's budget of ${RUNTIME_CEL_COST_BUDGET}, and refuses what it cannot check)`,
+      });
+      return;
+    }
+    if (bound > PER_CALL_LIMIT) {
+      errors.push({
+        field: path,
+        reason: "FieldValueInvalid",
+        message: `Invalid value: ${type}: the cost of this rule on this object may exceed the real server's per-call limit of ${PER_CALL_LIMIT} (bounded at ${bound}); the local API server refuses what it cannot check: ${rule.source.rule}`,
+      });
+      return;
+    }
     let result: unknown;
     try {
-      result = rule.evaluate(vars);
+      result = program.program(vars);
     } catch (err) {
-      if (isUnsupportedFunction(err)) return; // a CEL library function this evaluator lacks: do not refuse writes
+      // A rule that fails to evaluate is an error of the object, as in the real server: never skipped.
       errors.push({
-        field,
+        field: path,
         reason: "FieldValueInvalid",
-        message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)} evaluating rule: ${rule.source.rule}`,
+        message: `Invalid value: ${type}: ${runtimeError(err)} evaluating rule: ${rule.source.rule}`,
       });
       return;
     }
     if (result === true) return;
+    const field = rule.source.fieldPath ? joinFieldPath(path, rule.source.fieldPath) : path;
     let message = rule.source.message ?? `failed rule: ${rule.source.rule}`;
     if (rule.message) {
       try {
-        const m = rule.message(vars);
+        const m = rule.message.program(vars);
         if (typeof m === "string" && m.trim()) message = m;
       } catch {
         // messageExpression failures fall back to the static message, as in the real server.
@@ -319,9 +309,27 @@ export class StructuralSchema {
           ? `Required value: ${message}`
           : reason === "FieldValueDuplicate"
             ? `Duplicate value: ${message}`
-            : `Invalid value: ${JSON.stringify(schemaType(schema))}: ${message}`;
+            : `Invalid value: ${type}: ${message}`;
     errors.push({ field, reason, message: rendered });
   }
+}
+
+/** Compiling a large schema takes a while: CRD admission and registration of one CRD share the result. */
+const compiledSchemas = new WeakMap<SchemaNode, StructuralSchema>();
+export function structuralSchemaFor(schema: SchemaNode): StructuralSchema {
+  let s = compiledSchemas.get(schema);
+  if (!s) {
+    s = new StructuralSchema(schema);
+    compiledSchemas.set(schema, s);
+  }
+  return s;
+}
+
+/** cel-js's runtime error in cel-go's words where they differ ("no such key: x"). */
+function runtimeError(err: unknown): string {
+  const text =
+    err instanceof Error ? ((err as { summary?: string }).summary ?? err.message.split("\n")[0] ?? "") : String(err);
+  return text.replace(/^No such key: /, "no such key: ");
 }
 
 function joinFieldPath(base: string, rel: string): string {
@@ -377,109 +385,4 @@ function dedupe(errors: FieldError[]): FieldError[] {
     seen.add(id);
     return true;
   });
-}
-
-/** Turns an ajv instance path (JSON pointer) into a Kubernetes field path, using the data to tell indexes from keys. */
-function fieldPathOf(pointer: string, root: unknown): string {
-  if (!pointer) return "";
-  let path = "";
-  let cur: unknown = root;
-  for (const raw of pointer.slice(1).split("/")) {
-    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
-    if (Array.isArray(cur)) {
-      path = index(path, seg);
-      cur = cur[Number(seg)];
-    } else {
-      path = child(path, seg);
-      cur = isObject(cur) ? cur[seg] : undefined;
-    }
-  }
-  return path;
-}
-
-/** Words an ajv error the way kube-openapi + apiextensions do (`Too many: 6: must have at most 5 items`, ...). */
-function translateAjvError(e: ErrorObject, root: unknown): FieldError | undefined {
-  // Branch errors inside anyOf/oneOf/not are summarised by the combinator's own error.
-  if (/\/(anyOf|oneOf|not)\/\d*/.test(e.schemaPath) && !/(anyOf|oneOf|not)$/.test(e.schemaPath)) return undefined;
-  const field = fieldPathOf(e.instancePath, root);
-  const p = e.params as Record<string, unknown>;
-  const data = e.data;
-  const inBody = (detail: string) => ({
-    field,
-    reason: "FieldValueInvalid",
-    message: `Invalid value: ${formatValue(data)}: ${field || "body"} in body ${detail}`,
-  });
-  switch (e.keyword) {
-    case "required":
-      return {
-        field: child(field, String(p.missingProperty)),
-        reason: "FieldValueRequired",
-        message: "Required value",
-      };
-    case "enum": {
-      const allowed = (p.allowedValues as unknown[]).map((v) =>
-        JSON.stringify(typeof v === "string" ? v : JSON.stringify(v)),
-      );
-      return {
-        field,
-        reason: "FieldValueNotSupported",
-        message: `Unsupported value: ${formatValue(data)}: supported values: ${allowed.join(", ")}`,
-      };
-    }
-    case "type": {
-      const actual = goTypeName(data);
-      const expected = Array.isArray(p.type)
-        ? (p.type as string[]).filter((t) => t !== "null").join("/")
-        : String(p.type);
-      return {
-        field,
-        reason: "FieldValueTypeInvalid",
-        message: `Invalid value: "${actual}": ${field || "body"} in body must be of type ${expected}: "${actual}"`,
-      };
-    }
-    case "maxLength":
-      return { field, reason: "FieldValueTooLong", message: `Too long: may not be more than ${p.limit} bytes` };
-    case "maxItems":
-      return {
-        field,
-        reason: "FieldValueTooMany",
-        message: `Too many: ${Array.isArray(data) ? data.length : "?"}: must have at most ${p.limit} items`,
-      };
-    case "maxProperties":
-      return {
-        field,
-        reason: "FieldValueTooMany",
-        message: `Too many: ${isObject(data) ? Object.keys(data).length : "?"}: must have at most ${p.limit} items`,
-      };
-    case "minLength":
-      return inBody(`should be at least ${p.limit} chars long`);
-    case "minItems":
-      return inBody(`should have at least ${p.limit} items`);
-    case "minProperties":
-      return inBody(`should have at least ${p.limit} properties`);
-    case "pattern":
-      return inBody(`should match '${p.pattern}'`);
-    case "minimum":
-      return inBody(`should be greater than or equal to ${p.limit}`);
-    case "exclusiveMinimum":
-      return inBody(`should be greater than ${p.limit}`);
-    case "maximum":
-      return inBody(`should be less than or equal to ${p.limit}`);
-    case "exclusiveMaximum":
-      return inBody(`should be less than ${p.limit}`);
-    case "multipleOf":
-      return inBody(`should be a multiple of ${p.multipleOf}`);
-    case "uniqueItems":
-      return inBody("shouldn't contain duplicates");
-    case "format":
-      return inBody(`must be of type ${p.format}: ${formatValue(data)}`);
-    case "oneOf":
-      return inBody("must validate one and only one schema (oneOf)");
-    case "anyOf":
-      return inBody("must validate at least one schema (anyOf)");
-    case "not":
-      return inBody("must not validate the schema (not)");
-    default:
-      return inBody(e.message ?? e.keyword);
-  }
 }

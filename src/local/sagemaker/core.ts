@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "./errors.js";
 import { Faults } from "./faults.js";
+import { DEFAULT_MODES, type EmulatorModes, withModes } from "./modes.js";
 import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js";
-import { DEFAULT_MODES } from "./profile-rules.js";
 import { seededRandom } from "./rng.js";
 import { Store } from "./store.js";
 import { Throttle } from "./throttle.js";
@@ -48,6 +48,8 @@ export interface EmulatorAdmin {
   clearFaults(): void;
   faults(): Array<FaultRule & { id: number; remaining?: number }>;
   configure(config: AdminConfig): void;
+  /** The modes in force. */
+  modes(): EmulatorModes;
 }
 
 /** Read access to the state, for assertions. */
@@ -96,7 +98,7 @@ export class EmulatorCore {
       accountId: options.accountId ?? "123456789012",
       delays: { createMs: 0, updateMs: 0, deleteMs: 0, ...options.delays },
       limits: { ...options.limits },
-      modes: { ...DEFAULT_MODES, ...options.modes },
+      modes: withModes(DEFAULT_MODES, options.modes),
       random,
       now: this.now,
     });
@@ -242,12 +244,15 @@ export class EmulatorCore {
       clearFaults: () => this.faults.clear(),
       faults: () => this.faults.list(),
       configure: (config) => {
+        // Checked first, so a refused mode changes nothing.
+        const modes = withModes(store.config.modes, config.modes);
+        store.config.modes = modes;
         if (config.delays) store.config.delays = { ...store.config.delays, ...config.delays };
         if (config.limits) store.config.limits = { ...store.config.limits, ...config.limits };
-        if (config.modes) store.config.modes = { ...store.config.modes, ...config.modes };
         if (config.throttle !== undefined)
           this.throttle = config.throttle === null ? undefined : new Throttle(config.throttle, this.now());
       },
+      modes: () => ({ ...store.config.modes }),
     };
   }
 

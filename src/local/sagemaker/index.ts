@@ -3,6 +3,7 @@
  * life cycle, throttling, fault injection and call accounting. Used by tests, benchmarks and the demo.
  */
 export type { EmulatorAdmin, EmulatorStoreReader, MutationRecord } from "./core.js";
+export { DEFAULT_MODES, MODE_VALUES } from "./modes.js";
 export { type SageMakerEmulator, startSageMakerEmulator } from "./server.js";
 export type {
   AdminConfig,
@@ -22,4 +23,5 @@ export type {
   LatencyFault,
   ProfileView,
   ThrottleConfig,
+  TimestampPrecision,
 } from "./types.js";

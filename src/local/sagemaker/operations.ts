@@ -17,6 +17,7 @@ import type {
 import { type ModelViolation, modelPatternTest, validateShape } from "../../api/model.js";
 import { invalid, notFound } from "./errors.js";
 import { assertMemberGroups, gateUpdate, storedForm } from "./member-groups.js";
+import { wireTime } from "./modes.js";
 import {
   MAX_TAGS_PER_RESOURCE,
   type ProfileRecord,
@@ -92,13 +93,14 @@ export const handlers: Record<string, Handler> = {
       ...(req.UserProfileNameContains !== undefined ? { nameContains: req.UserProfileNameContains } : {}),
       ...(cursor !== undefined ? { after: cursor } : {}),
     });
+    const precision = store.config.modes.listTimestampPrecision;
     return {
       UserProfiles: page.items.map((rec) => ({
         DomainId: rec.domainId,
         UserProfileName: store.shownName(rec),
         Status: rec.status,
-        CreationTime: seconds(rec.creationTime),
-        LastModifiedTime: seconds(rec.lastModifiedTime),
+        CreationTime: wireTime(rec.creationTime, precision),
+        LastModifiedTime: wireTime(rec.lastModifiedTime, precision),
       })),
       ...(page.next !== undefined ? { NextToken: encodeCursor(page.next, sortBy, descending) } : {}),
     };
@@ -207,18 +209,19 @@ export const handlers: Record<string, Handler> = {
 };
 
 export function describeProfile(store: Store, rec: ProfileRecord): Record<string, unknown> {
+  const precision = store.config.modes.describeTimestampPrecision;
   return {
     DomainId: rec.domainId,
     UserProfileArn: rec.arn,
     UserProfileName: store.shownName(rec),
     HomeEfsFileSystemUid: rec.uid,
     Status: rec.status,
-    LastModifiedTime: seconds(rec.lastModifiedTime),
-    CreationTime: seconds(rec.creationTime),
+    LastModifiedTime: wireTime(rec.lastModifiedTime, precision),
+    CreationTime: wireTime(rec.creationTime, precision),
     ...(rec.failureReason !== undefined ? { FailureReason: rec.failureReason } : {}),
     ...(rec.ssoIdentifier !== undefined ? { SingleSignOnUserIdentifier: rec.ssoIdentifier } : {}),
     ...(rec.ssoValue !== undefined ? { SingleSignOnUserValue: rec.ssoValue } : {}),
-    UserSettings: store.describedSettings(rec),
+    ...definedSettings(store.describedSettings(rec)),
   };
 }
 
@@ -306,3 +309,5 @@ function assertValidDomainRequest(body: Record<string, unknown>): void {
   if (body.Tags !== undefined) violations.push(...validateShape("TagList", body.Tags, "Tags"));
   if (violations.length > 0) throw invalid(validationMessage(violations, body));
 }
+
+const definedSettings = (s: UserSettings | undefined) => (s === undefined ? {} : { UserSettings: s });

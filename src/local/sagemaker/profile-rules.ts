@@ -4,12 +4,7 @@
  */
 import type { UserSettings } from "../../api/generated/sagemaker-shapes.js";
 import { ApiError, invalid } from "./errors.js";
-import type { EmulatorModes } from "./types.js";
-
-export const DEFAULT_MODES: EmulatorModes = {
-  profileNameCase: "lowercase",
-  missingDomainError: "ResourceNotFound",
-};
+import type { EmulatorModes } from "./modes.js";
 
 /** UserProfileName "is not case sensitive" (CreateUserProfile): one profile per lower-cased name, as its ARN says. */
 export const canonicalProfileName = (name: string): string => name.toLowerCase();

@@ -95,7 +95,7 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
  * Admin routes (JSON in, JSON out; errors as `{error, message}` with 404 / 409 / 400):
  *   GET  calls   GET activity (first/last call per op)   GET mutations[/<op>]   POST reset-calls
  *   GET  faults                     POST faults (a rule or a list) -> {ids}    DELETE faults    DELETE faults/<id>
- *   POST config {delays, throttle, limits, modes}
+ *   POST config {delays, throttle, limits, modes}   GET modes
  *   POST domains (AdminDomainSpec)  GET domains/<id>    POST domains/<id> (AdminDomainPatch)
  *   PUT  profiles/<d>/<n> (AdminProfileSpec: seed InService)   POST profiles/<d>/<n> (AdminProfilePatch)
  *   GET  profiles/<d>/<n> (stored view)    GET profiles/<d>/<n>/describe    DELETE profiles/<d>/<n>
@@ -140,6 +140,9 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
       case "POST config":
         a.configure(input);
         out = {};
+        break;
+      case "GET modes":
+        out = a.modes();
         break;
       case "POST domains":
         out = first === undefined ? a.createDomain(input) : a.updateDomain(first, input);

@@ -9,12 +9,15 @@
  * log, every create or modification to the modification log, each entry stamped with a global sequence number. The
  * logs are therefore already sorted; an entry whose record was deleted or modified again is stale and skipped, and
  * stale entries are compacted away once they outnumber the live ones. A page costs a binary search plus its length.
- * A profile's LastModifiedTime is the time of the request that changed it, not of its later status transition.
+ * A profile's LastModifiedTime is the time of the request that changed it, and with the mode `on-settle` also of its
+ * status settling; due transitions are therefore settled in time order (a heap) before any read or write, so the
+ * modification log stays sorted by LastModifiedTime.
  */
 import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/sagemaker-shapes.js";
 import { validateShape } from "../../api/model.js";
-import { mergeUserSettingsUpdate } from "../../sagemaker/semantics.js";
+import { DelayHeap } from "../../kube/delay-heap.js";
 import { ApiError, inUse, invalid, notFound } from "./errors.js";
+import { applyUpdate, describedUserSettings } from "./modes.js";
 import { assertSecurityGroupsFit, canonicalProfileName, missingDomain } from "./profile-rules.js";
 import { type Random, randomId } from "./rng.js";
 import type {
@@ -35,6 +38,7 @@ export interface StoreConfig {
   accountId: string;
   delays: Delays;
   limits: EmulatorLimits;
+  /** Answers to what AWS does not document (see modes.ts); replaced as a whole by the admin. */
   modes: EmulatorModes;
   random: Random;
   now: () => number;
@@ -113,6 +117,8 @@ export class Store {
   private readonly domains = new Map<string, DomainRecord>();
   private readonly profiles = new Map<string, ProfileRecord>();
   private readonly profilesPerDomain = new Map<string, number>();
+  /** Profiles with a transition due, by due time. */
+  private readonly due = new DelayHeap<ProfileRecord>();
   private creationLog: LogEntry[] = [];
   private modificationLog: LogEntry[] = [];
   private seq = 0;
@@ -163,7 +169,11 @@ export class Store {
   updateDomain(domainId: string, patch: AdminDomainPatch): DomainRecord {
     const domain = this.requireDomain(domainId);
     if (patch.defaultUserSettings !== undefined)
-      domain.defaultUserSettings = mergeUserSettingsUpdate(domain.defaultUserSettings, patch.defaultUserSettings);
+      domain.defaultUserSettings = applyUpdate(
+        this.config.modes,
+        domain.defaultUserSettings,
+        patch.defaultUserSettings,
+      );
     if (patch.securityGroupIdForDomainBoundary !== undefined)
       this.setBoundary(domain, patch.securityGroupIdForDomainBoundary);
     domain.lastModifiedTime = this.now();
@@ -223,6 +233,7 @@ export class Store {
     initialStatus?: "InService",
   ): ProfileRecord {
     const domain = this.requireProfileDomain(domainId);
+    this.settleDue(this.now());
     const arn = this.profileArn(domainId, name);
     if (this.profile(domainId, name)) throw inUse(`User profile already exists: ${arn}`);
     const limit = this.config.limits.profilesPerDomain;
@@ -261,13 +272,16 @@ export class Store {
     this.creationLog.push({ seq, rec });
     this.modificationLog.push({ seq, rec });
     this.compact();
+    if (pending) this.due.schedule(rec, rec.settlesAt);
     return rec;
   }
 
   /** The live profile, with its status settled; undefined when missing or gone. */
   profile(domainId: string, name: string): ProfileRecord | undefined {
+    const now = this.now();
+    this.settleDue(now);
     const rec = this.profiles.get(profileKey(domainId, name));
-    return rec && this.settle(rec, this.now()) ? rec : undefined;
+    return rec && this.settle(rec, now) ? rec : undefined;
   }
 
   requireProfile(domainId: string, name: string): ProfileRecord {
@@ -290,7 +304,7 @@ export class Store {
     assertSecurityGroupsFit(domain.appNetworkAccessType, update);
     const rec = this.requireProfile(domainId, name);
     this.assertMutable(rec, "update");
-    const merged = mergeUserSettingsUpdate(rec.settings, update);
+    const merged = applyUpdate(this.config.modes, rec.settings, update);
     rec.settings = gate ? gate(merged, rec.settings, update) : merged;
     delete rec.failureReason;
     this.transition(rec, "Updating", this.config.delays.updateMs);
@@ -314,7 +328,7 @@ export class Store {
     if (patch.runningApps !== undefined) rec.runningApps = Math.max(0, patch.runningApps);
     if (patch.inUseFor !== undefined) rec.inUseFor = Math.max(0, patch.inUseFor.count);
     if (patch.userSettings !== undefined) {
-      rec.settings = mergeUserSettingsUpdate(rec.settings, patch.userSettings);
+      rec.settings = applyUpdate(this.config.modes, rec.settings, patch.userSettings);
       this.touch(rec);
     }
     if (patch.status !== undefined) {
@@ -323,6 +337,7 @@ export class Store {
         TRANSITIONAL.has(patch.status) && patch.settleInMs !== undefined
           ? this.now() + patch.settleInMs
           : Number.POSITIVE_INFINITY;
+      if (Number.isFinite(rec.settlesAt)) this.due.schedule(rec, rec.settlesAt);
       if (patch.failureReason === undefined) delete rec.failureReason;
     }
     if (patch.failureReason !== undefined) rec.failureReason = patch.failureReason;
@@ -340,6 +355,7 @@ export class Store {
   /** Live profiles (settles every due transition, so it is O(n): for assertions, not hot paths). */
   profileCount(): number {
     const now = this.now();
+    this.settleDue(now);
     let n = 0;
     for (const rec of [...this.profiles.values()]) if (this.settle(rec, now)) n++;
     return n;
@@ -348,6 +364,8 @@ export class Store {
   /** One page of profiles in the order of the query, and the cursor of the next page when there is one. */
   listProfiles(q: ProfileQuery): { items: ProfileRecord[]; next?: number } {
     const now = this.now();
+    // Settle first: a transition settling mid-page would move its profile in the modification log.
+    this.settleDue(now);
     const byCreation = q.sortBy === "CreationTime";
     const log = byCreation ? this.creationLog : this.modificationLog;
     const matches = (e: LogEntry): boolean => {
@@ -425,34 +443,9 @@ export class Store {
     };
   }
 
-  /**
-   * UserSettings as DescribeUserProfile shows them: the stored values, the server's defaults where nothing is
-   * stored, ExecutionRole from the domain, and SecurityGroups aggregated with the domain's default groups and its
-   * SageMaker-managed NFS group, de-duplicated and sorted (so not in declared order: clients compare as sets).
-   */
-  describedSettings(rec: ProfileRecord): UserSettings {
-    const domain = this.domains.get(rec.domainId);
-    const s: UserSettings = structuredClone(rec.settings);
-    const role = s.ExecutionRole ?? domain?.defaultUserSettings.ExecutionRole;
-    if (role !== undefined) s.ExecutionRole = role;
-    const groups = new Set([
-      ...(s.SecurityGroups ?? []),
-      ...(domain?.defaultUserSettings.SecurityGroups ?? []),
-      ...(domain?.securityGroupIdForDomainBoundary !== undefined ? [domain.securityGroupIdForDomainBoundary] : []),
-    ]);
-    if (groups.size > 0) s.SecurityGroups = [...groups].sort();
-    else delete s.SecurityGroups;
-    s.SpaceStorageSettings ??= {
-      DefaultEbsStorageSettings: { DefaultEbsVolumeSizeInGb: 5, MaximumEbsVolumeSizeInGb: 100 },
-    };
-    s.StudioWebPortal ??= "ENABLED";
-    s.AutoMountHomeEFS ??= "DefaultAsDomain";
-    s.RStudioServerProAppSettings = {
-      AccessStatus: "DISABLED",
-      UserGroup: "R_STUDIO_USER",
-      ...s.RStudioServerProAppSettings,
-    };
-    return s;
+  /** UserSettings as DescribeUserProfile shows them, per the modes (see describedUserSettings). */
+  describedSettings(rec: ProfileRecord): UserSettings | undefined {
+    return describedUserSettings(this.config.modes, rec.settings, this.domains.get(rec.domainId));
   }
 
   // ---- internals
@@ -460,18 +453,38 @@ export class Store {
   /** Applies a due transition. False when the profile is gone. */
   private settle(rec: ProfileRecord, now: number): boolean {
     if (now < rec.settlesAt) return true;
+    const settledAt = rec.settlesAt;
     rec.settlesAt = Number.POSITIVE_INFINITY;
     if (rec.status === "Deleting") {
       this.forget(rec);
       return false;
     }
-    if (rec.status === "Pending" || rec.status === "Updating") rec.status = "InService";
+    if (rec.status === "Pending" || rec.status === "Updating") {
+      rec.status = "InService";
+      if (this.config.modes.lastModifiedTime === "on-settle") this.touch(rec, settledAt);
+    }
     return true;
+  }
+
+  /** Settles every transition due by `now`, earliest first. */
+  private settleDue(now: number): void {
+    for (let top = this.due.peek(); top !== undefined && top.readyAt <= now; top = this.due.peek()) {
+      this.due.pop();
+      const rec = top.key;
+      if (this.profiles.get(rec.key) !== rec) continue;
+      // Rescheduled later since (a forced status): wait for the new time.
+      if (rec.settlesAt > now) {
+        if (Number.isFinite(rec.settlesAt)) this.due.schedule(rec, rec.settlesAt);
+        continue;
+      }
+      this.settle(rec, now);
+    }
   }
 
   private transition(rec: ProfileRecord, status: UserProfileStatus, delayMs: number): void {
     rec.status = status;
     rec.settlesAt = this.now() + Math.max(0, delayMs);
+    this.due.schedule(rec, rec.settlesAt);
   }
 
   /**
@@ -492,8 +505,8 @@ export class Store {
       throw inUse(`Unable to delete UserProfile [${rec.arn}] because App(s) are associated with it.`);
   }
 
-  private touch(rec: ProfileRecord): void {
-    rec.lastModifiedTime = this.now();
+  private touch(rec: ProfileRecord, at = this.now()): void {
+    rec.lastModifiedTime = at;
     rec.modSeq = ++this.seq;
     this.modificationLog.push({ seq: rec.modSeq, rec });
     this.compact();

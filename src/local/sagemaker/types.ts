@@ -3,6 +3,9 @@
  * wire spelling (PascalCase); the emulator's own knobs are lowerCamelCase.
  */
 import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/sagemaker-shapes.js";
+import type { EmulatorModes } from "./modes.js";
+
+export type { EmulatorModes, TimestampPrecision } from "./modes.js";
 
 export interface Delays {
   /** Pending -> InService. */
@@ -57,23 +60,6 @@ export interface DropFault extends FaultBase {
 }
 export type FaultRule = ErrorFault | LatencyFault | DropFault;
 
-/**
- * Answers to what AWS does not document, one per option, so the operator is tested under each plausible one
- * (docs/fidelity.md, "SageMaker: undocumented behaviours").
- */
-export interface EmulatorModes {
-  /**
-   * `UserProfileName` as DescribeUserProfile and ListUserProfiles answer it: `lowercase` (default), as in the ARN and as
-   * terraform-provider-aws#20939 saw it, or `asCreated`, as sent to CreateUserProfile. Lookups ignore case either way.
-   */
-  profileNameCase: "lowercase" | "asCreated";
-  /**
-   * The error of a profile call (Create, Describe, Update, Delete) naming a domain that does not exist:
-   * `ResourceNotFound` (default) or `ValidationException` (SageMaker answers some missing resources so, boto/boto3#4606).
-   */
-  missingDomainError: "ResourceNotFound" | "ValidationException";
-}
-
 export interface EmulatorLimits {
   /** CreateUserProfile answers ResourceLimitExceeded once a domain holds this many profiles. Default: no limit. */
   profilesPerDomain?: number;
@@ -89,6 +75,7 @@ export interface EmulatorOptions {
   throttle?: ThrottleConfig;
   faults?: FaultRule[];
   limits?: EmulatorLimits;
+  /** Answers where AWS does not document the behaviour; each omitted mode keeps its default (see modes.ts). */
   modes?: Partial<EmulatorModes>;
   /** Seed of the generator behind fault rates and generated ids, for reproducible runs. */
   seed?: number;
@@ -101,6 +88,7 @@ export interface AdminConfig {
   /** `null` turns throttling off. */
   throttle?: ThrottleConfig | null;
   limits?: EmulatorLimits;
+  /** Changes the named modes only; an unknown mode or value is refused. */
   modes?: Partial<EmulatorModes>;
 }
 
@@ -123,7 +111,7 @@ export interface AdminDomainSpec {
 }
 
 export interface AdminDomainPatch {
-  /** Replaces the domain's DefaultUserSettings with the same merge as UpdateUserProfile. */
+  /** Applied to the domain's DefaultUserSettings as UpdateUserProfile applies UserSettings (per mode). */
   defaultUserSettings?: UserSettings;
   /** A group id, `true` to generate one, `false` to remove it. */
   securityGroupIdForDomainBoundary?: string | boolean;
@@ -151,7 +139,7 @@ export interface AdminProfilePatch {
   status?: UserProfileStatus;
   failureReason?: string;
   settleInMs?: number;
-  /** An out-of-band edit (someone in the console): applied with UpdateUserProfile's merge, bumps LastModifiedTime. */
+  /** An out-of-band edit (someone in the console): applied as UpdateUserProfile would (per mode), bumps LastModifiedTime. */
   userSettings?: UserSettings;
 }
 

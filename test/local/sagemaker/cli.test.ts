@@ -19,6 +19,10 @@ it("runs the emulator with pre-created domains until SIGTERM", async () => {
       "d-cli000001",
       "--create-delay-ms",
       "60000",
+      "--mode",
+      "describeExecutionRole=own",
+      "--mode",
+      "updateSemantics=merge-nested",
     ],
     { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -33,6 +37,8 @@ it("runs the emulator with pre-created domains until SIGTERM", async () => {
       }
     }
     expect(endpoint).toBeDefined();
+    const modes = (await (await fetch(`${endpoint}/_admin/modes`)).json()) as Record<string, string>;
+    expect(modes).toMatchObject({ describeExecutionRole: "own", updateSemantics: "merge-nested" });
     const sm = new SageMakerClient({
       region: "us-east-1",
       endpoint,

@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { UserSettings } from "../../../src/api/generated/sagemaker-shapes.js";
-import { mergeUserSettingsUpdate } from "../../../src/sagemaker/semantics.js";
+import {
+  applyUserSettingsUpdate,
+  mergeNested,
+  mergeUserSettingsNested,
+  mergeUserSettingsUpdate,
+} from "../../../src/sagemaker/semantics.js";
 
 const stored: UserSettings = {
   ExecutionRole: "arn:aws:iam::123456789012:role/a",
@@ -72,5 +77,44 @@ describe("mergeUserSettingsUpdate", () => {
         }
       }),
     );
+  });
+});
+
+describe("mergeUserSettingsNested (the merge-nested mode)", () => {
+  it("merges structures at every depth, replaces lists, and treats null as omitted", () => {
+    const merged = mergeUserSettingsNested(stored, {
+      JupyterServerAppSettings: { DefaultResourceSpec: { SageMakerImageArn: "arn:img" } },
+      SecurityGroups: ["sg-9"],
+      StudioWebPortal: null,
+    } as unknown as UserSettings);
+    expect(merged).toEqual({
+      ...stored,
+      SecurityGroups: ["sg-9"],
+      JupyterServerAppSettings: {
+        DefaultResourceSpec: { InstanceType: "ml.t3.medium", SageMakerImageArn: "arn:img" },
+        LifecycleConfigArns: stored.JupyterServerAppSettings?.LifecycleConfigArns,
+      },
+    });
+  });
+
+  it("replaces a union rather than merging two of its members", () => {
+    const efs = { EFSFileSystemConfig: { FileSystemId: "fs-1" } };
+    const fsx = { FSxLustreFileSystemConfig: { FileSystemId: "fs-2" } };
+    expect(mergeNested("CustomFileSystemConfig", efs, fsx)).toEqual(fsx);
+    expect(mergeNested("EFSFileSystemConfig", { FileSystemId: "fs-1" }, { FileSystemPath: "/x" })).toEqual({
+      FileSystemId: "fs-1",
+      FileSystemPath: "/x",
+    });
+  });
+
+  it("neither modifies its inputs nor shares objects with them; applyUserSettingsUpdate picks the semantics", () => {
+    const current = structuredClone(stored);
+    const update: UserSettings = { JupyterServerAppSettings: { LifecycleConfigArns: ["arn:new"] } };
+    const merged = mergeUserSettingsNested(current, update);
+    merged.JupyterServerAppSettings?.LifecycleConfigArns?.push("arn:extra");
+    expect(current).toEqual(stored);
+    expect(update).toEqual({ JupyterServerAppSettings: { LifecycleConfigArns: ["arn:new"] } });
+    expect(applyUserSettingsUpdate("merge-nested", stored, update)).toEqual(mergeUserSettingsNested(stored, update));
+    expect(applyUserSettingsUpdate("replace-blocks", stored, update)).toEqual(mergeUserSettingsUpdate(stored, update));
   });
 });

@@ -1,0 +1,267 @@
+/**
+ * Emulator modes (answers where AWS is undocumented): each value through the real SDK, set by option or through the
+ * admin endpoint, and the defaults equal to the emulator's original behaviour.
+ */
+import {
+  CreateUserProfileCommand,
+  DescribeUserProfileCommand,
+  ListUserProfilesCommand,
+  type SageMakerClient,
+  UpdateUserProfileCommand,
+  type UserSettings,
+} from "@aws-sdk/client-sagemaker";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_MODES, type SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
+import { DOMAIN, emulatorWithDomain, manualClock, ROLE } from "./helpers.js";
+
+let emu: SageMakerEmulator | undefined;
+afterEach(async () => {
+  await emu?.close();
+  emu = undefined;
+});
+
+async function setup(options: Parameters<typeof emulatorWithDomain>[0] = {}) {
+  const started = await emulatorWithDomain(options);
+  emu = started.emu;
+  return started;
+}
+
+const create = (sm: SageMakerClient, name: string, settings?: UserSettings, domainId = DOMAIN) =>
+  sm.send(new CreateUserProfileCommand({ DomainId: domainId, UserProfileName: name, UserSettings: settings }));
+const update = (sm: SageMakerClient, name: string, settings?: UserSettings) =>
+  sm.send(new UpdateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: name, UserSettings: settings }));
+const describeProfile = (sm: SageMakerClient, name: string, domainId = DOMAIN) =>
+  sm.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }));
+const listed = async (sm: SageMakerClient, sortBy?: "LastModifiedTime") =>
+  (await sm.send(new ListUserProfilesCommand({ DomainIdEquals: DOMAIN, SortBy: sortBy }))).UserProfiles ?? [];
+
+async function admin(e: SageMakerEmulator, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${e.url}/_admin/${path}`, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+const LCC = "arn:aws:sagemaker:us-east-1:123456789012:studio-lifecycle-config/lc";
+
+describe("the admin endpoint", () => {
+  it("starts with today's answers, changes only the modes named, and refuses unknown modes and values", async () => {
+    const { emu } = await setup();
+    expect((await admin(emu, "GET", "modes")).json).toEqual({
+      profileNameCase: "lowercase",
+      missingDomainError: "ResourceNotFound",
+      updateSemantics: "replace-blocks",
+      describeSecurityGroups: "aggregate",
+      describeExecutionRole: "inherit",
+      describeServerDefaults: "filled",
+      describeRStudioUserGroup: "shown",
+      lastModifiedTime: "on-request",
+      listTimestampPrecision: "ms",
+      describeTimestampPrecision: "ms",
+    });
+    expect((await admin(emu, "POST", "config", { modes: { updateSemantics: "merge-nested" } })).status).toBe(200);
+    expect((await admin(emu, "GET", "modes")).json).toEqual({ ...DEFAULT_MODES, updateSemantics: "merge-nested" });
+
+    const unknown = await admin(emu, "POST", "config", { modes: { updateSemantic: "merge-nested" } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.message).toMatch(/Unknown emulator mode updateSemantic/);
+    const badValue = await admin(emu, "POST", "config", {
+      delays: { updateMs: 5 },
+      modes: { listTimestampPrecision: "us" },
+    });
+    expect(badValue.status).toBe(400);
+    expect(badValue.json.message).toMatch(/listTimestampPrecision cannot be "us"; one of: ms, s/);
+    // A refused call changes nothing, not even its other settings.
+    expect((await admin(emu, "GET", "modes")).json).toEqual({ ...DEFAULT_MODES, updateSemantics: "merge-nested" });
+  });
+
+  it("refuses an unknown mode given as an option", async () => {
+    await expect(emulatorWithDomain({ modes: { describeExecutionRole: "maybe" as "own" } })).rejects.toThrow(
+      /describeExecutionRole cannot be "maybe"/,
+    );
+  });
+});
+
+describe("updateSemantics", () => {
+  const stored: UserSettings = {
+    SecurityGroups: ["sg-1", "sg-2"],
+    JupyterLabAppSettings: {
+      DefaultResourceSpec: { InstanceType: "ml.t3.medium", LifecycleConfigArn: LCC },
+      LifecycleConfigArns: [LCC],
+    },
+  };
+  const change: UserSettings = {
+    JupyterLabAppSettings: { DefaultResourceSpec: { InstanceType: "ml.t3.large" } },
+    SecurityGroups: ["sg-3"],
+  };
+
+  it("replace-blocks (default): a block sent replaces the stored block", async () => {
+    const { sm } = await setup();
+    await create(sm, "p", stored);
+    await update(sm, "p", change);
+    const s = (await describeProfile(sm, "p")).UserSettings;
+    expect(s?.JupyterLabAppSettings).toEqual({ DefaultResourceSpec: { InstanceType: "ml.t3.large" } });
+    expect(s?.SecurityGroups).toEqual(["sg-3"]);
+  });
+
+  it("merge-nested: nested members the update leaves out are kept, lists are replaced", async () => {
+    const { emu, sm } = await setup({ modes: { updateSemantics: "merge-nested" } });
+    await create(sm, "p", stored);
+    await update(sm, "p", change);
+    const s = (await describeProfile(sm, "p")).UserSettings;
+    expect(s?.JupyterLabAppSettings).toEqual({
+      DefaultResourceSpec: { InstanceType: "ml.t3.large", LifecycleConfigArn: LCC },
+      LifecycleConfigArns: [LCC],
+    });
+    expect(s?.SecurityGroups).toEqual(["sg-3"]);
+    // An out-of-band edit (the admin's) follows the same semantics.
+    emu.admin.setProfile(DOMAIN, "p", { userSettings: { JupyterLabAppSettings: { LifecycleConfigArns: [] } } });
+    expect(emu.store.getProfile(DOMAIN, "p")?.userSettings.JupyterLabAppSettings).toEqual({
+      DefaultResourceSpec: { InstanceType: "ml.t3.large", LifecycleConfigArn: LCC },
+      LifecycleConfigArns: [],
+    });
+  });
+});
+
+describe("what Describe adds, per mode", () => {
+  it("describeSecurityGroups own: neither the domain's default groups nor its NFS group", async () => {
+    const { emu, sm } = await setup({ modes: { describeSecurityGroups: "own" } });
+    const vpc = emu.admin.createDomain({
+      domainId: "d-vpconly00001",
+      appNetworkAccessType: "VpcOnly",
+      defaultUserSettings: { ExecutionRole: ROLE, SecurityGroups: ["sg-domain"] },
+    });
+    expect(vpc.securityGroupIdForDomainBoundary).toMatch(/^sg-nfs/);
+    await create(sm, "mine", { SecurityGroups: ["sg-own"] }, vpc.domainId);
+    await create(sm, "none", {}, vpc.domainId);
+    expect((await describeProfile(sm, "mine", vpc.domainId)).UserSettings?.SecurityGroups).toEqual(["sg-own"]);
+    expect((await describeProfile(sm, "none", vpc.domainId)).UserSettings?.SecurityGroups).toBeUndefined();
+    // Switched at run time, the same profile shows the aggregate.
+    emu.admin.configure({ modes: { describeSecurityGroups: "aggregate" } });
+    expect((await describeProfile(sm, "mine", vpc.domainId)).UserSettings?.SecurityGroups).toEqual([
+      "sg-domain",
+      vpc.securityGroupIdForDomainBoundary,
+      "sg-own",
+    ]);
+  });
+
+  it("describeExecutionRole own: a profile without a role shows none", async () => {
+    const { sm } = await setup({ modes: { describeExecutionRole: "own" } });
+    await create(sm, "bare");
+    await create(sm, "own", { ExecutionRole: "arn:aws:iam::123456789012:role/own" });
+    expect((await describeProfile(sm, "bare")).UserSettings?.ExecutionRole).toBeUndefined();
+    expect((await describeProfile(sm, "own")).UserSettings?.ExecutionRole).toBe("arn:aws:iam::123456789012:role/own");
+  });
+
+  it("describeServerDefaults stored-only: what is stored, and no UserSettings at all for a bare profile", async () => {
+    const { emu, sm } = await setup({ modes: { describeServerDefaults: "stored-only", describeExecutionRole: "own" } });
+    await create(sm, "bare");
+    await create(sm, "some", { StudioWebPortal: "DISABLED", SharingSettings: { NotebookOutputOption: "Disabled" } });
+    expect((await describeProfile(sm, "bare")).UserSettings).toBeUndefined();
+    expect((await describeProfile(sm, "some")).UserSettings).toEqual({
+      StudioWebPortal: "DISABLED",
+      SharingSettings: { NotebookOutputOption: "Disabled" },
+    });
+    // The domain's role still comes by its own mode.
+    emu.admin.configure({ modes: { describeExecutionRole: "inherit" } });
+    expect((await describeProfile(sm, "bare")).UserSettings).toEqual({ ExecutionRole: ROLE });
+  });
+
+  it("describeRStudioUserGroup omitted-when-disabled: no UserGroup while DISABLED, the stored or default one when ENABLED", async () => {
+    const { emu, sm } = await setup({ modes: { describeRStudioUserGroup: "omitted-when-disabled" } });
+    await create(sm, "bare");
+    // Enabled as an admin, then disabled with AccessStatus alone (SageMaker takes no UserGroup while DISABLED).
+    await create(sm, "was-admin", {
+      RStudioServerProAppSettings: { AccessStatus: "ENABLED", UserGroup: "R_STUDIO_ADMIN" },
+    });
+    emu.admin.configure({ modes: { updateSemantics: "merge-nested" } });
+    await update(sm, "was-admin", { RStudioServerProAppSettings: { AccessStatus: "DISABLED" } });
+    expect(emu.store.getProfile(DOMAIN, "was-admin")?.userSettings.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+      UserGroup: "R_STUDIO_ADMIN",
+    });
+    await create(sm, "on", { RStudioServerProAppSettings: { AccessStatus: "ENABLED" } });
+    expect((await describeProfile(sm, "bare")).UserSettings?.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+    });
+    expect((await describeProfile(sm, "was-admin")).UserSettings?.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "DISABLED",
+    });
+    expect((await describeProfile(sm, "on")).UserSettings?.RStudioServerProAppSettings).toEqual({
+      AccessStatus: "ENABLED",
+      UserGroup: "R_STUDIO_USER",
+    });
+  });
+});
+
+describe("LastModifiedTime", () => {
+  /** A updated at 0 (settles at 1000), B at 500 (settles at 1500), C edited out of band at 1200. */
+  async function threeChanges(lastModifiedTime: "on-request" | "on-settle") {
+    const clock = manualClock();
+    const t0 = clock.now();
+    const { emu, sm } = await setup({ now: clock.now, modes: { lastModifiedTime } });
+    for (const name of ["a", "b", "c"]) emu.admin.createProfile(DOMAIN, name);
+    emu.admin.configure({ delays: { updateMs: 1000 } });
+    await update(sm, "a", { StudioWebPortal: "DISABLED" });
+    clock.advance(500);
+    await update(sm, "b", { StudioWebPortal: "DISABLED" });
+    clock.advance(700);
+    // No call between 1000 and 1500: A settles when this edit comes in, before it.
+    emu.admin.setProfile(DOMAIN, "c", { userSettings: { StudioWebPortal: "DISABLED" } });
+    clock.advance(800);
+    const rows = await listed(sm, "LastModifiedTime");
+    return {
+      order: rows.map((p) => p.UserProfileName),
+      at: Object.fromEntries(rows.map((p) => [p.UserProfileName, (p.LastModifiedTime?.getTime() ?? 0) - t0])),
+      describedA: ((await describeProfile(sm, "a")).LastModifiedTime?.getTime() ?? 0) - t0,
+    };
+  }
+
+  it("on-request (default): the time of the request, not of the status settling", async () => {
+    const r = await threeChanges("on-request");
+    expect(r.at).toEqual({ a: 0, b: 500, c: 1200 });
+    expect(r.order).toEqual(["a", "b", "c"]);
+    expect(r.describedA).toBe(0);
+  });
+
+  it("on-settle: moves again when Updating settles, and List sorts by it", async () => {
+    const r = await threeChanges("on-settle");
+    expect(r.at).toEqual({ a: 1000, b: 1500, c: 1200 });
+    expect(r.order).toEqual(["a", "c", "b"]);
+    expect(r.describedA).toBe(1000);
+  });
+
+  it("on-settle: Pending -> InService moves it too", async () => {
+    const clock = manualClock();
+    const { sm } = await setup({ now: clock.now, delays: { createMs: 300 }, modes: { lastModifiedTime: "on-settle" } });
+    await create(sm, "new");
+    const pending = await describeProfile(sm, "new");
+    expect(pending.Status).toBe("Pending");
+    expect(pending.LastModifiedTime).toEqual(pending.CreationTime);
+    clock.advance(300);
+    const ready = await describeProfile(sm, "new");
+    expect(ready.Status).toBe("InService");
+    expect((ready.LastModifiedTime?.getTime() ?? 0) - (ready.CreationTime?.getTime() ?? 0)).toBe(300);
+  });
+});
+
+describe("timestamp precision", () => {
+  it("List and Describe each at their own precision; s truncates to the whole second", async () => {
+    const clock = manualClock(Date.UTC(2026, 0, 1, 0, 0, 0, 789));
+    const { emu, sm } = await setup({ now: clock.now, modes: { listTimestampPrecision: "s" } });
+    await create(sm, "p");
+    const exact = Date.UTC(2026, 0, 1, 0, 0, 0, 789);
+    const whole = Date.UTC(2026, 0, 1, 0, 0, 0, 0);
+    const row = (await listed(sm))[0];
+    expect(row?.LastModifiedTime?.getTime()).toBe(whole);
+    expect(row?.CreationTime?.getTime()).toBe(whole);
+    expect((await describeProfile(sm, "p")).LastModifiedTime?.getTime()).toBe(exact);
+
+    emu.admin.configure({ modes: { listTimestampPrecision: "ms", describeTimestampPrecision: "s" } });
+    expect((await listed(sm))[0]?.LastModifiedTime?.getTime()).toBe(exact);
+    const d = await describeProfile(sm, "p");
+    expect(d.LastModifiedTime?.getTime()).toBe(whole);
+    expect(d.CreationTime?.getTime()).toBe(whole);
+  });
+});
