@@ -11,6 +11,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# src/ only: the local stack (packages/, a workspace) is a development tool and stays out of the image.
 COPY src ./src
 RUN npm run build
 

@@ -1,6 +1,7 @@
 /**
  * The benchmark's processes: the local Kubernetes API server, the SageMaker emulator and the operator, each a separate
- * `node` process running the compiled CLI (as the container image does), so their CPU and memory are their own.
+ * `node` process running compiled JavaScript (as the container image does), so their CPU and memory are their own:
+ * the operator's CLI, and the local stack's (packages/local-stack) for the API server and the emulator.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -9,16 +10,26 @@ import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
 
 export const repoRoot = join(import.meta.dirname, "..");
-/** Compiled once per run into .bench/dist (inside the repository, so node_modules resolves). */
+/**
+ * Compiled once per run into .bench/dist (inside the repository, so node_modules resolves), by bench/tsconfig.build.json:
+ * the repository's layout, so the local stack's imports of the operator's modules resolve as in the sources.
+ */
 const distDir = join(repoRoot, ".bench", "dist");
-const cliMain = join(distDir, "cli", "main.js");
+const operatorMain = join(distDir, "src", "cli", "main.js");
+const localStackMain = join(distDir, "packages", "local-stack", "src", "cli", "main.js");
+/** The local stack's commands; everything else is the operator's CLI. */
+const LOCAL_STACK_COMMANDS = new Set(["local-kube", "emulator", "demo"]);
 
-/** Compiles src/ to .bench/dist unless it is already newer than every source file. */
+/** Compiles src/ and packages/local-stack/src to .bench/dist unless it is already newer than every source file. */
 export function ensureBuild(): void {
-  const newestSource = newestMtime(join(repoRoot, "src"));
-  if (existsSync(cliMain) && statSync(cliMain).mtimeMs >= newestSource) return;
+  const newestSource = Math.max(
+    newestMtime(join(repoRoot, "src")),
+    newestMtime(join(repoRoot, "packages", "local-stack", "src")),
+  );
+  const built = [operatorMain, localStackMain];
+  if (built.every((f) => existsSync(f) && statSync(f).mtimeMs >= newestSource)) return;
   const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", distDir], {
+  const r = spawnSync(process.execPath, [tsc, "-p", join("bench", "tsconfig.build.json")], {
     cwd: repoRoot,
     encoding: "utf8",
   });
@@ -68,9 +79,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts `node .bench/dist/cli/main.js <args>`; stderr is kept for the error message if it dies early. */
+/**
+ * Starts `node .bench/dist/.../cli/main.js <args>` (the local stack's CLI for its commands, else the operator's); stderr
+ * is kept for the error message if it dies early.
+ */
 export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
   const startedAt = Date.now();
+  const cliMain = LOCAL_STACK_COMMANDS.has(args[0] ?? "") ? localStackMain : operatorMain;
   const main = name === "operator" && process.env.BENCH_OPERATOR_MAIN ? process.env.BENCH_OPERATOR_MAIN : cliMain;
   const proc: ChildProcess = spawn(process.execPath, [main, ...args], {
     cwd: repoRoot,

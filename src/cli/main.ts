@@ -4,15 +4,13 @@ import { Command } from "commander";
 
 type Register = (program: Command) => void;
 
-// Loaded on demand: `validate` should not pay for the operator's, the servers' and the SDK's imports.
+// Loaded on demand: `validate` should not pay for the operator's and the SDK's imports. The local stack's commands
+// (demo, emulator, local-kube) live in packages/local-stack, outside the operator's build and image.
 const commands: Record<string, () => Promise<{ register: Register }>> = {
   run: () => import("./commands/run.js"),
-  demo: () => import("./commands/demo.js"),
   validate: () => import("./commands/validate.js"),
   diff: () => import("./commands/diff.js"),
   export: () => import("./commands/export.js"),
-  emulator: () => import("./commands/emulator.js"),
-  "local-kube": () => import("./commands/local-kube.js"),
 };
 
 const program = new Command()

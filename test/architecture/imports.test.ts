@@ -81,7 +81,9 @@ describe("src/ import graph", () => {
 
   it("keeps the pure cores free of I/O: drift, policy evaluation, the reconciler's planning", () => {
     const pure = [...graph.keys()].filter((f) =>
-      /^(drift\/|policy\/(evaluate|glob|selector)\.ts|api\/re2\.ts|reconciler\/(plan|plan-types|status|error-policy|ownership|tags|finalizer|domain|resource|conditions|flap-guard|text)\.ts)/.test(f),
+      /^(drift\/|policy\/(evaluate|glob|selector)\.ts|api\/re2\.ts|reconciler\/(plan|plan-types|status|error-policy|ownership|tags|finalizer|domain|resource|conditions|flap-guard|text)\.ts)/.test(
+        f,
+      ),
     );
     expect(pure.length).toBeGreaterThan(5);
     const io = pure.flatMap((f) =>

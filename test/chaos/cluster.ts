@@ -3,9 +3,9 @@
  * recognisable in SageMaker (the execution role names the generation), edit, delete, and read them back.
  */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { DEMO_DOMAIN, type LocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import type { SpecUserSettings } from "../../src/api/generated/spec-types.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
-import { DEMO_DOMAIN, type LocalStack } from "../../src/local/stack.js";
 
 export const NAMESPACE = "chaos";
 const coords = { group: GROUP, version: VERSION, plural: PLURAL };

@@ -3,9 +3,9 @@
  * second profile nor fail forever. The operator runs as a `run` process that is SIGKILLed at that exact point.
  */
 import { EventsV1Api } from "@kubernetes/client-node";
+import { DEMO_DOMAIN, type LocalStack, startLocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
-import { DEMO_DOMAIN, type LocalStack, startLocalStack } from "../../src/local/stack.js";
 import { type OperatorProcess, startOperatorProcess, stopProcess } from "../support/operator-process.js";
 import { waitFor } from "../support/wait.js";
 import { Cluster, isReadyAtLatest, NAMESPACE } from "./cluster.js";

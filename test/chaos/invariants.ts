@@ -2,10 +2,11 @@
  * What must hold once the faults stop and the operator has had time to converge (issue #7): checked from the
  * outside, on what a user can see: the resources' status, the profiles in SageMaker, and SageMaker's mutation log.
  */
+
+import { DEMO_DOMAIN } from "@sagemaker-profile-operator/local-stack/stack";
 import type { DescribeUserProfileResponse } from "../../src/api/generated/sagemaker-shapes.js";
 import { profileName, type SageMakerUserProfile } from "../../src/api/types.js";
 import { computeDrift } from "../../src/drift/index.js";
-import { DEMO_DOMAIN } from "../../src/local/stack.js";
 import { type Cluster, generationOfRole, isReadyAtLatest } from "./cluster.js";
 
 export interface Violation {

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { CoordinationV1Api } from "@kubernetes/client-node";
-import { seededRandom } from "../../src/local/sagemaker/rng.js";
-import { type LocalStack, startLocalStack } from "../../src/local/stack.js";
+import { seededRandom } from "@sagemaker-profile-operator/local-stack/sagemaker/rng";
+import { type LocalStack, startLocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import {
   type OperatorProcess,
   type OperatorProcessOptions,

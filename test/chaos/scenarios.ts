@@ -2,7 +2,7 @@
  * The chaos scenarios of issue #7. Each drives the same kind of workload (create, edit, delete resources while the
  * operator works) under one family of faults; the runner then checks the invariants.
  */
-import { DEMO_DOMAIN } from "../../src/local/stack.js";
+import { DEMO_DOMAIN } from "@sagemaker-profile-operator/local-stack/stack";
 import type { OperatorProcess } from "../support/operator-process.js";
 import { stopProcess } from "../support/operator-process.js";
 import { type Scenario, type ScenarioContext, type Size, sleep } from "./runner.js";

@@ -1,23 +1,15 @@
 /**
  * docs/install.md's "Without Helm" steps, as a new user would run them, against the project's local Kubernetes API
  * server with the real kubectl: create the namespace, `helm template --include-crds`, `kubectl apply`, then a first
- * SageMakerUserProfile. Skipped until src/local/kube exists.
+ * SageMakerUserProfile.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type LocalKube, startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chartDir, FULLNAME, helm, NAMESPACE, RELEASE, repoRoot } from "./helm.js";
-
-const localKubeModule = join(repoRoot, "src", "local", "kube", "index.ts");
-const available = existsSync(localKubeModule);
-if (!available) console.warn("src/local/kube/index.ts does not exist yet: skipping the chart apply tests");
-
-interface LocalKube {
-  kubeconfigPath: string;
-  close(): Promise<void>;
-}
+import { chartDir, FULLNAME, helm, NAMESPACE, RELEASE } from "./helm.js";
 
 let kube: LocalKube | undefined;
 
@@ -40,14 +32,10 @@ function template(extra: string[]): string {
   return r.stdout;
 }
 
-describe.skipIf(!available)("the rendered chart applies to a Kubernetes API server", () => {
+describe("the rendered chart applies to a Kubernetes API server", () => {
   beforeAll(async () => {
-    // A variable path, so the type check does not need the module before it exists.
-    const mod = (await import(localKubeModule)) as {
-      startLocalKube(o: { port: number; crdDir: string }): Promise<LocalKube>;
-    };
     // A fresh cluster: no CRD registered yet, the chart's crds/ installs it.
-    kube = await mod.startLocalKube({ port: 0, crdDir: mkdtempSync(join(tmpdir(), "no-crds-")) });
+    kube = await startLocalKube({ port: 0, crdDir: mkdtempSync(join(tmpdir(), "no-crds-")) });
   });
   afterAll(async () => {
     await kube?.close();

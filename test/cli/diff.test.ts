@@ -7,10 +7,10 @@ import {
   UpdateUserProfileCommand,
   type UpdateUserProfileCommandInput,
 } from "@aws-sdk/client-sagemaker";
+import { type AdminProfileSpec, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { checkSameProfile, DiffInputError, parseObserved } from "../../src/cli/commands/diff.js";
-import { type AdminProfileSpec, startSageMakerEmulator } from "../../src/local/sagemaker/index.js";
 import { CLI_TEST_TIMEOUT, lines, repoRoot, runCli } from "./run-cli.js";
 
 const alice = "examples/data-scientist-basic.yaml";

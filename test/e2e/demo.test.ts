@@ -1,10 +1,14 @@
 /** The README's first command: the demo story runs to the end as a newcomer would see it. */
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli/run-cli.js";
+import { LOCAL_STACK_CLI, runCli } from "../cli/run-cli.js";
 
 describe("npm run demo", () => {
   it("creates the examples, repairs an edit, rides out ResourceInUse and reverts an out-of-band change", async () => {
-    const { code, stdout, stderr } = await runCli(["demo", "--once", "--metrics-port", "0", "--resync", "3"]);
+    const { code, stdout, stderr } = await runCli(
+      ["demo", "--once", "--metrics-port", "0", "--resync", "3"],
+      {},
+      LOCAL_STACK_CLI,
+    );
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/Kubernetes API\s+http:\/\/127\.0\.0\.1:\d+\s+export KUBECONFIG=/);
     expect(stdout).toMatch(/Metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);

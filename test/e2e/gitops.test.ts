@@ -5,10 +5,10 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEMO_DOMAIN_SECURITY_GROUP, readManifests } from "@sagemaker-profile-operator/local-stack/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userSettingsToSageMaker } from "../../src/api/mapping.js";
 import { OWNER_TAG, PAUSED_ANNOTATION } from "../../src/api/types.js";
-import { DEMO_DOMAIN_SECURITY_GROUP, readManifests } from "../../src/local/stack.js";
 import { runCli } from "../cli/run-cli.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, EXAMPLES, isReady, startE2E } from "./harness.js";

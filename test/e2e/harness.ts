@@ -4,10 +4,15 @@
  */
 import { join } from "node:path";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import {
+  DEMO_DOMAIN,
+  LOCAL_CREDENTIALS,
+  type LocalStackOptions,
+  startLocalStack,
+} from "@sagemaker-profile-operator/local-stack/stack";
 import { pino } from "pino";
 import type { DescribeUserProfileResponse } from "../../src/api/generated/sagemaker-shapes.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
-import { DEMO_DOMAIN, LOCAL_CREDENTIALS, type LocalStackOptions, startLocalStack } from "../../src/local/stack.js";
 import { defaultConfig, type OperatorConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
 
 export const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");

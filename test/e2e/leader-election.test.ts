@@ -3,9 +3,9 @@
  * only the leader reconciles, the follower keeps its cache warm, and a SIGKILLed leader is replaced within the lease.
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { type LocalStack, startLocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
-import { type LocalStack, startLocalStack } from "../../src/local/stack.js";
 import { type OperatorProcess, startOperatorProcess } from "../support/operator-process.js";
 import { waitFor } from "../support/wait.js";
 import { EXAMPLES } from "./harness.js";

@@ -7,9 +7,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CustomObjectsApi } from "@kubernetes/client-node";
+import { kubeconfigYaml } from "@sagemaker-profile-operator/local-stack/kube/kubeconfig";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { kubeconfigYaml } from "../../src/local/kube/kubeconfig.js";
 import { defaultConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
 import { FULLNAME, NAMESPACE, render } from "../chart/helm.js";
 import { applyPolicy } from "../support/policy.js";

@@ -4,10 +4,11 @@
  * operator then sends to the emulator, and the outcome it reports is the one the operator ends in. The diff itself
  * sends nothing.
  */
+
+import type { AdminProfileSpec } from "@sagemaker-profile-operator/local-stack/sagemaker/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfileSpec } from "../../src/api/types.js";
 import { OWNER_TAG } from "../../src/api/types.js";
-import type { AdminProfileSpec } from "../../src/local/sagemaker/types.js";
 import type { SageMakerCall } from "../../src/reconciler/index.js";
 import { runCli } from "../cli/run-cli.js";
 import { applyPolicy } from "../support/policy.js";

@@ -6,11 +6,12 @@
  * that needs none converge to zero drift, no update is sent twice, an idle operator describes nothing (no hot loop
  * from timestamp precision), and the List-based resync finds and repairs an out-of-band change.
  */
+
+import { type EmulatorModes, MODE_VALUES } from "@sagemaker-profile-operator/local-stack/sagemaker";
+import { DEMO_DOMAIN_SECURITY_GROUP } from "@sagemaker-profile-operator/local-stack/stack";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UserSettings } from "../../src/api/generated/sagemaker-shapes.js";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
-import { type EmulatorModes, MODE_VALUES } from "../../src/local/sagemaker/index.js";
-import { DEMO_DOMAIN_SECURITY_GROUP } from "../../src/local/stack.js";
 import { CONFIRM_AFTER_MS } from "../../src/resync/list-resync.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";

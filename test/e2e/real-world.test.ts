@@ -9,12 +9,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setHeaderOptions } from "@kubernetes/client-node";
+import type { EmulatorModes, MutationRecord } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { formatProblem, validateManifestText } from "../../src/api/validation.js";
 import { withoutInert } from "../../src/drift/index.js";
-import type { EmulatorModes, MutationRecord } from "../../src/local/sagemaker/index.js";
 import { sleep, waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 

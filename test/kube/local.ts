@@ -1,10 +1,10 @@
 /** Integration helpers: the project's local API server, reached through the real client-node via a kubeconfig. */
 import { CoreV1Api, type CustomObjectsApi } from "@kubernetes/client-node";
+import { startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/api/types.js";
 import { type KubeClients, loadKubeConfig, makeClients } from "../../src/kube/config.js";
 import { isConflict } from "../../src/kube/errors.js";
 import type { KubeObject, ResourceRef } from "../../src/kube/object.js";
-import { startLocalKube } from "../../src/local/kube/index.js";
 
 export const PROFILES: ResourceRef = { group: GROUP, version: VERSION, plural: PLURAL };
 

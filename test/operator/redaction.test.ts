@@ -6,9 +6,9 @@
 import { Writable } from "node:stream";
 import { DescribeUserProfileCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { type LocalKube, startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
+import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalKube, startLocalKube } from "../../src/local/kube/index.js";
-import { type SageMakerEmulator, startSageMakerEmulator } from "../../src/local/sagemaker/index.js";
 import { createLogger, REDACTED, scrubString } from "../../src/operator/log.js";
 
 // Credential-shaped values (the AWS documentation's examples, and made-up tokens).

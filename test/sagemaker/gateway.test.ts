@@ -1,11 +1,12 @@
 /**
- * The gateway driving the real SDK over HTTP against the SageMaker emulator (src/local/sagemaker): limited, counted,
+ * The gateway driving the real SDK over HTTP against the SageMaker emulator (packages/local-stack/src/sagemaker): limited, counted,
  * classified calls; SDK retries of 5xx and resets; throttles seen by the limiter; the emulator's own token bucket
  * measures the rate the gateway sends at.
  */
+
+import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
 import { NotLeaderError } from "../../src/kube/leader.js";
-import { type SageMakerEmulator, startSageMakerEmulator } from "../../src/local/sagemaker/index.js";
 import { type CallObserver, type GatewayOptions, SageMakerError, SageMakerGateway } from "../../src/sagemaker/index.js";
 
 const DOMAIN = "d-gateway00001";

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { LOCAL_CREDENTIALS, type LocalStack } from "../../src/local/stack.js";
+import { LOCAL_CREDENTIALS, type LocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import { repoRoot } from "../cli/run-cli.js";
 
 export interface OperatorProcess {

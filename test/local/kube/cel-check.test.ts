@@ -2,9 +2,10 @@
  * x-kubernetes-validations compiled and evaluated as the real server does: what cel-go accepts compiles here (or is
  * refused as not supported, never as invalid), and evaluation follows Go's semantics where cel-js differs.
  */
+
+import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
+import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { describe, expect, it } from "vitest";
-import { compileNodeRules } from "../../../src/local/kube/cel-rules.js";
-import { StructuralSchema } from "../../../src/local/kube/validation.js";
 
 const spec = (rule: string, props: Record<string, unknown>) => ({
   type: "object",

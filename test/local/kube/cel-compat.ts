@@ -5,10 +5,11 @@
  * has a static cost a real server refuses at admission (both listed, so the gaps stay visible); every "errors" rule
  * fails with the real server's words.
  */
+
+import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
+import { STATIC_ESTIMATED_COST_LIMIT } from "@sagemaker-profile-operator/local-stack/kube/crd-cel";
+import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { describe, expect, it } from "vitest";
-import { compileNodeRules } from "../../../src/local/kube/cel-rules.js";
-import { STATIC_ESTIMATED_COST_LIMIT } from "../../../src/local/kube/crd-cel.js";
-import { StructuralSchema } from "../../../src/local/kube/validation.js";
 
 export type Schema = Record<string, unknown>;
 export const t = (type: string, format?: string): Schema => (format ? { type, format } : { type });

@@ -4,8 +4,9 @@
  * with one rule, without size limits ("calc") and with maxItems/maxProperties/maxLength set ("set"). A case whose
  * function this server does not implement is left out (the server refuses such rules; see crd-corpus.test.ts).
  */
+
+import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
 import { describe, expect, it } from "vitest";
-import { compileNodeRules } from "../../../src/local/kube/cel-rules.js";
 
 type Schema = Record<string, unknown>;
 type Gen = (max?: number) => Schema;

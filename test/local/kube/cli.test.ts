@@ -4,6 +4,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LOCAL_STACK_CLI } from "../../cli/run-cli.js";
 import { kubectlRunner } from "./helpers.js";
 
 const repoRoot = join(import.meta.dirname, "../../..");
@@ -14,7 +15,7 @@ describe("local-kube command", () => {
     const kubeconfig = join(dir, "kubeconfig");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "local-kube", "--port", "0", "--kubeconfig", kubeconfig],
+      ["--import", "tsx", LOCAL_STACK_CLI, "local-kube", "--port", "0", "--kubeconfig", kubeconfig],
       {
         cwd: repoRoot,
         stdio: ["ignore", "pipe", "pipe"],

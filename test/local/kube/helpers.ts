@@ -12,7 +12,7 @@ import {
   KubeConfig,
   KubernetesObjectApi,
 } from "@kubernetes/client-node";
-import { type LocalKube, type LocalKubeOptions, startLocalKube } from "../../../src/local/kube/index.js";
+import { type LocalKube, type LocalKubeOptions, startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 
 export const GROUP = "sagemaker.gitops.io";
 export const VERSION = "v1alpha1";

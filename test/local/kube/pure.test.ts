@@ -1,11 +1,16 @@
 /** The pure pieces: selectors, JSONPath, patches, Go's HumanDuration, version ordering, protobuf decoding. */
+
+import { KubeError } from "@sagemaker-profile-operator/local-stack/kube/errors";
+import { evaluateJsonPath, parseJsonPath } from "@sagemaker-profile-operator/local-stack/kube/jsonpath";
+import { compareKubeVersions, humanDuration } from "@sagemaker-profile-operator/local-stack/kube/meta";
+import { applyJsonPatch, mergePatch, strategicMergePatch } from "@sagemaker-profile-operator/local-stack/kube/patch";
+import { decodeProtobufObject } from "@sagemaker-profile-operator/local-stack/kube/protobuf";
+import {
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from "@sagemaker-profile-operator/local-stack/kube/selectors";
 import { describe, expect, it } from "vitest";
-import { KubeError } from "../../../src/local/kube/errors.js";
-import { evaluateJsonPath, parseJsonPath } from "../../../src/local/kube/jsonpath.js";
-import { compareKubeVersions, humanDuration } from "../../../src/local/kube/meta.js";
-import { applyJsonPatch, mergePatch, strategicMergePatch } from "../../../src/local/kube/patch.js";
-import { decodeProtobufObject } from "../../../src/local/kube/protobuf.js";
-import { matchesLabels, parseFieldSelector, parseLabelSelector } from "../../../src/local/kube/selectors.js";
 
 describe("label selectors", () => {
   const labels = { team: "data", tier: "gold", n: "7" };

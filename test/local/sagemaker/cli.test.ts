@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { CreateUserProfileCommand, DescribeUserProfileCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { expect, it } from "vitest";
+import { LOCAL_STACK_CLI } from "../../cli/run-cli.js";
 
 it("runs the emulator with pre-created domains until SIGTERM", async () => {
   const child = spawn(
@@ -11,7 +12,7 @@ it("runs the emulator with pre-created domains until SIGTERM", async () => {
     [
       "--import",
       "tsx",
-      "src/cli/main.ts",
+      LOCAL_STACK_CLI,
       "emulator",
       "--port",
       "0",

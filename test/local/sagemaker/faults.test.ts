@@ -6,8 +6,8 @@ import {
   type SageMakerClient,
   UpdateUserProfileCommand,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
 import { clientFor, DOMAIN, emulatorWithDomain, manualClock, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;

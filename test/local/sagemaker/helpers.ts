@@ -4,7 +4,7 @@ import {
   type EmulatorOptions,
   type SageMakerEmulator,
   startSageMakerEmulator,
-} from "../../../src/local/sagemaker/index.js";
+} from "@sagemaker-profile-operator/local-stack/sagemaker";
 
 export const DOMAIN = "d-test0000001";
 export const ROLE = "arn:aws:iam::123456789012:role/service-role/Studio";

@@ -9,10 +9,10 @@ import {
   UpdateUserProfileCommand,
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
+import { gateUpdate } from "@sagemaker-profile-operator/local-stack/sagemaker/member-groups";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UserSettings as Settings } from "../../../src/api/generated/sagemaker-shapes.js";
-import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
-import { gateUpdate } from "../../../src/local/sagemaker/member-groups.js";
 import { DOMAIN, emulatorWithDomain, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;

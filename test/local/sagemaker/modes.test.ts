@@ -10,8 +10,8 @@ import {
   UpdateUserProfileCommand,
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
+import { DEFAULT_MODES, type SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_MODES, type SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
 import { DOMAIN, emulatorWithDomain, manualClock, ROLE } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;

@@ -9,8 +9,8 @@ import {
   UpdateUserProfileCommand,
   type UserProfileDetails,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
 import { DOMAIN, emulatorWithDomain, manualClock, rejection } from "./helpers.js";
 
 const OTHER = "d-other0000001";

@@ -14,8 +14,8 @@ import {
   ResourceNotFound,
   UpdateUserProfileCommand,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
 import { type clientFor, DOMAIN, emulatorWithDomain, ROLE, rawCall, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator;

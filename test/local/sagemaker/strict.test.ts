@@ -10,8 +10,8 @@ import {
   UpdateUserProfileCommand,
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
+import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SageMakerEmulator } from "../../../src/local/sagemaker/index.js";
 import { DOMAIN, emulatorWithDomain, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;

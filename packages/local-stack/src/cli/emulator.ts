@@ -1,11 +1,6 @@
 /** `emulator`: runs the local SageMaker emulator until SIGINT / SIGTERM. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import {
-  type EmulatorModes,
-  type EmulatorOptions,
-  MODE_VALUES,
-  startSageMakerEmulator,
-} from "../../local/sagemaker/index.js";
+import { type EmulatorModes, type EmulatorOptions, MODE_VALUES, startSageMakerEmulator } from "../sagemaker/index.js";
 
 interface EmulatorFlags {
   port: number;

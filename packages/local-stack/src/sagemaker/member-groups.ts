@@ -3,8 +3,8 @@
  * carries and to the settings it would leave stored. Kept apart from how an update is merged into the stored settings
  * (semantics.ts), so that either can change without the other.
  */
-import type { UserSettings } from "../../api/generated/sagemaker-shapes.js";
-import { type Block, CLEARED, MEMBER_GROUPS, placesOf, refusalOf } from "../../drift/member-groups.js";
+import type { UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
+import { type Block, CLEARED, MEMBER_GROUPS, placesOf, refusalOf } from "../../../../src/drift/member-groups.js";
 import { invalid } from "./errors.js";
 import { awsPath } from "./validation.js";
 

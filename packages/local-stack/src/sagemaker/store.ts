@@ -13,9 +13,9 @@
  * status settling; due transitions are therefore settled in time order (a heap) before any read or write, so the
  * modification log stays sorted by LastModifiedTime.
  */
-import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/sagemaker-shapes.js";
-import { validateShape } from "../../api/model.js";
-import { DelayHeap } from "../../kube/delay-heap.js";
+import type { Tag, UserProfileStatus, UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
+import { validateShape } from "../../../../src/api/model.js";
+import { DelayHeap } from "../../../../src/kube/delay-heap.js";
 import { ApiError, inUse, invalid, notFound } from "./errors.js";
 import { applyUpdate, describedUserSettings } from "./modes.js";
 import { assertSecurityGroupsFit, canonicalProfileName, missingDomain } from "./profile-rules.js";

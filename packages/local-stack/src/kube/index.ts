@@ -75,11 +75,11 @@ export interface LocalKube {
 
 const INITIAL_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** `<repo>/crds`: the nearest ancestor of this file with a package.json. */
+/** `<repo>/crds`: the nearest ancestor of this file holding a crds/ directory (the operator's repository root). */
 function defaultCrdDir(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, "package.json"))) return join(dir, "crds");
+    if (existsSync(join(dir, "crds"))) return join(dir, "crds");
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
-import { formatProblem, parseManifests } from "../api/validation.js";
-import { loadKubeConfig } from "../kube/index.js";
+import { formatProblem, parseManifests } from "../../../src/api/validation.js";
+import { loadKubeConfig } from "../../../src/kube/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
 import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
 

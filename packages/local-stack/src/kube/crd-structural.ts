@@ -6,7 +6,7 @@
  * metadata at the root, patterns compiled with Go's regexp) and `pkg/apiserver/schema/complete.go`
  * (`validateStructuralCompleteness`). Works on the raw v1 JSON schema. Pure.
  */
-import { re2CompileError, re2Search } from "../../api/re2.js";
+import { re2CompileError, re2Search } from "../../../../src/api/re2.js";
 import type { FieldError } from "./errors.js";
 import { child, forbidden, invalid, key, required, sortByText } from "./field-errors.js";
 import { isObject } from "./meta.js";

@@ -5,7 +5,7 @@
  * `kubeOpenAPIResultToFieldErrors`). Pure.
  */
 import { Ajv, type ErrorObject } from "ajv";
-import { re2CompileError, re2RegExpEngine } from "../../api/re2.js";
+import { re2CompileError, re2RegExpEngine } from "../../../../src/api/re2.js";
 import type { FieldError } from "./errors.js";
 import { goValue as formatValue } from "./field-errors.js";
 import { isObject } from "./meta.js";

@@ -1,6 +1,6 @@
 /** `local-kube`: runs the local Kubernetes API server (CRDs from crds/ registered) until SIGINT / SIGTERM. */
 import { type Command, InvalidArgumentError } from "commander";
-import { startLocalKube } from "../../local/kube/index.js";
+import { startLocalKube } from "../kube/index.js";
 
 interface LocalKubeFlags {
   port: number;

@@ -13,8 +13,8 @@ import type {
   Tag,
   UpdateUserProfileRequest,
   UserSettings,
-} from "../../api/generated/sagemaker-shapes.js";
-import { type ModelViolation, modelPatternTest, validateShape } from "../../api/model.js";
+} from "../../../../src/api/generated/sagemaker-shapes.js";
+import { type ModelViolation, modelPatternTest, validateShape } from "../../../../src/api/model.js";
 import { invalid, notFound } from "./errors.js";
 import { assertMemberGroups, gateUpdate, storedForm } from "./member-groups.js";
 import { wireTime } from "./modes.js";

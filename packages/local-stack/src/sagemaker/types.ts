@@ -2,7 +2,7 @@
  * The emulator's public option, admin and view types. SageMaker shapes inside them (UserSettings, Tag) keep their
  * wire spelling (PascalCase); the emulator's own knobs are lowerCamelCase.
  */
-import type { Tag, UserProfileStatus, UserSettings } from "../../api/generated/sagemaker-shapes.js";
+import type { Tag, UserProfileStatus, UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
 import type { EmulatorModes } from "./modes.js";
 
 export type { EmulatorModes, TimestampPrecision } from "./modes.js";

@@ -2,7 +2,7 @@
  * What SageMaker checks about a profile beyond the model's shapes, and the modes where AWS does not document its
  * answer. Each rule's source is in docs/fidelity.md ("SageMaker: names, domains, security groups, busy profiles").
  */
-import type { UserSettings } from "../../api/generated/sagemaker-shapes.js";
+import type { UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
 import { ApiError, invalid } from "./errors.js";
 import type { EmulatorModes } from "./modes.js";
 

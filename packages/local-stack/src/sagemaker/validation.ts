@@ -1,5 +1,5 @@
 /** Request validation against the model, answered with SageMaker's ValidationException wording. */
-import { type ModelViolation, specName, validateShape } from "../../api/model.js";
+import { type ModelViolation, specName, validateShape } from "../../../../src/api/model.js";
 import { invalid } from "./errors.js";
 
 /** Throws ValidationException listing every violation of `shapeName` in `body`. */

@@ -3,8 +3,12 @@
  * operator is tested under every one (docs/fidelity.md, "SageMaker: undocumented behaviours"). Each mode is a pure
  * function of the stored state here; the defaults are the emulator's original answers.
  */
-import type { UserSettings } from "../../api/generated/sagemaker-shapes.js";
-import { applyUserSettingsUpdate, UPDATE_SEMANTICS, type UpdateSemantics } from "../../sagemaker/semantics.js";
+import type { UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
+import {
+  applyUserSettingsUpdate,
+  UPDATE_SEMANTICS,
+  type UpdateSemantics,
+} from "../../../../src/sagemaker/semantics.js";
 import { invalid } from "./errors.js";
 
 export type TimestampPrecision = "ms" | "s";

@@ -7,13 +7,13 @@ import { fileURLToPath } from "node:url";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Command } from "commander";
 import { pino } from "pino";
-import type { DescribeUserProfileResponse } from "../../api/generated/sagemaker-shapes.js";
-import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../api/types.js";
-import { Informer, type KubeObject } from "../../kube/index.js";
-import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../../local/stack.js";
-import { createLogger } from "../../operator/log.js";
+import type { DescribeUserProfileResponse } from "../../../../src/api/generated/sagemaker-shapes.js";
+import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../../../src/api/types.js";
+import { Informer, type KubeObject } from "../../../../src/kube/index.js";
+import { createLogger } from "../../../../src/operator/log.js";
+import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../stack.js";
 
-const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
+const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..");
 
 interface DemoFlags {
   once: boolean;
@@ -48,7 +48,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   const started = Date.now();
   say(bold("sagemaker-profile-operator demo"));
   // Loaded on use, so other commands do not pay for the operator's imports.
-  const { defaultConfig, startOperator } = await import("../../operator/index.js");
+  const { defaultConfig, startOperator } = await import("../../../../src/operator/index.js");
   const stack = await startLocalStack({ sagemaker: { delays: { createMs: 1500, updateMs: 1000, deleteMs: 1000 } } });
   const config = defaultConfig();
   config.kubeconfig = stack.kube.kubeconfigPath;
