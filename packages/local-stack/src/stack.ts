@@ -8,11 +8,50 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi 
 import { formatProblem, parseManifests } from "../../../src/api/validation.js";
 import { loadKubeConfig } from "../../../src/kube/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
-import { type EmulatorOptions, type SageMakerEmulator, startSageMakerEmulator } from "./sagemaker/index.js";
+import {
+  type AdminResources,
+  type EmulatorOptions,
+  type SageMakerEmulator,
+  startSageMakerEmulator,
+} from "./sagemaker/index.js";
 
 export const DEMO_DOMAIN = "d-demo00000001";
 /** The demo domain's default security group: SageMaker adds it to every profile's SecurityGroups. */
 export const DEMO_DOMAIN_SECURITY_GROUP = "sg-0domaindefault001";
+
+const arn = (account: string, resource: string) => `arn:aws:sagemaker:us-east-1:${account}:${resource}`;
+const lcc = (name: string) => arn("123456789012", `studio-lifecycle-config/${name}`);
+/**
+ * The images, lifecycle configs and file systems that examples/ names, registered with the demo domain so that the
+ * examples converge under the emulator mode `referencedResources: checked` too.
+ */
+export const DEMO_REFERENCED_RESOURCES: Required<AdminResources> = {
+  images: [
+    arn("885854791233", "image/sagemaker-distribution-cpu"),
+    arn("885854791233", "image/sagemaker-distribution-gpu"),
+    ...["team-a-pytorch", "team-a-jax", "team-b-r-geospatial", "platform-tools"].map((n) =>
+      arn("123456789012", `image/${n}`),
+    ),
+  ],
+  imageVersions: ["team-a-pytorch/3", "team-b-r-geospatial/1", "platform-tools/7"].map((v) =>
+    arn("123456789012", `image-version/${v}`),
+  ),
+  appImageConfigs: [
+    "team-a-pytorch-config",
+    "team-a-jax-config",
+    "team-b-r-geospatial-config",
+    "platform-tools-jupyterlab",
+  ],
+  lifecycleConfigs: [
+    "install-cuda-tools",
+    "mount-datasets",
+    "platform-jupyterlab-setup",
+    "code-editor-extensions",
+    "builtin-jupyterlab",
+    "builtin-code-editor",
+  ].map(lcc),
+  fileSystems: ["fs-0123456789abcdef0", "fs-0fedcba9876543210"],
+};
 
 /** The emulator accepts any signature; these keep the SDK from looking for real credentials. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -31,7 +70,10 @@ export interface LocalStack {
 export interface LocalStackOptions {
   kube?: LocalKubeOptions;
   sagemaker?: EmulatorOptions;
-  /** Create the demo domain (with a default security group and a SageMaker-managed NFS group). Default true. */
+  /**
+   * Create the demo domain (with a default security group and a SageMaker-managed NFS group) and register the resources
+   * examples/ names (DEMO_REFERENCED_RESOURCES). Default true.
+   */
   demoDomain?: boolean;
 }
 
@@ -51,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       appNetworkAccessType: "VpcOnly",
     });
+    sagemaker.admin.registerResources(DEMO_REFERENCED_RESOURCES);
   }
   // loadKubeConfig pools connections (client-node opens one per request otherwise).
   const kubeConfig = loadKubeConfig({ path: kube.kubeconfigPath });

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { DEFAULT_MODES, type SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
-import { DOMAIN, emulatorWithDomain, manualClock, ROLE } from "./helpers.js";
+import { DOMAIN, emulatorWithDomain, manualClock, ROLE, rejection } from "./helpers.js";
 
 let emu: SageMakerEmulator | undefined;
 afterEach(async () => {
@@ -59,6 +59,7 @@ describe("the admin endpoint", () => {
       lastModifiedTime: "on-request",
       listTimestampPrecision: "ms",
       describeTimestampPrecision: "ms",
+      referencedResources: "unchecked",
     });
     expect((await admin(emu, "POST", "config", { modes: { updateSemantics: "merge-nested" } })).status).toBe(200);
     expect((await admin(emu, "GET", "modes")).json).toEqual({ ...DEFAULT_MODES, updateSemantics: "merge-nested" });
@@ -263,5 +264,111 @@ describe("timestamp precision", () => {
     const d = await describeProfile(sm, "p");
     expect(d.LastModifiedTime?.getTime()).toBe(whole);
     expect(d.CreationTime?.getTime()).toBe(whole);
+  });
+});
+
+describe("referencedResources", () => {
+  const ACCOUNT = "arn:aws:sagemaker:us-east-1:123456789012";
+  const IMAGE = `${ACCOUNT}:image/team-image`;
+  const VERSION = `${ACCOUNT}:image-version/team-image/2`;
+  const FS = "fs-0123456789abcdef0";
+  /** One setting per kind of reference, with what must be seeded for it and where the refusal points. */
+  const cases: Array<{ kind: string; settings: UserSettings; seed: Record<string, string[]>; path: string }> = [
+    {
+      kind: "image",
+      settings: { KernelGatewayAppSettings: { DefaultResourceSpec: { SageMakerImageArn: IMAGE } } },
+      seed: { images: [IMAGE] },
+      path: "UserSettings.KernelGatewayAppSettings.DefaultResourceSpec.SageMakerImageArn",
+    },
+    {
+      kind: "image version",
+      settings: { JupyterLabAppSettings: { DefaultResourceSpec: { SageMakerImageVersionArn: VERSION } } },
+      seed: { imageVersions: [VERSION] },
+      path: "UserSettings.JupyterLabAppSettings.DefaultResourceSpec.SageMakerImageVersionArn",
+    },
+    {
+      kind: "studio lifecycle config",
+      settings: { CodeEditorAppSettings: { LifecycleConfigArns: [LCC] } },
+      seed: { lifecycleConfigs: [LCC] },
+      path: "UserSettings.CodeEditorAppSettings.LifecycleConfigArns[0]",
+    },
+    {
+      kind: "app image config",
+      settings: {
+        KernelGatewayAppSettings: { CustomImages: [{ ImageName: "team-image", AppImageConfigName: "team-config" }] },
+      },
+      seed: { images: [IMAGE], appImageConfigs: ["team-config"] },
+      path: "UserSettings.KernelGatewayAppSettings.CustomImages[0].AppImageConfigName",
+    },
+    {
+      kind: "image version",
+      settings: {
+        JupyterLabAppSettings: {
+          CustomImages: [{ ImageName: "team-image", ImageVersionNumber: 2, AppImageConfigName: "team-config" }],
+        },
+      },
+      seed: { images: [IMAGE], appImageConfigs: ["team-config"], imageVersions: [VERSION] },
+      path: "UserSettings.JupyterLabAppSettings.CustomImages[0].ImageVersionNumber",
+    },
+    {
+      kind: "file system",
+      settings: { CustomFileSystemConfigs: [{ EFSFileSystemConfig: { FileSystemId: FS } }] },
+      seed: { fileSystems: [FS] },
+      path: "UserSettings.CustomFileSystemConfigs[0].EFSFileSystemConfig.FileSystemId",
+    },
+  ];
+
+  it("unchecked (default): references are checked against the model's patterns only", async () => {
+    const { sm } = await setup();
+    for (const [i, c] of cases.entries()) await create(sm, `p${i}`, c.settings);
+  });
+
+  it.each(cases)("checked: Create and Update refuse an unseeded $kind at $path, and take it once seeded", async (c) => {
+    const { emu, sm } = await setup({ modes: { referencedResources: "checked" } });
+    // Everything but the last entry seeded: the refusal names exactly what is missing.
+    const kinds = Object.entries(c.seed);
+    const [missingKind, missing] = kinds.at(-1) as [string, string[]];
+    for (const [kind, ids] of kinds.slice(0, -1)) emu.admin.registerResources({ [kind]: ids });
+
+    const refused = await rejection(create(sm, "p", c.settings));
+    expect(refused.name).toBe("ValidationException");
+    expect(refused.message).toContain(`The ${c.kind} `);
+    expect(refused.message).toContain(`named at ${c.path} does not exist`);
+    expect(emu.store.getProfile(DOMAIN, "p")).toBeUndefined();
+
+    await create(sm, "p");
+    const before = emu.store.getProfile(DOMAIN, "p")?.userSettings;
+    expect((await rejection(update(sm, "p", c.settings))).name).toBe("ValidationException");
+    expect(emu.store.getProfile(DOMAIN, "p")?.userSettings).toEqual(before);
+
+    const seeded = await admin(emu, "POST", "resources", { [missingKind]: missing });
+    expect(seeded.status).toBe(200);
+    expect(seeded.json[missingKind]).toEqual(expect.arrayContaining(missing));
+    await update(sm, "p", c.settings);
+    await create(sm, "q", c.settings);
+    expect(emu.store.getProfile(DOMAIN, "q")?.userSettings).toEqual(c.settings);
+  });
+
+  it("checked: a missing domain is answered before a missing reference", async () => {
+    const { sm } = await setup({ modes: { referencedResources: "checked" } });
+    const refused = await rejection(create(sm, "p", cases[0]?.settings, "d-missing000001"));
+    expect(refused.name).toBe("ResourceNotFound");
+  });
+
+  it("the admin endpoint refuses an unknown kind or an entry outside the model's shape, and adds nothing", async () => {
+    const { emu } = await setup();
+    const unknown = await admin(emu, "POST", "resources", { kmsKeys: ["k"] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.message).toMatch(/Unknown resource kind kmsKeys/);
+    const bad = await admin(emu, "POST", "resources", { lifecycleConfigs: [LCC], fileSystems: ["efs-1"] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/fileSystems\[0\] "efs-1" is not a valid file system/);
+    expect((await admin(emu, "GET", "resources")).json).toEqual({
+      images: [],
+      imageVersions: [],
+      appImageConfigs: [],
+      lifecycleConfigs: [],
+      fileSystems: [],
+    });
   });
 });

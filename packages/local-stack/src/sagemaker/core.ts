@@ -7,6 +7,7 @@ import { ApiError } from "./errors.js";
 import { Faults } from "./faults.js";
 import { DEFAULT_MODES, type EmulatorModes, withModes } from "./modes.js";
 import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js";
+import type { AdminResources } from "./references.js";
 import { seededRandom } from "./rng.js";
 import { Store } from "./store.js";
 import { Throttle } from "./throttle.js";
@@ -50,6 +51,13 @@ export interface EmulatorAdmin {
   configure(config: AdminConfig): void;
   /** The modes in force. */
   modes(): EmulatorModes;
+  /**
+   * Registers resources that exist (images, image versions, app image configs, lifecycle configs, file systems), for
+   * the mode `referencedResources: checked`; adds to what was registered. Entries outside the model's shapes are refused.
+   */
+  registerResources(resources: AdminResources): void;
+  /** Every registered resource, by kind. */
+  resources(): Required<AdminResources>;
 }
 
 /** Read access to the state, for assertions. */
@@ -253,6 +261,8 @@ export class EmulatorCore {
           this.throttle = config.throttle === null ? undefined : new Throttle(config.throttle, this.now());
       },
       modes: () => ({ ...store.config.modes }),
+      registerResources: (resources) => store.references.register(resources),
+      resources: () => store.references.list(),
     };
   }
 

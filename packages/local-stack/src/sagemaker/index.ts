@@ -11,6 +11,7 @@ export type {
   AdminDomainSpec,
   AdminProfilePatch,
   AdminProfileSpec,
+  AdminResources,
   CallCounts,
   Delays,
   DomainView,

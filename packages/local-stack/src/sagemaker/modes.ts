@@ -48,6 +48,12 @@ export interface EmulatorModes {
   listTimestampPrecision: TimestampPrecision;
   /** Precision of DescribeUserProfile's timestamps. */
   describeTimestampPrecision: TimestampPrecision;
+  /**
+   * `unchecked`: the images, image versions, app image configs, lifecycle configs and file systems a profile names are
+   * checked against the model's patterns only. `checked`: Create and Update refuse one the admin did not seed
+   * (references.ts).
+   */
+  referencedResources: "unchecked" | "checked";
 }
 
 /** Every value of every mode; the first is the default (the emulator's behaviour before modes existed). */
@@ -62,6 +68,7 @@ export const MODE_VALUES: { readonly [K in keyof EmulatorModes]: readonly Emulat
   lastModifiedTime: ["on-request", "on-settle"],
   listTimestampPrecision: ["ms", "s"],
   describeTimestampPrecision: ["ms", "s"],
+  referencedResources: ["unchecked", "checked"],
 };
 
 export const DEFAULT_MODES: Readonly<EmulatorModes> = Object.freeze(

@@ -18,6 +18,7 @@ import { type ModelViolation, modelPatternTest, validateShape } from "../../../.
 import { invalid, notFound } from "./errors.js";
 import { assertMemberGroups, gateUpdate, storedForm } from "./member-groups.js";
 import { wireTime } from "./modes.js";
+import { assertReferencesExist } from "./references.js";
 import {
   MAX_TAGS_PER_RESOURCE,
   type ProfileRecord,
@@ -48,6 +49,9 @@ export const handlers: Record<string, Handler> = {
     const req = body as unknown as CreateUserProfileRequest;
     const arn = store.profileArn(req.DomainId, req.UserProfileName);
     assertMemberGroups(req.UserSettings, { action: "create", arn });
+    // A missing domain is answered first, as without the check.
+    store.requireProfileDomain(req.DomainId);
+    assertReferences(store, req.UserSettings);
     const rec = store.createProfile(req.DomainId, req.UserProfileName, {
       ...(req.UserSettings !== undefined ? { userSettings: storedForm(req.UserSettings) } : {}),
       ...(req.Tags !== undefined ? { tags: req.Tags } : {}),
@@ -68,7 +72,12 @@ export const handlers: Record<string, Handler> = {
     assertValid("UpdateUserProfileRequest", body);
     const req = body as unknown as UpdateUserProfileRequest;
     const arn = store.profileArn(req.DomainId, req.UserProfileName);
-    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings, gateUpdate(arn));
+    const gate = gateUpdate(arn);
+    // Checked once the profile is found and may change: what the request names, not what was stored before.
+    const rec = store.updateProfile(req.DomainId, req.UserProfileName, req.UserSettings, (merged, before, request) => {
+      assertReferences(store, request);
+      return gate(merged, before, request);
+    });
     return { UserProfileArn: rec.arn };
   },
 
@@ -223,6 +232,17 @@ export function describeProfile(store: Store, rec: ProfileRecord): Record<string
     ...(rec.ssoValue !== undefined ? { SingleSignOnUserValue: rec.ssoValue } : {}),
     ...definedSettings(store.describedSettings(rec)),
   };
+}
+
+/** Under the mode `referencedResources: checked`, the resources `settings` names must have been seeded. */
+function assertReferences(store: Store, settings: UserSettings | undefined): void {
+  if (store.config.modes.referencedResources !== "checked") return;
+  const { region, accountId } = store.config;
+  const prefix = `arn:aws:sagemaker:${region}:${accountId}`;
+  assertReferencesExist(store.references, settings, {
+    image: (name) => `${prefix}:image/${name}`,
+    imageVersion: (name, version) => `${prefix}:image-version/${name}/${version}`,
+  });
 }
 
 function requireTaggable(store: Store, arn: string) {

@@ -96,6 +96,7 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
  *   GET  calls   GET activity (first/last call per op)   GET mutations[/<op>]   POST reset-calls
  *   GET  faults                     POST faults (a rule or a list) -> {ids}    DELETE faults    DELETE faults/<id>
  *   POST config {delays, throttle, limits, modes}   GET modes
+ *   POST resources (AdminResources: seed what exists, for referencedResources: checked)   GET resources
  *   POST domains (AdminDomainSpec)  GET domains/<id>    POST domains/<id> (AdminDomainPatch)
  *   PUT  profiles/<d>/<n> (AdminProfileSpec: seed InService)   POST profiles/<d>/<n> (AdminProfilePatch)
  *   GET  profiles/<d>/<n> (stored view)    GET profiles/<d>/<n>/describe    DELETE profiles/<d>/<n>
@@ -143,6 +144,13 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
         break;
       case "GET modes":
         out = a.modes();
+        break;
+      case "POST resources":
+        a.registerResources(input);
+        out = a.resources();
+        break;
+      case "GET resources":
+        out = a.resources();
         break;
       case "POST domains":
         out = first === undefined ? a.createDomain(input) : a.updateDomain(first, input);

@@ -19,6 +19,7 @@ import { DelayHeap } from "../../../../src/kube/delay-heap.js";
 import { ApiError, inUse, invalid, notFound } from "./errors.js";
 import { applyUpdate, describedUserSettings } from "./modes.js";
 import { assertSecurityGroupsFit, canonicalProfileName, missingDomain } from "./profile-rules.js";
+import { ReferencedResources } from "./references.js";
 import { type Random, randomId } from "./rng.js";
 import type {
   AdminDomainPatch,
@@ -123,6 +124,8 @@ export class Store {
   private modificationLog: LogEntry[] = [];
   private seq = 0;
   private uids = 0;
+  /** What the admin seeded for the mode `referencedResources: checked`. */
+  readonly references = new ReferencedResources();
 
   constructor(readonly config: StoreConfig) {}
 

@@ -6,6 +6,7 @@ import type { Tag, UserProfileStatus, UserSettings } from "../../../../src/api/g
 import type { EmulatorModes } from "./modes.js";
 
 export type { EmulatorModes, TimestampPrecision } from "./modes.js";
+export type { AdminResources } from "./references.js";
 
 export interface Delays {
   /** Pending -> InService. */
