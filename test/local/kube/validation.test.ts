@@ -3,8 +3,8 @@
  * semantics on their own with small schemas.
  */
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StructuralSchema } from "../../../src/api/schema/structural-schema.js";
 import { type Env, failure, freshNamespace, type Obj, PROFILES, profile, startEnv } from "./helpers.js";
 
 let env: Env;

@@ -11,9 +11,9 @@ import { estimateCost } from "./cel-cost.js";
 import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
 import type { DeclType } from "./cel-types.js";
 import { sizesOfValues, toCelValue } from "./cel-values.js";
-import type { FieldError } from "./errors.js";
+import type { FieldError } from "./field-errors.js";
 import { goValue } from "./field-errors.js";
-import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
+import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./json.js";
 import { makeAjv, toJsonSchema, translateAjvError } from "./schema-ajv.js";
 
 export type SchemaNode = Record<string, unknown>;
