@@ -9,7 +9,12 @@ export function deepClone<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepClone) as T;
   if (typeof v === "object" && v !== null) {
     const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
+    for (const [k, x] of Object.entries(v)) {
+      // Assigning `__proto__` would set the copy's prototype and lose the key: define it as the own field it was.
+      if (k === "__proto__")
+        Object.defineProperty(out, k, { value: deepClone(x), enumerable: true, writable: true, configurable: true });
+      else out[k] = deepClone(x);
+    }
     return out as T;
   }
   return v;

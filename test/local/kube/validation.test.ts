@@ -197,6 +197,12 @@ describe("structural schema semantics", () => {
     });
   });
 
+  it("prunes keys named like Object.prototype's members (constructor, __proto__) as the unknown fields they are", () => {
+    const obj = JSON.parse('{"spec": {"replicas": 2, "constructor": {"prototype": 1}, "__proto__": {"x": 1}}}');
+    expect(schema.prune(obj).sort()).toEqual(["spec.__proto__", "spec.constructor"]);
+    expect(Object.keys(obj.spec)).toEqual(["replicas"]);
+  });
+
   it("words errors like kube-openapi and evaluates CEL with integers as ints and messageExpression", () => {
     const errs = schema.validate({
       spec: {
