@@ -1,15 +1,14 @@
 /**
- * Manifest validation the way the Kubernetes API server does it for this CRD: the generated openAPIV3Schema
- * compiled with ajv (Kubernetes extensions translated), strict field validation (unknown fields are errors, as with
- * `kubectl apply`), the non-transition CEL rules, and apiVersion/kind/metadata checks. Messages and paths follow the
- * API server's (`.spec.userSettings.securityGroups: Too many: 6: must have at most 5 items`).
+ * Manifest validation the way the Kubernetes API server does it for this CRD: the generated openAPIV3Schema checked
+ * by the engine the local API server uses (`schema/structural-schema.ts`: defaults, ajv, list types, the CEL rules
+ * that need no old object), strict field validation (unknown fields are errors, as with `kubectl apply`), and
+ * apiVersion/kind/metadata checks. Messages and paths follow the API server's, as `schema-problems.ts` words them
+ * (`.spec.userSettings.securityGroups: Too many: 6: must have at most 5 items`).
  *
  * YAML is parsed as Kubernetes tooling does (YAML 1.1 booleans and octals, timestamps kept as strings), refusing
  * duplicate keys and alias bombs.
  */
 import { readFileSync } from "node:fs";
-import { parse as parseCel } from "@marcbachmann/cel-js";
-import { Ajv, type ErrorObject, type KeywordDefinition, type ValidateFunction } from "ajv";
 import {
   type DocumentOptions,
   type ParseOptions,
@@ -18,14 +17,13 @@ import {
   type SchemaOptions,
 } from "yaml";
 import { modelPatternTest } from "./model.js";
-import { re2RegExpEngine } from "./re2.js";
+import { isObject as isPlainObject } from "./schema/json.js";
+import type { SchemaNode } from "./schema/schema-node.js";
+import { StructuralSchema } from "./schema/structural-schema.js";
+import { type FieldProblem, jsonType, quote, schemaProblems } from "./schema-problems.js";
 import { API_VERSION, GROUP, KIND } from "./types.js";
 
-export interface FieldProblem {
-  /** kubectl-style field path, e.g. `.spec.userSettings.securityGroups[5]`; "" for the whole document. */
-  path: string;
-  message: string;
-}
+export type { FieldProblem } from "./schema-problems.js";
 
 export interface ManifestDocument {
   /** 1-based position in the YAML stream (empty documents count, so it matches the `---` separators). */
@@ -50,233 +48,18 @@ export const NO_PROFILES_MESSAGE = `no ${KIND} documents`;
 export const MAX_YAML_ERRORS = 5;
 
 const CRD_URL = new URL("../../crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", import.meta.url);
-const ENUM_SHOWN = 8;
 
-// ---------------------------------------------------------------------------------------------------------------
-// Schema: the CRD's openAPIV3Schema translated for ajv
-
-type SchemaNode = Record<string, unknown>;
-
-interface CelRule {
-  rule: string;
-  message?: string;
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * Kubernetes structural schema -> JSON schema for ajv: `additionalProperties: false` wherever properties are declared
- * (strict field validation), list-type set -> uniqueItems, list-type map -> the k8sListMapKeys keyword, CEL rules
- * without `oldSelf` -> the k8sCelRules keyword (transition rules need the old object, which a manifest has not).
- */
-function translate(node: SchemaNode): SchemaNode {
-  const out: SchemaNode = {};
-  for (const [key, value] of Object.entries(node)) {
-    switch (key) {
-      case "description":
-      case "default":
-        break;
-      case "properties":
-        out.properties = Object.fromEntries(
-          Object.entries(value as Record<string, SchemaNode>).map(([k, v]) => [k, translate(v)]),
-        );
-        break;
-      case "items":
-        out.items = translate(value as SchemaNode);
-        break;
-      case "x-kubernetes-list-type":
-        if (value === "set") out.uniqueItems = true;
-        break;
-      case "x-kubernetes-list-map-keys":
-        out.k8sListMapKeys = value;
-        break;
-      case "x-kubernetes-validations": {
-        const rules = (value as CelRule[]).filter((r) => !/\boldSelf\b/.test(r.rule));
-        if (rules.length > 0) out.k8sCelRules = rules;
-        break;
-      }
-      default:
-        if (!key.startsWith("x-kubernetes-")) out[key] = value;
-    }
-  }
-  if (out.properties && node["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
-  return out;
-}
-
-/** Plain JSON -> CEL values: integers are CEL ints (bigint). */
-function toCel(v: unknown): unknown {
-  if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
-  if (Array.isArray(v)) return v.map(toCel);
-  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
-  return v;
-}
-
-const listMapKeysKeyword: KeywordDefinition = {
-  keyword: "k8sListMapKeys",
-  type: "array",
-  schemaType: "array",
-  errors: true,
-  validate: function listMapKeys(keys: string[], data: unknown[], _schema, cxt) {
-    const seen = new Set<string>();
-    const errors: Partial<ErrorObject>[] = [];
-    data.forEach((item, i) => {
-      if (!isPlainObject(item)) return;
-      const id = JSON.stringify(Object.fromEntries(keys.map((k) => [k, item[k]])));
-      if (seen.has(id))
-        errors.push({
-          keyword: "k8sListMapKeys",
-          instancePath: `${cxt?.instancePath ?? ""}/${i}`,
-          params: { duplicate: id },
-        });
-      seen.add(id);
-    });
-    (listMapKeys as { errors?: Partial<ErrorObject>[] }).errors = errors;
-    return errors.length === 0;
-  },
-};
-
-const compiledRules = new Map<string, ReturnType<typeof parseCel>>();
-const celRulesKeyword: KeywordDefinition = {
-  keyword: "k8sCelRules",
-  schemaType: "array",
-  errors: true,
-  validate: function celRules(rules: CelRule[], data: unknown) {
-    const errors: Partial<ErrorObject>[] = [];
-    for (const { rule, message } of rules) {
-      let evaluate = compiledRules.get(rule);
-      if (!evaluate) {
-        evaluate = parseCel(rule);
-        compiledRules.set(rule, evaluate);
-      }
-      let ok: unknown;
-      try {
-        ok = evaluate({ self: toCel(data) });
-      } catch {
-        // The rule could not run on a value the schema already refused (a missing required key): those errors say it.
-        continue;
-      }
-      if (ok !== true) errors.push({ keyword: "k8sCelRules", params: { message: message ?? `failed rule: ${rule}` } });
-    }
-    (celRules as { errors?: Partial<ErrorObject>[] }).errors = errors;
-    return errors.length === 0;
-  },
-};
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-
-let validator: ValidateFunction | undefined;
-function profileValidator(): ValidateFunction {
-  if (validator) return validator;
+let profileSchemaCache: StructuralSchema | undefined;
+/** The CRD's openAPIV3Schema compiled by the engine the local API server uses (CEL rules type-checked). */
+function profileSchema(): StructuralSchema {
+  if (profileSchemaCache) return profileSchemaCache;
   const crd = parseYaml(readFileSync(CRD_URL, "utf8")) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: SchemaNode } }[] };
   };
   const version = crd.spec.versions.find((v) => `${GROUP}/${v.name}` === API_VERSION);
   if (!version) throw new Error(`${CRD_URL.pathname} has no version for ${API_VERSION}`);
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, code: { regExp: re2RegExpEngine } });
-  ajv.addKeyword(listMapKeysKeyword);
-  ajv.addKeyword(celRulesKeyword);
-  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
-  ajv.addFormat("date-time", {
-    type: "string",
-    validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
-  });
-  validator = ajv.compile(translate(version.schema.openAPIV3Schema));
-  return validator;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Error messages in the API server's words
-
-const jsonType = (v: unknown): string => {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-};
-
-const quote = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : String(JSON.stringify(v)));
-
-function supportedValues(values: unknown[]): string {
-  const shown = values.slice(0, ENUM_SHOWN).map(quote).join(", ");
-  return values.length > ENUM_SHOWN ? `${shown}, ... (${values.length - ENUM_SHOWN} more)` : shown;
-}
-
-const IDENTIFIER = /^[A-Za-z_$][\w$-]*$/;
-
-/** JSON pointer -> `.spec.tags[1].key`, using the document to tell list indexes from map keys. */
-function fieldPath(pointer: string, root: unknown): string {
-  if (pointer === "") return "";
-  let node: unknown = root;
-  let out = "";
-  for (const raw of pointer.slice(1).split("/")) {
-    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (Array.isArray(node)) {
-      out += `[${key}]`;
-      node = node[Number(key)];
-    } else {
-      out += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-      node = isPlainObject(node) ? node[key] : undefined;
-    }
-  }
-  return out;
-}
-
-const child = (path: string, key: string): string =>
-  IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-
-function toProblem(err: ErrorObject, root: unknown): FieldProblem {
-  const path = fieldPath(err.instancePath, root);
-  const p = err.params as Record<string, unknown>;
-  const data: unknown = err.data;
-  switch (err.keyword) {
-    case "required":
-      return { path: child(path, String(p.missingProperty)), message: "Required value" };
-    case "additionalProperties":
-      return { path: child(path, String(p.additionalProperty)), message: `unknown field "${p.additionalProperty}"` };
-    case "type":
-      return { path, message: `Invalid value: "${jsonType(data)}": must be of type ${p.type}` };
-    case "enum":
-      return {
-        path,
-        message: `Unsupported value: ${quote(data)}: supported values: ${supportedValues(p.allowedValues as unknown[])}`,
-      };
-    case "pattern":
-      return { path, message: `Invalid value: ${quote(data)}: should match '${p.pattern}'` };
-    case "maxLength":
-      return { path, message: `Too long: may not be more than ${p.limit} bytes` };
-    case "minLength":
-      return { path, message: `Invalid value: ${quote(data)}: should be at least ${p.limit} chars long` };
-    case "maxItems":
-      return { path, message: `Too many: ${(data as unknown[]).length}: must have at most ${p.limit} items` };
-    case "minItems":
-      return { path, message: `Invalid value: ${(data as unknown[]).length}: should have at least ${p.limit} items` };
-    case "maximum":
-      return { path, message: `Invalid value: ${quote(data)}: should be less than or equal to ${p.limit}` };
-    case "minimum":
-      return { path, message: `Invalid value: ${quote(data)}: should be greater than or equal to ${p.limit}` };
-    case "maxProperties":
-    case "minProperties": {
-      // Only unions use these (exactly one member): name the members so the fix is obvious.
-      const members = Object.keys((err.parentSchema?.properties as object | undefined) ?? {}).join(", ");
-      const count = Object.keys(data as object).length;
-      return err.keyword === "maxProperties"
-        ? { path, message: `Too many: ${count}: must have at most ${p.limit} items (set exactly one of ${members})` }
-        : { path, message: `Required value: set exactly one of ${members}` };
-    }
-    case "uniqueItems": {
-      const index = Math.max(Number(p.i), Number(p.j));
-      return { path: `${path}[${index}]`, message: `Duplicate value: ${quote((data as unknown[])[index])}` };
-    }
-    case "k8sListMapKeys":
-      return { path, message: `Duplicate value: ${p.duplicate}` };
-    case "k8sCelRules":
-      return { path, message: `Invalid value: "${jsonType(data)}": ${p.message}` };
-    case "format":
-      return { path, message: `Invalid value: ${quote(data)}: must be of format ${p.format}` };
-    default:
-      return { path, message: `Invalid value: ${quote(data)}: ${err.message ?? err.keyword}` };
-  }
+  profileSchemaCache = new StructuralSchema(version.schema.openAPIV3Schema);
+  return profileSchemaCache;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -357,16 +140,7 @@ export function validateProfile(obj: unknown): FieldProblem[] {
   if (!isPlainObject(obj)) return [{ path: "", message: `Invalid value: "${jsonType(obj)}": must be of type object` }];
   const value = dropNulls(obj) as Record<string, unknown>;
   const problems = [...checkTypeMeta(value), ...checkMetadata(value)];
-  const validate = profileValidator();
-  if (!validate(value)) {
-    const errors = validate.errors ?? [];
-    // A value of the wrong type makes its enum/pattern/length errors noise: keep the type error alone.
-    const typeErrorAt = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
-    for (const err of errors) {
-      if (err.keyword !== "type" && typeErrorAt.has(err.instancePath)) continue;
-      problems.push(toProblem(err, value));
-    }
-  }
+  problems.push(...schemaProblems(profileSchema(), value));
   const seen = new Set<string>();
   return problems.filter((p) => {
     const id = `${p.path}\u0000${p.message}`;

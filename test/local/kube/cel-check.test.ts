@@ -3,9 +3,9 @@
  * refused as not supported, never as invalid), and evaluation follows Go's semantics where cel-js differs.
  */
 
-import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
-import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { describe, expect, it } from "vitest";
+import { compileNodeRules } from "../../../src/api/schema/cel-rules.js";
+import { StructuralSchema } from "../../../src/api/schema/structural-schema.js";
 
 const spec = (rule: string, props: Record<string, unknown>) => ({
   type: "object",

@@ -6,10 +6,10 @@
  * fails with the real server's words.
  */
 
-import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
 import { STATIC_ESTIMATED_COST_LIMIT } from "@sagemaker-profile-operator/local-stack/kube/crd-cel";
-import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { describe, expect, it } from "vitest";
+import { compileNodeRules } from "../../../src/api/schema/cel-rules.js";
+import { StructuralSchema } from "../../../src/api/schema/structural-schema.js";
 
 export type Schema = Record<string, unknown>;
 export const t = (type: string, format?: string): Schema => (format ? { type, format } : { type });

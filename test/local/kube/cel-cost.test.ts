@@ -5,8 +5,8 @@
  * function this server does not implement is left out (the server refuses such rules; see crd-corpus.test.ts).
  */
 
-import { compileNodeRules } from "@sagemaker-profile-operator/local-stack/kube/cel-rules";
 import { describe, expect, it } from "vitest";
+import { compileNodeRules } from "../../../src/api/schema/cel-rules.js";
 
 type Schema = Record<string, unknown>;
 type Gen = (max?: number) => Schema;

@@ -3,8 +3,8 @@
  * semantics on their own with small schemas.
  */
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { StructuralSchema } from "@sagemaker-profile-operator/local-stack/kube/validation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StructuralSchema } from "../../../src/api/schema/structural-schema.js";
 import { type Env, failure, freshNamespace, type Obj, PROFILES, profile, startEnv } from "./helpers.js";
 
 let env: Env;
@@ -195,6 +195,12 @@ describe("structural schema semantics", () => {
       kind: "X",
       spec: { replicas: 2, free: { anything: { goes: true } }, labels: { a: "b" }, ports: [{ name: "p" }] },
     });
+  });
+
+  it("prunes keys named like Object.prototype's members (constructor, __proto__) as the unknown fields they are", () => {
+    const obj = JSON.parse('{"spec": {"replicas": 2, "constructor": {"prototype": 1}, "__proto__": {"x": 1}}}');
+    expect(schema.prune(obj).sort()).toEqual(["spec.__proto__", "spec.constructor"]);
+    expect(Object.keys(obj.spec)).toEqual(["replicas"]);
   });
 
   it("words errors like kube-openapi and evaluates CEL with integers as ints and messageExpression", () => {

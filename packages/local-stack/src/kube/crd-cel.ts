@@ -6,10 +6,10 @@
  * `StaticEstimatedCRDCostLimit`, `oldSelf` only where old and new values correlate, `optionalOldSelf` only with
  * `oldSelf`. Pure.
  */
-import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
+import { type CompiledRule, compileNodeRules } from "../../../../src/api/schema/cel-rules.js";
+import { child, forbidden, internalError, invalid, key } from "../../../../src/api/schema/field-errors.js";
 import { additionalSchema, flag, listOf, type SchemaNode, typeOf } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
-import { child, forbidden, internalError, invalid, key } from "./field-errors.js";
 import { isObject } from "./meta.js";
 
 export const STATIC_ESTIMATED_COST_LIMIT = 10_000_000n;

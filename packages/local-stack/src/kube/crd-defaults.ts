@@ -5,12 +5,12 @@
  * does not follow `additionalProperties`. Defaults of the metadata, apiVersion or kind of an embedded resource go
  * through ObjectMeta coercion in the real server, which this server does not implement: it refuses them. Pure.
  */
-import { UNSUPPORTED } from "./cel-check.js";
+import { UNSUPPORTED } from "../../../../src/api/schema/cel-check.js";
+import { child, invalid, key } from "../../../../src/api/schema/field-errors.js";
+import { StructuralSchema } from "../../../../src/api/schema/structural-schema.js";
 import { flag, itemsOf, present, propertiesOf, type SchemaNode } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
-import { child, invalid, key } from "./field-errors.js";
 import { deepClone, deepEqual, isObject } from "./meta.js";
-import { StructuralSchema } from "./validation.js";
 
 const META = new Set(["metadata", "apiVersion", "kind"]);
 

@@ -6,6 +6,8 @@
  * checks of `x-kubernetes-validations`. CEL compilation, type checking and cost are delegated to `crd-cel.ts`, called
  * only where the subtree has no schema error, as the real server does. Pure.
  */
+
+import { child, forbidden, invalid, key, notSupported, required } from "../../../../src/api/schema/field-errors.js";
 import { type CelContext, celRuleErrors, childCelContext } from "./crd-cel.js";
 import {
   additionalSchema,
@@ -21,7 +23,6 @@ import {
   typeOf,
 } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
-import { child, forbidden, invalid, key, notSupported, required } from "./field-errors.js";
 import { isObject } from "./meta.js";
 
 const OPENAPI_V3_TYPES = ["array", "boolean", "integer", "number", "object", "string"];

@@ -5,10 +5,20 @@
  * `ValidateCustomResourceDefinitionSubresources` (scale paths), `validateCustomResourceConversion`,
  * `validateDeprecationWarning` and `validateAPIApproval`. Pure.
  */
+
+import {
+  child,
+  duplicate,
+  forbidden,
+  invalid,
+  key,
+  notSupported,
+  required,
+  tooMany,
+} from "../../../../src/api/schema/field-errors.js";
 import { validFieldPath } from "./crd-openapi.js";
 import { type SchemaNode, typeOf } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
-import { child, duplicate, forbidden, invalid, key, notSupported, required, tooMany } from "./field-errors.js";
 import { parseJsonPath } from "./jsonpath.js";
 import { isObject } from "./meta.js";
 

@@ -6,6 +6,9 @@
  * columns or selectable fields, they move to the top level, so errors name `spec.validation.openAPIV3Schema...`
  * rather than `spec.versions[0].schema.openAPIV3Schema...`, as the real server prints them. Pure.
  */
+
+import { child, forbidden, invalid, key, notSupported, required } from "../../../../src/api/schema/field-errors.js";
+import { structuralSchemaFor } from "../../../../src/api/schema/structural-schema.js";
 import { rootCelContext, totalCostErrors } from "./crd-cel.js";
 import { validateDefaults } from "./crd-defaults.js";
 import { ROOT_WALK_STATE, validateOpenAPISchema } from "./crd-openapi.js";
@@ -22,9 +25,7 @@ import {
 } from "./crd-spec.js";
 import { newStructuralError, type SchemaNode, validateStructural } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
-import { child, forbidden, invalid, key, notSupported, required } from "./field-errors.js";
 import { deepEqual, isObject, type KubeObject } from "./meta.js";
-import { structuralSchemaFor } from "./validation.js";
 
 type Obj = Record<string, unknown>;
 

@@ -1,11 +1,11 @@
 /** CustomResourceDefinition → the resources it serves (one per served version), and the CRD's status. Pure. */
 
+import { type SchemaNode, structuralSchemaFor } from "../../../../src/api/schema/structural-schema.js";
 import { validateCustomResourceDefinition } from "./crd-validation.js";
 import type { FieldError } from "./errors.js";
 import { evaluateJsonPath, parseJsonPath } from "./jsonpath.js";
 import { isObject, type JsonObject, type KubeObject, timestamp } from "./meta.js";
 import { ALL_VERBS, age, ageColumn, type ResourceDef, type TableColumn } from "./resources.js";
-import { type SchemaNode, structuralSchemaFor } from "./validation.js";
 
 interface CrdNames {
   plural: string;

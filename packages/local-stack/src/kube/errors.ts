@@ -1,4 +1,7 @@
 /** Kubernetes `Status` error bodies, shaped like the real API server's so clients and kubectl print them the same way. */
+import type { FieldError } from "../../../../src/api/schema/field-errors.js";
+
+export type { FieldError } from "../../../../src/api/schema/field-errors.js";
 
 export interface StatusCause {
   reason?: string;
@@ -98,14 +101,6 @@ export const forbidden = (message: string, details?: StatusDetails): KubeError =
   new KubeError(403, "Forbidden", message, details);
 
 export const unauthorized = (): KubeError => new KubeError(401, "Unauthorized", "Unauthorized");
-
-/** One field error, as apimachinery's `field.Error` renders it: `<field>: <message>`. */
-export interface FieldError {
-  field: string;
-  reason: string;
-  /** The message without the field prefix, e.g. `Too many: 6: must have at most 5 items`. */
-  message: string;
-}
 
 /**
  * 422 Invalid, with the message format kubectl users see:

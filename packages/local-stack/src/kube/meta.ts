@@ -1,7 +1,15 @@
 /** Small helpers over Kubernetes objects: timestamps, names, deep copy and equality. Pure. */
+
+import { deepEqual, type JsonObject } from "../../../../src/api/schema/json.js";
 import type { FieldError } from "./errors.js";
 
-export type JsonObject = { [key: string]: unknown };
+export {
+  deepClone,
+  deepEqual,
+  isObject,
+  type JsonObject,
+  OBJECT_META_FIELDS,
+} from "../../../../src/api/schema/json.js";
 
 export interface ObjectMeta {
   name?: string;
@@ -38,56 +46,8 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The fields of ObjectMeta; anything else under `metadata` is an unknown field (pruned, or rejected when strict). */
-export const OBJECT_META_FIELDS = new Set([
-  "name",
-  "generateName",
-  "namespace",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "labels",
-  "annotations",
-  "ownerReferences",
-  "finalizers",
-  "managedFields",
-]);
-
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export const timestamp = (date = new Date()): string => `${date.toISOString().slice(0, 19)}Z`;
-
-export const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Copy of a JSON value (several times faster than structuredClone for these small trees). */
-export function deepClone<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(deepClone) as T;
-  if (typeof v === "object" && v !== null) {
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
-    return out as T;
-  }
-  return v;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (isObject(a) && isObject(b)) {
-    const ak = Object.keys(a);
-    if (ak.length !== Object.keys(b).length) return false;
-    for (const k of ak) if (!(k in b) || !deepEqual(a[k], b[k])) return false;
-    return true;
-  }
-  return false;
-}
 
 /** Equal ignoring the listed top-level keys (used for "did the spec change" → generation). */
 export function equalExcept(a: JsonObject, b: JsonObject, ignored: ReadonlySet<string>): boolean {

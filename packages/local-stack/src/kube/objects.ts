@@ -4,6 +4,7 @@
  * field validation (Strict/Warn/Ignore), defaulting, schema validation and managedFields. No HTTP here.
  */
 import { parse as parseYaml } from "yaml";
+import { pruneObjectMeta } from "../../../../src/api/schema/structural-schema.js";
 import { recordUpdate, serverSideApply } from "./apply.js";
 import { pruneUnknownFields } from "./builtin-fields.js";
 import { crdStatus, isEstablished, namesInUse, resourcesFromCrd, validateCrd } from "./crd.js";
@@ -50,7 +51,6 @@ import {
 } from "./resources.js";
 import { exactName, type FieldSelector, type LabelSelector, matchesFields, matchesLabels } from "./selectors.js";
 import type { Store, StoredObject } from "./store.js";
-import { pruneObjectMeta } from "./validation.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 

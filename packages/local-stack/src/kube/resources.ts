@@ -1,11 +1,12 @@
 /** What the server knows about each resource it serves, and the built-in resources (everything but custom resources). */
+
+import type { StructuralSchema } from "../../../../src/api/schema/structural-schema.js";
 import { CORE_EVENT_FIELDS, EVENTS_V1_FIELDS, type FieldTree, LEASE_FIELDS } from "./builtin-fields.js";
 import { pruneCrdUnknownFields } from "./crd-fields.js";
 import type { FieldError } from "./errors.js";
 import { eventCoreToV1, eventLastSeen, eventObject, eventV1ToCore, validateEvent } from "./events.js";
 import { validateLease } from "./leases.js";
 import { humanDuration, isObject, type KubeObject, type NameRule } from "./meta.js";
-import type { StructuralSchema } from "./validation.js";
 
 export interface TableColumn {
   name: string;

@@ -6,7 +6,7 @@
  * refused as "not supported by the local API server" instead of being passed or mistaken for an unknown name. Pure.
  */
 import { Environment, type Optional } from "@marcbachmann/cel-js";
-import { re2Search } from "../../../../src/api/re2.js";
+import { re2Search } from "../re2.js";
 import { DURATION_GETTERS, formatDuration, formatTimestamp, TIME_FIELD, TIME_GETTERS, timeParts } from "./cel-time.js";
 import { celEquals } from "./cel-values.js";
 

@@ -2,7 +2,8 @@
  * Structural-schema semantics of a CRD's `openAPIV3Schema`, as the real API server applies them to custom resources:
  * pruning of unknown fields, `default:` values, OpenAPI validation (ajv, errors worded like kube-openapi's),
  * `x-kubernetes-list-type` set/map uniqueness and `x-kubernetes-validations` CEL rules (with `oldSelf` on update),
- * typed and evaluated as `cel-rules.ts` compiles them. Generic over any CRD schema. Pure.
+ * typed and evaluated as `cel-rules.ts` compiles them. Generic over any CRD schema. Pure. The one engine behind the
+ * local API server and the CLI's `validate` and `diff` (`../schema-problems.ts` words its errors the CLI's way).
  */
 
 import { Optional } from "@marcbachmann/cel-js";
@@ -11,9 +12,9 @@ import { estimateCost } from "./cel-cost.js";
 import { type CompiledRule, compileNodeRules } from "./cel-rules.js";
 import type { DeclType } from "./cel-types.js";
 import { sizesOfValues, toCelValue } from "./cel-values.js";
-import type { FieldError } from "./errors.js";
+import type { FieldError } from "./field-errors.js";
 import { goValue } from "./field-errors.js";
-import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./meta.js";
+import { deepClone, deepEqual, isObject, OBJECT_META_FIELDS } from "./json.js";
 import { makeAjv, toJsonSchema, translateAjvError } from "./schema-ajv.js";
 
 export type SchemaNode = Record<string, unknown>;
@@ -30,6 +31,9 @@ const props = (s: SchemaNode): Record<string, SchemaNode> | undefined =>
   isObject(s.properties) ? (s.properties as Record<string, SchemaNode>) : undefined;
 const additional = (s: SchemaNode): SchemaNode | undefined =>
   isObject(s.additionalProperties) ? (s.additionalProperties as SchemaNode) : undefined;
+/** A declared property: own keys only, so `constructor` or `__proto__` in a document is an unknown field. */
+const own = (known: Record<string, SchemaNode> | undefined, key: string): SchemaNode | undefined =>
+  known && Object.hasOwn(known, key) ? known[key] : undefined;
 const itemsOf = (s: SchemaNode): SchemaNode | undefined => (isObject(s.items) ? (s.items as SchemaNode) : undefined);
 const preservesUnknown = (s: SchemaNode): boolean =>
   s["x-kubernetes-preserve-unknown-fields"] === true || s.additionalProperties === true;
@@ -121,8 +125,8 @@ export class StructuralSchema {
         if (!isResource) pruneObjectMeta(value[key], fieldPath, unknown);
         continue;
       }
-      const s = known?.[key] ?? add;
-      if (s) this.pruneNode(value[key], s, known?.[key] ? fieldPath : index(path, key), false, unknown);
+      const s = own(known, key) ?? add;
+      if (s) this.pruneNode(value[key], s, own(known, key) ? fieldPath : index(path, key), false, unknown);
       else if (!keepUnknown) {
         unknown.push(fieldPath);
         delete value[key];
@@ -155,7 +159,7 @@ export class StructuralSchema {
     }
     const add = additional(schema);
     for (const [key, v] of Object.entries(value)) {
-      const s = known?.[key] ?? add;
+      const s = own(known, key) ?? add;
       if (s) this.defaultNode(v, s);
     }
   }
@@ -229,10 +233,10 @@ export class StructuralSchema {
     const add = additional(schema);
     const oldObj = hasOld && isObject(old) ? old : undefined;
     for (const [key, v] of Object.entries(value)) {
-      const s = known?.[key] ?? add;
+      const s = own(known, key) ?? add;
       if (!s) continue;
       const hasOldChild = oldObj !== undefined && Object.hasOwn(oldObj, key);
-      const at = known?.[key] ? child(path, key) : index(path, key);
+      const at = own(known, key) ? child(path, key) : index(path, key);
       this.checkNode(s, v, oldObj?.[key], hasOldChild, at, errors, lists, budget);
     }
   }

@@ -5,6 +5,7 @@
  * (property names in CEL). Registers those types in a cel-js environment and converts JSON values to them. Pure.
  */
 import type { Environment } from "@marcbachmann/cel-js";
+import { isObject } from "./json.js";
 import {
   additionalSchema,
   flag,
@@ -15,8 +16,7 @@ import {
   type SchemaNode,
   str,
   typeOf,
-} from "./crd-structural.js";
-import { isObject } from "./meta.js";
+} from "./schema-node.js";
 
 /** `k8s.io/apiserver/pkg/apis/cel/config.go` MaxRequestSizeBytes. */
 export const MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024;

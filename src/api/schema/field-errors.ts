@@ -2,7 +2,13 @@
  * apimachinery's `field.Error` constructors (`k8s.io/apimachinery/pkg/util/validation/field/errors.go`): the reason
  * and the message body exactly as `ErrorBody()` renders them, so a refusal reads like the real server's. Pure.
  */
-import type { FieldError } from "./errors.js";
+/** One field error, as apimachinery's `field.Error` renders it: `<field>: <message>`. */
+export interface FieldError {
+  field: string;
+  reason: string;
+  /** The message without the field prefix, e.g. `Too many: 6: must have at most 5 items`. */
+  message: string;
+}
 
 /** How `ErrorBody` prints a bad value: numbers and booleans as is, strings quoted, anything else as JSON. */
 export function goValue(v: unknown): string {

@@ -5,7 +5,7 @@
  */
 import { Environment, Optional } from "@marcbachmann/cel-js";
 import type { DeclType } from "./cel-types.js";
-import { isObject } from "./meta.js";
+import { isObject } from "./json.js";
 
 /** The UTC offset (minutes) a timestamp was written with: Go keeps it, and string() prints it. */
 export const TIMESTAMP_OFFSET = Symbol("utcOffsetMinutes");

@@ -4,7 +4,7 @@
  * server cannot evaluate as the real one does), and the macro-expanded form (cel-go's comprehensions, from
  * `parser/macro.go`) that the cost estimator walks. Pure.
  */
-import { re2CompileError } from "../../../../src/api/re2.js";
+import { re2CompileError } from "../re2.js";
 import {
   CelCompileError,
   GO_OPERATOR,

@@ -5,10 +5,10 @@
  * `kubeOpenAPIResultToFieldErrors`). Pure.
  */
 import { Ajv, type ErrorObject } from "ajv";
-import { re2CompileError, re2RegExpEngine } from "../../../../src/api/re2.js";
-import type { FieldError } from "./errors.js";
+import { re2CompileError, re2RegExpEngine } from "../re2.js";
+import type { FieldError } from "./field-errors.js";
 import { goValue as formatValue } from "./field-errors.js";
-import { isObject } from "./meta.js";
+import { isObject } from "./json.js";
 
 type SchemaNode = Record<string, unknown>;
 

@@ -10,8 +10,8 @@ import { CelCompileError, type CheckedExpression, checkExpression, maxCardinalit
 import { baseEnvironment } from "./cel-env.js";
 import { type DeclType, declTypeOf, objectTypes, registerDeclTypes } from "./cel-types.js";
 import { celEquals } from "./cel-values.js";
-import { listOf, type SchemaNode } from "./crd-structural.js";
-import { isObject } from "./meta.js";
+import { isObject } from "./json.js";
+import { listOf, type SchemaNode } from "./schema-node.js";
 
 export interface ValidationRule {
   rule: string;
