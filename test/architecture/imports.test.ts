@@ -79,6 +79,26 @@ describe("src/ import graph", () => {
     expect(circles()).toEqual([]);
   });
 
+  it("each folder imports only the folders docs/architecture.md allows", () => {
+    const allowed: Record<string, string[]> = {
+      api: [],
+      kube: [],
+      metrics: [],
+      drift: ["api"],
+      policy: ["api"],
+      resync: ["api"],
+      sagemaker: ["api", "kube"],
+      reconciler: ["api", "drift", "kube", "policy", "sagemaker"],
+    };
+    const folder = (f: string) => f.split("/")[0] as string;
+    const wrong = [...graph].flatMap(([f, deps]) => {
+      const rules = allowed[folder(f)];
+      if (!rules) return []; // operator/ and cli/ wire everything
+      return deps.filter((d) => folder(d) !== folder(f) && !rules.includes(folder(d))).map((d) => `${f} -> ${d}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it("keeps the pure cores free of I/O: drift, policy evaluation, the reconciler's planning", () => {
     const pure = [...graph.keys()].filter((f) =>
       /^(drift\/|policy\/(evaluate|glob|selector)\.ts|api\/re2\.ts|reconciler\/(plan|plan-types|status|error-policy|ownership|tags|finalizer|domain|resource|conditions|flap-guard|text)\.ts)/.test(
