@@ -1,118 +1,48 @@
 /**
- * The emulator's state, in memory: domains, user profiles and their tags.
+ * The emulator's state, in memory: domains, user profiles and their tags, and the profile status life cycle.
  *
  * Profile status is derived lazily: an action records its status and the time it settles (`settlesAt`), and every
  * read settles what is due (Pending/Updating -> InService, Deleting -> gone). No timer per profile, so 10,000 profiles
- * cost only their memory.
- *
- * ListUserProfiles pages by cursor over two append-only logs, one per sort key: every create appends to the creation
- * log, every create or modification to the modification log, each entry stamped with a global sequence number. The
- * logs are therefore already sorted; an entry whose record was deleted or modified again is stale and skipped, and
- * stale entries are compacted away once they outnumber the live ones. A page costs a binary search plus its length.
+ * cost only their memory. ListUserProfiles pages over the logs of profile-log.ts.
  * A profile's LastModifiedTime is the time of the request that changed it, and with the mode `on-settle` also of its
  * status settling; due transitions are therefore settled in time order (a heap) before any read or write, so the
  * modification log stays sorted by LastModifiedTime.
  */
 import type { Tag, UserProfileStatus, UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
-import { validateShape } from "../../../../src/api/model.js";
 import { DelayHeap } from "../../../../src/kube/delay-heap.js";
-import { ApiError, inUse, invalid, notFound } from "./errors.js";
+import { applyDomainPatch, newDomain } from "./domains.js";
+import { ApiError, inUse, notFound } from "./errors.js";
 import { applyUpdate, describedUserSettings } from "./modes.js";
+import { ProfileLog } from "./profile-log.js";
 import { assertSecurityGroupsFit, canonicalProfileName, missingDomain } from "./profile-rules.js";
+import { assertMutable, TRANSITIONAL } from "./profile-status.js";
+import {
+  type DomainRecord,
+  MAX_TAGS_PER_RESOURCE,
+  type ProfileQuery,
+  type ProfileRecord,
+  profileKey,
+  type StoreConfig,
+  type Taggable,
+  tagLimit,
+} from "./records.js";
 import { ReferencedResources } from "./references.js";
-import { type Random, randomId } from "./rng.js";
-import type {
-  AdminDomainPatch,
-  AdminDomainSpec,
-  AdminProfilePatch,
-  Delays,
-  DomainView,
-  EmulatorLimits,
-  EmulatorModes,
-  ProfileView,
-} from "./types.js";
+import type { AdminDomainPatch, AdminDomainSpec, AdminProfilePatch, DomainView, ProfileView } from "./types.js";
+import { domainView, profileView } from "./views.js";
 
-export const MAX_TAGS_PER_RESOURCE = 50;
-
-export interface StoreConfig {
-  region: string;
-  accountId: string;
-  delays: Delays;
-  limits: EmulatorLimits;
-  /** Answers to what AWS does not document (see modes.ts); replaced as a whole by the admin. */
-  modes: EmulatorModes;
-  random: Random;
-  now: () => number;
-}
-
-export interface DomainRecord {
-  domainId: string;
-  domainArn: string;
-  domainName: string;
-  authMode: string;
-  defaultUserSettings: UserSettings;
-  appNetworkAccessType: string;
-  vpcId?: string;
-  subnetIds?: string[];
-  securityGroupIdForDomainBoundary?: string;
-  homeEfsFileSystemId: string;
-  url: string;
-  creationTime: number;
-  lastModifiedTime: number;
-  tags: Map<string, string>;
-  /** Other CreateDomain members (DomainSettings, KmsKeyId, ...), echoed back by DescribeDomain. */
-  extra: Record<string, unknown>;
-}
-
-export interface ProfileRecord {
-  key: string;
-  domainId: string;
-  /** As sent to CreateUserProfile; lookups ignore case (see `shownName`). */
-  name: string;
-  arn: string;
-  uid: string;
-  ssoIdentifier?: string;
-  ssoValue?: string;
-  /** As stored: the profile's own settings, before server defaults and security-group aggregation. */
-  settings: UserSettings;
-  tags: Map<string, string>;
-  creationTime: number;
-  lastModifiedTime: number;
-  createSeq: number;
-  modSeq: number;
-  status: UserProfileStatus;
-  /** When a transitional status settles; +Infinity for a status that holds. */
-  settlesAt: number;
-  failureReason?: string;
-  runningApps: number;
-  inUseFor: number;
-}
-
-export type ProfileSortKey = "CreationTime" | "LastModifiedTime";
-
-export interface ProfileQuery {
-  sortBy: ProfileSortKey;
-  descending: boolean;
-  domainId?: string;
-  nameContains?: string;
-  max: number;
-  /** The sequence number of the last entry of the previous page. */
-  after?: number;
-}
-
-interface LogEntry {
-  seq: number;
-  rec: ProfileRecord;
-}
-
-export interface Taggable {
-  arn: string;
-  tags: Map<string, string>;
-}
-
-const TRANSITIONAL: ReadonlySet<UserProfileStatus> = new Set(["Pending", "Updating", "Deleting"]);
-const UPDATABLE: ReadonlySet<UserProfileStatus> = new Set(["InService", "Update_Failed"]);
-const DELETABLE: ReadonlySet<UserProfileStatus> = new Set(["InService", "Failed", "Update_Failed", "Delete_Failed"]);
+// The record shapes moved to records.ts; re-exported so `sagemaker/store` keeps its exports.
+export {
+  type DomainRecord,
+  MAX_TAGS_PER_RESOURCE,
+  type ProfileQuery,
+  type ProfileRecord,
+  type ProfileSortKey,
+  profileKey,
+  type StoreConfig,
+  type Taggable,
+  tagLimit,
+  tagList,
+} from "./records.js";
 
 export class Store {
   private readonly domains = new Map<string, DomainRecord>();
@@ -120,9 +50,11 @@ export class Store {
   private readonly profilesPerDomain = new Map<string, number>();
   /** Profiles with a transition due, by due time. */
   private readonly due = new DelayHeap<ProfileRecord>();
-  private creationLog: LogEntry[] = [];
-  private modificationLog: LogEntry[] = [];
-  private seq = 0;
+  /** ListUserProfiles' cursor over creations and modifications. */
+  private readonly log = new ProfileLog(
+    (rec) => this.profiles.get(rec.key) === rec,
+    () => this.profiles.size,
+  );
   private uids = 0;
   /** What the admin seeded for the mode `referencedResources: checked`. */
   readonly references = new ReferencedResources();
@@ -136,59 +68,16 @@ export class Store {
   // ---- domains
 
   createDomain(spec: AdminDomainSpec, extra: Record<string, unknown> = {}): DomainRecord {
-    const { region, accountId, random } = this.config;
-    const domainId = spec.domainId ?? `d-${randomId(random, 12)}`;
-    if (validateShape("DomainId", domainId).length > 0)
-      throw invalid(`Invalid domain id ${domainId}: expected d-[a-z0-9]+`);
-    if (this.domains.has(domainId)) throw inUse(`Domain ${domainId} already exists`);
-    const appNetworkAccessType = spec.appNetworkAccessType ?? "PublicInternetOnly";
-    const now = this.now();
-    const domain: DomainRecord = {
-      domainId,
-      domainArn: `arn:aws:sagemaker:${region}:${accountId}:domain/${domainId}`,
-      domainName: spec.domainName ?? domainId,
-      authMode: spec.authMode ?? "IAM",
-      defaultUserSettings: structuredClone(
-        spec.defaultUserSettings ?? {
-          ExecutionRole: `arn:aws:iam::${accountId}:role/service-role/AmazonSageMaker-ExecutionRole`,
-        },
-      ),
-      appNetworkAccessType,
-      ...(spec.vpcId !== undefined ? { vpcId: spec.vpcId } : {}),
-      ...(spec.subnetIds !== undefined ? { subnetIds: [...spec.subnetIds] } : {}),
-      homeEfsFileSystemId: `fs-${randomId(random, 17, "0123456789abcdef")}`,
-      url: `https://${domainId}.studio.${region}.sagemaker.aws`,
-      creationTime: now,
-      lastModifiedTime: now,
-      tags: new Map((spec.tags ?? []).map((t) => [t.Key, t.Value])),
-      extra: structuredClone(extra),
-    };
-    const boundary = spec.securityGroupIdForDomainBoundary ?? appNetworkAccessType === "VpcOnly";
-    this.setBoundary(domain, boundary);
-    this.domains.set(domainId, domain);
+    const domain = newDomain(this.config, spec, extra, (domainId) => this.domains.has(domainId));
+    this.domains.set(domain.domainId, domain);
     return domain;
   }
 
   updateDomain(domainId: string, patch: AdminDomainPatch): DomainRecord {
     const domain = this.requireDomain(domainId);
-    if (patch.defaultUserSettings !== undefined)
-      domain.defaultUserSettings = applyUpdate(
-        this.config.modes,
-        domain.defaultUserSettings,
-        patch.defaultUserSettings,
-      );
-    if (patch.securityGroupIdForDomainBoundary !== undefined)
-      this.setBoundary(domain, patch.securityGroupIdForDomainBoundary);
+    applyDomainPatch(this.config, domain, patch);
     domain.lastModifiedTime = this.now();
     return domain;
-  }
-
-  /** `true` generates a SageMaker-managed NFS group id, a string sets it, `false` removes it. */
-  private setBoundary(domain: DomainRecord, boundary: string | boolean): void {
-    if (boundary === false) delete domain.securityGroupIdForDomainBoundary;
-    else
-      domain.securityGroupIdForDomainBoundary =
-        boundary === true ? `sg-nfs${randomId(this.config.random, 12, "0123456789abcdef")}` : boundary;
   }
 
   domain(domainId: string): DomainRecord | undefined {
@@ -248,7 +137,7 @@ export class Store {
     if ((init.tags?.length ?? 0) > MAX_TAGS_PER_RESOURCE) throw tagLimit(arn);
     assertSecurityGroupsFit(domain.appNetworkAccessType, init.userSettings);
     const now = this.now();
-    const seq = ++this.seq;
+    const seq = this.log.nextSeq();
     const delay = this.config.delays.createMs;
     const pending = initialStatus === undefined && delay > 0;
     const rec: ProfileRecord = {
@@ -272,9 +161,7 @@ export class Store {
     };
     this.profiles.set(rec.key, rec);
     this.profilesPerDomain.set(domainId, (this.profilesPerDomain.get(domainId) ?? 0) + 1);
-    this.creationLog.push({ seq, rec });
-    this.modificationLog.push({ seq, rec });
-    this.compact();
+    this.log.created(rec);
     if (pending) this.due.schedule(rec, rec.settlesAt);
     return rec;
   }
@@ -306,7 +193,7 @@ export class Store {
     const domain = this.requireProfileDomain(domainId);
     assertSecurityGroupsFit(domain.appNetworkAccessType, update);
     const rec = this.requireProfile(domainId, name);
-    this.assertMutable(rec, "update");
+    assertMutable(rec, "update");
     const merged = applyUpdate(this.config.modes, rec.settings, update);
     rec.settings = gate ? gate(merged, rec.settings, update) : merged;
     delete rec.failureReason;
@@ -318,7 +205,7 @@ export class Store {
   deleteProfile(domainId: string, name: string): void {
     this.requireProfileDomain(domainId);
     const rec = this.requireProfile(domainId, name);
-    this.assertMutable(rec, "delete");
+    assertMutable(rec, "delete");
     delete rec.failureReason;
     this.transition(rec, "Deleting", this.config.delays.deleteMs);
     // With no delay the profile is gone at once.
@@ -369,30 +256,11 @@ export class Store {
     const now = this.now();
     // Settle first: a transition settling mid-page would move its profile in the modification log.
     this.settleDue(now);
-    const byCreation = q.sortBy === "CreationTime";
-    const log = byCreation ? this.creationLog : this.modificationLog;
-    const matches = (e: LogEntry): boolean => {
-      const rec = e.rec;
-      if (this.profiles.get(rec.key) !== rec) return false;
-      if ((byCreation ? rec.createSeq : rec.modSeq) !== e.seq) return false;
+    return this.log.page(q, (rec) => {
       if (q.domainId !== undefined && rec.domainId !== q.domainId) return false;
       if (q.nameContains !== undefined && !this.shownName(rec).includes(q.nameContains)) return false;
       return this.settle(rec, now);
-    };
-    const items: ProfileRecord[] = [];
-    let lastSeq: number | undefined;
-    const step = q.descending ? -1 : 1;
-    let i: number;
-    if (q.after === undefined) i = q.descending ? log.length - 1 : 0;
-    else i = q.descending ? firstIndexAtLeast(log, q.after) - 1 : firstIndexAtLeast(log, q.after + 1);
-    for (; i >= 0 && i < log.length; i += step) {
-      const entry = log[i] as LogEntry;
-      if (!matches(entry)) continue;
-      if (items.length === q.max) return { items, ...(lastSeq !== undefined ? { next: lastSeq } : {}) };
-      items.push(entry.rec);
-      lastSeq = entry.seq;
-    }
-    return { items };
+    });
   }
 
   // ---- tags
@@ -416,34 +284,11 @@ export class Store {
   // ---- views
 
   profileView(rec: ProfileRecord): ProfileView {
-    return {
-      domainId: rec.domainId,
-      userProfileName: rec.name,
-      userProfileArn: rec.arn,
-      homeEfsFileSystemUid: rec.uid,
-      status: rec.status,
-      ...(rec.failureReason !== undefined ? { failureReason: rec.failureReason } : {}),
-      userSettings: structuredClone(rec.settings),
-      tags: tagList(rec.tags),
-      creationTime: rec.creationTime,
-      lastModifiedTime: rec.lastModifiedTime,
-      runningApps: rec.runningApps,
-      inUseFor: rec.inUseFor,
-    };
+    return profileView(rec);
   }
 
   domainView(d: DomainRecord): DomainView {
-    return {
-      domainId: d.domainId,
-      domainArn: d.domainArn,
-      domainName: d.domainName,
-      defaultUserSettings: structuredClone(d.defaultUserSettings),
-      ...(d.securityGroupIdForDomainBoundary !== undefined
-        ? { securityGroupIdForDomainBoundary: d.securityGroupIdForDomainBoundary }
-        : {}),
-      creationTime: d.creationTime,
-      lastModifiedTime: d.lastModifiedTime,
-    };
+    return domainView(d);
   }
 
   /** UserSettings as DescribeUserProfile shows them, per the modes (see describedUserSettings). */
@@ -490,29 +335,9 @@ export class Store {
     this.due.schedule(rec, rec.settlesAt);
   }
 
-  /**
-   * Update and Delete are refused while a change is in flight (Pending, Updating, Deleting: the statuses ACK's
-   * sagemaker-controller waits out), Delete also while apps exist, and both for admin-injected `inUseFor` calls.
-   * Running apps do not block an update. Failed states stay actionable (Update_Failed can be updated again, any failed
-   * profile can be deleted), or a failed profile could never be repaired.
-   */
-  private assertMutable(rec: ProfileRecord, action: "update" | "delete"): void {
-    const what = `user profile ${rec.name} in domain ${rec.domainId}`;
-    if (rec.inUseFor > 0) {
-      rec.inUseFor--;
-      throw inUse(`Unable to ${action} ${what}: the resource is in use by another operation`);
-    }
-    const allowed = action === "update" ? UPDATABLE : DELETABLE;
-    if (!allowed.has(rec.status)) throw inUse(`Unable to ${action} ${what} because it is in ${rec.status} status`);
-    if (action === "delete" && rec.runningApps > 0)
-      throw inUse(`Unable to delete UserProfile [${rec.arn}] because App(s) are associated with it.`);
-  }
-
   private touch(rec: ProfileRecord, at = this.now()): void {
     rec.lastModifiedTime = at;
-    rec.modSeq = ++this.seq;
-    this.modificationLog.push({ seq: rec.modSeq, rec });
-    this.compact();
+    this.log.modified(rec);
   }
 
   private forget(rec: ProfileRecord): void {
@@ -520,36 +345,4 @@ export class Store {
     this.profiles.delete(rec.key);
     this.profilesPerDomain.set(rec.domainId, (this.profilesPerDomain.get(rec.domainId) ?? 1) - 1);
   }
-
-  /** Drops stale log entries once they outnumber live ones; entries keep their order. */
-  private compact(): void {
-    const limit = 2 * this.profiles.size + 1024;
-    if (this.creationLog.length > limit)
-      this.creationLog = this.creationLog.filter(
-        (e) => this.profiles.get(e.rec.key) === e.rec && e.rec.createSeq === e.seq,
-      );
-    if (this.modificationLog.length > limit)
-      this.modificationLog = this.modificationLog.filter(
-        (e) => this.profiles.get(e.rec.key) === e.rec && e.rec.modSeq === e.seq,
-      );
-  }
-}
-
-export const profileKey = (domainId: string, name: string): string => `${domainId}/${canonicalProfileName(name)}`;
-
-export const tagList = (tags: Map<string, string>): Tag[] => [...tags].map(([Key, Value]) => ({ Key, Value }));
-
-export const tagLimit = (arn: string) =>
-  new ApiError("ResourceLimitExceeded", `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags: ${arn}`);
-
-/** Index of the first entry whose seq is >= `seq` (entries are sorted by seq). */
-function firstIndexAtLeast(log: LogEntry[], seq: number): number {
-  let lo = 0;
-  let hi = log.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((log[mid] as LogEntry).seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
