@@ -1,22 +1,17 @@
-/** The HTTP front of the local API server: routing, bodies, content negotiation, auth, faults and statistics. */
+/** The HTTP front of the local API server: auth, faults, statistics, and each verb dispatched to the object API. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
-import { badRequest, KubeError, methodNotAllowed, unauthorized } from "./errors.js";
+import { KubeError, methodNotAllowed, unauthorized } from "./errors.js";
 import { Faults } from "./faults.js";
-import { isObject, type KubeObject } from "./meta.js";
-import {
-  type DeleteOptions,
-  type FieldValidation,
-  ObjectApi,
-  unsupportedMediaType,
-  type WriteOptions,
-} from "./objects.js";
+import { drain, readBody, readJson, sendJson } from "./http-io.js";
+import { ObjectApi, unsupportedMediaType } from "./objects.js";
 import { OpenApi } from "./openapi.js";
 import { PATCH_TYPES } from "./patch.js";
-import { decodeProtobufObject, PROTOBUF } from "./protobuf.js";
 import { Registry } from "./registry.js";
-import { apiVersionOf, builtinResources, EVENTS_KEY, type ResourceDef } from "./resources.js";
+import { deleteOptions, parseLimit, writeOptions } from "./request-options.js";
+import { apiVersionOf, builtinResources, EVENTS_KEY } from "./resources.js";
+import { notFoundPath, type ResourceRequest, resolveResource, verbOf } from "./routing.js";
 import { type FieldSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
 import { parseIncludeObject, partialObjectMetadata, toTable, wantedRepresentation } from "./table.js";
@@ -55,21 +50,11 @@ export interface ServerStats {
   openWatches: number;
 }
 
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 /** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
 export const STATS_PATH = "/_local/stats";
 const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
-
-interface ResourceRequest {
-  def: ResourceDef;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  /** `/watch/` legacy path prefix. */
-  legacyWatch: boolean;
-}
 
 export class KubeServer {
   readonly store: Store;
@@ -162,7 +147,7 @@ export class KubeServer {
     let resource: ResourceRequest | undefined;
     let routeError: unknown;
     try {
-      resource = this.resolveResource(segments);
+      resource = resolveResource(this.registry, segments);
     } catch (err) {
       routeError = err;
     }
@@ -237,44 +222,6 @@ export class KubeServer {
   private address(): string {
     const a = this.http.address() as AddressInfo | null;
     return a ? `${a.address}:${a.port}` : "127.0.0.1";
-  }
-
-  /** Maps /api/v1/... and /apis/<g>/<v>/... paths onto a served resource, or undefined for non-resource paths. */
-  private resolveResource(segments: string[]): ResourceRequest | undefined {
-    let group: string;
-    let version: string;
-    let rest: string[];
-    if (segments[0] === "api" && segments.length >= 3) {
-      group = "";
-      version = segments[1] ?? "";
-      rest = segments.slice(2);
-    } else if (segments[0] === "apis" && segments.length >= 4) {
-      group = segments[1] ?? "";
-      version = segments[2] ?? "";
-      rest = segments.slice(3);
-    } else return undefined;
-    let legacyWatch = false;
-    if (rest[0] === "watch") {
-      legacyWatch = true;
-      rest = rest.slice(1);
-    }
-    const lookup = (plural: string | undefined) => (plural ? this.registry.lookup(group, version, plural) : undefined);
-    if (rest[0] === "namespaces" && rest.length >= 3) {
-      const inNamespace = lookup(rest[2]);
-      if (inNamespace?.namespaced) {
-        if (rest.length > 5) throw notFoundPath();
-        return { def: inNamespace, namespace: rest[1], name: rest[3], subresource: rest[4], legacyWatch };
-      }
-    }
-    const def = lookup(rest[0]);
-    if (!def) {
-      if (rest.length > 0 && this.registry.hasGroupVersion(group, version)) throw notFoundPath();
-      if (rest.length > 0) throw notFoundPath();
-      return undefined;
-    }
-    if (rest.length > 3) throw notFoundPath();
-    if (def.namespaced && rest.length > 1) throw notFoundPath();
-    return { def, name: rest[1], subresource: rest[2], legacyWatch };
   }
 
   private async handleResource(
@@ -417,120 +364,4 @@ export class KubeServer {
     }
     sendJson(res, e.code, e.toStatus());
   }
-}
-
-const notFoundPath = () => new KubeError(404, "NotFound", "the server could not find the requested resource", {});
-
-function verbOf(method: string, r: ResourceRequest, q: URLSearchParams): string {
-  const collection = r.name === undefined;
-  switch (method) {
-    case "GET": {
-      const watch = r.legacyWatch || q.get("watch") === "true" || q.get("watch") === "1";
-      if (watch && r.subresource === undefined) return "watch";
-      return collection ? "list" : "get";
-    }
-    case "POST":
-      return collection ? "create" : "post-item";
-    case "PUT":
-      return collection ? "put-collection" : "update";
-    case "PATCH":
-      return collection ? "patch-collection" : "patch";
-    case "DELETE":
-      return collection ? "deletecollection" : "delete";
-    default:
-      return method.toLowerCase();
-  }
-}
-
-function parseLimit(v: string | null): number {
-  if (!v) return 0;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid limit: ${v}`);
-  return n;
-}
-
-function writeOptions(req: IncomingMessage, q: URLSearchParams): WriteOptions {
-  const dryRun = q.getAll("dryRun");
-  for (const d of dryRun) if (d !== "All") throw badRequest(`Invalid dryRun value: ${d}; supported values: "All"`);
-  const fv = q.get("fieldValidation") ?? "";
-  const fieldValidation = (fv === "" ? "Warn" : fv) as FieldValidation;
-  if (!["Strict", "Warn", "Ignore"].includes(fieldValidation))
-    throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
-  const ua = req.headers["user-agent"] ?? "";
-  const fieldManager = q.get("fieldManager") || ua.split("/")[0] || "unknown";
-  if (fieldManager.length > 128) throw badRequest("fieldManager: Too long: may not be more than 128 bytes");
-  return { dryRun: dryRun.includes("All"), fieldManager, fieldValidation };
-}
-
-function deleteOptions(raw: string, q: URLSearchParams): DeleteOptions {
-  let body: unknown = {};
-  if (raw.trim()) {
-    try {
-      body = JSON.parse(raw);
-    } catch (err) {
-      throw badRequest(`error decoding DeleteOptions: ${(err as Error).message}`);
-    }
-  }
-  const opts = (isObject(body) ? body : {}) as DeleteOptions;
-  const dryRun = q.getAll("dryRun");
-  if (dryRun.length) opts.dryRun = dryRun;
-  const propagation = q.get("propagationPolicy");
-  if (propagation) opts.propagationPolicy = propagation;
-  return opts;
-}
-
-function readBuffer(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new KubeError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728"));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-const readBody = async (req: IncomingMessage): Promise<string> => (await readBuffer(req)).toString("utf8");
-
-/** JSON bodies, and protobuf for the built-in kinds kubectl sends that way; anything else is 415. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const contentType = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim() ?? "";
-  if (contentType === PROTOBUF) return decodeProtobufObject(await readBuffer(req));
-  if (contentType !== "application/json" && contentType !== "" && !contentType.endsWith("+json")) {
-    await drain(req);
-    throw new KubeError(
-      415,
-      "UnsupportedMediaType",
-      "the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf",
-    );
-  }
-  const raw = await readBody(req);
-  try {
-    return JSON.parse(raw) as KubeObject;
-  } catch (err) {
-    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
-  }
-}
-
-async function drain(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return;
-  await readBody(req).catch(() => undefined);
-}
-
-function sendJson(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  const headers: Record<string, string | string[]> = {
-    "Content-Type": "application/json",
-    "Content-Length": String(Buffer.byteLength(text)),
-  };
-  if (warnings.length) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
-  res.writeHead(code, headers);
-  res.end(text);
 }
