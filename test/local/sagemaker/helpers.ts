@@ -5,6 +5,7 @@ import {
   type SageMakerEmulator,
   startSageMakerEmulator,
 } from "@sagemaker-profile-operator/local-stack/sagemaker";
+import { afterEach } from "vitest";
 
 export const DOMAIN = "d-test0000001";
 export const ROLE = "arn:aws:iam::123456789012:role/service-role/Studio";
@@ -35,6 +36,20 @@ export async function emulatorWithDomain(
   const emu = await startSageMakerEmulator({ seed: 7, ...options });
   emu.admin.createDomain({ domainId: DOMAIN, defaultUserSettings: { ExecutionRole: ROLE } });
   return { emu, sm: clientFor(emu) };
+}
+
+/** One emulator (with the test domain) per test, closed after each test. */
+export function emulatorPerTest(): (options?: EmulatorOptions) => ReturnType<typeof emulatorWithDomain> {
+  let emu: SageMakerEmulator | undefined;
+  afterEach(async () => {
+    await emu?.close();
+    emu = undefined;
+  });
+  return async (options = {}) => {
+    const started = await emulatorWithDomain(options);
+    emu = started.emu;
+    return started;
+  };
 }
 
 /** The error a promise rejects with (fails the test when it resolves). */

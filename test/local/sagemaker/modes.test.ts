@@ -11,20 +11,10 @@ import {
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
 import { DEFAULT_MODES, type SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
-import { afterEach, describe, expect, it } from "vitest";
-import { DOMAIN, emulatorWithDomain, manualClock, ROLE, rejection } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { DOMAIN, emulatorPerTest, emulatorWithDomain, manualClock, ROLE, rejection } from "./helpers.js";
 
-let emu: SageMakerEmulator | undefined;
-afterEach(async () => {
-  await emu?.close();
-  emu = undefined;
-});
-
-async function setup(options: Parameters<typeof emulatorWithDomain>[0] = {}) {
-  const started = await emulatorWithDomain(options);
-  emu = started.emu;
-  return started;
-}
+const setup = emulatorPerTest();
 
 const create = (sm: SageMakerClient, name: string, settings?: UserSettings, domainId = DOMAIN) =>
   sm.send(new CreateUserProfileCommand({ DomainId: domainId, UserProfileName: name, UserSettings: settings }));

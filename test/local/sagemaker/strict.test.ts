@@ -10,21 +10,10 @@ import {
   UpdateUserProfileCommand,
   type UserSettings,
 } from "@aws-sdk/client-sagemaker";
-import type { SageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
-import { afterEach, describe, expect, it } from "vitest";
-import { DOMAIN, emulatorWithDomain, rejection } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { DOMAIN, emulatorPerTest, rejection } from "./helpers.js";
 
-let emu: SageMakerEmulator | undefined;
-afterEach(async () => {
-  await emu?.close();
-  emu = undefined;
-});
-
-async function setup(options: Parameters<typeof emulatorWithDomain>[0] = {}) {
-  const started = await emulatorWithDomain(options);
-  emu = started.emu;
-  return started;
-}
+const setup = emulatorPerTest();
 
 const create = (sm: SageMakerClient, name: string, settings?: UserSettings, domain = DOMAIN) =>
   sm.send(new CreateUserProfileCommand({ DomainId: domain, UserProfileName: name, UserSettings: settings }));
