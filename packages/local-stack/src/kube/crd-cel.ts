@@ -8,7 +8,7 @@
  */
 import { type CompiledRule, compileNodeRules } from "../../../../src/api/schema/cel-rules.js";
 import { child, forbidden, internalError, invalid, key } from "../../../../src/api/schema/field-errors.js";
-import { additionalSchema, flag, listOf, type SchemaNode, typeOf } from "./crd-structural.js";
+import { additionalSchema, flag, listOf, type SchemaNode, typeOf } from "../../../../src/api/schema/schema-node.js";
 import type { FieldError } from "./errors.js";
 import { isObject } from "./meta.js";
 

@@ -7,8 +7,8 @@
  */
 import { UNSUPPORTED } from "../../../../src/api/schema/cel-check.js";
 import { child, invalid, key } from "../../../../src/api/schema/field-errors.js";
+import { flag, itemsOf, present, propertiesOf, type SchemaNode } from "../../../../src/api/schema/schema-node.js";
 import { StructuralSchema } from "../../../../src/api/schema/structural-schema.js";
-import { flag, itemsOf, present, propertiesOf, type SchemaNode } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
 import { deepClone, deepEqual, isObject } from "./meta.js";
 

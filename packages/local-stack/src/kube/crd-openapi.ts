@@ -8,7 +8,6 @@
  */
 
 import { child, forbidden, invalid, key, notSupported, required } from "../../../../src/api/schema/field-errors.js";
-import { type CelContext, celRuleErrors, childCelContext } from "./crd-cel.js";
 import {
   additionalSchema,
   flag,
@@ -21,7 +20,8 @@ import {
   schemasOf,
   str,
   typeOf,
-} from "./crd-structural.js";
+} from "../../../../src/api/schema/schema-node.js";
+import { type CelContext, celRuleErrors, childCelContext } from "./crd-cel.js";
 import type { FieldError } from "./errors.js";
 import { isObject } from "./meta.js";
 

@@ -16,8 +16,8 @@ import {
   required,
   tooMany,
 } from "../../../../src/api/schema/field-errors.js";
+import { type SchemaNode, typeOf } from "../../../../src/api/schema/schema-node.js";
 import { validFieldPath } from "./crd-openapi.js";
-import { type SchemaNode, typeOf } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
 import { parseJsonPath } from "./jsonpath.js";
 import { isObject } from "./meta.js";

@@ -24,20 +24,6 @@ import {
 import type { FieldError } from "./errors.js";
 import { isObject } from "./meta.js";
 
-export {
-  additionalSchema,
-  flag,
-  hasAdditional,
-  itemsOf,
-  listOf,
-  present,
-  propertiesOf,
-  type SchemaNode,
-  schemasOf,
-  str,
-  typeOf,
-} from "../../../../src/api/schema/schema-node.js";
-
 /** The first field NewStructural cannot convert, with its error (shown only when nothing else is wrong). */
 export function newStructuralError(s: SchemaNode): string | undefined {
   const visit = (n: SchemaNode): string | undefined => {

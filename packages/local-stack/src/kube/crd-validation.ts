@@ -8,6 +8,7 @@
  */
 
 import { child, forbidden, invalid, key, notSupported, required } from "../../../../src/api/schema/field-errors.js";
+import type { SchemaNode } from "../../../../src/api/schema/schema-node.js";
 import { structuralSchemaFor } from "../../../../src/api/schema/structural-schema.js";
 import { rootCelContext, totalCostErrors } from "./crd-cel.js";
 import { validateDefaults } from "./crd-defaults.js";
@@ -23,7 +24,7 @@ import {
   validateSelectableFields,
   validateSubresources,
 } from "./crd-spec.js";
-import { newStructuralError, type SchemaNode, validateStructural } from "./crd-structural.js";
+import { newStructuralError, validateStructural } from "./crd-structural.js";
 import type { FieldError } from "./errors.js";
 import { deepEqual, isObject, type KubeObject } from "./meta.js";
 

@@ -171,6 +171,15 @@ const namespaces = builtin({
   },
 });
 
+/** `kubectl get events` columns, the same for both views of an Event (core v1 and events.k8s.io/v1). */
+const EVENT_COLUMNS: TableColumn[] = [
+  { name: "Last Seen", type: "string", cell: (o, now) => age(eventLastSeen(o), now) },
+  { name: "Type", type: "string", cell: (o) => str(o.type) },
+  { name: "Reason", type: "string", cell: (o) => str(o.reason) },
+  { name: "Object", type: "string", cell: (o) => eventObject(o) },
+  { name: "Message", type: "string", cell: (o) => str(o.message) },
+];
+
 const coreEvents = builtin({
   group: "",
   version: "v1",
@@ -196,13 +205,7 @@ const coreEvents = builtin({
     "source",
     "type",
   ],
-  columns: [
-    { name: "Last Seen", type: "string", cell: (o, now) => age(eventLastSeen(o), now) },
-    { name: "Type", type: "string", cell: (o) => str(o.type) },
-    { name: "Reason", type: "string", cell: (o) => str(o.reason) },
-    { name: "Object", type: "string", cell: (o) => eventObject(o) },
-    { name: "Message", type: "string", cell: (o) => str(o.message) },
-  ],
+  columns: EVENT_COLUMNS,
 });
 
 const eventsV1 = builtin({
@@ -229,13 +232,7 @@ const eventsV1 = builtin({
   toView: eventCoreToV1,
   fromView: eventV1ToCore,
   validate: (obj, old) => validateEvent(obj, old, "events.k8s.io/v1"),
-  columns: [
-    { name: "Last Seen", type: "string", cell: (o, now) => age(eventLastSeen(o), now) },
-    { name: "Type", type: "string", cell: (o) => str(o.type) },
-    { name: "Reason", type: "string", cell: (o) => str(o.reason) },
-    { name: "Object", type: "string", cell: (o) => eventObject(o) },
-    { name: "Message", type: "string", cell: (o) => str(o.message) },
-  ],
+  columns: EVENT_COLUMNS,
 });
 
 const configMaps = builtin({
