@@ -8,6 +8,9 @@
  *   - charts/sagemaker-profile-operator/crds/ (same CRDs, Helm installs them from there)
  *   - docs/resource-reference.md            the CRD's fields as tables (scripts/resource-reference.ts)
  *
+ * The model is the repo's extract of botocore's SageMaker model, model/sagemaker.json (scripts/extract-model.ts
+ * builds it from botocore and lists the operations it holds).
+ *
  * Usage: tsx scripts/generate.ts [--check] [--model PATH]
  * With --check nothing is written; the exit code is 1 when a committed file differs from what would be generated.
  */
@@ -23,10 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const check = args.includes("--check");
 const modelArg = args.indexOf("--model");
-const defaultModel = join(root, "..", "shared", "reference", "sagemaker-user-profile-model.json");
-const committedModel = join(root, "src", "api", "generated", "model.json");
-// The shared reference is the source; a clone without it falls back to the committed copy so --check still runs.
-const modelPath = modelArg >= 0 ? (args[modelArg + 1] ?? "") : existsSync(defaultModel) ? defaultModel : committedModel;
+const modelPath = modelArg >= 0 ? (args[modelArg + 1] ?? "") : join(root, "model", "sagemaker.json");
 
 interface MemberRef {
   shape: string;
