@@ -27,6 +27,7 @@ import {
   tagLimit,
   tagList,
 } from "./store.js";
+import { studioHandlers } from "./studio-operations.js";
 import { assertValid, validationMessage } from "./validation.js";
 
 export type Handler = (store: Store, body: Record<string, unknown>) => unknown;
@@ -39,6 +40,10 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
   "AddTags",
   "DeleteTags",
   "CreateDomain",
+  "CreateApp",
+  "DeleteApp",
+  "CreateSpace",
+  "DeleteSpace",
 ]);
 
 const seconds = (ms: number): number => ms / 1000;
@@ -215,6 +220,8 @@ export const handlers: Record<string, Handler> = {
     }));
     return page(domains, body.NextToken as string | undefined, max, "Domains");
   },
+
+  ...studioHandlers,
 };
 
 export function describeProfile(store: Store, rec: ProfileRecord): Record<string, unknown> {
