@@ -7,6 +7,7 @@ import {
   STSClient,
 } from "@aws-sdk/client-sts";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { manualClock } from "./helpers.js";
@@ -28,9 +29,10 @@ beforeEach(async () => {
 });
 afterEach(() => emu.close());
 
-const sts = (credentials: STSClient["config"]["credentials"] | typeof OPERATOR = OPERATOR) =>
+type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+const sts = (credentials: Credentials = OPERATOR) =>
   new STSClient({ region: "us-east-1", endpoint: emu.url, credentials, maxAttempts: 1 });
-const sagemaker = (credentials: SageMakerClient["config"]["credentials"] | typeof OPERATOR, region = "us-east-1") =>
+const sagemaker = (credentials: Credentials, region = "us-east-1") =>
   new SageMakerClient({ region, endpoint: emu.url, credentials, maxAttempts: 1 });
 const assume = (input: Partial<AssumeRoleCommandInput> = {}) =>
   sts().send(new AssumeRoleCommand({ RoleArn: SPOKE_ROLE, RoleSessionName: "spo", ExternalId: "tenant-7", ...input }));

@@ -137,7 +137,10 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
   let reader = core.reader;
   try {
     const input = body.trim() === "" ? {} : JSON.parse(body);
-    if (parts[0] === "sts") return sendJson(res, 200, stsAdmin(core.sts, method, parts.slice(1), input));
+    if (parts[0] === "sts") {
+      sendJson(res, 200, stsAdmin(core.sts, method, parts.slice(1), input));
+      return;
+    }
     if (parts[0] === "accounts") {
       if (!/^\d{12}$/.test(parts[1] ?? "") || !parts[2])
         throw new ApiError("BadRequest", "accounts/<12 digits>/<region>/...");
@@ -145,7 +148,8 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
       parts = parts.slice(3);
       if (method === "POST" && parts[0] === "throttle") {
         partition.admin.setThrottle(input);
-        return sendJson(res, 200, {});
+        sendJson(res, 200, {});
+        return;
       }
       a = {
         ...core.admin,
