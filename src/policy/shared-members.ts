@@ -84,6 +84,8 @@ export const NOT_SHARED_MEMBERS: Readonly<Record<string, string>> = {
   "UserSettings.StudioWebPortalSettings.HiddenInstanceTypes[]": "only hides instance types from the user; grants none",
   "UserSettings.CustomFileSystemConfigs[].S3FileSystemConfig.MountPath":
     "a directory inside the user's own space; the bucket it mounts is S3Uri, which is checked",
+  SingleSignOnUserIdentifier:
+    "its pattern allows only the literal UserName; the identity is SingleSignOnUserValue, which is checked",
   "UserSettings.DefaultLandingUri": "the Studio page the user lands on (studio:: or app:TYPE:), no resource",
   "Tags[].Value": "tag values are the tenant's data; the keys are constrained (requiredTagKeys, forbiddenTagKeys)",
 };
