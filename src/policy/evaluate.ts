@@ -113,8 +113,9 @@ export function sharedValues(resource: PolicyInput["resource"]): SharedValue[] {
   return out;
 }
 
+/** A policy list as the message shows it; junk the schema would refuse is shown as `?` rather than throwing. */
 const quoteList = (entries: readonly unknown[]) =>
-  `[${entries.map((e) => (isRange(e) ? `${e.min}-${e.max}` : String(e))).join(", ")}]`;
+  `[${entries.map((e) => (isRange(e) ? `${e.min}-${e.max}` : typeof e === "string" ? e : "?")).join(", ")}]`;
 
 /** What one covering policy says about the resource's shared values. */
 function policyViolations(
