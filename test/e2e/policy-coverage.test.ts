@@ -4,7 +4,11 @@
  * refused with Stalled `PolicyViolation` naming the field, the value and the policy, before any SageMaker call; the
  * same resource converges once the policy allows it. The policy CRD's new fields are checked by the API server.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { SageMakerProfilePolicySpec } from "../../src/policy/index.js";
 import { applyPolicy as applyPolicyTo } from "../support/policy.js";
 import { sleep, waitFor } from "../support/wait.js";
@@ -133,5 +137,23 @@ describe("policies over every shared resource", () => {
     };
     expect(await refusal({ posixUids: [{ min: 30000, max: 20000 }] })).toContain("min must not be greater than max");
     expect(await refusal({ s3Prefixes: ["team-a-bucket/studio/"] })).toContain("spec.s3Prefixes[0]");
+  });
+
+  it("the API server accepts every policy example of docs/guardrails.md", async () => {
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "guardrails.md"), "utf8");
+    const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => parse(m[1] as string))
+      .filter((o) => o?.kind === "SageMakerProfilePolicy");
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    const api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
+    for (const body of examples)
+      await api.createClusterCustomObject({
+        group: "sagemaker.gitops.io",
+        version: "v1alpha1",
+        plural: "sagemakerprofilepolicies",
+        body,
+        // Checked by the schema and its rules, not stored: the every-namespace example must not apply to the tests.
+        dryRun: "All",
+      });
   });
 });
