@@ -54,10 +54,10 @@ function looksShared(leaf: Leaf): boolean {
   return SHARED_LOOKING.test(leaf.member) || SHARED_LOOKING.test(leaf.shapeName);
 }
 
-const policyFields = Object.keys(
-  (policyCrd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec as { properties: Record<string, unknown> })
-    .properties,
-);
+const policySpecSchema = policyCrd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec as
+  | { properties: Record<string, unknown> }
+  | undefined;
+const policyFields = Object.keys(policySpecSchema?.properties ?? {});
 
 /** Members that look shared and that no policy field constrains (classified to a kind whose fields all exist). */
 function gaps(shapes: Shapes): string[] {
