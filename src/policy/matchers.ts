@@ -19,8 +19,9 @@ interface SplitPath {
 
 /**
  * `s3://bucket/a/b/` -> root `s3://bucket`, segments [a, b]; `/a/b` -> root "", segments [a, b]. Undefined when the
- * path is not plainly a path: an empty, `.` or `..` segment (also percent-encoded), which S3 keeps literally but a
- * tool that normalises URLs or paths would resolve somewhere else than the policy author meant.
+ * path is not plainly a path: an empty, `.` or `..` segment, or one holding `/` or `\` once percent-decoded. S3 keeps
+ * such keys literally, but a tool that decodes or normalises URLs or paths would resolve them somewhere else than the
+ * policy author meant, so they match no prefix (fail closed).
  */
 export function splitPath(value: string): SplitPath | undefined {
   let root = "";
