@@ -117,8 +117,6 @@ export const policyCrd = {
                   executionRoles: patterns(
                     "Allowed IAM role ARNs: userSettings.executionRole and every other role ARN in userSettings (Canvas, EMR).",
                   ),
-                  instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
-                  securityGroups: patterns("Allowed userSettings.securityGroups entries."),
                   images: patterns(
                     "Allowed SageMaker image and image version ARNs (sageMakerImageArn, sageMakerImageVersionArn).",
                   ),
@@ -154,6 +152,8 @@ export const policyCrd = {
                     "Tag keys spec.tags must contain, compared ignoring case: each pattern needs a matching key.",
                   ),
                   forbiddenTagKeys: patterns("Tag keys spec.tags must not contain, compared ignoring case."),
+                  instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
+                  securityGroups: patterns("Allowed userSettings.securityGroups entries."),
                 },
                 "x-kubernetes-validations": [
                   {

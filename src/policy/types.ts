@@ -29,10 +29,6 @@ export interface SageMakerProfilePolicySpec {
   domains?: string[];
   /** Allowed IAM role ARNs (glob), for every role ARN the profile hands to SageMaker. */
   executionRoles?: string[];
-  /** Allowed instance types (glob), for every default resource spec. */
-  instanceTypes?: string[];
-  /** Allowed security group IDs (glob). */
-  securityGroups?: string[];
   // Every other shared resource (src/policy/shared-members.ts). Globs may use `{namespace}`.
   /** Allowed SageMaker image and image version ARNs (glob), in every defaultResourceSpec. */
   images?: string[];
@@ -68,6 +64,10 @@ export interface SageMakerProfilePolicySpec {
   requiredTagKeys?: string[];
   /** Tag keys spec.tags must not contain (glob, ignoring case). */
   forbiddenTagKeys?: string[];
+  /** Allowed instance types (glob), for every default resource spec. */
+  instanceTypes?: string[];
+  /** Allowed security group IDs (glob). */
+  securityGroups?: string[];
 }
 
 export type SageMakerProfilePolicy = {
