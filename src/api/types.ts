@@ -26,6 +26,9 @@ export interface SageMakerUserProfileSpec {
   managementPolicy?: ManagementPolicy;
   deletionPolicy?: DeletionPolicy;
   adoptExisting?: boolean;
+  /** The SageMakerAccount (by name); see src/accounts/resolve.ts for the defaults. */
+  accountRef?: { name: string };
+  region?: string;
 }
 
 export type ConditionType = "Ready" | "Synced" | "Reconciling" | "Stalled";
