@@ -24,6 +24,6 @@ export {
   type SageMakerCall,
   type Step,
 } from "./plan-types.js";
-export type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
 export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
 export { buildStatus, type StatusInput } from "./status.js";

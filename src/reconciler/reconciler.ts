@@ -4,6 +4,8 @@
  * writes status once (status.ts) and returns the requeue. Every error goes through the error policy
  * (error-policy.ts). Nothing here sleeps: every delay is a requeue.
  */
+
+import type { AccountDecision } from "../accounts/index.js";
 import { profileName, type SageMakerUserProfile } from "../api/types.js";
 import {
   type Action,
@@ -26,7 +28,7 @@ import {
   type PlanContext,
   type PlanSettings,
 } from "./plan-types.js";
-import type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
+import type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
 import { isDeleting } from "./resource.js";
 import { buildStatus } from "./status.js";
 
@@ -35,6 +37,8 @@ export interface ReconcilerOptions {
   kube: KubePort;
   /** Guardrails checked before any AWS call; none = allow everything. */
   policy?: PolicyPort;
+  /** The account and region of each resource, and their clients; none = `sagemaker` for every resource. */
+  accounts?: AccountPort;
   /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
   clusterId: string;
   /** ResourceInUse: 5 s base, 5 min cap, full jitter. */
@@ -113,24 +117,34 @@ export class ProfileReconciler {
       this.hooks.onForget?.(key);
       return {};
     }
+    const account = this.o.accounts?.decide(resource);
+    const sagemaker = this.portFor(account);
     try {
-      const { plan, executed } = await this.observeAndAct(key, resource, ctx.signal);
+      const { plan, executed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
-      const verdict = await this.verdict(key, resource, err, ctx);
+      const verdict = await this.verdict(key, resource, err, ctx, sagemaker);
       if (verdict.raise) throw err;
       // Its own errors (Kubernetes refusing the status or the finalizer patch) go to the controller.
-      await execute(resource, verdict, { sagemaker: this.o.sagemaker, kube: this.o.kube });
+      await execute(resource, verdict, { sagemaker, kube: this.o.kube });
       await this.conclude(key, resource, verdict, {});
       return verdict.action;
     }
   }
 
+  /** The resource's account and region's client; a refused one gets a port that calls nothing. */
+  private portFor(account: AccountDecision | undefined): SageMakerPort {
+    if (!account || !this.o.accounts) return this.o.sagemaker;
+    if (account.ok === true) return account.target ? this.o.accounts.sagemakerFor(account.target) : this.o.sagemaker;
+    return refusingPort(account.message);
+  }
+
   /** What the planner knows besides the resource and SageMaker: settings, the guardrails' decision, time, flap state. */
-  private context(key: string, resource: SageMakerUserProfile): PlanContext {
+  private context(key: string, resource: SageMakerUserProfile, account: AccountDecision | undefined): PlanContext {
     return {
       settings: this.settings,
+      account,
       policy: this.o.policy?.decide(resource),
       now: this.clock.now(),
       jitter: this.random(),
@@ -142,8 +156,10 @@ export class ProfileReconciler {
     key: string,
     resource: SageMakerUserProfile,
     signal: AbortSignal,
+    account: AccountDecision | undefined,
+    sagemaker: SageMakerPort,
   ): Promise<{ plan: Plan; executed: Executed }> {
-    const context = this.context(key, resource);
+    const context = this.context(key, resource, account);
     const planner = (observed: Observation) => plan(resource, observed, context);
     let finalizerAdded = false;
     const options: ObserveOptions = {
@@ -160,14 +176,14 @@ export class ProfileReconciler {
     };
     const act = (p: Plan) =>
       execute(resource, p, {
-        sagemaker: this.o.sagemaker,
+        sagemaker,
         kube: this.o.kube,
         signal,
         finalizerAdded,
         onFlap: (state) => this.flaps.set(key, state),
       });
 
-    const first = await observe(this.o.sagemaker, resource, {}, planner, options);
+    const first = await observe(sagemaker, resource, {}, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan) };
     } catch (err) {
@@ -176,13 +192,7 @@ export class ProfileReconciler {
       // CreateUserProfile answered ResourceInUse: most often our own create whose answer was lost (the SDK retried
       // it) or that a crash kept out of the status. The profile then goes through the ownership check like any
       // existing one: adopted only if its owner tag names this resource.
-      const again = await observe(
-        this.o.sagemaker,
-        resource,
-        { ...first.observed, profile: undefined },
-        planner,
-        options,
-      );
+      const again = await observe(sagemaker, resource, { ...first.observed, profile: undefined }, planner, options);
       // Not there after all (busy for another reason): the ResourceInUse backoff applies.
       if (!again.observed.profile) throw err;
       return { plan: again.plan, executed: await act(again.plan) };
@@ -195,6 +205,7 @@ export class ProfileReconciler {
     resource: SageMakerUserProfile,
     err: unknown,
     ctx: ReconcileContext,
+    sagemaker: SageMakerPort,
   ): Promise<ErrorVerdict> {
     const failure: Failure = ctx.signal.aborted
       ? { other: err, aborted: true }
@@ -202,7 +213,7 @@ export class ProfileReconciler {
         ? { sagemaker: { operation: err.operation, classified: err.classified } }
         : { other: err };
     if (asksDomain(failure) && "sagemaker" in failure)
-      failure.domainMissing = await this.o.sagemaker.domainExists(resource.spec.domainId, ctx.signal).then(
+      failure.domainMissing = await sagemaker.domainExists(resource.spec.domainId, ctx.signal).then(
         (exists) => !exists,
         () => false, // any other answer leaves the original error to its usual handling
       );
@@ -241,4 +252,20 @@ export class ProfileReconciler {
     });
     await this.o.kube.writeStatus(latest, status);
   }
+}
+
+/** For a resource with no usable account: any call is a bug the planner should have prevented, refused loudly. */
+function refusingPort(why: string): SageMakerPort {
+  const refuse = () => Promise.reject(new Error(`no SageMaker call without a usable account: ${why}`));
+  return {
+    describeUserProfile: refuse,
+    createUserProfile: refuse,
+    updateUserProfile: refuse,
+    deleteUserProfile: refuse,
+    domainSecurityGroups: refuse,
+    domainExists: refuse,
+    listTags: refuse,
+    addTags: refuse,
+    deleteTags: refuse,
+  };
 }

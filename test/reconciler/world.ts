@@ -2,6 +2,8 @@
  * One reconciler over in-memory ports and a fake clock, with the resource the table test reconciles, and a record of
  * what one reconcile did: SageMaker calls, events, status writes, finalizer changes and the Action.
  */
+
+import type { AccountDecision } from "../../src/accounts/index.js";
 import {
   API_VERSION,
   KIND,
@@ -62,6 +64,8 @@ export class World {
   readonly sagemaker = new MemorySageMaker();
   readonly kube = new MemoryKube();
   decision: PolicyDecision = { allowed: true, policies: [] };
+  /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
+  account: AccountDecision = { ok: true };
   key = KEY;
   readonly seen = { inUse: 0, repaired: [] as string[], forgotten: [] as string[], observed: 0 };
   readonly reconciler: ProfileReconciler;
@@ -72,6 +76,7 @@ export class World {
       sagemaker: this.sagemaker,
       kube: this.kube,
       policy: { decide: () => this.decision },
+      accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
       clusterId: "test",
       inUseBackoff: new ItemExponentialFailureRateLimiter({
         baseDelayMs: 5_000,
