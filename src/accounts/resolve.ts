@@ -17,8 +17,8 @@ export type AccountReason =
 /** The account object with what its controller concluded. */
 export interface AccountState {
   account: SageMakerAccount;
-  /** Ready: its credentials answered GetCallerIdentity with its accountId. */
-  ready: boolean;
+  /** Ready: its credentials answered GetCallerIdentity with its accountId; undefined: not checked yet. */
+  ready: boolean | undefined;
   /** Why it is not ready (the STS error), for the profile's message. */
   message?: string;
 }
@@ -104,6 +104,8 @@ export function resolveAccount(input: AccountInput): AccountDecision {
       "AccountNotAllowed",
       `${ACCOUNT_KIND} ${name} (${how}) does not allow namespace ${namespace}: its namespaceSelector does not select it`,
     );
+  if ((state as AccountState).ready === undefined)
+    return { ok: "unknown", message: `${ACCOUNT_KIND} ${name} has not been checked yet` };
   if (!(state as AccountState).ready)
     return refuse(
       "AccountNotReady",

@@ -13,3 +13,12 @@ export {
 } from "./gateway.js";
 export { type CallKind, RateLimiter, type RateLimiterOptions, type Release } from "./limiter.js";
 export { TokenBucket } from "./token-bucket.js";
+export {
+  type AssumedRoleCredentials,
+  type AssumedRoleOptions,
+  type AwsCredentialIdentity,
+  type AwsCredentialIdentityProvider,
+  assumedRoleCredentials,
+  type CallerIdentity,
+  getCallerIdentity,
+} from "./credentials.js";
