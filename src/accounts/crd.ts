@@ -55,14 +55,17 @@ export const accountCrd = {
                 properties: {
                   accountId: {
                     type: "string",
+                    minLength: 12,
+                    maxLength: 12,
                     pattern: "^[0-9]{12}$",
                     description:
                       "The 12-digit AWS account id; GetCallerIdentity through the credentials must answer it.",
                   },
                   roleArn: {
                     type: "string",
-                    maxLength: 2048,
-                    pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\x21-\\x7e]{1,512}$",
+                    // arn:<partition>:iam::<12 digits>:role/ + a path of at most 512 and a name of at most 64.
+                    maxLength: 640,
+                    pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\x21-\\x7e]{1,576}$",
                     description: "The IAM role to assume (AssumeRole). Omitted: the operator's own identity.",
                   },
                   externalId: {

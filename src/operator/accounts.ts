@@ -32,7 +32,13 @@ import type { CallerIdentity } from "../sagemaker/index.js";
 import { errorSummary } from "./log.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 
-const ACCOUNT_REASONS = new Set(["AccountNotFound", "AccountNotReady", "AccountNotAllowed", "RegionNotAllowed", "AccountPending"]);
+const ACCOUNT_REASONS = new Set([
+  "AccountNotFound",
+  "AccountNotReady",
+  "AccountNotAllowed",
+  "RegionNotAllowed",
+  "AccountPending",
+]);
 
 interface Check {
   generation: number | undefined;
@@ -84,7 +90,9 @@ export class AccountRegistry implements AccountPort {
     const namespace = this.o.namespaces.get(ns);
     return resolveAccount({
       namespace: ns,
-      namespaceLabels: namespace ? ((namespace.metadata?.labels as Record<string, string> | undefined) ?? {}) : undefined,
+      namespaceLabels: namespace
+        ? ((namespace.metadata?.labels as Record<string, string> | undefined) ?? {})
+        : undefined,
       ...(obj.spec.accountRef?.name !== undefined ? { accountRef: obj.spec.accountRef.name } : {}),
       ...(obj.spec.region !== undefined ? { region: obj.spec.region } : {}),
       ...(obj.status?.userProfileArn ? { existingArn: obj.status.userProfileArn } : {}),
@@ -171,7 +179,12 @@ export class AccountRegistry implements AccountPort {
       };
     }
     this.checks.set(name, check);
-    if (!before || before.ready !== check.ready || before.message !== check.message || before.generation !== check.generation) {
+    if (
+      !before ||
+      before.ready !== check.ready ||
+      before.message !== check.message ||
+      before.generation !== check.generation
+    ) {
       this.o.log.info({ account: name, ready: check.ready, message: check.message }, "account checked");
       for (const notify of this.changed) notify(name);
     }
@@ -243,7 +256,9 @@ export class AccountRegistry implements AccountPort {
       (c) => (c.type === "Stalled" || c.type === "Reconciling") && c.status === "True" && ACCOUNT_REASONS.has(c.reason),
     );
     if (stalled) return true;
-    const labels = this.o.namespaces.get(p.metadata.namespace ?? "")?.metadata?.labels as Record<string, string> | undefined;
+    const labels = this.o.namespaces.get(p.metadata.namespace ?? "")?.metadata?.labels as
+      | Record<string, string>
+      | undefined;
     const named = p.spec.accountRef?.name ?? labels?.[ACCOUNT_LABEL];
     // Unnamed: the default account, or (with no account left) the operator's own: any change may concern it.
     return named === undefined || named === name;
@@ -251,7 +266,10 @@ export class AccountRegistry implements AccountPort {
 }
 
 const status0 = (check: Check) => ({ ready: check.ready, message: check.message });
-function sameConditions(previous: NonNullable<SageMakerAccountStatus["conditions"]>, now: { ready: boolean; message: string }): boolean {
+function sameConditions(
+  previous: NonNullable<SageMakerAccountStatus["conditions"]>,
+  now: { ready: boolean; message: string },
+): boolean {
   const ready = previous.find((c) => c.type === "Ready");
   return ready !== undefined && (ready.status === "True") === now.ready && ready.message === now.message;
 }

@@ -32,9 +32,9 @@ import { partitionOf } from "../policy/index.js";
 import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { ListResync } from "../resync/index.js";
 import { getCallerIdentity, type SageMakerGateway } from "../sagemaker/index.js";
+import { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 import { errorSummary } from "./log.js";
-import { AccountRegistry } from "./accounts.js";
 import { PolicyGuard } from "./policy.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 

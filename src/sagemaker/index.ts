@@ -4,15 +4,6 @@
  */
 export { type AimdOptions, AimdRate } from "./aimd.js";
 export { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
-export { type ClassifiedError, classifyError, type ErrorKind, SageMakerError } from "./errors.js";
-export {
-  type CallObserver,
-  type DescribeDomainOutput,
-  type GatewayOptions,
-  SageMakerGateway,
-} from "./gateway.js";
-export { type CallKind, RateLimiter, type RateLimiterOptions, type Release } from "./limiter.js";
-export { TokenBucket } from "./token-bucket.js";
 export {
   type AssumedRoleCredentials,
   type AssumedRoleOptions,
@@ -22,3 +13,12 @@ export {
   type CallerIdentity,
   getCallerIdentity,
 } from "./credentials.js";
+export { type ClassifiedError, classifyError, type ErrorKind, SageMakerError } from "./errors.js";
+export {
+  type CallObserver,
+  type DescribeDomainOutput,
+  type GatewayOptions,
+  SageMakerGateway,
+} from "./gateway.js";
+export { type CallKind, RateLimiter, type RateLimiterOptions, type Release } from "./limiter.js";
+export { TokenBucket } from "./token-bucket.js";
