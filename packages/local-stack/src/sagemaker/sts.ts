@@ -157,7 +157,8 @@ export class SecurityTokenService {
     const credentials: IssuedCredentials = {
       accessKeyId: `ASIA${this.token(16)}`,
       secretAccessKey: this.token(40),
-      sessionToken: `FwoLocal${this.token(64)}`,
+      // Shaped like STS's (a long base64 blob starting "IQoJb3JpZ2luX2Vj"), so log scrubbing is tested on the real form.
+      sessionToken: `IQoJb3JpZ2luX2Vj${randomId(this.random, 340, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}`,
       // STS answers whole seconds (ISO 8601 without milliseconds).
       expiration: Math.floor(this.now() / 1000) * 1000 + lifetime * 1000,
     };
