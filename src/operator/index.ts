@@ -46,7 +46,12 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   };
   // The namespace each reconcile works for, so the gateway's limiter shares the AWS budget fairly between namespaces.
   const tenant = new AsyncLocalStorage<string>();
-  const gateway = makeGateway(config, metrics, () => mayWrite(), () => tenant.getStore());
+  const gateway = makeGateway(
+    config,
+    metrics,
+    () => mayWrite(),
+    () => tenant.getStore(),
+  );
 
   const leaderLabel = { name: config.leaderElection.id };
   metrics.leaderStatus.set(leaderLabel, 0);

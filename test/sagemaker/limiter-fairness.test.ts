@@ -46,7 +46,9 @@ function setup(options: Partial<RateLimiterOptions> = {}) {
 function expectWithinRate(times: number[], rate: number, burst: number): void {
   for (let i = 0; i < times.length; i++)
     for (let j = i; j < times.length && j < i + 50; j++)
-      expect(j - i + 1).toBeLessThanOrEqual(burst + (rate * ((times[j] as number) - (times[i] as number))) / 1000 + 1e-6);
+      expect(j - i + 1).toBeLessThanOrEqual(
+        burst + (rate * ((times[j] as number) - (times[i] as number))) / 1000 + 1e-6,
+      );
 }
 
 describe("RateLimiter: fair share of the mutating budget between namespaces", () => {
