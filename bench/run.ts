@@ -40,7 +40,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     { name: "steady state naive", run: (s) => steadyStateNaive(s, log) },
     { name: "throttle adaptation", run: (s) => throttleAdaptation(s, log) },
     { name: "storm", run: (s) => storm(s, log) },
-    { name: "fair share", run: (s) => fairShare(s, log) },
+    { name: "fairness", run: (s) => fairShare(s, log) },
   ];
   const selected = scenarios.filter((s) => !options.only || s.name.includes(options.only));
   log("building the CLI (.bench/dist)");
