@@ -4,7 +4,6 @@ export { type Executed, execute, type ObserveOptions, observe, read } from "./ex
 export {
   decideFlap,
   type FlapDecision,
-  FlapGuard,
   type FlapPolicy,
   type FlapState,
   recordRepair,
