@@ -53,6 +53,8 @@ export class WorkQueue<K = string> {
   private readonly fairnessKey: (key: K) => string;
   /** Keys waiting for a worker, per flow (for the `flows` gauge; a promoted key is counted once). */
   private readonly pending = new Map<string, number>();
+  /** Keys waiting for a worker, both priorities (a promoted key once; a key being processed is not waiting). */
+  private waitingKeys = 0;
   private readonly dirty = new Set<K>();
   /** Dirty keys added only at low priority so far. */
   private readonly low = new Set<K>();
@@ -103,6 +105,7 @@ export class WorkQueue<K = string> {
   private enqueue(key: K): void {
     const flow = this.fairnessKey(key);
     this.pending.set(flow, (this.pending.get(flow) ?? 0) + 1);
+    this.waitingKeys++;
     this.observer.flows?.(this.pending.size);
     this.push(key);
   }
@@ -169,7 +172,7 @@ export class WorkQueue<K = string> {
 
   /** Queued keys (not counting delayed or in-progress ones). */
   len(): number {
-    return this.fifo.length + this.low.size;
+    return this.waitingKeys;
   }
 
   /** Flows (namespaces) with keys waiting for a worker. */
@@ -206,6 +209,7 @@ export class WorkQueue<K = string> {
     this.dirty.clear();
     this.addedAt.clear();
     this.pending.clear();
+    this.waitingKeys = 0;
     this.observer.depth?.(0);
     this.observer.flows?.(0);
     for (const w of this.waiters.splice(0)) w(undefined);
@@ -223,6 +227,7 @@ export class WorkQueue<K = string> {
     const waiting = (this.pending.get(flow) ?? 1) - 1;
     if (waiting > 0) this.pending.set(flow, waiting);
     else this.pending.delete(flow);
+    this.waitingKeys--;
     this.observer.flows?.(this.pending.size);
     this.dirty.delete(key);
     this.low.delete(key);
