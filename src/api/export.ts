@@ -38,9 +38,7 @@ export function exportProfile(observed: DescribeUserProfileResponse, o: ExportOp
   else delete settings.securityGroups;
 
   const metadataName = resourceName(name);
-  const tags = (o.tags ?? [])
-    .filter((t) => !isReservedTagKey(t.Key))
-    .map((t) => ({ key: t.Key, value: t.Value }));
+  const tags = (o.tags ?? []).filter((t) => !isReservedTagKey(t.Key)).map((t) => ({ key: t.Key, value: t.Value }));
   return {
     apiVersion: API_VERSION,
     kind: KIND,

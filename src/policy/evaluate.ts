@@ -169,7 +169,9 @@ export function adoptionDecision(
       allowed: false,
       why: `no ${POLICY_KIND} covers namespace ${namespace}; a cluster administrator must apply one with adoption: Allowed`,
     };
-  const refusing = applied.filter((name) => policies.find((p) => p.metadata.name === name)?.spec?.adoption !== "Allowed");
+  const refusing = applied.filter(
+    (name) => policies.find((p) => p.metadata.name === name)?.spec?.adoption !== "Allowed",
+  );
   if (refusing.length === 0) return { allowed: true };
   return {
     allowed: false,

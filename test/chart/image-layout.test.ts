@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImageLayout } from "../../scripts/image-layout.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
 import { isReady } from "../e2e/harness.js";
+import { applyPolicy } from "../support/policy.js";
 import { waitFor } from "../support/wait.js";
 import { render, repoRoot } from "./helm.js";
-import { applyPolicy } from "../support/policy.js";
 
 let layout: string;
 beforeAll(() => {

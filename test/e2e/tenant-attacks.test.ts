@@ -84,7 +84,10 @@ beforeAll(async () => {
   await e2e.api.createNamespacedCustomObject({
     ...coords,
     namespace: "team-a",
-    body: { ...profile("alice", { userSettings: { executionRole: TEAM_A_ROLE } }), metadata: { name: "alice", namespace: "team-a" } },
+    body: {
+      ...profile("alice", { userSettings: { executionRole: TEAM_A_ROLE } }),
+      metadata: { name: "alice", namespace: "team-a" },
+    },
   });
   await waitFor("team-a/alice Ready", async () => isReady(await e2e.tryGet("team-a", "alice")));
   e2e.sagemaker.admin.createProfile(DEMO_DOMAIN, "carol", { userSettings: { ExecutionRole: TEAM_A_ROLE } });
@@ -112,7 +115,9 @@ describe("namespace mallory against team-a's profiles", () => {
   it("policy: team-a's execution role in mallory's spec is refused before any AWS call (PolicyViolation)", async () => {
     await create(profile("m-role", { userSettings: { executionRole: TEAM_A_ROLE } }));
     const o = await answered("m-role", "PolicyViolation");
-    expect(condition(o, "Stalled")?.message).toContain(`"${TEAM_A_ROLE}" is not allowed by SageMakerProfilePolicy/mallory`);
+    expect(condition(o, "Stalled")?.message).toContain(
+      `"${TEAM_A_ROLE}" is not allowed by SageMakerProfilePolicy/mallory`,
+    );
     expect(e2e.sagemaker.requests().filter((r) => r.request.UserProfileName === "m-role")).toEqual([]);
   });
 
@@ -164,18 +169,28 @@ describe("namespace mallory against team-a's profiles", () => {
       profile("m-peek", {
         userProfileName: "alice",
         managementPolicy: "Observe",
-        userSettings: { executionRole: MALLORY_ROLE, jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } },
+        userSettings: {
+          executionRole: MALLORY_ROLE,
+          jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } },
+        },
       }),
     );
     const o = await answered("m-peek", "OwnedByAnother");
-    expect(condition(o, "Synced")?.message).toMatch(/^profile d-[a-z0-9]+\/alice exists and is owned by e2e\/team-a\/alice;/);
+    expect(condition(o, "Synced")?.message).toMatch(
+      /^profile d-[a-z0-9]+\/alice exists and is owned by e2e\/team-a\/alice;/,
+    );
     for (const key of ["userProfileArn", "profileStatus", "homeEfsFileSystemUid", "drift", "ownedBy"])
       expect(o.status, key).not.toHaveProperty(key);
     noNewWriteToTeamA();
   });
 
   it("tag spoof: the owner key in another case, and aws: keys in any case, are refused by the API server", async () => {
-    for (const key of ["SageMaker.GitOps.io/Owner", OWNER_TAG.toUpperCase(), "AWS:cloudformation:stack-name", "Aws:x"]) {
+    for (const key of [
+      "SageMaker.GitOps.io/Owner",
+      OWNER_TAG.toUpperCase(),
+      "AWS:cloudformation:stack-name",
+      "Aws:x",
+    ]) {
       const attempt = create(profile(`m-spoof-${key.length}`, { tags: [{ key, value: "e2e/team-a/alice" }] }));
       await expect(attempt, key).rejects.toMatchObject({ code: 422 });
       await attempt.catch((err: { body?: string }) =>

@@ -46,6 +46,8 @@ describe("adoption in the policy decision", () => {
       policy("quiet", { namespaces: ["team-a"] }),
     ]);
     expect(out.allowed).toBe(false);
-    expect(out.allowed === false && out.why).toMatch(/^SageMakerProfilePolicy\/quiet, SageMakerProfilePolicy\/strict do not set adoption: Allowed/);
+    expect(out.allowed === false && out.why).toMatch(
+      /^SageMakerProfilePolicy\/quiet, SageMakerProfilePolicy\/strict do not set adoption: Allowed/,
+    );
   });
 });

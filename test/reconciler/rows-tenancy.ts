@@ -10,12 +10,9 @@ import { CONSOLE_ROLE, DOMAIN, OWNER, RESYNC, ROLE, type Row, resource, STALLED,
 const TEAM_B = "test/team-b/alice";
 /** Someone else's profile named alice, drifted from alice's spec. */
 const teamBProfile = (w: World) =>
-  w.sagemaker.putProfile(
-    DOMAIN,
-    "alice",
-    { UserSettings: { ExecutionRole: CONSOLE_ROLE } },
-    [{ Key: OWNER_TAG, Value: TEAM_B }],
-  );
+  w.sagemaker.putProfile(DOMAIN, "alice", { UserSettings: { ExecutionRole: CONSOLE_ROLE } }, [
+    { Key: OWNER_TAG, Value: TEAM_B },
+  ]);
 
 /** What a user allowed to write the status subresource can claim: that the profile is this resource's. */
 async function forgeOwnership(w: World, extra: Partial<SageMakerUserProfileStatus> = {}): Promise<void> {
@@ -123,17 +120,25 @@ export const rows: Row[] = [
     given: async (w) => {
       await w.inSync();
       const stored = w.sagemaker.profile(DOMAIN, "alice");
-      stored?.tags.push({ Key: "AWS:cloudformation:stack-name", Value: "x" }, { Key: "Sagemaker.GitOps.io/Owner", Value: "y" });
+      stored?.tags.push(
+        { Key: "AWS:cloudformation:stack-name", Value: "x" },
+        { Key: "Sagemaker.GitOps.io/Owner", Value: "y" },
+      );
       w.apply(resource({ tags: [{ key: "team", value: "b" }] }));
-      await forgeOwnership(w, { managedTagKeys: ["team", OWNER_TAG, "AWS:cloudformation:stack-name", "Sagemaker.GitOps.io/Owner"] });
+      await forgeOwnership(w, {
+        managedTagKeys: ["team", OWNER_TAG, "AWS:cloudformation:stack-name", "Sagemaker.GitOps.io/Owner"],
+      });
     },
     calls: ["DescribeUserProfile", "ListTags", "AddTags"],
     events: ["Normal TagsUpdated"],
     status: ["InSync", "InSync"],
     action: { requeueAfter: RESYNC },
     check: (w) =>
-      expect(w.sagemaker.profile(DOMAIN, "alice")?.tags.map((t) => t.Key).sort()).toEqual(
-        ["AWS:cloudformation:stack-name", OWNER_TAG, "Sagemaker.GitOps.io/Owner", "team"].sort(),
-      ),
+      expect(
+        w.sagemaker
+          .profile(DOMAIN, "alice")
+          ?.tags.map((t) => t.Key)
+          .sort(),
+      ).toEqual(["AWS:cloudformation:stack-name", OWNER_TAG, "Sagemaker.GitOps.io/Owner", "team"].sort()),
   },
 ];

@@ -61,7 +61,11 @@ export class World {
   readonly clock = new FakeClock(Date.parse("2025-01-01T00:00:00Z"));
   readonly sagemaker = new MemorySageMaker();
   readonly kube = new MemoryKube();
-  decision: PolicyDecision = { allowed: true, policies: ["team-a"], adoption: { allowed: false, why: "the test policy refuses it" } };
+  decision: PolicyDecision = {
+    allowed: true,
+    policies: ["team-a"],
+    adoption: { allowed: false, why: "the test policy refuses it" },
+  };
   key = KEY;
   readonly seen = { inUse: 0, repaired: [] as string[], forgotten: [] as string[], observed: 0 };
   readonly reconciler: ProfileReconciler;
