@@ -97,11 +97,16 @@ function refuse(
   return stalledOnce(resource, reason, truncate(violationMessage(decision.violations)));
 }
 
-/** What the guardrails say about adoption (no decision: no policy allows it). */
+/**
+ * What the guardrails say about adoption. No decision means no guardrails at all (`diff --live` of files, which cannot
+ * know the cluster's policies); the operator always has one.
+ */
 const adoptionOf = (ctx: PlanContext): AdoptionDecision =>
-  ctx.policy?.allowed === true
-    ? ctx.policy.adoption
-    : { allowed: false, why: `no ${POLICY_KIND} is evaluated for this resource` };
+  ctx.policy === undefined
+    ? { allowed: true }
+    : ctx.policy.allowed === true
+      ? ctx.policy.adoption
+      : { allowed: false, why: `the ${POLICY_KIND} decision is not an allowance` };
 
 function planLive(
   resource: SageMakerUserProfile,

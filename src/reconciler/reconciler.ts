@@ -33,7 +33,7 @@ import { buildStatus } from "./status.js";
 export interface ReconcilerOptions {
   sagemaker: SageMakerPort;
   kube: KubePort;
-  /** Guardrails checked before any AWS call; none = allow everything (but adoption). */
+  /** Guardrails checked before any AWS call; none = allow everything (the operator always has them). */
   policy?: PolicyPort;
   /** Refuse resources of namespaces no policy covers (the operator's `--require-policy`, default true there). */
   requirePolicy?: boolean;
