@@ -267,7 +267,8 @@ const specSchema: Schema = {
     adoptExisting: {
       type: "boolean",
       default: false,
-      description: "Take over a profile that already exists and is not owned by another resource.",
+      description:
+        "Take over a profile that already exists and is not owned by another resource; every SageMakerProfilePolicy covering the namespace must set adoption: Allowed.",
     },
   },
   "x-kubernetes-validations": [
