@@ -93,6 +93,13 @@ export class World {
     const api = loadKubeConfig({ path: kubeconfigPath }).makeApiClient(CustomObjectsApi);
     const world = new World(kube, emulator, kubeconfigPath, kubeUrl as string, sagemakerUrl as string, api, dir);
     await world.createNamespace(NAMESPACE);
+    // The operator requires a policy by default: the permissive one for single-team clusters (docs/guardrails.md).
+    await world.kubeRequest("POST", `/apis/${GROUP}/${VERSION}/sagemakerprofilepolicies`, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerProfilePolicy",
+      metadata: { name: "all-namespaces" },
+      spec: { namespaceSelector: {} },
+    });
     return world;
   }
 

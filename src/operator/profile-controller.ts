@@ -138,6 +138,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     sagemaker: d.gateway,
     kube,
     policy: guard,
+    requirePolicy: config.requirePolicy,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
       baseDelayMs: config.inUseBackoffBaseMs,
