@@ -3,6 +3,7 @@
  * controller (src/operator/profile-controller.ts), gated on leader election. Used by `run`, `demo`, the end-to-end
  * tests and the benchmark.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger as PinoLogger } from "pino";
 import { LeaderElector, loadKubeConfig, Manager, NotLeaderError, systemClock } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
@@ -44,12 +45,15 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const fence = () => {
     if (!mayWrite()) throw new NotLeaderError("write refused: the leader lease is not held");
   };
-  const gateway = makeGateway(config, metrics, () => mayWrite());
+  // The namespace each reconcile works for, so the gateway's limiter shares the AWS budget fairly between namespaces.
+  const tenant = new AsyncLocalStorage<string>();
+  const flowOf = () => tenant.getStore();
+  const gateway = makeGateway(config, metrics, () => mayWrite(), flowOf);
   // One client and limiter per SageMakerAccount and region, on first use (unused without any SageMakerAccount).
   const pool = new SageMakerPool({
     makeGateway: (target, account, credentials) => {
       const limits = account.spec.rateLimits?.find((l) => l.region === target.region);
-      return makeGateway(config, metrics, () => mayWrite(), {
+      return makeGateway(config, metrics, () => mayWrite(), flowOf, {
         labels: { account: target.account, region: target.region },
         region: target.region,
         credentials: credentials?.provider ?? config.aws.credentials,
@@ -124,6 +128,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     log,
     fence,
     mayWrite: () => mayWrite(),
+    tenant,
   }))
     manager.add(runnable);
   manager.start();
@@ -175,6 +180,7 @@ function makeGateway(
   config: OperatorConfig,
   metrics: OperatorMetrics,
   mayWrite: () => boolean,
+  flowOf: () => string | undefined,
   scope?: GatewayScope,
 ): SageMakerGateway {
   const labels = scope?.labels ?? {};
@@ -183,6 +189,7 @@ function makeGateway(
   metrics.sagemakerRateLimit.set(labels, rps);
   return new SageMakerGateway({
     mayWrite,
+    flowOf,
     region: scope?.region ?? config.aws.region ?? "us-east-1",
     endpoint: config.aws.endpoint,
     credentials: scope ? scope.credentials : config.aws.credentials,

@@ -3,6 +3,7 @@
  * resource informers, policy and namespace changes, the List resync of SageMaker), its work queue, its reconciler and
  * the ports the reconciler writes through. Returns the runnables the Manager runs.
  */
+import type { AsyncLocalStorage } from "node:async_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger as PinoLogger } from "pino";
 import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
@@ -23,6 +24,7 @@ import {
   type Runnable,
   removeFinalizer,
   sleep,
+  splitKey,
   systemClock,
   WorkQueue,
   writeStatus,
@@ -51,7 +53,15 @@ export interface ProfileControllerDeps {
   /** The leader write fence: throws when this process may not write (see SageMakerGateway's mayWrite). */
   fence(): void;
   mayWrite(): boolean;
+  /**
+   * Set to the resource's namespace while it is reconciled; the gateway reads it to share the AWS budget fairly
+   * between namespaces (see src/sagemaker/limiter.ts).
+   */
+  tenant?: AsyncLocalStorage<string>;
 }
+
+/** The fairness flow of a queue key: its namespace. */
+export const namespaceOfKey = (key: string): string => splitKey(key).namespace ?? "";
 
 /** The runnables of the profile controller, in start order: caches first, then the leader-elected loops. */
 export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
@@ -113,6 +123,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       new BucketRateLimiter(10, 100),
     ),
     observer: queueObserver(metrics, CONTROLLER_NAME),
+    // Namespaces take turns: one namespace's thousands of changes do not queue another's edits behind them.
+    fairnessKey: namespaceOfKey,
   });
 
   const events = new EventRecorder({
@@ -155,6 +167,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     kube,
     policy: guard,
     accounts,
+    requirePolicy: config.requirePolicy,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
       baseDelayMs: config.inUseBackoffBaseMs,
@@ -187,7 +200,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     log: log.child({ component: "controller" }),
     reconcile: async (key, ctx) => {
       const started = performance.now();
-      const action = await reconciler.reconcile(key, ctx);
+      const reconcile = () => reconciler.reconcile(key, ctx);
+      const action = await (d.tenant ? d.tenant.run(namespaceOfKey(key), reconcile) : reconcile());
       log.debug(
         {
           key,
@@ -290,6 +304,7 @@ const queueObserver = (metrics: OperatorMetrics, name: string): QueueObserver =>
   workDuration: (s) => metrics.workqueueWorkDuration.observe({ name }, s),
   unfinishedWork: (s) => metrics.workqueueUnfinished.set({ name }, s),
   longestRunning: (s) => metrics.workqueueLongestRunning.set({ name }, s),
+  flows: (n) => metrics.workqueueNamespacesWaiting.set({ name }, n),
 });
 
 /** controller-runtime's controller_runtime_reconcile_* metrics for a controller. */

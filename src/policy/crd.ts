@@ -155,6 +155,13 @@ export const policyCrd = {
                   forbiddenTagKeys: patterns("Tag keys spec.tags must not contain, compared ignoring case."),
                   instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
                   securityGroups: patterns("Allowed userSettings.securityGroups entries."),
+                  adoption: {
+                    type: "string",
+                    description:
+                      "Whether spec.adoptExisting may take over an existing profile that has no owner tag (made in the console, by another tool, or released with deletionPolicy: Retain). Every policy covering a namespace must allow it.",
+                    enum: ["Allowed", "Refused"],
+                    default: "Refused",
+                  },
                 },
                 "x-kubernetes-validations": [
                   {

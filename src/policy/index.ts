@@ -1,5 +1,7 @@
 /** Tenant guardrails: SageMakerProfilePolicy resources and their pure evaluation. */
 export {
+  type AdoptionDecision,
+  adoptionDecision,
   covers,
   evaluatePolicies,
   NAMESPACE_NAME_LABEL,

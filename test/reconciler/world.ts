@@ -63,7 +63,11 @@ export class World {
   readonly clock = new FakeClock(Date.parse("2025-01-01T00:00:00Z"));
   readonly sagemaker = new MemorySageMaker();
   readonly kube = new MemoryKube();
-  decision: PolicyDecision = { allowed: true, policies: [] };
+  decision: PolicyDecision = {
+    allowed: true,
+    policies: ["team-a"],
+    adoption: { allowed: false, why: "the test policy refuses it" },
+  };
   /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
   account: AccountDecision = { ok: true };
   key = KEY;
@@ -78,6 +82,7 @@ export class World {
       policy: { decide: () => this.decision },
       accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
       clusterId: "test",
+      requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({
         baseDelayMs: 5_000,
         maxDelayMs: 300_000,
