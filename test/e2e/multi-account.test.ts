@@ -141,6 +141,12 @@ describe("many accounts and regions", () => {
     }
     // Nothing reached the hub account's own state.
     expect(e.sagemaker.store.profileCount()).toBe(0);
+    // The SageMaker metrics carry the account and region.
+    const metrics = await (await fetch(`http://127.0.0.1:${e.operator?.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(
+      /sagemaker_api_calls_total\{operation="CreateUserProfile",outcome="success",account="beta",region="eu-west-1"\} 1/,
+    );
+    expect(metrics).toMatch(/sagemaker_api_rate_limit\{account="alpha",region="us-east-1"\} \d/);
     const status = await getAccount(e, "alpha");
     expect(status.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
     expect(Date.parse(status.status?.credentialsExpiry ?? "")).toBeGreaterThan(Date.now());
@@ -231,6 +237,30 @@ describe("many accounts and regions", () => {
       .requests()
       .filter((r) => ["mallory", "frank", "grace"].includes(String(r.request.UserProfileName)));
     expect(named).toEqual([]);
+  });
+
+  it("a throttled account and region does not slow the others: each has its own client and limiter", async () => {
+    const e = await start();
+    await namespace(e, "team-a", { tenant: "alpha", "sagemaker.gitops.io/account": "alpha" });
+    await namespace(e, "team-b", { tenant: "beta", "sagemaker.gitops.io/account": "beta" });
+    await account(e, "alpha", {});
+    await account(e, "beta", {});
+    // alpha's us-east-1 answers one call every 5 s; SageMaker throttles per account and region.
+    e.sagemaker.account(ACCOUNTS.alpha, "us-east-1").admin.setThrottle({ rps: 0.2, burst: 1 });
+    const names = ["p1", "p2", "p3"];
+    for (const n of names) {
+      await profile(e, "team-a", `a-${n}`, domainOf("alpha", "us-east-1"));
+      await profile(e, "team-b", `b-${n}`, domainOf("beta", "us-east-1"));
+    }
+    for (const n of names) await waitFor(`b-${n} Ready`, async () => isReady(await e.get("team-b", `b-${n}`)), 20_000);
+    // beta converged while alpha's profiles still wait for their throttled account and region.
+    const alphaReady = await Promise.all(names.map(async (n) => isReady(await e.get("team-a", `a-${n}`))));
+    expect(alphaReady.filter(Boolean).length).toBeLessThan(names.length);
+    // alpha was throttled (its limiter slowed down), and every beta create was answered at its first attempt.
+    const throttles = Object.values(e.sagemaker.calls()).reduce((n, o) => n + (o.ThrottlingException ?? 0), 0);
+    expect(throttles).toBeGreaterThan(0);
+    const betaCreates = e.sagemaker.mutations("CreateUserProfile").filter((m) => m.account === ACCOUNTS.beta);
+    expect(betaCreates.map((m) => m.request.UserProfileName).sort()).toEqual(names.map((n) => `b-${n}`));
   });
 
   it("spec.accountRef and spec.region are immutable", async () => {
