@@ -1,16 +1,19 @@
 /**
  * `demo`: the local Kubernetes API server, the SageMaker emulator and the operator in one process, with a guided story:
- * create the examples, repair an edit, ride out ResourceInUse with backoff, and revert an out-of-band change on resync.
+ * create the examples, repair an edit, ride out ResourceInUse with backoff, revert an out-of-band change on resync, and
+ * manage a profile in a second AWS account through an assumed role.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Command } from "commander";
 import { pino } from "pino";
+import { ACCOUNT_LABEL, ACCOUNT_PLURAL } from "../../../../src/accounts/index.js";
 import type { DescribeUserProfileResponse } from "../../../../src/api/generated/sagemaker-shapes.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../../../src/api/types.js";
 import { Informer, type KubeObject } from "../../../../src/kube/index.js";
 import { createLogger } from "../../../../src/operator/log.js";
+import { POLICY_PLURAL } from "../../../../src/policy/index.js";
 import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../stack.js";
 
 const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..");
@@ -61,6 +64,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     burst: 20,
     mutatingRps: 10,
   };
+  config.aws.stsEndpoint = stack.sagemaker.url;
+  config.accounts = { ...config.accounts, retryMs: 1000 };
   config.pollIntervalMs = 1000;
   config.resyncPeriodMs = flags.resync * 1000;
   config.inUseBackoffBaseMs = 2000;
@@ -154,7 +159,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   try {
     say(
       bold(
-        "[1/4] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
+        "[1/5] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
       ),
     );
     // The operator refuses the profiles of a namespace no policy covers (--require-policy): the policy comes first.
@@ -165,7 +170,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green(`  all ${keys.length} profiles Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`));
     say("");
 
-    say(bold("[2/4] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
+    say(bold("[2/5] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
     const edited = await patch("team-a", "alice", {
       spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
     });
@@ -179,7 +184,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     );
     say("");
 
-    say(bold("[3/4] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
+    say(bold("[3/5] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
     sm.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: 3 } });
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },
@@ -192,7 +197,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green("  converged after the ResourceInUse answers; the worker was free for other profiles while bob waited"));
     say("");
 
-    say(bold(`[4/4] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
+    say(bold(`[4/5] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
     const before = sm.calls().UpdateUserProfile?.ok ?? 0;
     const updatedEvents = printed.get("team-b/carol Updated") ?? 0;
     sm.admin.setProfile(DEMO_DOMAIN, "carol", {
@@ -210,6 +215,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     // The Event is written asynchronously; the story is told once it has arrived.
     await waitFor("carol's Updated event", () => (printed.get("team-b/carol Updated") ?? 0) > updatedEvents, 10_000);
     say(green(`  reverted to ${describe("carol")?.UserSettings?.ExecutionRole}`));
+    say("");
+
+    await twoAccounts({ stack, api, say, waitFor, isReady });
     say("");
     const calls = sm.calls();
     const total = Object.values(calls).reduce(
@@ -246,6 +254,82 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   await stack.close();
   say(dim("stopped"));
   return failed ? 1 : 0;
+}
+
+/**
+ * Step 5: a second AWS account. The operator's own account (123456789012) becomes a SageMakerAccount marked default,
+ * so the profiles above stay where they are; a spoke account is reached through a role the emulator's STS lets the
+ * operator assume, and a profile in the namespace it selects lands there.
+ */
+async function twoAccounts(d: {
+  stack: Awaited<ReturnType<typeof startLocalStack>>;
+  api: CustomObjectsApi;
+  say: (line: string) => void;
+  waitFor: (what: string, ok: () => boolean, timeoutMs: number) => Promise<void>;
+  isReady: (key: string) => boolean;
+}): Promise<void> {
+  const { stack, api } = d;
+  const spoke = "111111111111";
+  const role = `arn:aws:iam::${spoke}:role/sagemaker-profile-operator`;
+  d.say(bold(`[5/5] A second AWS account: SageMakerAccount research (${spoke}) through the role ${role}`));
+  stack.sagemaker.sts.setRole({
+    arn: role,
+    trustedPrincipals: [`arn:aws:iam::123456789012:user/${LOCAL_CREDENTIALS.accessKeyId}`],
+    externalId: "demo",
+  });
+  stack.sagemaker.account(spoke, "eu-west-1").admin.createDomain({
+    domainId: "d-research0001",
+    defaultUserSettings: { ExecutionRole: `arn:aws:iam::${spoke}:role/studio` },
+  });
+  const account = (name: string, spec: Record<string, unknown>) =>
+    api.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: ACCOUNT_PLURAL,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: "SageMakerAccount", metadata: { name }, spec },
+    });
+  await account("home", { accountId: "123456789012", regions: ["us-east-1"], namespaceSelector: {}, default: true });
+  await account("research", {
+    accountId: spoke,
+    roleArn: role,
+    externalId: "demo",
+    regions: ["eu-west-1"],
+    namespaceSelector: { matchLabels: { tenant: "research" } },
+  });
+  await stack.kubeConfig
+    .makeApiClient(CoreV1Api)
+    .createNamespace({
+      body: { metadata: { name: "research", labels: { tenant: "research", [ACCOUNT_LABEL]: "research" } } },
+    });
+  // The research team's guardrails (--require-policy: no policy, no profile).
+  await api.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: POLICY_PLURAL,
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerProfilePolicy",
+      metadata: { name: "research" },
+      spec: { namespaces: ["research"], domains: ["d-research0001"] },
+    },
+  });
+  await api.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: "research",
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerUserProfile",
+      metadata: { name: "rita", namespace: "research" },
+      spec: { domainId: "d-research0001" },
+    },
+  });
+  await d.waitFor("research/rita Ready", () => d.isReady("research/rita"), 30_000);
+  const stored = stack.sagemaker.account(spoke, "eu-west-1").reader.getProfile("d-research0001", "rita");
+  d.say(green(`  research/rita is ${stored?.userProfileArn}, created with the role's temporary credentials`));
+  const sessions = stack.sagemaker.sts.sessions().map((s) => s.arn);
+  d.say(dim(`  STS sessions: ${[...new Set(sessions)].join(", ")}`));
 }
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
