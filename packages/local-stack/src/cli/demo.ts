@@ -296,11 +296,9 @@ async function twoAccounts(d: {
     regions: ["eu-west-1"],
     namespaceSelector: { matchLabels: { tenant: "research" } },
   });
-  await stack.kubeConfig
-    .makeApiClient(CoreV1Api)
-    .createNamespace({
-      body: { metadata: { name: "research", labels: { tenant: "research", [ACCOUNT_LABEL]: "research" } } },
-    });
+  await stack.kubeConfig.makeApiClient(CoreV1Api).createNamespace({
+    body: { metadata: { name: "research", labels: { tenant: "research", [ACCOUNT_LABEL]: "research" } } },
+  });
   // The research team's guardrails (--require-policy: no policy, no profile).
   await api.createClusterCustomObject({
     group: GROUP,

@@ -217,5 +217,5 @@ function invalidToken(protocol: "json" | "query"): ApiError {
 function hash(text: string): string {
   let h = 2166136261;
   for (const c of text) h = Math.imul(h ^ (c.codePointAt(0) ?? 0), 16777619) >>> 0;
-  return h.toString(36).toUpperCase().padStart(8, "0").slice(0, 8) + "EXAMPLE";
+  return `${h.toString(36).toUpperCase().padStart(8, "0").slice(0, 8)}EXAMPLE`;
 }
