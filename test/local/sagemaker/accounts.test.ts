@@ -173,3 +173,39 @@ describe("accounts and regions", () => {
     expect(await list("us-west-2")).toBe("ok");
   });
 });
+
+describe("the admin API over HTTP", () => {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}/_admin/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("sets roles, identities and credential lifetimes, and seeds another account and region", async () => {
+    const role = `arn:aws:iam::${SPOKE}:role/http`;
+    expect((await admin("POST", "sts/roles", { arn: role, trustedPrincipals: [HUB] })).status).toBe(200);
+    expect(
+      (await admin("POST", "sts/identities", { accessKeyId: "ci", arn: `arn:aws:iam::${HUB}:user/ci` })).status,
+    ).toBe(200);
+    expect((await admin("POST", "sts/config", { credentialLifetimeSeconds: 30 })).status).toBe(200);
+    const out = await sts({ accessKeyId: "ci", secretAccessKey: "x" }).send(
+      new AssumeRoleCommand({ RoleArn: role, RoleSessionName: "http" }),
+    );
+    expect(out.Credentials?.Expiration?.getTime()).toBe(Math.floor(clock.now() / 1000) * 1000 + 30_000);
+    expect((await admin("GET", "sts/sessions")).json).toMatchObject([
+      { arn: `arn:aws:sts::${SPOKE}:assumed-role/http/http` },
+    ]);
+
+    const seeded = await admin("POST", `accounts/${SPOKE}/ap-south-1/domains`, { domainId: "d-http00000001" });
+    expect(seeded.json.domainArn).toBe(`arn:aws:sagemaker:ap-south-1:${SPOKE}:domain/d-http00000001`);
+    expect((await admin("GET", `accounts/${SPOKE}/ap-south-1/domains/d-http00000001`)).status).toBe(200);
+    expect((await admin("GET", "domains/d-http00000001")).status).toBe(404);
+    expect((await admin("POST", `accounts/${SPOKE}/ap-south-1/throttle`, { rps: 1 })).status).toBe(200);
+    expect((await admin("POST", `accounts/${SPOKE}/ap-south-1/config`, {})).status).toBe(400);
+    expect((await admin("POST", "accounts/12/ap-south-1/domains", {})).status).toBe(400);
+    expect((await admin("DELETE", `sts/roles/${role}`)).json).toEqual({ deleted: true });
+  });
+});
