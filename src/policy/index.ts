@@ -10,6 +10,7 @@ export {
   settingValues,
   violationMessage,
 } from "./evaluate.js";
+export { type CleanupLevel, type CleanupPermission, cleanupPermission, permits } from "./cleanup.js";
 export { globMatch } from "./glob.js";
 export { selectorMatches } from "./selector.js";
 export * from "./types.js";

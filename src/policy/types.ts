@@ -30,6 +30,11 @@ export interface SageMakerProfilePolicySpec {
   instanceTypes?: string[];
   /** Allowed security group IDs (glob). */
   securityGroups?: string[];
+  /**
+   * The most spec.deletion.cleanup may do in the covered namespaces: None, Apps or AppsAndSpaces. Omitted: this policy
+   * does not constrain it; cleanup needs at least one covering policy that sets it (src/policy/cleanup.ts).
+   */
+  deletionCleanup?: "None" | "Apps" | "AppsAndSpaces";
 }
 
 export type SageMakerProfilePolicy = {

@@ -24,6 +24,13 @@ export {
   type SageMakerCall,
   type Step,
 } from "./plan-types.js";
-export type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export {
+  blockersOf,
+  type Blockers,
+  describeBlockers,
+  planCleanup,
+  type StudioInventory,
+} from "./cleanup.js";
+export type { AppRef, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
 export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
 export { buildStatus, type StatusInput } from "./status.js";

@@ -40,6 +40,9 @@ export function buildStatus(previous: Status | undefined, input: StatusInput, no
       : { count: 0, fields: [] };
   }
   if (outcome.phase !== "Stalled" && !facts.failureReason) delete status.failureReason;
+  // Deletion progress is shown only while it is current.
+  if (!facts.deleteBlockedBy) delete status.deleteBlockedBy;
+  if (!facts.cleanup) delete status.cleanup;
   if (outcome.reason === "OwnershipConflict" || outcome.reason === "AlreadyExists") delete status.ownedBy;
   if (outcome.phase === "InSync") {
     // lastSyncTime moves when the profile becomes in sync, not on every resync (that would be a write per resync).

@@ -5,18 +5,25 @@
 import {
   AddTagsCommand,
   CreateUserProfileCommand,
+  DeleteAppCommand,
+  DeleteSpaceCommand,
   DeleteTagsCommand,
   DeleteUserProfileCommand,
   DescribeDomainCommand,
   type DescribeDomainCommandOutput,
   DescribeUserProfileCommand,
+  ListAppsCommand,
+  ListSpacesCommand,
   ListTagsCommand,
   ListUserProfilesCommand,
   type SageMakerClient,
   UpdateUserProfileCommand,
 } from "@aws-sdk/client-sagemaker";
 import type {
+  AppDetails,
+  AppType,
   CreateUserProfileRequest,
+  SpaceDetails,
   CreateUserProfileResponse,
   DescribeUserProfileResponse,
   Tag,
@@ -280,6 +287,83 @@ export class SageMakerGateway {
       "DeleteTags",
       "mutating",
       (o) => this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys }), o),
+      signal,
+    );
+  }
+
+  /** Every page of ListApps of a profile's or a space's apps (deletion cleanup and DeleteBlocked). */
+  async listApps(
+    domainId: string,
+    owner: { userProfileName: string } | { spaceName: string },
+    signal?: AbortSignal,
+  ): Promise<AppDetails[]> {
+    const filter =
+      "spaceName" in owner ? { SpaceNameEquals: owner.spaceName } : { UserProfileNameEquals: owner.userProfileName };
+    const apps: AppDetails[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(
+        "ListApps",
+        "read",
+        (o) =>
+          this.client.send(
+            new ListAppsCommand({ DomainIdEquals: domainId, ...filter, MaxResults: PAGE_SIZE, NextToken: token }),
+            o,
+          ),
+        signal,
+      );
+      apps.push(...sameJson<AppDetails[]>(page.Apps ?? []));
+      token = page.NextToken;
+    } while (token);
+    return apps;
+  }
+
+  /** Every page of ListSpaces of the domain (it has no owner filter: the caller filters on OwnershipSettingsSummary). */
+  async listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]> {
+    const spaces: SpaceDetails[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(
+        "ListSpaces",
+        "read",
+        (o) =>
+          this.client.send(
+            new ListSpacesCommand({ DomainIdEquals: domainId, MaxResults: PAGE_SIZE, NextToken: token }),
+            o,
+          ),
+        signal,
+      );
+      spaces.push(...sameJson<SpaceDetails[]>(page.Spaces ?? []));
+      token = page.NextToken;
+    } while (token);
+    return spaces;
+  }
+
+  async deleteApp(
+    app: { domainId: string; appType: AppType; appName: string } & (
+      | { userProfileName: string }
+      | { spaceName: string }
+    ),
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const owner = "spaceName" in app ? { SpaceName: app.spaceName } : { UserProfileName: app.userProfileName };
+    await this.call(
+      "DeleteApp",
+      "mutating",
+      (o) =>
+        this.client.send(
+          new DeleteAppCommand({ DomainId: app.domainId, AppType: app.appType, AppName: app.appName, ...owner }),
+          o,
+        ),
+      signal,
+    );
+  }
+
+  async deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      "DeleteSpace",
+      "mutating",
+      (o) => this.client.send(new DeleteSpaceCommand({ DomainId: domainId, SpaceName: spaceName }), o),
       signal,
     );
   }
