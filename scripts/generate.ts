@@ -265,7 +265,8 @@ const specSchema: Schema = {
     },
     deletion: {
       type: "object",
-      description: "What happens around the deletion of the profile in SageMaker.",
+      description:
+        "Deleting a profile that still has apps or owns spaces, which SageMaker refuses. With cleanup None the resource waits with Synced=False reason DeleteBlocked, the message naming the apps and spaces and status.deleteBlockedBy counting them, until they are gone; with Apps or AppsAndSpaces (where a policy permits it) the operator deletes them first (reason CleaningUp, progress in status.cleanup), then the profile.",
       properties: {
         cleanup: {
           type: "string",
