@@ -1,4 +1,6 @@
 /** Tenant guardrails: SageMakerProfilePolicy resources and their pure evaluation. */
+
+export { type CleanupLevel, type CleanupPermission, cleanupPermission, permits } from "./cleanup.js";
 export {
   covers,
   evaluatePolicies,
@@ -10,7 +12,6 @@ export {
   settingValues,
   violationMessage,
 } from "./evaluate.js";
-export { type CleanupLevel, type CleanupPermission, cleanupPermission, permits } from "./cleanup.js";
 export { globMatch } from "./glob.js";
 export { selectorMatches } from "./selector.js";
 export * from "./types.js";

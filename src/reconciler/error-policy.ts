@@ -17,10 +17,10 @@
 import type { SageMakerUserProfile } from "../api/types.js";
 import type { ClassifiedError } from "../sagemaker/index.js";
 import {
+  type Blockers,
   blockedHint,
   blockerCounts,
   blockersOf,
-  type Blockers,
   describeBlockers,
   type StudioInventory,
 } from "./cleanup.js";

@@ -7,8 +7,8 @@ import type {
   AppDetails,
   AppType,
   CreateUserProfileRequest,
-  SpaceDetails,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
 } from "../api/generated/sagemaker-shapes.js";

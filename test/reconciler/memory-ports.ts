@@ -7,8 +7,8 @@
 import type {
   AppDetails,
   CreateUserProfileRequest,
-  SpaceDetails,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
   UserSettings,

@@ -109,7 +109,11 @@ export const rows: Row[] = [
       await w.reconcile();
     },
     calls: ["DescribeUserProfile", ...LISTS],
-    status: ["Progressing", "CleaningUp", /JupyterLab\/default \(Deleting\), KernelGateway\/datascience-1 \(Deleting\)/],
+    status: [
+      "Progressing",
+      "CleaningUp",
+      /JupyterLab\/default \(Deleting\), KernelGateway\/datascience-1 \(Deleting\)/,
+    ],
     action: { requeueAfter: POLL },
   },
   {

@@ -10,8 +10,8 @@ import {
   DescribeSpaceCommand,
   ListAppsCommand,
   ListSpacesCommand,
-  type SageMakerClient,
   paginateListApps,
+  type SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { describe, expect, it } from "vitest";
 import { DOMAIN, emulatorPerTest, manualClock, rejection } from "./helpers.js";

@@ -270,15 +270,13 @@ async function deleteWithApps(o: {
     sharingType: "Private",
   });
   sm.admin.startApp({ domainId: DEMO_DOMAIN, spaceName: "dana-space", appType: "CodeEditor", appName: "default" });
-  await stack.kubeConfig
-    .makeApiClient(CustomObjectsApi)
-    .deleteNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace: "team-c",
-      name: "dana",
-    });
+  await stack.kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: "team-c",
+    name: "dana",
+  });
   say(dim("  kubectl delete smup dana -n team-c"));
   await waitFor(
     "dana DeleteBlocked",
