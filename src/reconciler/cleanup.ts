@@ -9,17 +9,12 @@
 import type { AppDetails, SpaceDetails } from "../api/generated/sagemaker-shapes.js";
 import { type DeletionCleanup, profileName, type SageMakerUserProfile } from "../api/types.js";
 import { type CleanupPermission, permits } from "../policy/index.js";
-import type { Need, Observation, Plan, PlanContext, Step } from "./plan-types.js";
+
+export type { StudioInventory } from "./plan-types.js";
+
+import type { Need, Observation, Plan, PlanContext, Step, StudioInventory } from "./plan-types.js";
 import type { AppRef } from "./ports.js";
 import { truncate } from "./text.js";
-
-/** What ListApps and ListSpaces answered about one profile. */
-export interface StudioInventory {
-  /** ListApps UserProfileNameEquals: the profile's apps. */
-  apps: AppDetails[];
-  /** ListSpaces, the spaces whose owner is the profile; for private ones, ListApps SpaceNameEquals. */
-  ownedSpaces: Array<{ space: SpaceDetails; apps: AppDetails[] }>;
-}
 
 export interface Blockers {
   apps: AppDetails[];

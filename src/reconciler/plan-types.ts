@@ -3,8 +3,10 @@
  * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Plain values, no I/O.
  */
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
 } from "../api/generated/sagemaker-shapes.js";
@@ -12,7 +14,6 @@ import type { SageMakerUserProfileStatus } from "../api/types.js";
 import type { DriftResult } from "../drift/index.js";
 import type { Action } from "../kube/index.js";
 import type { CleanupPermission, PolicyDecision } from "../policy/index.js";
-import type { StudioInventory } from "./cleanup.js";
 import type { Outcome } from "./conditions.js";
 import type { FlapPolicy, FlapState } from "./flap-guard.js";
 import type { AppRef } from "./ports.js";
@@ -29,6 +30,14 @@ export interface Observation {
   domainSecurityGroups?: string[];
   /** The profile's apps and owned spaces (ListApps, ListSpaces): deletion cleanup (cleanup.ts). */
   studio?: StudioInventory;
+}
+
+/** What ListApps and ListSpaces answered about one profile (deletion cleanup, DeleteBlocked: cleanup.ts). */
+export interface StudioInventory {
+  /** ListApps UserProfileNameEquals: the profile's apps. */
+  apps: AppDetails[];
+  /** ListSpaces, the spaces whose owner is the profile; for private ones, ListApps SpaceNameEquals. */
+  ownedSpaces: Array<{ space: SpaceDetails; apps: AppDetails[] }>;
 }
 
 export type Read = keyof Observation;
