@@ -9,9 +9,22 @@ export {
   type PolicyInput,
   partitionOf,
   partitionViolations,
+  type SharedValue,
   settingValues,
+  sharedValues,
   violationMessage,
 } from "./evaluate.js";
 export { globMatch } from "./glob.js";
+export { hasDotSegments, NAMESPACE_PLACEHOLDER, pathPrefixMatch, splitPath } from "./matchers.js";
 export { selectorMatches } from "./selector.js";
+export {
+  classify,
+  KINDS,
+  type Kind,
+  type ModelLeaf,
+  modelLeaves,
+  NOT_SHARED_MEMBERS,
+  NOT_SHARED_SHAPES,
+  SHARED_MEMBERS,
+} from "./shared-members.js";
 export * from "./types.js";
