@@ -5,15 +5,11 @@
 import {
   AddTagsCommand,
   CreateUserProfileCommand,
-  DeleteAppCommand,
-  DeleteSpaceCommand,
   DeleteTagsCommand,
   DeleteUserProfileCommand,
   DescribeDomainCommand,
   type DescribeDomainCommandOutput,
   DescribeUserProfileCommand,
-  ListAppsCommand,
-  ListSpacesCommand,
   ListTagsCommand,
   ListUserProfilesCommand,
   type SageMakerClient,
@@ -36,6 +32,8 @@ import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
 import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
+import type { AppOwner, AppRef } from "./studio-calls.js";
+import * as studio from "./studio-calls.js";
 
 /** Where call counts, latencies, throttles and the limiter's rate go (the metrics module wires prom-client here). */
 export interface CallObserver {
@@ -292,81 +290,28 @@ export class SageMakerGateway {
   }
 
   /** Every page of ListApps of a profile's or a space's apps (deletion cleanup and DeleteBlocked). */
-  async listApps(
-    domainId: string,
-    owner: { userProfileName: string } | { spaceName: string },
-    signal?: AbortSignal,
-  ): Promise<AppDetails[]> {
-    const filter =
-      "spaceName" in owner ? { SpaceNameEquals: owner.spaceName } : { UserProfileNameEquals: owner.userProfileName };
-    const apps: AppDetails[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(
-        "ListApps",
-        "read",
-        (o) =>
-          this.client.send(
-            new ListAppsCommand({ DomainIdEquals: domainId, ...filter, MaxResults: PAGE_SIZE, NextToken: token }),
-            o,
-          ),
-        signal,
-      );
-      apps.push(...sameJson<AppDetails[]>(page.Apps ?? []));
-      token = page.NextToken;
-    } while (token);
-    return apps;
+  listApps(domainId: string, owner: AppOwner, signal?: AbortSignal): Promise<AppDetails[]> {
+    return studio.listApps(this.send, domainId, owner, signal);
   }
 
   /** Every page of ListSpaces of the domain (it has no owner filter: the caller filters on OwnershipSettingsSummary). */
-  async listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]> {
-    const spaces: SpaceDetails[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(
-        "ListSpaces",
-        "read",
-        (o) =>
-          this.client.send(
-            new ListSpacesCommand({ DomainIdEquals: domainId, MaxResults: PAGE_SIZE, NextToken: token }),
-            o,
-          ),
-        signal,
-      );
-      spaces.push(...sameJson<SpaceDetails[]>(page.Spaces ?? []));
-      token = page.NextToken;
-    } while (token);
-    return spaces;
+  listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]> {
+    return studio.listSpaces(this.send, domainId, signal);
   }
 
-  async deleteApp(
-    app: { domainId: string; appType: AppType; appName: string } & (
-      | { userProfileName: string }
-      | { spaceName: string }
-    ),
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const owner = "spaceName" in app ? { SpaceName: app.spaceName } : { UserProfileName: app.userProfileName };
-    await this.call(
-      "DeleteApp",
-      "mutating",
-      (o) =>
-        this.client.send(
-          new DeleteAppCommand({ DomainId: app.domainId, AppType: app.appType, AppName: app.appName, ...owner }),
-          o,
-        ),
-      signal,
-    );
+  deleteApp(app: AppRef, signal?: AbortSignal): Promise<void> {
+    return studio.deleteApp(this.send, app, signal);
   }
 
-  async deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
-    await this.call(
-      "DeleteSpace",
-      "mutating",
-      (o) => this.client.send(new DeleteSpaceCommand({ DomainId: domainId, SpaceName: spaceName }), o),
-      signal,
-    );
+  deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
+    return studio.deleteSpace(this.send, domainId, spaceName, signal);
   }
+
+  /** The client and the limited call, for the calls kept in their own files (studio-calls.ts). */
+  private readonly send: studio.Send = {
+    client: () => this.client,
+    call: (op, kind, send, signal) => this.call(op, kind, send, signal),
+  };
 
   /** Closes the client's sockets (when the gateway created the client). */
   destroy(): void {
