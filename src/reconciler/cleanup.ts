@@ -159,19 +159,14 @@ export function planCleanup(
   const name = profileName(resource);
   const { domainId } = resource.spec;
   const apps: AppRef[] = [];
+  /** Apps left that no call is sent for now: Deleting (SageMaker is at it), or not addressable (no type or name). */
   const waitingApps: AppDetails[] = [];
-  const consider = (a: AppDetails, ref: AppRef) => {
+  const consider = (a: AppDetails, owner: { userProfileName: string } | { spaceName: string }) => {
     if (gone(a)) return;
-    if (going(a)) waitingApps.push(a);
-    else apps.push(ref);
+    if (going(a) || a.AppType === undefined || a.AppName === undefined) waitingApps.push(a);
+    else apps.push({ domainId, ...owner, appType: a.AppType, appName: a.AppName });
   };
-  for (const a of profileApps(inv, domainId, name))
-    consider(a, {
-      domainId,
-      userProfileName: a.UserProfileName ?? name,
-      appType: a.AppType ?? "JupyterServer",
-      appName: a.AppName ?? "",
-    });
+  for (const a of profileApps(inv, domainId, name)) consider(a, { userProfileName: a.UserProfileName ?? name });
   const spaces: string[] = [];
   let spacesLeft = 0;
   if (wanted === "AppsAndSpaces")
@@ -179,13 +174,7 @@ export function planCleanup(
       if (!isPrivate(space) || space.SpaceName === undefined) continue;
       spacesLeft++;
       const live = spaceApps(inSpace, space).filter((a) => !gone(a));
-      for (const a of live)
-        consider(a, {
-          domainId,
-          spaceName: space.SpaceName,
-          appType: a.AppType ?? "JupyterServer",
-          appName: a.AppName ?? "",
-        });
+      for (const a of live) consider(a, { spaceName: space.SpaceName });
       // Its apps first: SageMaker refuses to delete a space whose apps are not Deleted.
       if (live.length === 0 && space.Status !== "Deleting") spaces.push(space.SpaceName);
     }
