@@ -246,8 +246,9 @@ const specSchema: Schema = {
       description: "Tags managed on the profile (only these keys; other tags are left alone).",
       "x-kubernetes-validations": [
         {
-          rule: `self.all(t, !t.key.startsWith('aws:') && t.key != '${OWNER_TAG}')`,
-          message: `tag keys starting with 'aws:' and the key '${OWNER_TAG}' are reserved`,
+          // Case-insensitive: AWS reserves `aws:` in any case, and a look-alike owner key would read as a claim.
+          rule: `self.all(t, !t.key.lowerAscii().startsWith('aws:') && t.key.lowerAscii() != '${OWNER_TAG}')`,
+          message: `tag keys starting with 'aws:' and the key '${OWNER_TAG}' are reserved (in any upper or lower case)`,
         },
       ],
     },
@@ -280,7 +281,8 @@ const specSchema: Schema = {
     adoptExisting: {
       type: "boolean",
       default: false,
-      description: "Take over a profile that already exists and is not owned by another resource.",
+      description:
+        "Take over a profile that already exists and is not owned by another resource; every SageMakerProfilePolicy covering the namespace must set adoption: Allowed.",
     },
   },
   "x-kubernetes-validations": [
@@ -319,7 +321,7 @@ const statusSchema: Schema = {
     ownedBy: {
       type: "string",
       description:
-        "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
+        "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile. Shown for people; the operator reads the profile's tags again before every write.",
     },
     profileStatus: { type: "string", description: "SageMaker's Status of the profile." },
     failureReason: {

@@ -13,6 +13,13 @@ export const PAUSED_ANNOTATION = `${GROUP}/paused`;
 /** Tag put on every profile the operator creates or adopts: `<clusterId>/<namespace>/<name>`. */
 export const OWNER_TAG = `${GROUP}/owner`;
 
+/** The owner tag's key in any case: a look-alike is treated as an owner claim, never set, changed or removed. */
+export const isOwnerTagKey = (key: string): boolean => key.toLowerCase() === OWNER_TAG;
+/** AWS reserves the `aws:` prefix "or any upper or lowercase combination" (docs/fidelity.md, Tenant isolation). */
+export const isAwsTagKey = (key: string): boolean => key.slice(0, 4).toLowerCase() === "aws:";
+/** Tag keys a spec may not declare and the operator never writes or deletes as a declared tag. */
+export const isReservedTagKey = (key: string): boolean => isAwsTagKey(key) || isOwnerTagKey(key);
+
 export type ManagementPolicy = "Manage" | "Observe";
 export type DeletionPolicy = "Delete" | "Retain";
 /**

@@ -160,6 +160,13 @@ export const policyCrd = {
                     description:
                       "The most spec.deletion.cleanup may delete in the covered namespaces (None, Apps, AppsAndSpaces). Omitted: not constrained by this policy; cleanup needs at least one covering policy that sets it, and the lowest level set wins.",
                   },
+                  adoption: {
+                    type: "string",
+                    description:
+                      "Whether spec.adoptExisting may take over an existing profile that has no owner tag (made in the console, by another tool, or released with deletionPolicy: Retain). Every policy covering a namespace must allow it.",
+                    enum: ["Allowed", "Refused"],
+                    default: "Refused",
+                  },
                 },
                 "x-kubernetes-validations": [
                   {

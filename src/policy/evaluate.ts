@@ -25,8 +25,12 @@ import { POLICY_KIND, type SageMakerProfilePolicy, type SageMakerProfilePolicySp
 /** The label the API server puts on every namespace (so selectors can name namespaces). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/** Whether `spec.adoptExisting` may take over an unowned profile; when not, what to change, in words. */
+export type AdoptionDecision = { allowed: true } | { allowed: false; why: string };
+
 export type PolicyDecision =
-  | { allowed: true; policies: string[] }
+  /** `policies`: the names of the policies that cover the namespace (none: no guardrails apply to it). */
+  | { allowed: true; policies: string[]; adoption: AdoptionDecision }
   | { allowed: false; violations: Violation[] }
   /** A policy selects namespaces by label but this namespace's labels are not known yet: decide later, fail closed. */
   | { allowed: "unknown"; reason: string };
@@ -225,7 +229,28 @@ export function evaluatePolicies(input: PolicyInput): PolicyDecision {
   }
   if (violations.length) return { allowed: false, violations };
   if (unknown) return { allowed: "unknown", reason: unknown };
-  return { allowed: true, policies: applied };
+  return { allowed: true, policies: applied, adoption: adoptionDecision(policies, applied, namespace) };
+}
+
+/** Adoption is allowed when at least one policy covers the namespace and every one of them says `adoption: Allowed`. */
+export function adoptionDecision(
+  policies: readonly SageMakerProfilePolicy[],
+  applied: readonly string[],
+  namespace: string,
+): AdoptionDecision {
+  if (applied.length === 0)
+    return {
+      allowed: false,
+      why: `no ${POLICY_KIND} covers namespace ${namespace}; a cluster administrator must apply one with adoption: Allowed`,
+    };
+  const refusing = applied.filter(
+    (name) => policies.find((p) => p.metadata.name === name)?.spec?.adoption !== "Allowed",
+  );
+  if (refusing.length === 0) return { allowed: true };
+  return {
+    allowed: false,
+    why: `${refusing.map((n) => `${POLICY_KIND}/${n}`).join(", ")} ${refusing.length > 1 ? "do" : "does"} not set adoption: Allowed (the default is Refused); a cluster administrator must set it to let namespace ${namespace} adopt profiles`,
+  };
 }
 
 /** One status message for all violations: each names the field, its value and the rule it breaks. */

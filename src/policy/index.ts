@@ -2,6 +2,8 @@
 
 export { type CleanupLevel, type CleanupPermission, cleanupPermission, permits } from "./cleanup.js";
 export {
+  type AdoptionDecision,
+  adoptionDecision,
   covers,
   evaluatePolicies,
   NAMESPACE_NAME_LABEL,

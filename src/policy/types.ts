@@ -73,7 +73,15 @@ export interface SageMakerProfilePolicySpec {
    * does not constrain it; cleanup needs at least one covering policy that sets it (src/policy/cleanup.ts).
    */
   deletionCleanup?: "None" | "Apps" | "AppsAndSpaces";
+  /**
+   * Whether `spec.adoptExisting: true` may take over an existing profile that has no owner tag (made in the console,
+   * by another tool, or released with `deletionPolicy: Retain`). Omitted: Refused. Every policy covering the namespace
+   * must allow it.
+   */
+  adoption?: Adoption;
 }
+
+export type Adoption = "Allowed" | "Refused";
 
 export type SageMakerProfilePolicy = {
   apiVersion: typeof POLICY_API_VERSION;

@@ -108,6 +108,8 @@ export interface PlanSettings {
   stalledRetryMs: number;
   /** When repairs of the same field make a resource contested, and how long it is held. */
   contest: FlapPolicy;
+  /** A namespace no policy covers is refused (Stalled NoPolicy) before any AWS call. */
+  requirePolicy: boolean;
 }
 
 export interface PlanContext {

@@ -33,8 +33,10 @@ import { buildStatus } from "./status.js";
 export interface ReconcilerOptions {
   sagemaker: SageMakerPort;
   kube: KubePort;
-  /** Guardrails checked before any AWS call; none = allow everything. */
+  /** Guardrails checked before any AWS call; none = allow everything (the operator always has them). */
   policy?: PolicyPort;
+  /** Refuse resources of namespaces no policy covers (the operator's `--require-policy`, default true there). */
+  requirePolicy?: boolean;
   /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
   clusterId: string;
   /** ResourceInUse: 5 s base, 5 min cap, full jitter. */
@@ -66,6 +68,7 @@ type SettingOptions = Pick<
   | "pollIntervalMs"
   | "resyncPeriodMs"
   | "stalledRetryMs"
+  | "requirePolicy"
 >;
 
 /** The settings the planner reads, from the reconciler's options (the operator's defaults for those not given). */
@@ -76,6 +79,7 @@ export function planSettings(o: SettingOptions): PlanSettings {
     pollIntervalMs: o.pollIntervalMs ?? 5_000,
     resyncPeriodMs: o.resyncPeriodMs ?? 10 * 60_000,
     stalledRetryMs: o.stalledRetryMs ?? 10 * 60_000,
+    requirePolicy: o.requirePolicy ?? false,
     contest: {
       windowMs: o.contestWindowMs ?? 10 * 60_000,
       threshold: o.contestThreshold ?? 3,

@@ -68,6 +68,11 @@ export interface GatewayOptions extends Omit<SageMakerClientOptions, "maxSockets
    * it with NotLeaderError. Leader election's write fence.
    */
   mayWrite?: () => boolean;
+  /**
+   * Who the current call is made for (the namespace of the reconcile making it): the limiter shares its budgets
+   * fairly between flows. Read when the call starts waiting; undefined = the operator's own flow ("").
+   */
+  flowOf?: () => string | undefined;
 }
 
 const MUTATING_COMMANDS = new Set([
@@ -100,6 +105,7 @@ export class SageMakerGateway {
   private readonly readRetries: number;
   private readonly domainTtlMs: number;
   private readonly ownsClient: boolean;
+  private readonly flowOf: () => string | undefined;
   private readonly domains = new Map<string, { at: number; value: Promise<DescribeDomainOutput> }>();
 
   constructor(options: GatewayOptions) {
@@ -109,6 +115,7 @@ export class SageMakerGateway {
     this.readRetries = Math.max(0, (options.maxAttempts ?? 3) - 1);
     this.domainTtlMs = options.domainCacheTtlMs ?? 10 * 60_000;
     this.ownsClient = options.client === undefined;
+    this.flowOf = options.flowOf ?? (() => undefined);
     this.client =
       options.client ??
       createSageMakerClient({
@@ -332,8 +339,9 @@ export class SageMakerGateway {
   ): Promise<T> {
     const signal =
       this.signal && callerSignal ? AbortSignal.any([this.signal, callerSignal]) : (callerSignal ?? this.signal);
+    const flow = this.flowOf() ?? "";
     for (let attempt = 0; ; attempt++) {
-      const release = await this.limiter.acquire(kind, signal);
+      const release = await this.limiter.acquire(kind, signal, flow);
       const started = this.clock.now();
       const seconds = () => (this.clock.now() - started) / 1000;
       try {

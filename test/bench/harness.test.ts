@@ -16,6 +16,7 @@ describe("benchmark harness (N = 200)", () => {
       "steady state",
       "throttle adaptation",
       "ResourceInUse storm",
+      "fair share",
     ]);
     for (const r of report.results)
       for (const f of [...r.figures, ...r.goals])
@@ -32,6 +33,8 @@ describe("benchmark harness (N = 200)", () => {
     expect(figure("steady state", "ours: AWS calls per profile per resync period")).toBeLessThan(0.5);
     // One update per drifted profile: nothing sent twice.
     expect(figure(large, "AWS calls per converged profile")).toBeLessThan(6);
+    // The storm's every edit reached SageMaker, the quiet namespace's too (else the scenario throws).
+    expect(figure("fair share", "storm: busy namespace's update rate / R")).toBeGreaterThan(0);
     // The table was printed, one line per figure.
     expect(lines.some((l) => l.includes("achieved / R"))).toBe(true);
   }, 600_000);

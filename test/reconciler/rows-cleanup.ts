@@ -46,7 +46,7 @@ export const rows: Row[] = [
   {
     name: "delete blocked: DeleteBlocked names the profile's apps and owned spaces, counts them in status",
     given: (w) => deleting(w),
-    calls: ["DescribeUserProfile", "DeleteUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile", ...LISTS],
     events: ["Warning DeleteBlocked"],
     status: ["Progressing", "DeleteBlocked", NAMED],
     action: { requeueAfter: 2_500 },
@@ -61,14 +61,14 @@ export const rows: Row[] = [
       await deleting(w);
       await w.reconcile();
     },
-    calls: ["DescribeUserProfile", "DeleteUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile", ...LISTS],
     status: ["Progressing", "DeleteBlocked", /attempt 2, retrying in 5\.0s/],
     action: { requeueAfter: 5_000 },
   },
   {
     name: "cleanup not permitted by any policy: Stalled CleanupNotPermitted naming what blocks, nothing deleted",
     given: (w) => deleting(w, "AppsAndSpaces"),
-    calls: ["DescribeUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", ...LISTS],
     events: ["Warning CleanupNotPermitted"],
     status: [
       "Stalled",
@@ -81,7 +81,7 @@ export const rows: Row[] = [
   {
     name: "cleanup beyond what the policy permits (AppsAndSpaces where Apps is): Stalled CleanupNotPermitted",
     given: (w) => deleting(w, "AppsAndSpaces", "Apps"),
-    calls: ["DescribeUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", ...LISTS],
     events: ["Warning CleanupNotPermitted"],
     status: ["Stalled", "CleanupNotPermitted", /permit at most Apps in namespace team-a/],
     action: { requeueAfter: STALLED },
@@ -89,7 +89,7 @@ export const rows: Row[] = [
   {
     name: "cleanup AppsAndSpaces: DeleteApp for the profile's and its private space's apps, never bob's",
     given: (w) => deleting(w, "AppsAndSpaces", "AppsAndSpaces"),
-    calls: ["DescribeUserProfile", ...LISTS, "DeleteApp", "DeleteApp", "DeleteApp"],
+    calls: ["DescribeUserProfile", "ListTags", ...LISTS, "DeleteApp", "DeleteApp", "DeleteApp"],
     events: ["Normal CleanupApp", "Normal CleanupApp", "Normal CleanupApp"],
     status: ["Progressing", "CleaningUp", /3 apps and 1 private space left/],
     action: { requeueAfter: POLL },
@@ -108,7 +108,7 @@ export const rows: Row[] = [
       await deleting(w, "AppsAndSpaces", "AppsAndSpaces");
       await w.reconcile();
     },
-    calls: ["DescribeUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", ...LISTS],
     status: [
       "Progressing",
       "CleaningUp",
@@ -123,7 +123,7 @@ export const rows: Row[] = [
       await w.reconcile();
       w.sagemaker.settleApps();
     },
-    calls: ["DescribeUserProfile", ...LISTS, "DeleteSpace"],
+    calls: ["DescribeUserProfile", "ListTags", ...LISTS, "DeleteSpace"],
     events: ["Normal CleanupSpace"],
     status: ["Progressing", "CleaningUp", /1 private space left/],
     action: { requeueAfter: POLL },
@@ -140,7 +140,7 @@ export const rows: Row[] = [
       w.sagemaker.settleApps();
       await w.reconcile();
     },
-    calls: ["DescribeUserProfile", "ListApps", "ListSpaces", "DeleteUserProfile"],
+    calls: ["DescribeUserProfile", "ListTags", "ListApps", "ListSpaces", "DeleteUserProfile"],
     events: ["Normal Deleting"],
     status: ["Progressing", "Deleting", /^DeleteUserProfile accepted$/],
     action: { requeueAfter: POLL },
@@ -153,7 +153,7 @@ export const rows: Row[] = [
       await w.reconcile();
       w.sagemaker.settleApps();
     },
-    calls: ["DescribeUserProfile", "ListApps", "ListSpaces", "ListApps", "DeleteUserProfile", ...LISTS],
+    calls: ["DescribeUserProfile", "ListTags", "ListApps", "ListSpaces", "ListApps", "DeleteUserProfile", ...LISTS],
     events: ["Warning DeleteBlocked"],
     status: [
       "Progressing",

@@ -61,7 +61,11 @@ export class World {
   readonly clock = new FakeClock(Date.parse("2025-01-01T00:00:00Z"));
   readonly sagemaker = new MemorySageMaker();
   readonly kube = new MemoryKube();
-  decision: PolicyDecision = { allowed: true, policies: [] };
+  decision: PolicyDecision = {
+    allowed: true,
+    policies: ["team-a"],
+    adoption: { allowed: false, why: "the test policy refuses it" },
+  };
   /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
   cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
@@ -75,6 +79,7 @@ export class World {
       kube: this.kube,
       policy: { decide: () => this.decision, cleanup: () => this.cleanup },
       clusterId: "test",
+      requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({
         baseDelayMs: 5_000,
         maxDelayMs: 300_000,

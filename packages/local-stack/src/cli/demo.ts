@@ -153,7 +153,13 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     sm.store.describeProfile(DEMO_DOMAIN, name) as DescribeUserProfileResponse | undefined;
   let failed = false;
   try {
-    say(bold("[1/5] kubectl apply -f examples/  (five profiles; SageMaker takes 1.5 s to create each)"));
+    say(
+      bold(
+        "[1/5] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
+      ),
+    );
+    // The operator refuses the profiles of a namespace no policy covers (--require-policy): the policy comes first.
+    await stack.apply([join(repoRoot, "examples", "policies")]);
     const applied = await stack.apply([join(repoRoot, "examples")]);
     const keys = applied.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
     await waitFor("all profiles Ready", () => keys.every((k) => isReady(k)), 60_000);
