@@ -17,7 +17,6 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import type {
   AppDetails,
-  AppType,
   CreateUserProfileRequest,
   CreateUserProfileResponse,
   DescribeUserProfileResponse,
