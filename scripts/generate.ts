@@ -266,6 +266,20 @@ const specSchema: Schema = {
       default: "Delete",
       description: "What happens to the profile in SageMaker when this resource is deleted.",
     },
+    deletion: {
+      type: "object",
+      description:
+        "Deleting a profile that still has apps or owns spaces, which SageMaker refuses. With cleanup None the resource waits with Synced=False reason DeleteBlocked, the message naming the apps and spaces and status.deleteBlockedBy counting them, until they are gone; with Apps or AppsAndSpaces (where a policy permits it) the operator deletes them first (reason CleaningUp, progress in status.cleanup), then the profile.",
+      properties: {
+        cleanup: {
+          type: "string",
+          enum: ["None", "Apps", "AppsAndSpaces"],
+          default: "None",
+          description:
+            "What the operator deletes before the profile, which SageMaker refuses to delete while it has apps or owns spaces: None, the profile's apps (Apps), or also the private spaces it owns with their apps (AppsAndSpaces). Shared spaces and other profiles' apps are never deleted. Allowed only where a SageMakerProfilePolicy's deletionCleanup permits it for the namespace (docs/troubleshooting.md, DeleteBlocked).",
+        },
+      },
+    },
     adoptExisting: {
       type: "boolean",
       default: false,
@@ -358,6 +372,23 @@ const statusSchema: Schema = {
       description: "Tag keys this resource has put on the profile (so removed keys can be deleted).",
     },
     lastSyncTime: { type: "string", format: "date-time", description: "When the profile last became in sync." },
+    deleteBlockedBy: {
+      type: "object",
+      description: "While SageMaker refuses the delete: the profile's apps not Deleted and the spaces it owns.",
+      properties: {
+        apps: { type: "integer", minimum: 0 },
+        privateSpaces: { type: "integer", minimum: 0 },
+        sharedSpaces: { type: "integer", minimum: 0 },
+      },
+    },
+    cleanup: {
+      type: "object",
+      description: "While spec.deletion.cleanup runs: the apps and private spaces still to delete.",
+      properties: {
+        appsLeft: { type: "integer", minimum: 0 },
+        spacesLeft: { type: "integer", minimum: 0 },
+      },
+    },
   },
 };
 

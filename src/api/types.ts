@@ -22,6 +22,17 @@ export const isReservedTagKey = (key: string): boolean => isAwsTagKey(key) || is
 
 export type ManagementPolicy = "Manage" | "Observe";
 export type DeletionPolicy = "Delete" | "Retain";
+/**
+ * What the operator removes before deleting the profile: nothing (None), the profile's apps (Apps), or also the
+ * private spaces it owns and their apps (AppsAndSpaces). Never a shared space, never another profile's app.
+ */
+export type DeletionCleanup = "None" | "Apps" | "AppsAndSpaces";
+export const DELETION_CLEANUP: readonly DeletionCleanup[] = ["None", "Apps", "AppsAndSpaces"];
+
+export interface DeletionSpec {
+  /** Allowed only where a SageMakerProfilePolicy's deletionCleanup permits it for the namespace. */
+  cleanup?: DeletionCleanup;
+}
 
 export interface SageMakerUserProfileSpec {
   domainId: string;
@@ -32,6 +43,7 @@ export interface SageMakerUserProfileSpec {
   tags?: SpecTag[];
   managementPolicy?: ManagementPolicy;
   deletionPolicy?: DeletionPolicy;
+  deletion?: DeletionSpec;
   adoptExisting?: boolean;
   /** The SageMakerAccount (by name); see src/accounts/resolve.ts for the defaults. */
   accountRef?: { name: string };
@@ -61,6 +73,10 @@ export interface SageMakerUserProfileStatus {
   drift?: { count: number; fields: string[]; detectedTime?: string };
   managedTagKeys?: string[];
   lastSyncTime?: string;
+  /** While a delete is refused: what SageMaker still holds that blocks it (counted from ListApps and ListSpaces). */
+  deleteBlockedBy?: { apps: number; privateSpaces: number; sharedSpaces: number };
+  /** While spec.deletion.cleanup runs: what is left to delete. */
+  cleanup?: { appsLeft: number; spacesLeft: number };
 }
 
 /** Type aliases (not interfaces) so they fit the runtime's index-signature object types. */

@@ -155,6 +155,12 @@ export const policyCrd = {
                   forbiddenTagKeys: patterns("Tag keys spec.tags must not contain, compared ignoring case."),
                   instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
                   securityGroups: patterns("Allowed userSettings.securityGroups entries."),
+                  deletionCleanup: {
+                    type: "string",
+                    enum: ["None", "Apps", "AppsAndSpaces"],
+                    description:
+                      "The most spec.deletion.cleanup may delete in the covered namespaces (None, Apps, AppsAndSpaces). Omitted: not constrained by this policy; cleanup needs at least one covering policy that sets it, and the lowest level set wins.",
+                  },
                   adoption: {
                     type: "string",
                     description:

@@ -1,4 +1,6 @@
 /** Tenant guardrails: SageMakerProfilePolicy resources and their pure evaluation. */
+
+export { type CleanupLevel, type CleanupPermission, cleanupPermission, permits } from "./cleanup.js";
 export {
   type AdoptionDecision,
   adoptionDecision,

@@ -69,6 +69,11 @@ export interface SageMakerProfilePolicySpec {
   /** Allowed security group IDs (glob). */
   securityGroups?: string[];
   /**
+   * The most spec.deletion.cleanup may do in the covered namespaces: None, Apps or AppsAndSpaces. Omitted: this policy
+   * does not constrain it; cleanup needs at least one covering policy that sets it (src/policy/cleanup.ts).
+   */
+  deletionCleanup?: "None" | "Apps" | "AppsAndSpaces";
+  /**
    * Whether `spec.adoptExisting: true` may take over an existing profile that has no owner tag (made in the console,
    * by another tool, or released with `deletionPolicy: Retain`). Omitted: Refused. Every policy covering the namespace
    * must allow it.

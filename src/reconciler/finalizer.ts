@@ -1,9 +1,11 @@
 /**
- * Finalization: a resource being deleted deletes its profile per deletionPolicy, and its finalizer goes only once
- * SageMaker answers ResourceNotFound (or there is nothing of ours to delete). Pure: a plan, or the read it needs.
+ * Finalization: a resource being deleted deletes its profile per deletionPolicy (after the cleanup
+ * spec.deletion.cleanup asks for: cleanup.ts), and its finalizer goes only once SageMaker answers ResourceNotFound (or
+ * there is nothing of ours to delete). Pure: a plan, or the read it needs.
  */
 import type { DescribeUserProfileResponse } from "../api/generated/sagemaker-shapes.js";
 import { OWNER_TAG, profileName, type SageMakerUserProfile } from "../api/types.js";
+import { planCleanup } from "./cleanup.js";
 import { cachedOwner, ownerTag, owns } from "./ownership.js";
 import type { Need, Observation, Plan, PlanContext } from "./plan-types.js";
 import { hasFinalizer, nothing, profileFacts } from "./resource.js";
@@ -52,6 +54,9 @@ export function planFinalize(resource: SageMakerUserProfile, observed: Observati
     return plan;
   }
   if (profile.Status === "Deleting") return waitForDelete(profile, ctx);
+  // spec.deletion.cleanup: the profile's apps (and private spaces) go first (cleanup.ts).
+  const cleanup = planCleanup(resource, observed, ctx, profileFacts(profile));
+  if (cleanup !== undefined) return cleanup;
   return {
     steps: [
       { call: { op: "DeleteUserProfile", domainId, userProfileName: name } },

@@ -1,3 +1,10 @@
+export {
+  type Blockers,
+  blockersOf,
+  describeBlockers,
+  planCleanup,
+  type StudioInventory,
+} from "./cleanup.js";
 export { conditionsFor, mergeConditions, type Outcome, type Phase } from "./conditions.js";
 export { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure, type Retry } from "./error-policy.js";
 export { type Executed, execute, type ObserveOptions, observe, read } from "./execute.js";
@@ -24,6 +31,14 @@ export {
   type SageMakerCall,
   type Step,
 } from "./plan-types.js";
-export type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export type {
+  AccountPort,
+  AppRef,
+  KubePort,
+  PolicyPort,
+  ReconcilerHooks,
+  SageMakerPort,
+  SageMakerReader,
+} from "./ports.js";
 export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
 export { buildStatus, type StatusInput } from "./status.js";

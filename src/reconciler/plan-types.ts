@@ -5,17 +5,20 @@
 
 import type { AccountDecision } from "../accounts/index.js";
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
 } from "../api/generated/sagemaker-shapes.js";
 import type { SageMakerUserProfileStatus } from "../api/types.js";
 import type { DriftResult } from "../drift/index.js";
 import type { Action } from "../kube/index.js";
-import type { PolicyDecision } from "../policy/index.js";
+import type { CleanupPermission, PolicyDecision } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 import type { FlapPolicy, FlapState } from "./flap-guard.js";
+import type { AppRef } from "./ports.js";
 
 /** What SageMaker answered, read by read; a member is undefined until the planner asked for it. */
 export interface Observation {
@@ -27,6 +30,16 @@ export interface Observation {
   tags?: Tag[];
   /** The security groups SageMaker adds to every profile of the domain (DescribeDomain). */
   domainSecurityGroups?: string[];
+  /** The profile's apps and owned spaces (ListApps, ListSpaces): deletion cleanup (cleanup.ts). */
+  studio?: StudioInventory;
+}
+
+/** What ListApps and ListSpaces answered about one profile (deletion cleanup, DeleteBlocked: cleanup.ts). */
+export interface StudioInventory {
+  /** ListApps UserProfileNameEquals: the profile's apps. */
+  apps: AppDetails[];
+  /** ListSpaces, the spaces whose owner is the profile; for private ones, ListApps SpaceNameEquals. */
+  ownedSpaces: Array<{ space: SpaceDetails; apps: AppDetails[] }>;
 }
 
 export type Read = keyof Observation;
@@ -46,7 +59,9 @@ export type SageMakerCall =
   | { op: "UpdateUserProfile"; request: UpdateUserProfileRequest }
   | { op: "DeleteUserProfile"; domainId: string; userProfileName: string }
   | { op: "AddTags"; arn: string; tags: Tag[] }
-  | { op: "DeleteTags"; arn: string; keys: string[] };
+  | { op: "DeleteTags"; arn: string; keys: string[] }
+  | { op: "DeleteApp"; app: AppRef }
+  | { op: "DeleteSpace"; domainId: string; spaceName: string };
 
 export interface PlannedEvent {
   type: "Normal" | "Warning";
@@ -111,6 +126,8 @@ export interface PlanContext {
   jitter: number;
   /** The flap guard's state for this resource. */
   flap?: FlapState;
+  /** Which spec.deletion.cleanup the namespace may use; undefined: none (no guardrails, no grant). */
+  cleanup?: CleanupPermission;
 }
 
 export const isNeed = (p: Plan | Need): p is Need => "need" in p;

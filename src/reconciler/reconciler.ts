@@ -16,8 +16,8 @@ import {
   systemClock,
 } from "../kube/index.js";
 import { SageMakerError } from "../sagemaker/index.js";
-import { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
-import { type Executed, execute, type ObserveOptions, observe } from "./execute.js";
+import { asksDomain, asksStudio, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
+import { type Executed, execute, type ObserveOptions, observe, readStudio } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
 import { plan } from "./plan.js";
 import {
@@ -153,6 +153,7 @@ export class ProfileReconciler {
       now: this.clock.now(),
       jitter: this.random(),
       flap: this.flaps.get(key),
+      cleanup: this.o.policy?.cleanup?.(resource),
     };
   }
 
@@ -221,6 +222,10 @@ export class ProfileReconciler {
         (exists) => !exists,
         () => false, // any other answer leaves the original error to its usual handling
       );
+    if (asksStudio(failure, resource) && "sagemaker" in failure)
+      failure.studio = await readStudio(sagemaker, resource.spec.domainId, profileName(resource), ctx.signal).catch(
+        () => undefined,
+      ); // unnamed blockers are still reported as DeleteBlocked
     const backoff = backoffFor(failure);
     const limiter = backoff && this.backoffs[backoff];
     const retry = limiter ? { delayMs: limiter.when(key), attempt: limiter.numRequeues(key) } : undefined;
@@ -271,5 +276,9 @@ function refusingPort(why: string): SageMakerPort {
     listTags: refuse,
     addTags: refuse,
     deleteTags: refuse,
+    listApps: refuse,
+    listSpaces: refuse,
+    deleteApp: refuse,
+    deleteSpace: refuse,
   };
 }

@@ -40,6 +40,9 @@ export function buildStatus(previous: Status | undefined, input: StatusInput, no
       : { count: 0, fields: [] };
   }
   if (outcome.phase !== "Stalled" && !facts.failureReason) delete status.failureReason;
+  // Deletion progress is shown only while it is current.
+  if (!facts.deleteBlockedBy) delete status.deleteBlockedBy;
+  if (!facts.cleanup) delete status.cleanup;
   if (NOT_OURS.has(outcome.reason)) {
     // A profile this resource may not write: status says it exists (the message), nothing of its settings or state.
     for (const key of ["ownedBy", "userProfileArn", "profileStatus", "failureReason", "homeEfsFileSystemUid"] as const)

@@ -16,9 +16,11 @@ import {
   UpdateUserProfileCommand,
 } from "@aws-sdk/client-sagemaker";
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   CreateUserProfileResponse,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
   UpdateUserProfileResponse,
@@ -29,6 +31,8 @@ import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
 import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
+import type { AppOwner, AppRef } from "./studio-calls.js";
+import * as studio from "./studio-calls.js";
 
 /** Where call counts, latencies, throttles and the limiter's rate go (the metrics module wires prom-client here). */
 export interface CallObserver {
@@ -290,6 +294,30 @@ export class SageMakerGateway {
       signal,
     );
   }
+
+  /** Every page of ListApps of a profile's or a space's apps (deletion cleanup and DeleteBlocked). */
+  listApps(domainId: string, owner: AppOwner, signal?: AbortSignal): Promise<AppDetails[]> {
+    return studio.listApps(this.send, domainId, owner, signal);
+  }
+
+  /** Every page of ListSpaces of the domain (it has no owner filter: the caller filters on OwnershipSettingsSummary). */
+  listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]> {
+    return studio.listSpaces(this.send, domainId, signal);
+  }
+
+  deleteApp(app: AppRef, signal?: AbortSignal): Promise<void> {
+    return studio.deleteApp(this.send, app, signal);
+  }
+
+  deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
+    return studio.deleteSpace(this.send, domainId, spaceName, signal);
+  }
+
+  /** The client and the limited call, for the calls kept in their own files (studio-calls.ts). */
+  private readonly send: studio.Send = {
+    client: () => this.client,
+    call: (op, kind, send, signal) => this.call(op, kind, send, signal),
+  };
 
   /** Closes the client's sockets (when the gateway created the client). */
   destroy(): void {

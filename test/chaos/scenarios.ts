@@ -5,6 +5,7 @@
 import { DEMO_DOMAIN } from "@sagemaker-profile-operator/local-stack/stack";
 import type { OperatorProcess } from "../support/operator-process.js";
 import { stopProcess } from "../support/operator-process.js";
+import { slowAppDeletions } from "./cleanup-scenario.js";
 import { type Scenario, type ScenarioContext, type Size, sleep } from "./runner.js";
 
 const pick = <T>(random: () => number, xs: T[]): T | undefined => xs[Math.floor(random() * xs.length)];
@@ -397,4 +398,5 @@ export const SCENARIOS: Scenario[] = [
   leaderKill,
   leaderPaused,
   crashAfterCreate,
+  slowAppDeletions,
 ];

@@ -206,7 +206,7 @@ describe("deletion blocked by running apps", () => {
       const o = await e2e.tryGet("team-a", "dora");
       return condition(o, "Synced")?.reason === "DeleteBlocked" ? o : undefined;
     });
-    expect(condition(blocked, "Synced")?.message).toMatch(/running apps or spaces/);
+    expect(condition(blocked, "Synced")?.message).toMatch(/blocked by 1 app: JupyterServer\/default \(InService\)/);
     e2e.sagemaker.admin.removeApp(app);
     await waitFor("dora gone", async () => (await e2e.tryGet("team-a", "dora")) === undefined, 30_000);
     expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "dora")).toBeUndefined();

@@ -139,6 +139,14 @@ function wire(call: SageMakerCall): { op: string; request: unknown } {
       return { op: call.op, request: { ResourceArn: call.arn, Tags: call.tags } };
     case "DeleteTags":
       return { op: call.op, request: { ResourceArn: call.arn, TagKeys: call.keys } };
+    case "DeleteApp": {
+      const { domainId, appType, appName } = call.app;
+      const owner =
+        "spaceName" in call.app ? { SpaceName: call.app.spaceName } : { UserProfileName: call.app.userProfileName };
+      return { op: call.op, request: { DomainId: domainId, ...owner, AppType: appType, AppName: appName } };
+    }
+    case "DeleteSpace":
+      return { op: call.op, request: { DomainId: call.domainId, SpaceName: call.spaceName } };
   }
 }
 

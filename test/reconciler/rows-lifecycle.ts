@@ -72,14 +72,14 @@ export const rows: Row[] = [
     },
   },
   {
-    name: "delete blocked: running apps answer ResourceInUse",
+    name: "delete blocked: ResourceInUse with nothing listed says what SageMaker answered",
     given: async (w) => {
       await deleting(w);
       w.sagemaker.failNext("DeleteUserProfile", "ResourceInUse");
     },
-    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile"],
-    events: ["Warning ResourceInUse"],
-    status: ["Progressing", "DeleteBlocked", /running apps or spaces.*attempt 1, retrying in 2\.5s/],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile", "ListApps", "ListSpaces"],
+    events: ["Warning DeleteBlocked"],
+    status: ["Progressing", "DeleteBlocked", /SageMaker answered ResourceInUse.*attempt 1, retrying in 2\.5s/],
     action: { requeueAfter: 2_500 },
   },
   {

@@ -14,7 +14,7 @@ import {
   type SageMakerUserProfileStatus,
 } from "../../src/api/types.js";
 import { type Action, ItemExponentialFailureRateLimiter, type ReconcileContext } from "../../src/kube/index.js";
-import type { PolicyDecision } from "../../src/policy/index.js";
+import type { CleanupPermission, PolicyDecision } from "../../src/policy/index.js";
 import { ProfileReconciler } from "../../src/reconciler/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { type Call, MemoryKube, MemorySageMaker } from "./memory-ports.js";
@@ -70,6 +70,8 @@ export class World {
   };
   /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
   account: AccountDecision = { ok: true };
+  /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
+  cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
   readonly seen = { inUse: 0, repaired: [] as string[], forgotten: [] as string[], observed: 0 };
   readonly reconciler: ProfileReconciler;
@@ -79,7 +81,7 @@ export class World {
     this.reconciler = new ProfileReconciler({
       sagemaker: this.sagemaker,
       kube: this.kube,
-      policy: { decide: () => this.decision },
+      policy: { decide: () => this.decision, cleanup: () => this.cleanup },
       accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
       clusterId: "test",
       requirePolicy: true,

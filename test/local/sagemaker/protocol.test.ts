@@ -224,7 +224,7 @@ describe("error naming", () => {
   });
 
   it("answers an unknown operation with UnknownOperationException", async () => {
-    const res = await rawCall(emu, { ...JSON_HEADERS, "x-amz-target": "SageMaker.CreateSpace" });
+    const res = await rawCall(emu, { ...JSON_HEADERS, "x-amz-target": "SageMaker.CreateNotebookInstance" });
     expect(res.status).toBe(400);
     expect(res.json.__type).toBe("UnknownOperationException");
     const none = await rawCall(emu, JSON_HEADERS);

@@ -1,20 +1,19 @@
 /**
  * `demo`: the local Kubernetes API server, the SageMaker emulator and the operator in one process, with a guided story:
  * create the examples, repair an edit, ride out ResourceInUse with backoff, revert an out-of-band change on resync, and
- * manage a profile in a second AWS account through an assumed role.
+ * delete a profile that still has apps and a private space: blocked and named, then cleaned up.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { ACCOUNT_LABEL, ACCOUNT_PLURAL } from "../../../../src/accounts/index.js";
 import type { DescribeUserProfileResponse } from "../../../../src/api/generated/sagemaker-shapes.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../../../src/api/types.js";
 import { Informer, type KubeObject } from "../../../../src/kube/index.js";
 import { createLogger } from "../../../../src/operator/log.js";
-import { POLICY_PLURAL } from "../../../../src/policy/index.js";
 import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../stack.js";
+import { twoAccounts } from "./demo-accounts.js";
 
 const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..");
 
@@ -159,7 +158,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   try {
     say(
       bold(
-        "[1/5] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
+        "[1/6] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
       ),
     );
     // The operator refuses the profiles of a namespace no policy covers (--require-policy): the policy comes first.
@@ -170,7 +169,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green(`  all ${keys.length} profiles Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`));
     say("");
 
-    say(bold("[2/5] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
+    say(bold("[2/6] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
     const edited = await patch("team-a", "alice", {
       spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
     });
@@ -184,7 +183,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     );
     say("");
 
-    say(bold("[3/5] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
+    say(bold("[3/6] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
     sm.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: 3 } });
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },
@@ -197,7 +196,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green("  converged after the ResourceInUse answers; the worker was free for other profiles while bob waited"));
     say("");
 
-    say(bold(`[4/5] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
+    say(bold(`[4/6] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
     const before = sm.calls().UpdateUserProfile?.ok ?? 0;
     const updatedEvents = printed.get("team-b/carol Updated") ?? 0;
     sm.admin.setProfile(DEMO_DOMAIN, "carol", {
@@ -217,7 +216,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green(`  reverted to ${describe("carol")?.UserSettings?.ExecutionRole}`));
     say("");
 
-    await twoAccounts({ stack, api, say, waitFor, isReady });
+    await deleteWithApps({ stack, profiles, patch, waitFor, examples: join(repoRoot, "examples", "deletion-cleanup") });
+    say("");
+    await twoAccounts({ stack, api, say, waitFor, isReady: (key) => isReady(key) });
     say("");
     const calls = sm.calls();
     const total = Object.values(calls).reduce(
@@ -256,78 +257,58 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/**
- * Step 5: a second AWS account. The operator's own account (123456789012) becomes a SageMakerAccount marked default,
- * so the profiles above stay where they are; a spoke account is reached through a role the emulator's STS lets the
- * operator assume, and a profile in the namespace it selects lands there.
- */
-async function twoAccounts(d: {
+/** Step 5: a leaving user's profile with apps and a private space is deleted; blocked and named, then cleaned up. */
+async function deleteWithApps(o: {
   stack: Awaited<ReturnType<typeof startLocalStack>>;
-  api: CustomObjectsApi;
-  say: (line: string) => void;
+  profiles: Informer<SageMakerUserProfile>;
+  patch: (namespace: string, name: string, body: object) => Promise<unknown>;
   waitFor: (what: string, ok: () => boolean, timeoutMs: number) => Promise<void>;
-  isReady: (key: string) => boolean;
+  examples: string;
 }): Promise<void> {
-  const { stack, api } = d;
-  const spoke = "111111111111";
-  const role = `arn:aws:iam::${spoke}:role/sagemaker-profile-operator`;
-  d.say(bold(`[5/5] A second AWS account: SageMakerAccount research (${spoke}) through the role ${role}`));
-  stack.sagemaker.sts.setRole({
-    arn: role,
-    trustedPrincipals: [`arn:aws:iam::123456789012:user/${LOCAL_CREDENTIALS.accessKeyId}`],
-    externalId: "demo",
+  const { stack, profiles, patch, waitFor } = o;
+  const sm = stack.sagemaker;
+  say(bold("[5/6] team-c/dana leaves: her profile still has 2 apps and a private space (apps take 2 s to delete)"));
+  sm.admin.configure({ delays: { appDeleteMs: 2000, spaceDeleteMs: 500 } });
+  await stack.apply([o.examples]);
+  await waitFor("dana Ready", () => condition(profiles.get("team-c/dana"), "Ready")?.status === "True", 30_000);
+  const dana = { domainId: DEMO_DOMAIN, userProfileName: "dana" } as const;
+  sm.admin.startApp({ ...dana, appType: "JupyterLab", appName: "default" });
+  sm.admin.startApp({ ...dana, appType: "KernelGateway", appName: "datascience-1", status: "Failed" });
+  sm.admin.createSpace({
+    domainId: DEMO_DOMAIN,
+    spaceName: "dana-space",
+    ownerUserProfileName: "dana",
+    sharingType: "Private",
   });
-  stack.sagemaker.account(spoke, "eu-west-1").admin.createDomain({
-    domainId: "d-research0001",
-    defaultUserSettings: { ExecutionRole: `arn:aws:iam::${spoke}:role/studio` },
-  });
-  const account = (name: string, spec: Record<string, unknown>) =>
-    api.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: ACCOUNT_PLURAL,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: "SageMakerAccount", metadata: { name }, spec },
-    });
-  await account("home", { accountId: "123456789012", regions: ["us-east-1"], namespaceSelector: {}, default: true });
-  await account("research", {
-    accountId: spoke,
-    roleArn: role,
-    externalId: "demo",
-    regions: ["eu-west-1"],
-    namespaceSelector: { matchLabels: { tenant: "research" } },
-  });
-  await stack.kubeConfig.makeApiClient(CoreV1Api).createNamespace({
-    body: { metadata: { name: "research", labels: { tenant: "research", [ACCOUNT_LABEL]: "research" } } },
-  });
-  // The research team's guardrails (--require-policy: no policy, no profile).
-  await api.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: POLICY_PLURAL,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: "SageMakerProfilePolicy",
-      metadata: { name: "research" },
-      spec: { namespaces: ["research"], domains: ["d-research0001"] },
-    },
-  });
-  await api.createNamespacedCustomObject({
+  sm.admin.startApp({ domainId: DEMO_DOMAIN, spaceName: "dana-space", appType: "CodeEditor", appName: "default" });
+  await stack.kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
     group: GROUP,
     version: VERSION,
     plural: PLURAL,
-    namespace: "research",
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: "SageMakerUserProfile",
-      metadata: { name: "rita", namespace: "research" },
-      spec: { domainId: "d-research0001" },
-    },
+    namespace: "team-c",
+    name: "dana",
   });
-  await d.waitFor("research/rita Ready", () => d.isReady("research/rita"), 30_000);
-  const stored = stack.sagemaker.account(spoke, "eu-west-1").reader.getProfile("d-research0001", "rita");
-  d.say(green(`  research/rita is ${stored?.userProfileArn}, created with the role's temporary credentials`));
-  const sessions = stack.sagemaker.sts.sessions().map((s) => s.arn);
-  d.say(dim(`  STS sessions: ${[...new Set(sessions)].join(", ")}`));
+  say(dim("  kubectl delete smup dana -n team-c"));
+  await waitFor(
+    "dana DeleteBlocked",
+    () => condition(profiles.get("team-c/dana"), "Synced")?.reason === "DeleteBlocked",
+    30_000,
+  );
+  const blocked = condition(profiles.get("team-c/dana"), "Synced")?.message ?? "";
+  say(yellow(`  SageMaker refuses the delete; the operator names why: ${blocked.replace(/ \(delete them.*$/, "")}`));
+  say(bold('  kubectl patch smup dana -n team-c -p \'{"spec":{"deletion":{"cleanup":"AppsAndSpaces"}}}\''));
+  say(dim("  (the SageMakerProfilePolicy team-c-deletion-cleanup permits AppsAndSpaces in team-c)"));
+  await patch("team-c", "dana", { spec: { deletion: { cleanup: "AppsAndSpaces" } } });
+  await waitFor("dana gone", () => profiles.get("team-c/dana") === undefined, 60_000);
+  const deleted = sm.mutations().filter((m) => m.op === "DeleteApp" || m.op === "DeleteSpace").length;
+  say(
+    green(
+      `  ${deleted} DeleteApp/DeleteSpace calls (apps, then the private space), then DeleteUserProfile; the finalizer is gone`,
+    ),
+  );
 }
+
+const condition = (obj: SageMakerUserProfile | undefined, type: string) =>
+  obj?.status?.conditions?.find((c) => c.type === type);
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
