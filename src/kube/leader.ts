@@ -30,6 +30,8 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   releaseOnCancel?: boolean;
+  /** Asked before taking a free or expired lease (not before a renew); false: stay a candidate (sharding's quota). */
+  mayAcquire?(): boolean;
   /** Called when this process becomes leader; `signal` aborts when it stops being leader. */
   onStartedLeading?(signal: AbortSignal): void;
   /** Called once per leadership term when it ends (lost or stopped); awaited before a release. */
@@ -161,6 +163,7 @@ export class LeaderElector {
       lease = await this.api.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+      if (this.o.mayAcquire && !this.o.mayAcquire()) return "held-by-other";
       const body: V1Lease = {
         metadata: { name, namespace },
         spec: {
@@ -181,6 +184,7 @@ export class LeaderElector {
     const durationMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
     if (holder !== "" && holder !== identity && this.observedAt + durationMs > now) return "held-by-other";
     const mine = holder === identity;
+    if (!mine && this.o.mayAcquire && !this.o.mayAcquire()) return "held-by-other";
     lease.spec = {
       ...spec,
       holderIdentity: identity,
