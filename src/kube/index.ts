@@ -20,8 +20,6 @@ export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalize
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { deepEqual, mergePatch } from "./json.js";
 export { LeaderElector, type LeaderElectorOptions, NotLeaderError } from "./leader.js";
-export { ShardSet, type ShardSetOptions } from "./shard-set.js";
-export { MemberView, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 export { type Logger, silentLogger } from "./log.js";
 export { type LeaderElection, type LeadershipHooks, Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export {
@@ -46,6 +44,8 @@ export {
 } from "./ratelimiter.js";
 export { RecentWrites } from "./recent-writes.js";
 export { type Change, Store, type StoreReader } from "./reflector.js";
+export { ShardSet, type ShardSetOptions } from "./shard-set.js";
+export { MemberView, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 export { type StatusWriteOptions, writeStatus } from "./status.js";
 export {
   Watcher,

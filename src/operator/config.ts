@@ -54,6 +54,11 @@ export interface OperatorConfig {
     renewDeadlineMs: number;
     retryPeriodMs: number;
   };
+  /**
+   * Replicas split the work: one Lease per account×region (and one for profiles with no account), named from
+   * leaderElection.id in its namespace, with its timings; the single leader Lease is then not used.
+   */
+  sharding: { enabled: boolean };
   /** ":8080", "127.0.0.1:0", or "0" to disable. */
   metricsBindAddress: string;
   healthProbeBindAddress: string;
@@ -94,6 +99,7 @@ export const defaultConfig = (): OperatorConfig => ({
     renewDeadlineMs: 10_000,
     retryPeriodMs: 2_000,
   },
+  sharding: { enabled: false },
   metricsBindAddress: ":8080",
   healthProbeBindAddress: ":8081",
   logLevel: "info",

@@ -12,6 +12,7 @@ import type { OperatorConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { CONTROLLER_NAME, idle, setupProfileController } from "./profile-controller.js";
 import { SageMakerPool } from "./sagemaker-pool.js";
+import type { ShardRouting } from "./sharding.js";
 
 export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
 export { createLogger, scrub } from "./log.js";
@@ -24,6 +25,8 @@ export interface RunningOperator {
   healthPort?: number;
   log: PinoLogger;
   isLeader(): boolean;
+  /** With sharding: the shards this replica holds now (`""` is the shard of profiles with no account). */
+  heldShards(): string[];
   /** Resolves when the operator has stopped (stop() called, or leadership lost). */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +73,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     clock: systemClock,
   });
 
+  let routing: ShardRouting | undefined;
   const leaderLabel = { name: config.leaderElection.id };
   metrics.leaderStatus.set(leaderLabel, 0);
   const election = config.leaderElection;
@@ -77,26 +81,28 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     log,
     onLeading: (leading) => {
       if (leading) log.info({ identity: election.identity }, "became leader; starting workers");
-      metrics.leaderStatus.set(leaderLabel, leading ? 1 : 0);
+      metrics.leaderStatus.set(leaderLabel, leading && !config.sharding.enabled ? 1 : 0);
     },
-    leaderElection: election.enabled
-      ? (hooks) => {
-          const elector = new LeaderElector({
-            kubeConfig,
-            namespace: election.namespace,
-            name: election.id,
-            identity: election.identity,
-            leaseDurationMs: election.leaseDurationMs,
-            renewDeadlineMs: election.renewDeadlineMs,
-            retryPeriodMs: election.retryPeriodMs,
-            log: log.child({ component: "leader-election" }),
-            onStartedLeading: hooks.onStartedLeading,
-            onStoppedLeading: hooks.onStoppedLeading,
-          });
-          mayWrite = () => elector.holdsLease();
-          return elector;
-        }
-      : undefined,
+    // Sharded, there is no single leader: every replica runs the controller, which reconciles only its shards' keys.
+    leaderElection:
+      election.enabled && !config.sharding.enabled
+        ? (hooks) => {
+            const elector = new LeaderElector({
+              kubeConfig,
+              namespace: election.namespace,
+              name: election.id,
+              identity: election.identity,
+              leaseDurationMs: election.leaseDurationMs,
+              renewDeadlineMs: election.renewDeadlineMs,
+              retryPeriodMs: election.retryPeriodMs,
+              log: log.child({ component: "leader-election" }),
+              onStartedLeading: hooks.onStartedLeading,
+              onStoppedLeading: hooks.onStoppedLeading,
+            });
+            mayWrite = () => elector.holdsLease();
+            return elector;
+          }
+        : undefined,
   });
 
   // Endpoints first, so probes answer while the caches sync; closed last.
@@ -129,6 +135,10 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     fence,
     mayWrite: () => mayWrite(),
     tenant,
+    sharded: (r) => {
+      routing = r;
+      mayWrite = () => r.mayWrite();
+    },
   }))
     manager.add(runnable);
   manager.start();
@@ -140,6 +150,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       metrics: metricsServer?.port,
       health: healthServer?.port,
       leaderElection: election.enabled,
+      sharding: config.sharding.enabled,
     },
     "operator started",
   );
@@ -150,6 +161,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     healthPort: healthServer?.port,
     log,
     isLeader: () => manager.isLeader(),
+    heldShards: () => routing?.set.held() ?? [],
     done: manager.done,
     stop: () => manager.stop(),
     async stopOnSignals() {

@@ -39,6 +39,7 @@ import type { OperatorConfig } from "./config.js";
 import { errorSummary } from "./log.js";
 import { PolicyGuard } from "./policy.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
+import { NO_ACCOUNT_SHARD, ShardRouting } from "./sharding.js";
 
 export const CONTROLLER_NAME = "sagemakeruserprofile";
 
@@ -58,6 +59,8 @@ export interface ProfileControllerDeps {
    * between namespaces (see src/sagemaker/limiter.ts).
    */
   tenant?: AsyncLocalStorage<string>;
+  /** With sharding on: told the routing, whose per-shard fence then replaces the leader's (src/operator/sharding.ts). */
+  sharded?(routing: ShardRouting): void;
 }
 
 /** The fairness flow of a queue key: its namespace. */
@@ -162,6 +165,20 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   };
 
   let listResync: ListResync | undefined;
+  let controller: Controller<SageMakerUserProfile> | undefined;
+  const profiles = () => informers.flatMap((i) => i.list());
+  const sharding = config.sharding.enabled
+    ? new ShardRouting({
+        config,
+        kubeConfig,
+        log: log.child({ component: "shards" }),
+        accounts,
+        profiles,
+        get: cached,
+        enqueue: (key) => controller?.enqueue(key),
+      })
+    : undefined;
+  if (sharding) d.sharded?.(sharding);
   const reconciler = new ProfileReconciler({
     sagemaker: d.gateway,
     kube,
@@ -190,7 +207,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     },
   });
 
-  const controller = new Controller({
+  controller = new Controller<SageMakerUserProfile>({
     name: CONTROLLER_NAME,
     // The guard's source holds the workers until the policy caches are synced (fail closed) and re-enqueues on changes.
     informers: [...informers, guard.eventSource(), accounts.eventSource()],
@@ -200,8 +217,9 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     log: log.child({ component: "controller" }),
     reconcile: async (key, ctx) => {
       const started = performance.now();
-      const reconcile = () => reconciler.reconcile(key, ctx);
-      const action = await (d.tenant ? d.tenant.run(namespaceOfKey(key), reconcile) : reconcile());
+      const inTenant = () => reconciler.reconcile(key, ctx);
+      const reconcile = () => (d.tenant ? d.tenant.run(namespaceOfKey(key), inTenant) : inTenant());
+      const action = await (sharding ? sharding.reconcile(key, reconcile) : reconcile());
       log.debug(
         {
           key,
@@ -235,6 +253,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       targets: function* () {
         for (const i of informers)
           for (const obj of i.list()) {
+            // Sharded: each replica lists the domains of the shards it holds.
+            if (sharding && !sharding.holds(sharding.shardOf(obj))) continue;
             const domainKey = accounts.resyncKey(obj);
             if (domainKey !== undefined)
               yield {
@@ -244,13 +264,15 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
               };
           }
       },
-      enqueue: (key) => controller.enqueue(key),
+      enqueue: (key) => controller?.enqueue(key),
       periodMs: config.resyncPeriodMs,
       fullResyncPeriodMs: config.fullResyncPeriodMs,
       onError: (domainId, err) =>
         log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
     });
   const resync = listResync;
+  const ctrl = controller;
+  const shardSet = sharding?.set;
 
   return [
     ...informers.map(
@@ -274,16 +296,36 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         }
       },
     },
-    { name: "account-checks", leaderElected: true, start: (signal) => accounts.runChecks(signal) },
+    sharding
+      ? {
+          // Sharded: the holder of the no-account shard checks the accounts (and writes their status).
+          name: "account-checks",
+          start: (signal: AbortSignal) =>
+            sharding.whileHolding(NO_ACCOUNT_SHARD, signal, (term) => accounts.runChecks(term)),
+        }
+      : { name: "account-checks", leaderElected: true, start: (signal: AbortSignal) => accounts.runChecks(signal) },
     {
       name: "policy-caches",
       start: (signal) => Promise.all(guard.start(signal)).then(() => undefined),
       ready: () => guard.isReady(),
     },
     { name: "events", start: idle, close: () => events.flush() },
-    { name: `controller/${CONTROLLER_NAME}`, leaderElected: true, start: (signal) => controller.run(signal) },
+    { name: `controller/${CONTROLLER_NAME}`, leaderElected: true, start: (signal) => ctrl.run(signal) },
     ...(resync
       ? [{ name: "list-resync", leaderElected: true, start: (signal: AbortSignal) => resync.run(signal) }]
+      : []),
+    // Campaigns once the caches are synced, so the shards it counts are all there are.
+    ...(shardSet
+      ? [
+          {
+            name: "shards",
+            start: async (signal: AbortSignal) => {
+              const synced = Promise.all([...informers.map((i) => i.ready()), accounts.informer.ready()]);
+              await Promise.race([synced, idle(signal)]);
+              if (!signal.aborted) await shardSet.run(signal);
+            },
+          },
+        ]
       : []),
   ];
 }

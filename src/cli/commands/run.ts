@@ -44,6 +44,7 @@ interface RunFlags {
   contestBackoffBase: string;
   contestBackoffMax: string;
   leaderElect: boolean;
+  shards: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
   leaseDuration: string;
@@ -123,6 +124,11 @@ export function operatorFlags(cmd: Command): Command {
     )
     .option("--contest-backoff-max <duration>", "largest such wait (it doubles per contest)", "1h")
     .option("--leader-elect", "elect a leader on a coordination.k8s.io Lease (needed with replicas > 1)", false)
+    .option(
+      "--shards",
+      "split the accounts×regions between replicas, one Lease per shard (replaces --leader-elect; docs/reliability.md)",
+      false,
+    )
     .option("--leader-election-namespace <ns>", "namespace of the Lease", d.leaderElection.namespace)
     .option("--leader-election-id <name>", "name of the Lease", d.leaderElection.id)
     .option("--lease-duration <duration>", "", "15s")
@@ -191,6 +197,7 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
       renewDeadlineMs: duration("--renew-deadline", f.renewDeadline),
       retryPeriodMs: duration("--retry-period", f.retryPeriod),
     },
+    sharding: { enabled: f.shards },
     metricsBindAddress: f.metricsBindAddress,
     healthProbeBindAddress: f.healthProbeBindAddress,
     logLevel: f.logLevel,
