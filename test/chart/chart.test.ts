@@ -246,6 +246,18 @@ describe("leader election", () => {
     expect(args(docs)).toContain("--leader-election-namespace=leases");
     expect(leaseRole(docs).map((r) => r.metadata?.namespace)).toEqual(["leases"]);
   });
+  const anyLease = (docs: KubeObject[]) =>
+    leaseRole(docs).flatMap((r) =>
+      ((r as { rules: Array<{ resourceNames?: string[]; verbs: string[] }> }).rules ?? []).filter(
+        (rule) => !rule.resourceNames && rule.verbs.includes("update"),
+      ),
+    );
+  it("grants get and update on any Lease of its namespace only with sharding (shard Lease names are hashes)", () => {
+    expect(anyLease(render({ set: { ...REQUIRED, replicaCount: 3 } }))).toEqual([]);
+    const docs = render({ set: { ...REQUIRED, replicaCount: 3, "sharding.enabled": true } });
+    expect(args(docs)).toContain("--shards");
+    expect(anyLease(docs)).toHaveLength(1);
+  });
 });
 
 describe("image", () => {

@@ -72,6 +72,7 @@ describe("chart args → operator flags", () => {
         renewDeadlineMs: 20_000,
         retryPeriodMs: 5_000,
       },
+      sharding: { enabled: true },
       metricsBindAddress: ":9090",
       healthProbeBindAddress: ":9091",
       logLevel: "debug",

@@ -98,9 +98,7 @@ async function allReady(keys: string[]): Promise<boolean> {
   const list = (await custom.listClusterCustomObject({ ...GROUP, plural: "sagemakeruserprofiles" })) as {
     items: SageMakerUserProfile[];
   };
-  const ready = new Set(
-    list.items.filter((o) => isReady(o)).map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
-  );
+  const ready = new Set(list.items.filter((o) => isReady(o)).map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   return keys.every((k) => ready.has(k));
 }
 

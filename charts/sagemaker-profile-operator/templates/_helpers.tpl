@@ -53,7 +53,7 @@ app.kubernetes.io/part-of: sagemaker-profile-operator
 
 {{/* "true" when leader election is on: asked for, or needed because more than one replica runs. */}}
 {{- define "smpo.leaderElect" -}}
-{{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) }}true{{ end }}
+{{- if or .Values.leaderElection.enabled .Values.sharding.enabled (gt (int .Values.replicaCount) 1) }}true{{ end }}
 {{- end }}
 
 {{- define "smpo.leaderElectionNamespace" -}}
