@@ -248,7 +248,7 @@ describe("leader election", () => {
   });
   const anyLease = (docs: KubeObject[]) =>
     leaseRole(docs).flatMap((r) =>
-      ((r as { rules: Array<{ resourceNames?: string[]; verbs: string[] }> }).rules ?? []).filter(
+      ((r as unknown as { rules: Array<{ resourceNames?: string[]; verbs: string[] }> }).rules ?? []).filter(
         (rule) => !rule.resourceNames && rule.verbs.includes("update"),
       ),
     );

@@ -24,7 +24,7 @@ describe("shard Lease names", () => {
     expect(new Set(names).size).toBe(shards.length);
     expect(shardLeaseName("sagemaker-profile-operator", "team-a/us-east-1")).toBe(names[1]);
     expect(membersLeaseName("op")).toBe("op-shard-members");
-    expect(memberAnnotation("pod-" + "a".repeat(200)).split("/")[1]?.length).toBeLessThanOrEqual(63);
+    expect(memberAnnotation(`pod-${"a".repeat(200)}`).split("/")[1]?.length).toBeLessThanOrEqual(63);
   });
 });
 
