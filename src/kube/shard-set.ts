@@ -10,7 +10,7 @@
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { type Clock, sleep, systemClock } from "./clock.js";
-import { errorMessage, isConflict, isNotFound } from "./errors.js";
+import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { LeaderElector } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
 import { MemberView, memberAnnotation, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
@@ -152,7 +152,9 @@ export class ShardSet {
       }
       this.joined = true;
     } catch (err) {
-      if (!isConflict(err)) this.log.debug({ lease: name, err: errorMessage(err) }, "shard heartbeat failed");
+      if (isForbidden(err))
+        this.log.error({ lease: name, err: errorMessage(err), hint: RBAC_HINT }, "shard heartbeat forbidden");
+      else if (!isConflict(err)) this.log.debug({ lease: name, err: errorMessage(err) }, "shard heartbeat failed");
     }
   }
 
