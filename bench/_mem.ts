@@ -24,7 +24,16 @@ for (const v of ["warmup", ...variants]) {
   const heap = (await op.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
   const m = op.child.memory();
   console.log(
-    JSON.stringify({ v, n, conv, cpu, rss: m.rssMiB.toFixed(0), peak: m.peakRssMiB.toFixed(0), anon: m.anonMiB.toFixed(0), heap: heap.toFixed(1) }),
+    JSON.stringify({
+      v,
+      n,
+      conv,
+      cpu,
+      rss: m.rssMiB.toFixed(0),
+      peak: m.peakRssMiB.toFixed(0),
+      anon: m.anonMiB.toFixed(0),
+      heap: heap.toFixed(1),
+    }),
   );
   if (process.env.SNAP) {
     process.kill(op.child.pid, "SIGUSR2");

@@ -42,7 +42,10 @@ export async function buildCli(outDir: string): Promise<void> {
 /** Type errors fail the build, as `tsc -p tsconfig.build.json` did when it also emitted. */
 function typecheck(): void {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--noEmit"], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--noEmit"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

@@ -105,6 +105,10 @@ export interface PlanContext {
   jitter: number;
   /** The flap guard's state for this resource. */
   flap?: FlapState;
+  /** When to describe again after a write, from SageMaker's observed settle times (settle.ts); unset: pollIntervalMs. */
+  firstPoll?: { create?: number; update?: number };
+  /** The ARN of the profile this process created for this resource (its owner tag was set by the create). */
+  createdArn?: string;
 }
 
 export const isNeed = (p: Plan | Need): p is Need => "need" in p;

@@ -23,6 +23,7 @@ import {
   stalledGeneration,
   stalledReason,
 } from "./resource.js";
+import { QUIET_SETTLE_MS } from "./settle.js";
 import { comparesTags, declaredTagKeys, tagChanges, tagSteps } from "./tags.js";
 import { seconds, truncate } from "./text.js";
 
@@ -46,6 +47,9 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
   const planned = planLive(resource, observed, ctx, manage, owner);
   return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
 }
+
+/** Whether a write expected to settle within `firstPoll` ms goes unreported until it has (no one would see it). */
+const quiet = (firstPoll: number | undefined): boolean => firstPoll !== undefined && firstPoll <= QUIET_SETTLE_MS;
 
 /** A plan that only reports an outcome. */
 const held = (outcome: Outcome, action = {}): Plan => ({ ...nothing(), outcome, action });
@@ -99,19 +103,19 @@ function planLive(
         { phase: "Held", reason: "NotFound", message: `profile ${domainId}/${name} does not exist` },
         { requeueAfter: resyncDelay(settings, ctx.jitter) },
       );
+    const firstPoll = ctx.firstPoll?.create;
     return {
       steps: [
         { call: { op: "CreateUserProfile", request: buildCreateRequest(resource.spec, name, owner) } },
         { event: { type: "Normal", reason: "Created", note: `Created user profile ${domainId}/${name}` } },
       ],
-      outcome: {
-        phase: "Progressing",
-        reason: "Creating",
-        message: "CreateUserProfile accepted; waiting for InService",
-      },
+      // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
+      outcome: quiet(firstPoll)
+        ? undefined
+        : { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
       // The ARN is CreateUserProfile's answer.
       facts: { ownedBy: owner, profileStatus: "Pending", managedTagKeys: declaredTagKeys(resource) },
-      action: { requeueAfter: settings.pollIntervalMs },
+      action: { requeueAfter: firstPoll ?? settings.pollIntervalMs },
     };
   }
 
@@ -119,8 +123,10 @@ function planLive(
   const steps: Step[] = [];
   const arn = profile.UserProfileArn as string;
   if (manage) {
-    if (observed.tags === undefined && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
-    const own = ownership(resource, profile, observed.tags, owner);
+    // Created by this process (its create set the owner tag): as good as a status that vouches for it.
+    const created = ctx.createdArn !== undefined && ctx.createdArn === arn;
+    if (observed.tags === undefined && !created && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
+    const own = created ? { mine: true as const } : ownership(resource, profile, observed.tags, owner);
     if ("refuse" in own) return { ...held(own.refuse, { requeueAfter: settings.stalledRetryMs }), facts };
     if ("adopt" in own)
       steps.push(
@@ -236,16 +242,16 @@ function repair(
   steps.push({ flap: recordRepair(state, generation, drift.fields, ctx.now, contest.windowMs) }, ...parts.tags, {
     event: { type: "Normal", reason: "Updated", note: truncate(`Updated ${note}${summary}`) },
   });
+  const firstPoll = drift.updateRequest ? ctx.firstPoll?.update : undefined;
   return {
     steps,
-    outcome: {
-      phase: "Progressing",
-      reason: "Updating",
-      message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}`,
-    },
+    // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
+    outcome: quiet(firstPoll)
+      ? undefined
+      : { phase: "Progressing", reason: "Updating", message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}` },
     facts: parts.facts,
     drift,
-    action: { requeueAfter: ctx.settings.pollIntervalMs },
+    action: { requeueAfter: firstPoll ?? ctx.settings.pollIntervalMs },
     forget: ["inUse"],
     repaired: drift.blocks,
   };

@@ -28,6 +28,7 @@ import {
 } from "./plan-types.js";
 import type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
 import { isDeleting } from "./resource.js";
+import { SettleEstimates } from "./settle.js";
 import { buildStatus } from "./status.js";
 
 export interface ReconcilerOptions {
@@ -95,6 +96,10 @@ export class ProfileReconciler {
   private readonly backoffs: Record<BackoffName, RateLimiter>;
   /** The flap guard's state per key (planner input and output). */
   private readonly flaps = new Map<string, FlapState>();
+  /** How long SageMaker takes to settle a write, as seen so far: times the Describe after one. */
+  private readonly settle = new SettleEstimates();
+  /** key -> ARN of the profile this process created for it, until a status write records the ownership. */
+  private readonly createdArns = new Map<string, string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.settings = planSettings(o);
@@ -110,6 +115,8 @@ export class ProfileReconciler {
       this.backoffs.inUse.forget(key);
       this.backoffs.transient.forget(key);
       this.flaps.delete(key);
+      this.settle.forget(key);
+      this.createdArns.delete(key);
       this.hooks.onForget?.(key);
       return {};
     }
@@ -135,6 +142,8 @@ export class ProfileReconciler {
       now: this.clock.now(),
       jitter: this.random(),
       flap: this.flaps.get(key),
+      firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
+      createdArn: this.createdArns.get(key),
     };
   }
 
@@ -154,18 +163,25 @@ export class ProfileReconciler {
         finalizerAdded = true;
       },
       onRead: (need, observed) => {
-        if (need === "profile" && observed.profile && !isDeleting(resource))
-          this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
+        if (need !== "profile") return;
+        this.settle.observed(key, observed.profile?.Status, this.clock.now());
+        if (observed.profile && !isDeleting(resource)) this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
       },
     };
-    const act = (p: Plan) =>
-      execute(resource, p, {
+    const act = async (p: Plan) => {
+      const executed = await execute(resource, p, {
         sagemaker: this.o.sagemaker,
         kube: this.o.kube,
         signal,
         finalizerAdded,
         onFlap: (state) => this.flaps.set(key, state),
       });
+      for (const c of callsOf(p))
+        if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile")
+          this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now());
+      if (executed.createdArn) this.createdArns.set(key, executed.createdArn);
+      return executed;
+    };
 
     const first = await observe(this.o.sagemaker, resource, {}, planner, options);
     try {
@@ -219,6 +235,7 @@ export class ProfileReconciler {
     if (p.release) this.hooks.onForget?.(key);
     if (p.repaired) this.hooks.onRepair?.(p.repaired);
     if (!p.outcome) return;
+    if (p.facts.ownedBy) this.createdArns.delete(key); // the status written below vouches for it from now on
     // This reconcile's finalizer patch may not be in `resource`: build on the latest we know (read-your-writes).
     const latest = this.o.kube.get(key) ?? resource;
     const facts = executed.createdArn === undefined ? p.facts : { userProfileArn: executed.createdArn, ...p.facts };

@@ -4,6 +4,7 @@
  */
 import { expect } from "vitest";
 import { OWNER_TAG } from "../../src/api/types.js";
+import { MIN_FIRST_POLL_MS } from "../../src/reconciler/settle.js";
 import {
   CONSOLE_ROLE,
   DOMAIN,
@@ -253,8 +254,26 @@ export const rows: Row[] = [
     },
     calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"],
     events: ["Normal Updated"],
-    status: ["Progressing", "Updating"],
-    action: { requeueAfter: POLL },
+    // The earlier repairs were seen settled at once (the fake clock stood still): the Describe after this one comes
+    // after the shortest wait, and a settle that short writes no Updating status of its own.
+    status: "none",
+    action: { requeueAfter: MIN_FIRST_POLL_MS },
+  },
+  {
+    name: "settle time learnt: the Describe after an update comes when updates were seen to settle, no Updating write",
+    given: async (w) => {
+      await w.inSync();
+      driftedRole(w);
+      await w.reconcile(); // UpdateUserProfile; SageMaker settles it within 2 s
+      w.clock.advance(2_000);
+      await w.reconcile(); // InService: 2 s learnt
+      w.clock.advance(MINUTE);
+      driftedRole(w);
+    },
+    calls: ["DescribeUserProfile", "UpdateUserProfile"],
+    events: ["Normal Updated"],
+    status: "none",
+    action: { requeueAfter: 2_500 },
   },
   {
     name: "policy: PolicyViolation before any AWS call and before the finalizer",
