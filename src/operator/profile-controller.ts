@@ -137,6 +137,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
+    knownAbsent: (domainId, name) => listResync?.absent(domainId, name) ?? false,
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
       onForget: (key) => metrics.forgetProfile(key),

@@ -27,7 +27,7 @@ import {
   type PlanSettings,
 } from "./plan-types.js";
 import type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
-import { isDeleting } from "./resource.js";
+import { isDeleting, isManaged } from "./resource.js";
 import { SettleEstimates } from "./settle.js";
 import { buildStatus } from "./status.js";
 
@@ -53,6 +53,11 @@ export interface ReconcilerOptions {
   resyncPeriodMs?: number;
   /** Stalled resources are retried this slowly (a spec change retries at once). */
   stalledRetryMs?: number;
+  /**
+   * Whether SageMaker's last List of the domain had no profile of this name (the List resync's knowledge): a resource
+   * that never had a profile is then created without a Describe first.
+   */
+  knownAbsent?(domainId: string, profileName: string): boolean;
   hooks?: ReconcilerHooks;
   clock?: Clock;
   random?: () => number;
@@ -183,7 +188,14 @@ export class ProfileReconciler {
       return executed;
     };
 
-    const first = await observe(this.o.sagemaker, resource, {}, planner, options);
+    const start: Observation =
+      isManaged(resource) &&
+      !isDeleting(resource) &&
+      !resource.status?.userProfileArn &&
+      this.o.knownAbsent?.(resource.spec.domainId, profileName(resource))
+        ? { profile: null }
+        : {};
+    const first = await observe(this.o.sagemaker, resource, start, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan) };
     } catch (err) {

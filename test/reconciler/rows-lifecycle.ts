@@ -168,6 +168,30 @@ export const rows: Row[] = [
     },
   },
   {
+    name: "create after a List without the name: CreateUserProfile with no Describe first",
+    given: (w) => {
+      w.absentFromList = true;
+      w.apply(resource());
+    },
+    calls: ["CreateUserProfile"],
+    events: ["Normal Created"],
+    status: ["Progressing", "Creating"],
+    action: { requeueAfter: POLL },
+    finalizer: ["add"],
+  },
+  {
+    name: "create after a stale List: ResourceInUse, then described and its owner tag checked like any existing one",
+    given: (w) => {
+      foreign(w);
+      w.absentFromList = true;
+      w.apply(resource());
+    },
+    calls: ["CreateUserProfile", "DescribeUserProfile", "ListTags"],
+    status: ["Stalled", "AlreadyExists"],
+    action: { requeueAfter: STALLED },
+    finalizer: ["add"],
+  },
+  {
     name: "AlreadyExists: an untagged profile without adoptExisting is not written",
     given: (w) => {
       foreign(w);
