@@ -48,8 +48,11 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
   return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
 }
 
-/** Whether a write expected to settle within `firstPoll` ms goes unreported until it has (no one would see it). */
-const quiet = (firstPoll: number | undefined): boolean => firstPoll !== undefined && firstPoll <= QUIET_SETTLE_MS;
+/**
+ * Whether a write whose next Describe comes within `nextLookMs` goes without a status write of its own: that Describe
+ * reports it (InSync, or still Pending/Updating), sooner than anyone would notice the difference.
+ */
+const quiet = (nextLookMs: number): boolean => nextLookMs <= QUIET_SETTLE_MS;
 
 /** A plan that only reports an outcome. */
 const held = (outcome: Outcome, action = {}): Plan => ({ ...nothing(), outcome, action });
@@ -110,7 +113,7 @@ function planLive(
         { event: { type: "Normal", reason: "Created", note: `Created user profile ${domainId}/${name}` } },
       ],
       // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
-      outcome: quiet(firstPoll)
+      outcome: quiet(firstPoll ?? settings.pollIntervalMs)
         ? undefined
         : { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
       // The ARN is CreateUserProfile's answer.
@@ -246,7 +249,7 @@ function repair(
   return {
     steps,
     // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
-    outcome: quiet(firstPoll)
+    outcome: quiet(firstPoll ?? ctx.settings.pollIntervalMs)
       ? undefined
       : { phase: "Progressing", reason: "Updating", message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}` },
     facts: parts.facts,

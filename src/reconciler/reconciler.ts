@@ -192,6 +192,7 @@ export class ProfileReconciler {
       isManaged(resource) &&
       !isDeleting(resource) &&
       !resource.status?.userProfileArn &&
+      !this.createdArns.has(key) && // created since that List
       this.o.knownAbsent?.(resource.spec.domainId, profileName(resource))
         ? { profile: null }
         : {};

@@ -4,22 +4,22 @@
  * (one Describe per write instead of one per poll interval), and so a settle short enough that nobody sees it costs no
  * status write of its own (docs/architecture.md, "Calls and writes per change"). Pure: time comes in as arguments.
  *
- * The estimate is a moving average of the elapsed time at the Describe that first saw the profile settled. A Describe
- * timed at the estimate that finds it settled says only "at most this long", so an average of those alone would creep
- * up by the margin at every write; instead a hit lowers the estimate a little (the true time may be shorter) and a
- * miss (still Pending/Updating) moves it toward the elapsed time at the Describe that finally saw it settled. The
+ * The first estimate is the elapsed time at the Describe that first saw a write settled. After that, a Describe that
+ * finds it settled says only "at most this long" (and "this long" includes our own queueing), so averaging those would
+ * creep up at every write: a hit lowers the estimate a little instead (the true time may be shorter), and a miss
+ * (still Pending/Updating at elapsed t, a true lower bound) raises it to 1.5 times the larger of itself and t. The
  * estimate then hovers just above the typical settle time, with about one write in ten needing a second Describe.
  */
 
 export type WriteKind = "create" | "update";
 
 /**
- * A write expected to settle within this long gets no status write of its own ("Creating", "Updating"): the Describe
- * after it reports the result. kstatus readers (Argo CD, Flux) still see it in progress: observedGeneration lags.
+ * A write whose next Describe comes within this long gets no status write of its own ("Creating", "Updating"): that
+ * Describe reports it. kstatus readers (Argo CD, Flux) still see the change in progress: observedGeneration lags.
  */
-export const QUIET_SETTLE_MS = 5_000;
-/** Weight of a miss's sample in the average. */
-const MISS_WEIGHT = 0.5;
+export const QUIET_SETTLE_MS = 2_000;
+/** A miss raises the estimate by this factor (over the elapsed time it saw still in progress). */
+const MISS_FACTOR = 1.5;
 /** A hit lowers the estimate by this factor. */
 const HIT_FACTOR = 0.9;
 /** The first Describe comes this much later than the estimate (the average is not the worst case). */
@@ -32,8 +32,8 @@ export const MAX_FIRST_POLL_MS = 60_000;
 interface Pending {
   kind: WriteKind;
   sentAt: number;
-  /** Describes since the write that still saw it in progress. */
-  misses: number;
+  /** Elapsed time at the last Describe that still saw it in progress; undefined: none did. */
+  missedAt?: number;
 }
 
 export class SettleEstimates {
@@ -55,7 +55,7 @@ export class SettleEstimates {
 
   /** SageMaker accepted a write of this profile (keyed like the work queue). */
   sent(key: string, kind: WriteKind, now: number): void {
-    this.pending.set(key, { kind, sentAt: now, misses: 0 });
+    this.pending.set(key, { kind, sentAt: now });
   }
 
   /** A Describe of the profile saw `status`: a settled one ends the wait and teaches the estimate. */
@@ -63,16 +63,15 @@ export class SettleEstimates {
     const p = this.pending.get(key);
     if (!p) return;
     if (status === "Pending" || status === "Updating") {
-      p.misses++;
+      p.missedAt = now - p.sentAt;
       return;
     }
     this.pending.delete(key);
     if (status !== "InService") return; // failed: says nothing about how long a success takes
-    const sample = now - p.sentAt;
     const e = this.estimate[p.kind];
-    if (e === undefined) this.estimate[p.kind] = sample;
-    else if (p.misses === 0) this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
-    else this.estimate[p.kind] = e + MISS_WEIGHT * (sample - e);
+    if (e === undefined) this.estimate[p.kind] = now - p.sentAt;
+    else if (p.missedAt === undefined) this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
+    else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
   }
 
   forget(key: string): void {

@@ -288,16 +288,16 @@ export const rows: Row[] = [
     given: async (w) => {
       await w.inSync();
       driftedRole(w);
-      await w.reconcile(); // UpdateUserProfile; SageMaker settles it within 2 s
-      w.clock.advance(2_000);
-      await w.reconcile(); // InService: 2 s learnt
+      await w.reconcile(); // UpdateUserProfile; SageMaker settles it within 1 s
+      w.clock.advance(1_000);
+      await w.reconcile(); // InService: 1 s learnt
       w.clock.advance(MINUTE);
       driftedRole(w);
     },
     calls: ["DescribeUserProfile", "UpdateUserProfile"],
     events: ["Normal Updated"],
     status: "none",
-    action: { requeueAfter: 2_500 },
+    action: { requeueAfter: 1_250 },
   },
   {
     name: "policy: PolicyViolation before any AWS call and before the finalizer",
