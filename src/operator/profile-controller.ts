@@ -33,6 +33,7 @@ import type { SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
 import { errorSummary } from "./log.js";
 import { PolicyGuard } from "./policy.js";
+import { profileCacheTransform } from "./profile-cache.js";
 
 export const CONTROLLER_NAME = "sagemakeruserprofile";
 
@@ -60,6 +61,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         kubeConfig,
         resource: { ...resource, namespace },
         log: log.child({ component: "informer", namespace: namespace ?? "*" }),
+        transform: profileCacheTransform,
       }),
   );
   const cached = (key: string) => {
