@@ -7,8 +7,8 @@
  * The first estimate is the elapsed time at the Describe that first saw a write settled. After that, a Describe that
  * finds it settled says only "at most this long" (and "this long" includes our own queueing), so averaging those would
  * creep up at every write: a hit lowers the estimate a little instead (the true time may be shorter), and a miss
- * (still Pending/Updating at elapsed t, a true lower bound) raises it to 1.5 times the larger of itself and t. The
- * estimate then hovers just above the typical settle time, with about one write in ten needing a second Describe.
+ * (still Pending/Updating at elapsed t, a true lower bound) raises it to twice the larger of itself and t. The
+ * estimate then hovers above the typical settle time, with few writes needing a second Describe.
  */
 
 export type WriteKind = "create" | "update";
@@ -18,10 +18,14 @@ export type WriteKind = "create" | "update";
  * Describe reports it. kstatus readers (Argo CD, Flux) still see the change in progress: observedGeneration lags.
  */
 export const QUIET_SETTLE_MS = 2_000;
-/** A miss raises the estimate by this factor (over the elapsed time it saw still in progress). */
-const MISS_FACTOR = 1.5;
-/** A hit lowers the estimate by this factor. */
-const HIT_FACTOR = 0.9;
+/**
+ * A miss raises the estimate by this factor (over the elapsed time it saw still in progress); a hit lowers it by
+ * HIT_FACTOR. A miss costs a Describe, a poll interval and a status write, a late hit only latency, so the estimate
+ * errs late: about one write in 35 misses at equilibrium (0.98^34 * 2 = 1), and with 32 writes in flight at once the
+ * hits that come together cannot drag it far below the true time before the misses show.
+ */
+const MISS_FACTOR = 2;
+const HIT_FACTOR = 0.98;
 /** The first Describe comes this much later than the estimate (the average is not the worst case). */
 const MARGIN = 1.25;
 /** Never sooner than this (a Describe at once would only see the write in progress). */
@@ -69,7 +73,7 @@ export class SettleEstimates {
     this.pending.delete(key);
     if (status !== "InService") return; // failed: says nothing about how long a success takes
     const e = this.estimate[p.kind];
-    if (e === undefined) this.estimate[p.kind] = now - p.sentAt;
+    if (e === undefined) this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, now - p.sentAt);
     else if (p.missedAt === undefined) this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
     else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
   }
