@@ -197,6 +197,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     const calls = await world.calls();
     const activity = await world.activity();
     const kube = await world.kubeStats();
+    if (process.env.BENCH_DEBUG) log(JSON.stringify({ calls, kube }));
     const updates = count(calls, "ok", "UpdateUserProfile");
     const updateSpan = ((activity.UpdateUserProfile?.last ?? 0) - (activity.UpdateUserProfile?.first ?? 0)) / 1000;
     const achieved = updateSpan > 0 ? (updates - 1) / updateSpan : Number.NaN;

@@ -107,8 +107,8 @@ export interface PlanContext {
   flap?: FlapState;
   /** When to describe again after a write, from SageMaker's observed settle times (settle.ts); unset: pollIntervalMs. */
   firstPoll?: { create?: number; update?: number };
-  /** The ARN of the profile this process created for this resource (its owner tag was set by the create). */
-  createdArn?: string;
+  /** The ARN of the profile this process created for this resource or saw its owner tag on (memory, not status). */
+  ownedArn?: string;
 }
 
 export const isNeed = (p: Plan | Need): p is Need => "need" in p;

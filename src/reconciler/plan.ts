@@ -126,10 +126,10 @@ function planLive(
   const steps: Step[] = [];
   const arn = profile.UserProfileArn as string;
   if (manage) {
-    // Created by this process (its create set the owner tag): as good as a status that vouches for it.
-    const created = ctx.createdArn !== undefined && ctx.createdArn === arn;
-    if (observed.tags === undefined && !created && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
-    const own = created ? { mine: true as const } : ownership(resource, profile, observed.tags, owner);
+    // Created by this process, or its owner tag seen by it: as good as a status that vouches for it.
+    const known = ctx.ownedArn !== undefined && ctx.ownedArn === arn;
+    if (observed.tags === undefined && !known && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
+    const own = known ? { mine: true as const } : ownership(resource, profile, observed.tags, owner);
     if ("refuse" in own) return { ...held(own.refuse, { requeueAfter: settings.stalledRetryMs }), facts };
     if ("adopt" in own)
       steps.push(

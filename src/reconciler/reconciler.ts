@@ -103,8 +103,11 @@ export class ProfileReconciler {
   private readonly flaps = new Map<string, FlapState>();
   /** How long SageMaker takes to settle a write, as seen so far: times the Describe after one. */
   private readonly settle = new SettleEstimates();
-  /** key -> ARN of the profile this process created for it, until a status write records the ownership. */
-  private readonly createdArns = new Map<string, string>();
+  /**
+   * key -> ARN of the profile this process created for it or saw its owner tag on, until a status write records the
+   * ownership: a write that goes without a status write (settle.ts) costs no ListTags on the Describe after it.
+   */
+  private readonly ownedArns = new Map<string, string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.settings = planSettings(o);
@@ -121,7 +124,7 @@ export class ProfileReconciler {
       this.backoffs.transient.forget(key);
       this.flaps.delete(key);
       this.settle.forget(key);
-      this.createdArns.delete(key);
+      this.ownedArns.delete(key);
       this.hooks.onForget?.(key);
       return {};
     }
@@ -148,7 +151,7 @@ export class ProfileReconciler {
       jitter: this.random(),
       flap: this.flaps.get(key),
       firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
-      createdArn: this.createdArns.get(key),
+      ownedArn: this.ownedArns.get(key),
     };
   }
 
@@ -181,10 +184,10 @@ export class ProfileReconciler {
         finalizerAdded,
         onFlap: (state) => this.flaps.set(key, state),
       });
+      const pollMs = p.action.requeueAfter ?? this.settings.pollIntervalMs;
       for (const c of callsOf(p))
         if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile")
-          this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now());
-      if (executed.createdArn) this.createdArns.set(key, executed.createdArn);
+          this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now(), pollMs);
       return executed;
     };
 
@@ -192,7 +195,7 @@ export class ProfileReconciler {
       isManaged(resource) &&
       !isDeleting(resource) &&
       !resource.status?.userProfileArn &&
-      !this.createdArns.has(key) && // created since that List
+      !this.ownedArns.has(key) && // created since that List
       this.o.knownAbsent?.(resource.spec.domainId, profileName(resource))
         ? { profile: null }
         : {};
@@ -247,8 +250,10 @@ export class ProfileReconciler {
     for (const b of p.forget ?? []) this.backoffs[b].forget(key);
     if (p.release) this.hooks.onForget?.(key);
     if (p.repaired) this.hooks.onRepair?.(p.repaired);
+    const arn = executed.createdArn ?? p.facts.userProfileArn;
+    if (p.facts.ownedBy && arn && !p.outcome) this.ownedArns.set(key, arn);
     if (!p.outcome) return;
-    if (p.facts.ownedBy) this.createdArns.delete(key); // the status written below vouches for it from now on
+    if (p.facts.ownedBy) this.ownedArns.delete(key); // the status written below vouches for it from now on
     // This reconcile's finalizer patch may not be in `resource`: build on the latest we know (read-your-writes).
     const latest = this.o.kube.get(key) ?? resource;
     const facts = executed.createdArn === undefined ? p.facts : { userProfileArn: executed.createdArn, ...p.facts };

@@ -4,7 +4,8 @@
  * (one Describe per write instead of one per poll interval), and so a settle short enough that nobody sees it costs no
  * status write of its own (docs/architecture.md, "Calls and writes per change"). Pure: time comes in as arguments.
  *
- * The first estimate is the elapsed time at the Describe that first saw a write settled. After that, a Describe that
+ * The first estimate is the elapsed time at the Describe that first saw a write settled (at most the delay it was
+ * planned at, when that first Describe found it done). After that, a Describe that
  * finds it settled says only "at most this long" (and "this long" includes our own queueing), so averaging those would
  * creep up at every write: a hit lowers the estimate a little instead (the true time may be shorter), and a miss
  * (still Pending/Updating at elapsed t, a true lower bound) raises it to twice the larger of itself and t. The
@@ -36,6 +37,8 @@ export const MAX_FIRST_POLL_MS = 60_000;
 interface Pending {
   kind: WriteKind;
   sentAt: number;
+  /** When the Describe after the write was planned (its delay, ms): a hit then says "settled within this". */
+  pollMs: number;
   /** Elapsed time at the last Describe that still saw it in progress; undefined: none did. */
   missedAt?: number;
 }
@@ -57,9 +60,9 @@ export class SettleEstimates {
       : Math.round(Math.min(MAX_FIRST_POLL_MS, Math.max(MIN_FIRST_POLL_MS, e * MARGIN)));
   }
 
-  /** SageMaker accepted a write of this profile (keyed like the work queue). */
-  sent(key: string, kind: WriteKind, now: number): void {
-    this.pending.set(key, { kind, sentAt: now });
+  /** SageMaker accepted a write of this profile (keyed like the work queue); the Describe after it is due in pollMs. */
+  sent(key: string, kind: WriteKind, now: number, pollMs: number): void {
+    this.pending.set(key, { kind, sentAt: now, pollMs });
   }
 
   /** A Describe of the profile saw `status`: a settled one ends the wait and teaches the estimate. */
@@ -73,7 +76,10 @@ export class SettleEstimates {
     this.pending.delete(key);
     if (status !== "InService") return; // failed: says nothing about how long a success takes
     const e = this.estimate[p.kind];
-    if (e === undefined) this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, now - p.sentAt);
+    // The first: at most the elapsed time, and at most the planned delay when that first Describe found it done
+    // (the rest was our own queueing, not SageMaker).
+    if (e === undefined)
+      this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, now - p.sentAt, p.missedAt === undefined ? p.pollMs : now);
     else if (p.missedAt === undefined) this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
     else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
   }
