@@ -1,5 +1,5 @@
 /** The benchmark's output: a terminal table, results.json, an SVG chart and a README for docs/benchmarks/. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { type Goal, meets, type ScenarioResult, type Sizes } from "./scenarios.js";
@@ -26,7 +26,19 @@ export function writeReport(dir: string, results: ScenarioResult[], sizes: Sizes
   const json = { date: new Date().toISOString(), machine, sizes, seconds, results };
   writeFileSync(join(dir, "results.json"), `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(dir, "chart.svg"), chart(results));
-  writeFileSync(join(dir, "README.md"), readme(results, machine, seconds));
+  writeFileSync(join(dir, "README.md"), readme(results, machine, seconds, json.date));
+}
+
+/** Rewrites chart.svg and README.md from the results.json in `dir` (after a change to this file's text). */
+export function rewriteReport(dir: string): void {
+  const json = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as {
+    date: string;
+    machine: string;
+    seconds: number;
+    results: ScenarioResult[];
+  };
+  writeFileSync(join(dir, "chart.svg"), chart(json.results));
+  writeFileSync(join(dir, "README.md"), readme(json.results, json.machine, json.seconds, json.date));
 }
 
 /** What limits a goal when it fails: measured causes (see the closing notes of the change that added them). */
@@ -47,7 +59,7 @@ const LIMITS: Array<[RegExp, string]> = [
   ],
 ];
 
-function readme(results: ScenarioResult[], machine: string, seconds: number): string {
+function readme(results: ScenarioResult[], machine: string, seconds: number, date: string): string {
   const goals = results.flatMap((r) => r.goals);
   const limits = LIMITS.filter(([pattern]) => goals.some((g) => !meets(g) && pattern.test(g.name))).map(
     ([pattern, text]) => `- **${pattern.source.replace("^", "")}**: ${text}`,
@@ -70,7 +82,7 @@ function readme(results: ScenarioResult[], machine: string, seconds: number): st
     "emulator and the operator run as separate processes on one machine; the operator is the compiled CLI, as in the",
     "container image. Figures are ratios within one run, so a slower or busier machine moves them less than absolute times.",
     "",
-    `Last run: ${new Date().toISOString().slice(0, 10)} on ${machine}, ${Math.round(seconds)} s in all.`,
+    `Last run: ${date.slice(0, 10)} on ${machine}, ${Math.round(seconds)} s in all.`,
     "",
     "![convergence and comparison with a naive configuration](chart.svg)",
     "",

@@ -314,7 +314,7 @@ async function steadyState(world: World, op: RunningOperator, n: number, sizes: 
   await sleep(2_000); // the Describe that sees the last edit InService
   const editCalls = profileCalls(await world.calls());
   if (process.env.BENCH_DEBUG) log(JSON.stringify(await world.calls()));
-  const editWrites = (await world.kubeStats(true)).writes;
+  const editWrites = (await world.kubeStats(true)).writes - sizes.edits; // less the benchmark's own spec edits
 
   // New resources while the operator runs (new users): CreateUserProfile, then the Describe that sees it InService.
   const created = sizes.edits * 5;
@@ -327,7 +327,6 @@ async function steadyState(world: World, op: RunningOperator, n: number, sizes: 
     await sleep(100);
   }
   const createdWritesOwn = created; // the benchmark's own creates of the resources
-  await world.addResources(n, 0);
   await converged(op, n + created);
   await sleep(2_000);
   const createCalls = profileCalls(await world.calls());
