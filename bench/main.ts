@@ -7,8 +7,9 @@
  *   npm run bench -- --small           # N = 200: the harness check `npm test` also runs (no files written)
  *   npm run bench -- --only storm      # scenarios whose name contains "storm"
  */
-import { Command } from "commander";
+
 import { join } from "node:path";
+import { Command } from "commander";
 import { repoRoot } from "./processes.js";
 import { rewriteReport } from "./report.js";
 import { runBench } from "./run.js";
