@@ -26,6 +26,8 @@ export const QUIET_SETTLE_MS = 2_000;
  * hits that come together cannot drag it far below the true time before the misses show.
  */
 const MISS_FACTOR = 2;
+/** A Describe later than this times its planned delay was held up by our own queue, not timed. */
+const LATE_FACTOR = 1.5;
 const HIT_FACTOR = 0.98;
 /** The first Describe comes this much later than the estimate (the average is not the worst case). */
 const MARGIN = 1.25;
@@ -80,7 +82,12 @@ export class SettleEstimates {
     // (the rest was our own queueing, not SageMaker).
     if (e === undefined)
       this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, now - p.sentAt, p.missedAt === undefined ? p.pollMs : now);
-    else if (p.missedAt === undefined) this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
+    else if (p.missedAt === undefined) {
+      // Only a Describe that came when planned says a shorter wait might have done; one held up in our own queue
+      // (a backlog) says nothing about SageMaker.
+      if (now - p.sentAt <= p.pollMs * LATE_FACTOR)
+        this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
+    }
     else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
   }
 

@@ -15,6 +15,11 @@ describe("SettleEstimates", () => {
       s.observed("a", "InService", 1_250);
     }
     expect(s.firstPoll("update")).toBeLessThan(1_250);
+    // A hit that came late (a backlog in our own queue) says nothing about SageMaker: the estimate stays.
+    const settled = s.expected("update");
+    s.sent("a", "update", 0, 1_000);
+    s.observed("a", "InService", 30_000);
+    expect(s.expected("update")).toBe(settled);
     // A miss (still Updating at 3 s) raises it above what it saw, not to the late Describe that found it done.
     s.sent("a", "update", 0, 60_000);
     s.observed("a", "Updating", 3_000);
