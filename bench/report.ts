@@ -69,6 +69,24 @@ const LIMITS: Array<[RegExp, string]> = [
   ],
 ];
 
+const LATE_LIMITS: Array<[RegExp, string]> = [
+  [
+    /^start-up/,
+    "6.17 s against 1.74 s in the run before, with the load average at 5-8 on these 2 cores (other agents' type " +
+      "checks and test suites ran throughout); start-up does no more work than before (the bundle loads less code), " +
+      "and it was not measured again on a quiet machine.",
+  ],
+  [
+    /^Kubernetes writes|^AWS calls per edited/,
+    "Measured before the last change to the settle estimates: under the 10,000-item backlog the Describes after " +
+      "updates came late, every late hit lowered the estimate to its 100 ms floor, and Describes then came too early " +
+      "(a miss costs a second Describe and a ProfileUpdating status write: 4.88 calls and 3.85 writes per converged " +
+      "profile here, 3.70 calls per edited one at idle). Since then a hit that came late (held up in our own queue) " +
+      "no longer lowers the estimate; the N = 200 run then measured 4.13 calls and 3.06 writes per converged profile, " +
+      "3.20 calls per edited and 2.16 per created profile. The full run was not repeated (21 minutes here).",
+  ],
+];
+
 /** What each change of issue 17 bought, with the measurement (kept with the table, not regenerated). */
 const CHANGES: string[] = [
   "- **Bundle** (`npm run build`, scripts/build.ts: esbuild, tree-shaken, minified, ASCII): V8 keeps every loaded " +
@@ -88,15 +106,16 @@ const CHANGES: string[] = [
     "interval).",
   "- **Status writes only at transitions a user sees** (no Creating/Updating status when the next Describe comes " +
     "within 2 s) and **ownership remembered** (a profile this process created or saw tagged needs no ListTags after a " +
-    "quiet write): Kubernetes writes per converged profile 4 -> 3 (finalizer, Updated event, InSync status); a first " +
-    "try without the memory cost 0.65 more ListTags per profile (1,650 for 1,000).",
+    "quiet write): Kubernetes writes per converged profile 4 -> 3.02 at 1,000 (finalizer, Updated event, InSync " +
+    "status; a separate run of the 1,000 scenario) with 4.04 AWS calls; a first try without the ownership memory cost " +
+    "0.65 more ListTags per profile (1,650 for 1,000). At 10,000 see the limits above.",
 ];
 
 function readme(results: ScenarioResult[], machine: string, seconds: number, date: string): string {
   const goals = results.flatMap((r) => r.goals);
-  const limits = LIMITS.filter(([pattern]) => goals.some((g) => !meets(g) && pattern.test(g.name))).map(
-    ([pattern, text]) => `- **${pattern.source.replace("^", "")}**: ${text}`,
-  );
+  const limits = [...LIMITS, ...LATE_LIMITS]
+    .filter(([pattern]) => goals.some((g) => !meets(g) && pattern.test(g.name)))
+    .map(([pattern, text]) => `- **${pattern.source.replace("^", "")}**: ${text}`);
   const rows = goals.map(
     (g) => `| ${meets(g) ? "PASS" : "FAIL"} | ${g.name} | ${fmt(g.value)} ${g.unit} | ${g.op} ${fmt(g.bound)} |`,
   );
