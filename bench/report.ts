@@ -115,7 +115,7 @@ function readme(results: ScenarioResult[], machine: string, seconds: number, dat
   const goals = results.flatMap((r) => r.goals);
   const limits = [...LIMITS, ...LATE_LIMITS]
     .filter(([pattern]) => goals.some((g) => !meets(g) && pattern.test(g.name)))
-    .map(([pattern, text]) => `- **${pattern.source.replace("^", "")}**: ${text}`);
+    .map(([pattern, text]) => `- **${pattern.source.replaceAll("^", "").replaceAll("|", " / ")}**: ${text}`);
   const rows = goals.map(
     (g) => `| ${meets(g) ? "PASS" : "FAIL"} | ${g.name} | ${fmt(g.value)} ${g.unit} | ${g.op} ${fmt(g.bound)} |`,
   );
