@@ -68,7 +68,7 @@ type Log = (line: string) => void;
  * converging a profile takes about 4.3 (Describe, ListTags, Update, a Describe after it), so it gets 6R: with 4R the
  * shared budget, not R, would cap the update rate at about 0.93 R.
  */
-const configuredFor = (r: number) => [
+export const configuredFor = (r: number) => [
   `--aws-mutating-rps=${r}`,
   `--aws-mutating-burst=${Math.max(1, Math.floor(r / 10))}`,
   `--aws-rps=${6 * r}`,
@@ -158,7 +158,7 @@ async function timeEdits(world: World, indexes: number[], instanceType: string, 
   return [...seen.values()].sort((a, b) => a - b);
 }
 
-const quantile = (sorted: number[], q: number) =>
+export const quantile = (sorted: number[], q: number) =>
   sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number) : Number.NaN;
 
 /**
@@ -387,7 +387,7 @@ const profileCalls = (calls: CallCounts) =>
     .reduce((sum, [, outcomes]) => sum + Object.values(outcomes).reduce((a, b) => a + b, 0), 0);
 
 /** Waits until the operator reports all N Ready (used to start measuring from a converged state). */
-async function converged(op: RunningOperator, n: number, timeoutMs = 10 * 60_000) {
+export async function converged(op: RunningOperator, n: number, timeoutMs = 10 * 60_000) {
   const deadline = Date.now() + timeoutMs;
   while ((await op.metric("sagemaker_user_profiles_ready")) < n) {
     if (Date.now() > deadline) throw new Error(`not all ${n} Ready within ${timeoutMs} ms`);

@@ -29,7 +29,16 @@ const AWS_ENV = {
   AWS_SECRET_ACCESS_KEY: "local",
 };
 
-export const profileNameOf = (i: number) => `user-${String(i).padStart(5, "0")}`;
+/** Where seeded resources live: their namespace, and the prefix of their names (profile names are per domain). */
+export interface Tenant {
+  namespace: string;
+  prefix: string;
+}
+export const BENCH_TENANT: Tenant = { namespace: NAMESPACE, prefix: "user" };
+
+/** The name of a tenant's i-th resource and profile. */
+export const nameIn = (tenant: Tenant, i: number) => `${tenant.prefix}-${String(i).padStart(5, "0")}`;
+export const profileNameOf = (i: number) => nameIn(BENCH_TENANT, i);
 
 export interface EmulatorLimits {
   /** Mutating calls per second SageMaker allows (R); unset = unlimited. */
@@ -83,19 +92,35 @@ export class World {
     const [, sagemakerUrl] = (await emulator.waitForLine(/^SageMaker emulator listening on (\S+)/)) as string[];
     const api = loadKubeConfig({ path: kubeconfigPath }).makeApiClient(CustomObjectsApi);
     const world = new World(kube, emulator, kubeconfigPath, kubeUrl as string, sagemakerUrl as string, api, dir);
-    await world.kubeRequest("POST", "/api/v1/namespaces", { metadata: { name: NAMESPACE } });
+    await world.createNamespace(NAMESPACE);
+    // The operator requires a policy by default: the permissive one for single-team clusters (docs/guardrails.md).
+    await world.kubeRequest("POST", `/apis/${GROUP}/${VERSION}/sagemakerprofilepolicies`, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerProfilePolicy",
+      metadata: { name: "all-namespaces" },
+      spec: { namespaceSelector: {} },
+    });
     return world;
+  }
+
+  async createNamespace(name: string): Promise<void> {
+    await this.kubeRequest("POST", "/api/v1/namespaces", { metadata: { name } });
   }
 
   /**
    * N profiles in SageMaker, tagged as this cluster's (as if created by an earlier run whose status was lost), the
    * first `drifted` of them with another instance type than declared; and the N resources declaring them.
    */
-  async seed(n: number, drifted: number, onProgress?: (done: number) => void): Promise<void> {
+  async seed(
+    n: number,
+    drifted: number,
+    onProgress?: (done: number) => void,
+    tenant: Tenant = BENCH_TENANT,
+  ): Promise<void> {
     const queue = new PQueue({ concurrency: 32 });
     let done = 0;
     for (let i = 0; i < n; i++) {
-      const name = profileNameOf(i);
+      const name = nameIn(tenant, i);
       void queue.add(async () => {
         await this.admin("PUT", `profiles/${DOMAIN}/${name}`, {
           userSettings: {
@@ -104,14 +129,14 @@ export class World {
               DefaultResourceSpec: { InstanceType: i < drifted ? DRIFTED_INSTANCE : DECLARED_INSTANCE },
             },
           },
-          tags: [{ Key: OWNER_TAG, Value: `${CLUSTER_ID}/${NAMESPACE}/${name}` }],
+          tags: [{ Key: OWNER_TAG, Value: `${CLUSTER_ID}/${tenant.namespace}/${name}` }],
         });
         await this.api.createNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
           plural: PLURAL,
-          namespace: NAMESPACE,
-          body: resource(name, DECLARED_INSTANCE),
+          namespace: tenant.namespace,
+          body: resource(name, DECLARED_INSTANCE, tenant.namespace),
         });
         if (++done % 1000 === 0) onProgress?.(done);
       });
@@ -129,7 +154,7 @@ export class World {
           version: VERSION,
           plural: PLURAL,
           namespace: NAMESPACE,
-          body: resource(profileNameOf(i), DECLARED_INSTANCE),
+          body: resource(profileNameOf(i), DECLARED_INSTANCE, NAMESPACE),
         }),
       );
     await queue.onIdle();
@@ -183,14 +208,14 @@ export class World {
   }
 
   /** Changes the declared instance type of resource i (a spec edit, as a merged pull request would). */
-  async editSpec(i: number, instanceType: string): Promise<void> {
+  async editSpec(i: number, instanceType: string, tenant: Tenant = BENCH_TENANT): Promise<void> {
     await this.api.patchNamespacedCustomObject(
       {
         group: GROUP,
         version: VERSION,
         plural: PLURAL,
-        namespace: NAMESPACE,
-        name: profileNameOf(i),
+        namespace: tenant.namespace,
+        name: nameIn(tenant, i),
         body: { spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType } } } } },
       },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
@@ -209,8 +234,8 @@ export class World {
     await this.admin("POST", `profiles/${DOMAIN}/${profileNameOf(i)}`, { inUseFor: { count: busy ? BUSY_CALLS : 0 } });
   }
 
-  async instanceTypeOf(i: number): Promise<string | undefined> {
-    const p = (await this.admin("GET", `profiles/${DOMAIN}/${profileNameOf(i)}/describe`)) as {
+  async instanceTypeOf(i: number, tenant: Tenant = BENCH_TENANT): Promise<string | undefined> {
+    const p = (await this.admin("GET", `profiles/${DOMAIN}/${nameIn(tenant, i)}/describe`)) as {
       UserSettings?: { JupyterServerAppSettings?: { DefaultResourceSpec?: { InstanceType?: string } } };
     };
     return p.UserSettings?.JupyterServerAppSettings?.DefaultResourceSpec?.InstanceType;
@@ -284,11 +309,11 @@ function chartNodeOptions(): string {
   return String((values as { nodeOptions?: string }).nodeOptions ?? "");
 }
 
-function resource(name: string, instanceType: string): SageMakerUserProfile {
+function resource(name: string, instanceType: string, namespace: string): SageMakerUserProfile {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: "SageMakerUserProfile",
-    metadata: { name, namespace: NAMESPACE },
+    metadata: { name, namespace },
     spec: {
       domainId: DOMAIN,
       userSettings: {

@@ -8,6 +8,9 @@
  *   - charts/sagemaker-profile-operator/crds/ (same CRDs, Helm installs them from there)
  *   - docs/resource-reference.md            the CRD's fields as tables (scripts/resource-reference.ts)
  *
+ * The model is the repo's extract of botocore's SageMaker model, model/sagemaker.json (scripts/extract-model.ts
+ * builds it from botocore and lists the operations it holds).
+ *
  * Usage: tsx scripts/generate.ts [--check] [--model PATH]
  * With --check nothing is written; the exit code is 1 when a committed file differs from what would be generated.
  */
@@ -23,10 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const check = args.includes("--check");
 const modelArg = args.indexOf("--model");
-const defaultModel = join(root, "..", "shared", "reference", "sagemaker-user-profile-model.json");
-const committedModel = join(root, "src", "api", "generated", "model.json");
-// The shared reference is the source; a clone without it falls back to the committed copy so --check still runs.
-const modelPath = modelArg >= 0 ? (args[modelArg + 1] ?? "") : existsSync(defaultModel) ? defaultModel : committedModel;
+const modelPath = modelArg >= 0 ? (args[modelArg + 1] ?? "") : join(root, "model", "sagemaker.json");
 
 interface MemberRef {
   shape: string;
@@ -246,8 +246,9 @@ const specSchema: Schema = {
       description: "Tags managed on the profile (only these keys; other tags are left alone).",
       "x-kubernetes-validations": [
         {
-          rule: `self.all(t, !t.key.startsWith('aws:') && t.key != '${OWNER_TAG}')`,
-          message: `tag keys starting with 'aws:' and the key '${OWNER_TAG}' are reserved`,
+          // Case-insensitive: AWS reserves `aws:` in any case, and a look-alike owner key would read as a claim.
+          rule: `self.all(t, !t.key.lowerAscii().startsWith('aws:') && t.key.lowerAscii() != '${OWNER_TAG}')`,
+          message: `tag keys starting with 'aws:' and the key '${OWNER_TAG}' are reserved (in any upper or lower case)`,
         },
       ],
     },
@@ -263,10 +264,25 @@ const specSchema: Schema = {
       default: "Delete",
       description: "What happens to the profile in SageMaker when this resource is deleted.",
     },
+    deletion: {
+      type: "object",
+      description:
+        "Deleting a profile that still has apps or owns spaces, which SageMaker refuses. With cleanup None the resource waits with Synced=False reason DeleteBlocked, the message naming the apps and spaces and status.deleteBlockedBy counting them, until they are gone; with Apps or AppsAndSpaces (where a policy permits it) the operator deletes them first (reason CleaningUp, progress in status.cleanup), then the profile.",
+      properties: {
+        cleanup: {
+          type: "string",
+          enum: ["None", "Apps", "AppsAndSpaces"],
+          default: "None",
+          description:
+            "What the operator deletes before the profile, which SageMaker refuses to delete while it has apps or owns spaces: None, the profile's apps (Apps), or also the private spaces it owns with their apps (AppsAndSpaces). Shared spaces and other profiles' apps are never deleted. Allowed only where a SageMakerProfilePolicy's deletionCleanup permits it for the namespace (docs/troubleshooting.md, DeleteBlocked).",
+        },
+      },
+    },
     adoptExisting: {
       type: "boolean",
       default: false,
-      description: "Take over a profile that already exists and is not owned by another resource.",
+      description:
+        "Take over a profile that already exists and is not owned by another resource; every SageMakerProfilePolicy covering the namespace must set adoption: Allowed.",
     },
   },
   "x-kubernetes-validations": [
@@ -305,7 +321,7 @@ const statusSchema: Schema = {
     ownedBy: {
       type: "string",
       description:
-        "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile.",
+        "The owner tag value (<clusterId>/<namespace>/<name>) this resource put on or verified on the profile. Shown for people; the operator reads the profile's tags again before every write.",
     },
     profileStatus: { type: "string", description: "SageMaker's Status of the profile." },
     failureReason: {
@@ -332,6 +348,23 @@ const statusSchema: Schema = {
       description: "Tag keys this resource has put on the profile (so removed keys can be deleted).",
     },
     lastSyncTime: { type: "string", format: "date-time", description: "When the profile last became in sync." },
+    deleteBlockedBy: {
+      type: "object",
+      description: "While SageMaker refuses the delete: the profile's apps not Deleted and the spaces it owns.",
+      properties: {
+        apps: { type: "integer", minimum: 0 },
+        privateSpaces: { type: "integer", minimum: 0 },
+        sharedSpaces: { type: "integer", minimum: 0 },
+      },
+    },
+    cleanup: {
+      type: "object",
+      description: "While spec.deletion.cleanup runs: the apps and private spaces still to delete.",
+      properties: {
+        appsLeft: { type: "integer", minimum: 0 },
+        spacesLeft: { type: "integer", minimum: 0 },
+      },
+    },
   },
 };
 

@@ -5,7 +5,7 @@
 import type { DescribeUserProfileResponse, Tag } from "./generated/sagemaker-shapes.js";
 import type { SpecUserSettings } from "./generated/spec-types.js";
 import { userSettingsFromSageMaker } from "./mapping.js";
-import { API_VERSION, KIND, OWNER_TAG, type SageMakerUserProfile } from "./types.js";
+import { API_VERSION, isReservedTagKey, KIND, type SageMakerUserProfile } from "./types.js";
 
 /** What SageMaker fills in when a profile does not set it (see the emulator and the drift rules). */
 const SERVER_DEFAULTS: Partial<Record<keyof SpecUserSettings, unknown>> = {
@@ -38,9 +38,7 @@ export function exportProfile(observed: DescribeUserProfileResponse, o: ExportOp
   else delete settings.securityGroups;
 
   const metadataName = resourceName(name);
-  const tags = (o.tags ?? [])
-    .filter((t) => t.Key !== OWNER_TAG && !t.Key.startsWith("aws:"))
-    .map((t) => ({ key: t.Key, value: t.Value }));
+  const tags = (o.tags ?? []).filter((t) => !isReservedTagKey(t.Key)).map((t) => ({ key: t.Key, value: t.Value }));
   return {
     apiVersion: API_VERSION,
     kind: KIND,

@@ -28,6 +28,8 @@ export interface Operation {
 }
 
 const shapes = (modelJson as unknown as { shapes: Record<string, Shape> }).shapes;
+/** Every shape of the model by name, for walks over the whole model (read-only). */
+export const modelShapes: Readonly<Record<string, Shape>> = shapes;
 export const operations = (modelJson as unknown as { operations: Record<string, Operation> }).operations;
 
 export function shape(name: string): Shape {

@@ -13,8 +13,26 @@ export const PAUSED_ANNOTATION = `${GROUP}/paused`;
 /** Tag put on every profile the operator creates or adopts: `<clusterId>/<namespace>/<name>`. */
 export const OWNER_TAG = `${GROUP}/owner`;
 
+/** The owner tag's key in any case: a look-alike is treated as an owner claim, never set, changed or removed. */
+export const isOwnerTagKey = (key: string): boolean => key.toLowerCase() === OWNER_TAG;
+/** AWS reserves the `aws:` prefix "or any upper or lowercase combination" (docs/fidelity.md, Tenant isolation). */
+export const isAwsTagKey = (key: string): boolean => key.slice(0, 4).toLowerCase() === "aws:";
+/** Tag keys a spec may not declare and the operator never writes or deletes as a declared tag. */
+export const isReservedTagKey = (key: string): boolean => isAwsTagKey(key) || isOwnerTagKey(key);
+
 export type ManagementPolicy = "Manage" | "Observe";
 export type DeletionPolicy = "Delete" | "Retain";
+/**
+ * What the operator removes before deleting the profile: nothing (None), the profile's apps (Apps), or also the
+ * private spaces it owns and their apps (AppsAndSpaces). Never a shared space, never another profile's app.
+ */
+export type DeletionCleanup = "None" | "Apps" | "AppsAndSpaces";
+export const DELETION_CLEANUP: readonly DeletionCleanup[] = ["None", "Apps", "AppsAndSpaces"];
+
+export interface DeletionSpec {
+  /** Allowed only where a SageMakerProfilePolicy's deletionCleanup permits it for the namespace. */
+  cleanup?: DeletionCleanup;
+}
 
 export interface SageMakerUserProfileSpec {
   domainId: string;
@@ -25,6 +43,7 @@ export interface SageMakerUserProfileSpec {
   tags?: SpecTag[];
   managementPolicy?: ManagementPolicy;
   deletionPolicy?: DeletionPolicy;
+  deletion?: DeletionSpec;
   adoptExisting?: boolean;
 }
 
@@ -51,6 +70,10 @@ export interface SageMakerUserProfileStatus {
   drift?: { count: number; fields: string[]; detectedTime?: string };
   managedTagKeys?: string[];
   lastSyncTime?: string;
+  /** While a delete is refused: what SageMaker still holds that blocks it (counted from ListApps and ListSpaces). */
+  deleteBlockedBy?: { apps: number; privateSpaces: number; sharedSpaces: number };
+  /** While spec.deletion.cleanup runs: what is left to delete. */
+  cleanup?: { appsLeft: number; spacesLeft: number };
 }
 
 /** Type aliases (not interfaces) so they fit the runtime's index-signature object types. */

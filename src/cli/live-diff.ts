@@ -30,6 +30,8 @@ interface LiveFlags {
   kube?: boolean;
   namespace?: string;
   clusterId?: string;
+  /** With --kube: the operator's --require-policy. */
+  requirePolicy?: boolean;
   output: "text" | "json" | "markdown";
 }
 
@@ -39,7 +41,9 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
   const kubeConfig = flags.kube ? loadKubeConfig() : undefined;
   const resources = kubeConfig ? await fromCluster(kubeConfig, flags.namespace) : fromFiles(flags.filename);
   // The guardrails are the cluster's: evaluated when the resources come from it.
-  const guardrails = kubeConfig ? await clusterGuardrails(kubeConfig, partitionOf(region)) : undefined;
+  const guardrails = kubeConfig
+    ? { ...(await clusterGuardrails(kubeConfig, partitionOf(region))), requirePolicy: flags.requirePolicy ?? true }
+    : undefined;
   const gateway = new SageMakerGateway({ region, rps: 5, burst: 5, concurrency: 4 });
   const verdicts: LiveVerdict[] = [];
   try {

@@ -28,6 +28,8 @@ export interface Guardrails {
   /** A namespace's labels; undefined when the namespace is not known. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   partition: string;
+  /** The operator's --require-policy: a namespace no policy covers is refused (NoPolicy). */
+  requirePolicy?: boolean;
 }
 
 export interface LiveOptions {
@@ -93,6 +95,7 @@ export async function liveVerdict(resource: SageMakerUserProfile, o: LiveOptions
       settings: planSettings({
         clusterId: clusterId(observed.tags),
         contestBackoff: { baseDelayMs: 60_000, maxDelayMs: 3_600_000 },
+        requirePolicy: o.guardrails?.requirePolicy ?? false,
       }),
       policy,
       now,

@@ -2,7 +2,7 @@
 
 import type { CreateUserProfileRequest } from "../api/generated/sagemaker-shapes.js";
 import { tagsToSageMaker, userSettingsToSageMaker } from "../api/mapping.js";
-import { OWNER_TAG, type SageMakerUserProfileSpec, type SpecUserSettings } from "../api/types.js";
+import { isReservedTagKey, OWNER_TAG, type SageMakerUserProfileSpec, type SpecUserSettings } from "../api/types.js";
 import { clean } from "./normalize.js";
 import { withoutInert } from "./update-request.js";
 
@@ -15,7 +15,7 @@ export function buildCreateRequest(
   // Members SageMaker does not take in the declared combination are not sent (as on update).
   const settings = declared && (withoutInert(declared).desired as SpecUserSettings);
   // The owner tag is the operator's: a spec tag with the same key would make the request carry the key twice.
-  const tags = (spec.tags ?? []).filter((t) => t.key !== OWNER_TAG);
+  const tags = (spec.tags ?? []).filter((t) => !isReservedTagKey(t.key));
   return {
     DomainId: spec.domainId,
     UserProfileName: profileName,

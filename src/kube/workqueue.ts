@@ -7,11 +7,16 @@
  * queued at low priority, so a spec edit, a requeue after a poll or a watch event does not wait behind a backlog of
  * 10,000 start-up reconciles; a normal add of a key waiting at low priority promotes it.
  *
+ * Fair between flows: keys are grouped by `fairnessKey` (the namespace, for `ns/name` keys) and each priority level
+ * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
+ * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
+ *
  * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
  * controller stops taking work immediately and only waits for what is in flight.
  */
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { DelayHeap } from "./delay-heap.js";
+import { FairFifo } from "./fifo.js";
 import { defaultControllerRateLimiter, type RateLimiter } from "./ratelimiter.js";
 
 /** Hooks for controller-runtime's workqueue_* metrics; the caller maps them onto its registry. Times in seconds. */
@@ -27,6 +32,8 @@ export interface QueueObserver {
   unfinishedWork?(seconds: number): void;
   /** Running time of the oldest key in progress (reported periodically). */
   longestRunning?(seconds: number): void;
+  /** Flows (namespaces) with keys waiting: bounded, unlike a depth per flow. */
+  flows?(n: number): void;
 }
 
 export interface WorkQueueOptions<K> {
@@ -35,37 +42,19 @@ export interface WorkQueueOptions<K> {
   observer?: QueueObserver;
   /** How often unfinishedWork / longestRunning are reported; client-go uses 500 ms. */
   unfinishedWorkPeriodMs?: number;
-}
-
-/** A FIFO with O(1) amortised shift (Array#shift is O(n) on large arrays). */
-class Fifo<K> {
-  private items: K[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(k: K): void {
-    this.items.push(k);
-  }
-  shift(): K | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const k = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return k;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
+  /** The flow a key belongs to; flows are served round robin. Default: one flow for all keys (plain FIFO). */
+  fairnessKey?: (key: K) => string;
 }
 
 export class WorkQueue<K = string> {
-  private readonly fifo = new Fifo<K>();
+  private readonly fifo: FairFifo<K>;
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
-  private readonly lowFifo = new Fifo<K>();
+  private readonly lowFifo: FairFifo<K>;
+  private readonly fairnessKey: (key: K) => string;
+  /** Keys waiting for a worker, per flow (for the `flows` gauge; a promoted key is counted once). */
+  private readonly pending = new Map<string, number>();
+  /** Keys waiting for a worker, both priorities (a promoted key once; a key being processed is not waiting). */
+  private waitingKeys = 0;
   private readonly dirty = new Set<K>();
   /** Dirty keys added only at low priority so far. */
   private readonly low = new Set<K>();
@@ -87,6 +76,9 @@ export class WorkQueue<K = string> {
     this.clock = options.clock ?? systemClock;
     this.limiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
     this.observer = options.observer ?? {};
+    this.fairnessKey = options.fairnessKey ?? (() => "");
+    this.fifo = new FairFifo<K>(this.fairnessKey);
+    this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
       this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
     }
@@ -99,7 +91,7 @@ export class WorkQueue<K = string> {
   add(key: K, lowPriority = false): void {
     if (this.shuttingDown) return;
     if (this.dirty.has(key)) {
-      if (!lowPriority && this.low.delete(key) && !this.processing.has(key)) this.enqueue(key);
+      if (!lowPriority && this.low.delete(key) && !this.processing.has(key)) this.push(key);
       return;
     }
     this.dirty.add(key);
@@ -109,19 +101,25 @@ export class WorkQueue<K = string> {
     if (!this.processing.has(key)) this.enqueue(key);
   }
 
+  /** A key starts waiting for a worker. */
   private enqueue(key: K): void {
+    const flow = this.fairnessKey(key);
+    this.pending.set(flow, (this.pending.get(flow) ?? 0) + 1);
+    this.waitingKeys++;
+    this.observer.flows?.(this.pending.size);
+    this.push(key);
+  }
+
+  /** Into its priority's FIFO (a promoted key is already counted as waiting). */
+  private push(key: K): void {
     (this.low.has(key) ? this.lowFifo : this.fifo).push(key);
     this.observer.depth?.(this.len());
     this.dispatch();
   }
 
-  /** The next queued key: normal priority first, then low (skipping stale low entries). */
+  /** The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. */
   private next(): K | undefined {
-    const key = this.fifo.shift();
-    if (key !== undefined) return key;
-    for (let k = this.lowFifo.shift(); k !== undefined; k = this.lowFifo.shift())
-      if (this.low.has(k) && !this.processing.has(k)) return k;
-    return undefined;
+    return this.fifo.shift() ?? this.lowFifo.shift((k) => this.low.has(k) && !this.processing.has(k));
   }
 
   /** Queues `key` after `ms`; if it already waits, the earlier time wins. */
@@ -174,7 +172,12 @@ export class WorkQueue<K = string> {
 
   /** Queued keys (not counting delayed or in-progress ones). */
   len(): number {
-    return this.fifo.length + this.low.size;
+    return this.waitingKeys;
+  }
+
+  /** Flows (namespaces) with keys waiting for a worker. */
+  flows(): number {
+    return this.pending.size;
   }
 
   /** Keys waiting for a delay to pass. */
@@ -205,7 +208,10 @@ export class WorkQueue<K = string> {
     this.low.clear();
     this.dirty.clear();
     this.addedAt.clear();
+    this.pending.clear();
+    this.waitingKeys = 0;
     this.observer.depth?.(0);
+    this.observer.flows?.(0);
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 
@@ -217,6 +223,12 @@ export class WorkQueue<K = string> {
   }
 
   private start(key: K): void {
+    const flow = this.fairnessKey(key);
+    const waiting = (this.pending.get(flow) ?? 1) - 1;
+    if (waiting > 0) this.pending.set(flow, waiting);
+    else this.pending.delete(flow);
+    this.waitingKeys--;
+    this.observer.flows?.(this.pending.size);
     this.dirty.delete(key);
     this.low.delete(key);
     this.processing.add(key);

@@ -79,6 +79,12 @@ export class OperatorMetrics {
     labelNames: ["name"] as const,
     registers: [this.registry],
   });
+  readonly workqueueNamespacesWaiting = new Gauge({
+    name: "workqueue_namespaces_waiting",
+    help: "Namespaces with keys waiting in workqueue; they are served in turn",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
   readonly sagemakerCalls = new Counter({
     name: "sagemaker_api_calls_total",
     help: "SageMaker API calls by operation and outcome (success or the error code)",

@@ -8,6 +8,8 @@ export interface OperatorConfig {
   workers: number;
   /** Identifies this cluster in the owner tag on every profile. */
   clusterId: string;
+  /** A namespace no SageMakerProfilePolicy covers is refused (Stalled NoPolicy) before any AWS call. */
+  requirePolicy: boolean;
   aws: {
     region?: string;
     /** Explicit endpoint (tests); AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK without it. */
@@ -58,6 +60,7 @@ export const defaultConfig = (): OperatorConfig => ({
   namespaces: [],
   workers: 4,
   clusterId: "default",
+  requirePolicy: true,
   aws: {
     rps: 5,
     burst: 10,

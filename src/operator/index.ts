@@ -3,6 +3,7 @@
  * controller (src/operator/profile-controller.ts), gated on leader election. Used by `run`, `demo`, the end-to-end
  * tests and the benchmark.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger as PinoLogger } from "pino";
 import { LeaderElector, loadKubeConfig, Manager, NotLeaderError } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
@@ -43,7 +44,14 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   const fence = () => {
     if (!mayWrite()) throw new NotLeaderError("write refused: the leader lease is not held");
   };
-  const gateway = makeGateway(config, metrics, () => mayWrite());
+  // The namespace each reconcile works for, so the gateway's limiter shares the AWS budget fairly between namespaces.
+  const tenant = new AsyncLocalStorage<string>();
+  const gateway = makeGateway(
+    config,
+    metrics,
+    () => mayWrite(),
+    () => tenant.getStore(),
+  );
 
   const leaderLabel = { name: config.leaderElection.id };
   metrics.leaderStatus.set(leaderLabel, 0);
@@ -95,6 +103,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     log,
     fence,
     mayWrite: () => mayWrite(),
+    tenant,
   }))
     manager.add(runnable);
   manager.start();
@@ -132,10 +141,16 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
 }
 
 /** The SageMaker client behind one shared rate limit, its calls counted in the metrics. */
-function makeGateway(config: OperatorConfig, metrics: OperatorMetrics, mayWrite: () => boolean): SageMakerGateway {
+function makeGateway(
+  config: OperatorConfig,
+  metrics: OperatorMetrics,
+  mayWrite: () => boolean,
+  flowOf: () => string | undefined,
+): SageMakerGateway {
   metrics.sagemakerRateLimit.set(config.aws.rps);
   return new SageMakerGateway({
     mayWrite,
+    flowOf,
     region: config.aws.region ?? "us-east-1",
     endpoint: config.aws.endpoint,
     credentials: config.aws.credentials,

@@ -6,6 +6,7 @@
  * signatures) are masked wherever they appear.
  */
 import { type DestinationStream, type Logger, pino } from "pino";
+import { RE2JS } from "re2js";
 import { errorMessage } from "../kube/index.js";
 
 export const REDACTED = "[REDACTED]";
@@ -42,8 +43,6 @@ const SUBSTITUTIONS: Array<[RegExp, string | ((m: string, ...groups: string[]) =
   // SigV4 Authorization header parts (the access key in Credential= is caught below as well).
   [/(Signature=)[0-9a-f]{64}/g, `$1${REDACTED}`],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
-  // JWTs (Kubernetes ServiceAccount tokens, OIDC tokens).
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // AWS access key IDs: long-term (AKIA) and temporary (ASIA), and the other IAM unique-ID prefixes.
   [/\b(?:AKIA|ASIA|AIDA|AROA|AGPA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b/g, REDACTED],
   // Session tokens and other long base64 blobs.
@@ -56,8 +55,14 @@ const SUBSTITUTIONS: Array<[RegExp, string | ((m: string, ...groups: string[]) =
   ],
 ];
 
+/**
+ * JWTs (Kubernetes ServiceAccount tokens, OIDC tokens), matched by RE2 (linear time): as a backtracking RegExp this
+ * pattern is quadratic on a long line of `eyJ`-prefixed runs without dots, and log lines can quote anything.
+ */
+const JWT = RE2JS.compile("\\beyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*");
+
 export function scrubString(s: string): string {
-  let out = s;
+  let out = s.includes("eyJ") ? JWT.matcher(s).replaceAll(REDACTED) : s;
   for (const [re, replacement] of SUBSTITUTIONS) out = out.replace(re, replacement as string);
   return out;
 }

@@ -7,6 +7,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { GROUP, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import { type EventSource, Informer, type KubeObject, type Logger } from "../kube/index.js";
 import {
+  type CleanupPermission,
+  cleanupPermission,
   covers,
   evaluatePolicies,
   POLICY_PLURAL,
@@ -57,6 +59,15 @@ export class PolicyGuard implements PolicyPort {
       policies: this.policies.list(),
       namespaceLabels: this.labels(obj.metadata.namespace ?? ""),
       partition: this.o.partition,
+    });
+  }
+
+  /** Which spec.deletion.cleanup the resource's namespace may use (src/policy/cleanup.ts). */
+  cleanup(obj: SageMakerUserProfile): CleanupPermission {
+    return cleanupPermission({
+      namespace: obj.metadata.namespace ?? "",
+      policies: this.policies.list(),
+      namespaceLabels: this.labels(obj.metadata.namespace ?? ""),
     });
   }
 

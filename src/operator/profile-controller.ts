@@ -3,6 +3,7 @@
  * resource informers, policy and namespace changes, the List resync of SageMaker), its work queue, its reconciler and
  * the ports the reconciler writes through. Returns the runnables the Manager runs.
  */
+import type { AsyncLocalStorage } from "node:async_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger as PinoLogger } from "pino";
 import { FINALIZER, GROUP, PLURAL, profileName, type SageMakerUserProfile, VERSION } from "../api/types.js";
@@ -22,6 +23,7 @@ import {
   RecentWrites,
   type Runnable,
   removeFinalizer,
+  splitKey,
   WorkQueue,
   writeStatus,
 } from "../kube/index.js";
@@ -46,7 +48,15 @@ export interface ProfileControllerDeps {
   /** The leader write fence: throws when this process may not write (see SageMakerGateway's mayWrite). */
   fence(): void;
   mayWrite(): boolean;
+  /**
+   * Set to the resource's namespace while it is reconciled; the gateway reads it to share the AWS budget fairly
+   * between namespaces (see src/sagemaker/limiter.ts).
+   */
+  tenant?: AsyncLocalStorage<string>;
 }
+
+/** The fairness flow of a queue key: its namespace. */
+export const namespaceOfKey = (key: string): string => splitKey(key).namespace ?? "";
 
 /** The runnables of the profile controller, in start order: caches first, then the leader-elected loops. */
 export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
@@ -87,6 +97,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       new BucketRateLimiter(10, 100),
     ),
     observer: queueObserver(metrics, CONTROLLER_NAME),
+    // Namespaces take turns: one namespace's thousands of changes do not queue another's edits behind them.
+    fairnessKey: namespaceOfKey,
   });
 
   const events = new EventRecorder({
@@ -128,6 +140,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     sagemaker: d.gateway,
     kube,
     policy: guard,
+    requirePolicy: config.requirePolicy,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
       baseDelayMs: config.inUseBackoffBaseMs,
@@ -161,7 +174,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     log: log.child({ component: "controller" }),
     reconcile: async (key, ctx) => {
       const started = performance.now();
-      const action = await reconciler.reconcile(key, ctx);
+      const reconcile = () => reconciler.reconcile(key, ctx);
+      const action = await (d.tenant ? d.tenant.run(namespaceOfKey(key), reconcile) : reconcile());
       log.debug(
         {
           key,
@@ -240,6 +254,7 @@ const queueObserver = (metrics: OperatorMetrics, name: string): QueueObserver =>
   workDuration: (s) => metrics.workqueueWorkDuration.observe({ name }, s),
   unfinishedWork: (s) => metrics.workqueueUnfinished.set({ name }, s),
   longestRunning: (s) => metrics.workqueueLongestRunning.set({ name }, s),
+  flows: (n) => metrics.workqueueNamespacesWaiting.set({ name }, n),
 });
 
 /** controller-runtime's controller_runtime_reconcile_* metrics for a controller. */

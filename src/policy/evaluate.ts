@@ -6,17 +6,31 @@
  * satisfied (adding a policy can only restrict). A list a policy omits does not constrain that field; `[]` allows
  * nothing. No policy covering the namespace allows everything.
  */
-import { memberRef, shape, wireName } from "../api/model.js";
+import { memberRef, modelShapes, shape, wireName } from "../api/model.js";
 import type { SageMakerUserProfile } from "../api/types.js";
 import { globMatch } from "./glob.js";
+import {
+  hasDotSegments,
+  inRanges,
+  isRange,
+  NAMESPACE_PLACEHOLDER,
+  pathPrefixMatch,
+  substitute,
+  tagKeyMatch,
+} from "./matchers.js";
 import { selectorMatches } from "./selector.js";
+import { KINDS, type Kind, NOTHING_VALUES, REQUEST_SHAPES, SHARED_MEMBERS } from "./shared-members.js";
 import { POLICY_KIND, type SageMakerProfilePolicy, type SageMakerProfilePolicySpec, type Violation } from "./types.js";
 
 /** The label the API server puts on every namespace (so selectors can name namespaces). */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
+/** Whether `spec.adoptExisting` may take over an unowned profile; when not, what to change, in words. */
+export type AdoptionDecision = { allowed: true } | { allowed: false; why: string };
+
 export type PolicyDecision =
-  | { allowed: true; policies: string[] }
+  /** `policies`: the names of the policies that cover the namespace (none: no guardrails apply to it). */
+  | { allowed: true; policies: string[]; adoption: AdoptionDecision }
   | { allowed: false; violations: Violation[] }
   /** A policy selects namespaces by label but this namespace's labels are not known yet: decide later, fail closed. */
   | { allowed: "unknown"; reason: string };
@@ -63,24 +77,99 @@ export function settingValues(userSettings: unknown): Setting[] {
   return out;
 }
 
-type RuleKey = "domains" | "executionRoles" | "instanceTypes" | "securityGroups";
-
-/** The values of the resource each policy list constrains. */
-function constrained(resource: PolicyInput["resource"]): Record<RuleKey, { path: string; value: string }[]> {
-  const settings = settingValues(resource.spec?.userSettings);
-  return {
-    domains:
-      typeof resource.spec?.domainId === "string" ? [{ path: ".spec.domainId", value: resource.spec.domainId }] : [],
-    // Every role SageMaker would assume for this user (execution role, Canvas and EMR roles), not only executionRole:
-    // any of them is a way to a role's permissions.
-    executionRoles: settings.filter((s) => s.shape === "RoleArn"),
-    // Hidden instance types restrict what a user sees; they grant nothing, so they are not checked.
-    instanceTypes: settings.filter((s) => s.shape === "AppInstanceType" && s.member !== "HiddenInstanceTypes"),
-    securityGroups: settings.filter((s) => s.shape === "SecurityGroupId"),
-  };
+/** A value of the resource that names something shared, with the kind the model table gives its member. */
+export interface SharedValue {
+  /** kubectl-style path, e.g. `.spec.userSettings.securityGroups[1]`. */
+  path: string;
+  kind: Kind;
+  value: string | number;
 }
 
-const RULES: RuleKey[] = ["domains", "executionRoles", "instanceTypes", "securityGroups"];
+/**
+ * Every value of the spec whose model member is in the shared-members table, found by walking the spec with the
+ * request shape it is sent as. The profile name is the one SageMaker gets: spec.userProfileName, else metadata.name.
+ */
+export function sharedValues(resource: PolicyInput["resource"]): SharedValue[] {
+  const out: SharedValue[] = [];
+  const walk = (shapeName: string, value: unknown, path: string, modelPath: string) => {
+    const s = modelShapes[shapeName];
+    if (!s) return;
+    if (s.type === "list" && Array.isArray(value))
+      value.forEach((v, i) => {
+        walk(s.member?.shape ?? "", v, `${path}[${i}]`, `${modelPath}[]`);
+      });
+    else if (s.type === "structure" && typeof value === "object" && value !== null && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) {
+        const ref = memberRef(s.members, wireName(k));
+        if (ref) walk(ref.shape, v, `${path}.${k}`, modelPath ? `${modelPath}.${wireName(k)}` : wireName(k));
+      }
+    else if (typeof value === "string" || typeof value === "number") {
+      const kind = SHARED_MEMBERS.get(modelPath);
+      if (kind && !(typeof value === "string" && NOTHING_VALUES[kind]?.includes(value)))
+        out.push({ path, kind, value });
+    }
+  };
+  const spec = resource.spec as unknown;
+  walk(REQUEST_SHAPES[0], spec, ".spec", "");
+  const name = resource.metadata?.name;
+  const declared = typeof (spec as { userProfileName?: unknown } | null)?.userProfileName === "string";
+  if (!declared && typeof name === "string") out.push({ path: ".metadata.name", kind: "userProfileName", value: name });
+  return out;
+}
+
+/** A policy list as the message shows it; junk the schema would refuse is shown as `?` rather than throwing. */
+const quoteList = (entries: readonly unknown[]) =>
+  `[${entries.map((e) => (isRange(e) ? `${e.min}-${e.max}` : typeof e === "string" ? e : "?")).join(", ")}]`;
+
+/** What one covering policy says about the resource's shared values. */
+function policyViolations(
+  policy: SageMakerProfilePolicy,
+  values: readonly SharedValue[],
+  namespace: string,
+): Violation[] {
+  const spec = (policy.spec ?? {}) as Record<string, unknown>;
+  const source = `${POLICY_KIND}/${policy.metadata.name}`;
+  const out: Violation[] = [];
+  const list = (field: string): unknown[] | undefined => (Array.isArray(spec[field]) ? spec[field] : undefined);
+  const patterns = (entries: readonly unknown[]) =>
+    entries.filter((e): e is string => typeof e === "string").map((p) => substitute(p, namespace));
+  /** The rule as compared: `{namespace}` shown substituted, so the message says what the value was held to. */
+  const rule = (field: string, entries: readonly unknown[]) => {
+    const templated = entries.some((e) => typeof e === "string" && e.includes(NAMESPACE_PLACEHOLDER));
+    const shown = entries.map((e) => (typeof e === "string" ? substitute(e, namespace) : e));
+    return `${field}: ${quoteList(shown)}${templated ? ` ({namespace} = ${namespace})` : ""}`;
+  };
+  for (const v of values) {
+    const { fields, match } = KINDS[v.kind];
+    for (const field of fields) {
+      const allowed = list(field);
+      if (!allowed || field === "requiredTagKeys") continue;
+      const value = String(v.value);
+      let ok: boolean;
+      if (match === "range") ok = inRanges(allowed, v.value);
+      else if (match === "prefix") ok = patterns(allowed).some((p) => pathPrefixMatch(p, value));
+      else if (match === "tagKey") ok = !patterns(allowed).some((p) => tagKeyMatch(p, value));
+      else if (v.kind === "codeRepositoryUrl" && hasDotSegments(value)) {
+        out.push({ field: v.path, value, source, rule: `${field}: URLs with . or .. path segments are refused` });
+        continue;
+      } else ok = patterns(allowed).some((p) => globMatch(p, value));
+      if (!ok) out.push({ field: v.path, value, source, rule: rule(field, allowed) });
+    }
+  }
+  const required = list("requiredTagKeys");
+  if (required) {
+    const keys = values.filter((v) => v.kind === "tagKey").map((v) => String(v.value));
+    for (const pattern of patterns(required))
+      if (!keys.some((k) => tagKeyMatch(pattern, k)))
+        out.push({
+          field: ".spec.tags",
+          value: keys.join(", "),
+          source,
+          rule: `${rule("requiredTagKeys", required)}: no tag key matches ${pattern} (compared ignoring case)`,
+        });
+  }
+  return out;
+}
 
 export function covers(
   policy: Pick<SageMakerProfilePolicy, "spec">,
@@ -127,7 +216,7 @@ export function evaluatePolicies(input: PolicyInput): PolicyDecision {
   const violations: Violation[] = input.partition ? partitionViolations(resource, input.partition) : [];
   const applied: string[] = [];
   let unknown: string | undefined;
-  const values = constrained(resource);
+  const values = sharedValues(resource);
   for (const policy of [...policies].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const covered = covers(policy, namespace, input.namespaceLabels);
     if (covered === "unknown") {
@@ -136,22 +225,32 @@ export function evaluatePolicies(input: PolicyInput): PolicyDecision {
     }
     if (!covered) continue;
     applied.push(policy.metadata.name);
-    for (const rule of RULES) {
-      const allowed = policy.spec?.[rule];
-      if (!Array.isArray(allowed)) continue;
-      for (const v of values[rule])
-        if (!allowed.some((pattern) => typeof pattern === "string" && globMatch(pattern, v.value)))
-          violations.push({
-            field: v.path,
-            value: v.value,
-            source: `${POLICY_KIND}/${policy.metadata.name}`,
-            rule: `${rule}: [${allowed.join(", ")}]`,
-          });
-    }
+    violations.push(...policyViolations(policy, values, namespace));
   }
   if (violations.length) return { allowed: false, violations };
   if (unknown) return { allowed: "unknown", reason: unknown };
-  return { allowed: true, policies: applied };
+  return { allowed: true, policies: applied, adoption: adoptionDecision(policies, applied, namespace) };
+}
+
+/** Adoption is allowed when at least one policy covers the namespace and every one of them says `adoption: Allowed`. */
+export function adoptionDecision(
+  policies: readonly SageMakerProfilePolicy[],
+  applied: readonly string[],
+  namespace: string,
+): AdoptionDecision {
+  if (applied.length === 0)
+    return {
+      allowed: false,
+      why: `no ${POLICY_KIND} covers namespace ${namespace}; a cluster administrator must apply one with adoption: Allowed`,
+    };
+  const refusing = applied.filter(
+    (name) => policies.find((p) => p.metadata.name === name)?.spec?.adoption !== "Allowed",
+  );
+  if (refusing.length === 0) return { allowed: true };
+  return {
+    allowed: false,
+    why: `${refusing.map((n) => `${POLICY_KIND}/${n}`).join(", ")} ${refusing.length > 1 ? "do" : "does"} not set adoption: Allowed (the default is Refused); a cluster administrator must set it to let namespace ${namespace} adopt profiles`,
+  };
 }
 
 /** One status message for all violations: each names the field, its value and the rule it breaks. */

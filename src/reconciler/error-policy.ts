@@ -16,6 +16,14 @@
  */
 import type { SageMakerUserProfile } from "../api/types.js";
 import type { ClassifiedError } from "../sagemaker/index.js";
+import {
+  type Blockers,
+  blockedHint,
+  blockerCounts,
+  blockersOf,
+  describeBlockers,
+  type StudioInventory,
+} from "./cleanup.js";
 import { domainNotFound } from "./domain.js";
 import type { BackoffName, Plan, PlanSettings } from "./plan-types.js";
 import { isDeleting } from "./resource.js";
@@ -23,7 +31,12 @@ import { seconds, truncate } from "./text.js";
 
 export type Failure =
   /** A SageMaker call failed; `domainMissing` is DescribeDomain's answer when `asksDomain` wanted it. */
-  | { sagemaker: { operation: string; classified: ClassifiedError }; domainMissing?: boolean }
+  | {
+      sagemaker: { operation: string; classified: ClassifiedError };
+      domainMissing?: boolean;
+      /** The profile's apps and owned spaces, read when `asksStudio` wanted them (a refused delete). */
+      studio?: StudioInventory;
+    }
   /** Anything else; `aborted` when the controller gave up on the reconcile (stop deadline). */
   | { other: unknown; aborted?: boolean };
 
@@ -49,6 +62,16 @@ export function asksDomain(failure: Failure): boolean {
   return c.kind === "notFound" || (c.kind === "terminal" && c.code.startsWith("Validation"));
 }
 
+/** A refused DeleteUserProfile: the reconciler lists the profile's apps and owned spaces to name what blocks it. */
+export function asksStudio(failure: Failure, resource: SageMakerUserProfile): boolean {
+  return (
+    "sagemaker" in failure &&
+    isDeleting(resource) &&
+    failure.sagemaker.operation === "DeleteUserProfile" &&
+    failure.sagemaker.classified.kind === "inUse"
+  );
+}
+
 /** The per-key backoff whose delay applies to this failure, if any. */
 export function backoffFor(failure: Failure): BackoffName | undefined {
   if (!("sagemaker" in failure)) return undefined;
@@ -69,6 +92,8 @@ export function errorPolicy(
   const delay = retry?.delayMs ?? settings.pollIntervalMs;
   switch (c.kind) {
     case "inUse": {
+      if (deleting && failure.studio && operation === "DeleteUserProfile")
+        return deleteBlocked(resource, blockersOf(resource, failure.studio), retry, delay, c.message);
       const why = deleting
         ? "the profile still has running apps or spaces; delete them (apps, then spaces) for the delete to proceed"
         : "the profile is busy: another change is in progress";
@@ -105,4 +130,43 @@ export function errorPolicy(
         action: { requeueAfter: settings.stalledRetryMs },
       };
   }
+}
+
+/**
+ * DeleteUserProfile refused, with what blocks it named from ListApps and ListSpaces. An event when what blocks it
+ * changed (not one per retry); retried with the ResourceInUse backoff, never given up.
+ */
+function deleteBlocked(
+  resource: SageMakerUserProfile,
+  blockers: Blockers,
+  retry: Retry | undefined,
+  delay: number,
+  answer: string,
+): ErrorVerdict {
+  const counts = blockerCounts(blockers);
+  const named = describeBlockers(blockers);
+  // SageMaker refused, yet nothing is listed: a race with a deletion, or something the lists do not show.
+  const what =
+    named === "" ? `SageMaker answered ResourceInUse: ${answer}` : `${named} (${blockedHint(resource, blockers)})`;
+  const previous = resource.status?.deleteBlockedBy;
+  const wasBlocked = resource.status?.conditions?.some(
+    (cond) => cond.type === "Synced" && cond.reason === "DeleteBlocked",
+  );
+  const changed =
+    !wasBlocked ||
+    previous?.apps !== counts.apps ||
+    previous?.privateSpaces !== counts.privateSpaces ||
+    previous?.sharedSpaces !== counts.sharedSpaces;
+  return {
+    steps: changed
+      ? [{ event: { type: "Warning", reason: "DeleteBlocked", note: truncate(`Delete blocked by ${what}`) } }]
+      : [],
+    outcome: {
+      phase: "Retrying",
+      reason: "DeleteBlocked",
+      message: truncate(`blocked by ${what}; attempt ${retry?.attempt ?? 1}, retrying in ${seconds(delay)}`),
+    },
+    facts: { deleteBlockedBy: counts },
+    action: { requeueAfter: delay },
+  };
 }

@@ -3,6 +3,7 @@
  * a plan's finalizer change, SageMaker calls and events, in order. Both are thin: every decision is the planner's.
  */
 import { profileName, type SageMakerUserProfile } from "../api/types.js";
+import type { StudioInventory } from "./cleanup.js";
 import type { FlapState } from "./flap-guard.js";
 import type { Need, Observation, Plan, Read, SageMakerCall } from "./plan-types.js";
 import type { KubePort, SageMakerPort, SageMakerReader } from "./ports.js";
@@ -29,7 +30,35 @@ export async function read(
     }
     case "domainSecurityGroups":
       return { ...observed, domainSecurityGroups: await sagemaker.domainSecurityGroups(domainId, signal) };
+    case "studio":
+      return { ...observed, studio: await readStudio(sagemaker, domainId, profileName(resource), signal) };
   }
+}
+
+/**
+ * The profile's apps (ListApps UserProfileNameEquals) and the spaces it owns (ListSpaces has no owner filter:
+ * OwnershipSettingsSummary), with the apps of its private spaces (ListApps SpaceNameEquals).
+ */
+export async function readStudio(
+  sagemaker: Pick<SageMakerReader, "listApps" | "listSpaces">,
+  domainId: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<StudioInventory> {
+  const apps = await sagemaker.listApps(domainId, { userProfileName: name }, signal);
+  const owned = (await sagemaker.listSpaces(domainId, signal)).filter(
+    (s) => s.OwnershipSettingsSummary?.OwnerUserProfileName?.toLowerCase() === name.toLowerCase(),
+  );
+  const ownedSpaces: StudioInventory["ownedSpaces"] = [];
+  for (const space of owned)
+    ownedSpaces.push({
+      space,
+      apps:
+        space.SpaceSharingSettingsSummary?.SharingType === "Private" && space.SpaceName !== undefined
+          ? await sagemaker.listApps(domainId, { spaceName: space.SpaceName }, signal)
+          : [],
+    });
+  return { apps, ownedSpaces };
 }
 
 export interface ObserveOptions {
@@ -104,5 +133,9 @@ function call(sagemaker: SageMakerPort, c: SageMakerCall, signal?: AbortSignal):
       return sagemaker.addTags(c.arn, c.tags, signal);
     case "DeleteTags":
       return sagemaker.deleteTags(c.arn, c.keys, signal);
+    case "DeleteApp":
+      return sagemaker.deleteApp(c.app, signal);
+    case "DeleteSpace":
+      return sagemaker.deleteSpace(c.domainId, c.spaceName, signal);
   }
 }

@@ -1,9 +1,12 @@
 /**
- * Finalization: a resource being deleted deletes its profile per deletionPolicy, and its finalizer goes only once
- * SageMaker answers ResourceNotFound (or there is nothing of ours to delete). Pure: a plan, or the read it needs.
+ * Finalization: a resource being deleted deletes its profile per deletionPolicy (after the cleanup
+ * spec.deletion.cleanup asks for: cleanup.ts), and its finalizer goes only once SageMaker answers ResourceNotFound (or
+ * there is nothing of ours to delete). Pure: a plan, or the read it needs.
  */
+import type { DescribeUserProfileResponse } from "../api/generated/sagemaker-shapes.js";
 import { OWNER_TAG, profileName, type SageMakerUserProfile } from "../api/types.js";
-import { ownerTag, owns, verifiedOwner } from "./ownership.js";
+import { planCleanup } from "./cleanup.js";
+import { cachedOwner, ownerTag, owns } from "./ownership.js";
 import type { Need, Observation, Plan, PlanContext } from "./plan-types.js";
 import { hasFinalizer, nothing, profileFacts } from "./resource.js";
 
@@ -25,32 +28,35 @@ export function planFinalize(resource: SageMakerUserProfile, observed: Observati
   if (observed.profile === undefined) return { need: "profile" };
   const profile = observed.profile;
   const arn = profile?.UserProfileArn;
-  if (arn && observed.tags === undefined && !verifiedOwner(resource, arn, owner)) return { need: "tags" };
-  const owned = profile ? owns(resource, profile, observed.tags, owner) : false;
-  const observeOnly = resource.spec.managementPolicy === "Observe";
-
-  if (resource.spec.deletionPolicy === "Retain" || observeOnly || !profile || !owned) {
+  // Observe writes nothing; a profile with no ARN cannot carry our tag.
+  if (!profile || !arn || resource.spec.managementPolicy === "Observe") return letGo(resource);
+  if (observed.tags === undefined) {
+    // Waiting for SageMaker to finish a delete writes nothing: the status cache may spare the ListTags.
+    if (profile.Status === "Deleting" && cachedOwner(resource, arn, owner)) return waitForDelete(profile, ctx);
+    // Every write below (DeleteUserProfile, DeleteTags) is decided on the tags SageMaker answers now.
+    return { need: "tags" };
+  }
+  if (!owns(profile, observed.tags, owner)) {
     const plan = letGo(resource);
-    // Retained: the profile stays, without our owner tag (another resource may adopt it).
-    if (arn && owned && resource.spec.deletionPolicy === "Retain")
-      plan.steps.push({ call: { op: "DeleteTags", arn, keys: [OWNER_TAG] } });
-    if (profile && !owned && !observeOnly)
-      plan.steps.push({
-        event: {
-          type: "Warning",
-          reason: "NotDeleted",
-          note: `Profile ${domainId}/${name} is not owned by this resource; left in place`,
-        },
-      });
+    plan.steps.push({
+      event: {
+        type: "Warning",
+        reason: "NotDeleted",
+        note: `Profile ${domainId}/${name} is not owned by this resource; left in place`,
+      },
+    });
     return plan;
   }
-  if (profile.Status === "Deleting")
-    return {
-      steps: [],
-      outcome: { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" },
-      facts: profileFacts(profile),
-      action: { requeueAfter: ctx.settings.pollIntervalMs },
-    };
+  if (resource.spec.deletionPolicy === "Retain") {
+    // Retained: the profile stays, without our owner tag (another resource may adopt it).
+    const plan = letGo(resource);
+    plan.steps.push({ call: { op: "DeleteTags", arn, keys: [OWNER_TAG] } });
+    return plan;
+  }
+  if (profile.Status === "Deleting") return waitForDelete(profile, ctx);
+  // spec.deletion.cleanup: the profile's apps (and private spaces) go first (cleanup.ts).
+  const cleanup = planCleanup(resource, observed, ctx, profileFacts(profile));
+  if (cleanup !== undefined) return cleanup;
   return {
     steps: [
       { call: { op: "DeleteUserProfile", domainId, userProfileName: name } },
@@ -58,6 +64,15 @@ export function planFinalize(resource: SageMakerUserProfile, observed: Observati
     ],
     outcome: { phase: "Progressing", reason: "Deleting", message: "DeleteUserProfile accepted" },
     facts: { ...profileFacts(profile), profileStatus: "Deleting" },
+    action: { requeueAfter: ctx.settings.pollIntervalMs },
+  };
+}
+
+function waitForDelete(profile: DescribeUserProfileResponse, ctx: PlanContext): Plan {
+  return {
+    steps: [],
+    outcome: { phase: "Progressing", reason: "Deleting", message: "waiting for SageMaker to delete the profile" },
+    facts: profileFacts(profile),
     action: { requeueAfter: ctx.settings.pollIntervalMs },
   };
 }

@@ -1,11 +1,8 @@
 /**
  * The flapping guard: notices when the same field drifts back within minutes of being repaired (someone else is
  * writing the profile: another tool, a console user) and holds off with a growing delay instead of fighting forever.
- * Pure: the state of one resource is a value passed in and returned (`decideFlap`, `recordRepair`); `FlapGuard` keeps
- * those values per key for callers that want an object.
+ * Pure: the state of one resource is a value passed in and returned (`decideFlap`, `recordRepair`).
  */
-import type { RateLimiter as Backoff } from "../kube/index.js";
-
 export interface FlapPolicy {
   /** Repairs of one field within this window count towards a contest. */
   windowMs: number;
@@ -83,43 +80,4 @@ export function recordRepair(
 
 function recent(state: FlapState, field: string, now: number, windowMs: number): number[] {
   return (state.repairs[field] ?? []).filter((t) => now - t < windowMs);
-}
-
-export interface FlapGuardOptions {
-  windowMs: number;
-  threshold: number;
-  /** Delay before each further repair of a contested resource (grows per key). */
-  backoff: Backoff;
-}
-
-/** The pure guard with its state kept per key, and the hold delays taken from a per-key backoff. */
-export class FlapGuard {
-  private readonly states = new Map<string, FlapState>();
-
-  constructor(private readonly o: FlapGuardOptions) {}
-
-  decide(key: string, generation: number | undefined, fields: string[], now: number): FlapDecision {
-    const { decision, state } = decideFlap(this.current(key, generation), generation, fields, now, {
-      windowMs: this.o.windowMs,
-      threshold: this.o.threshold,
-      holdDelay: () => this.o.backoff.when(key),
-    });
-    this.states.set(key, state);
-    return decision;
-  }
-
-  recordRepair(key: string, generation: number | undefined, fields: string[], now: number): void {
-    this.states.set(key, recordRepair(this.current(key, generation), generation, fields, now, this.o.windowMs));
-  }
-
-  forget(key: string): void {
-    this.states.delete(key);
-    this.o.backoff.forget(key);
-  }
-
-  private current(key: string, generation: number | undefined): FlapState | undefined {
-    const state = this.states.get(key);
-    if (state && state.generation !== generation) this.o.backoff.forget(key);
-    return state;
-  }
 }

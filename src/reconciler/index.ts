@@ -1,10 +1,16 @@
+export {
+  type Blockers,
+  blockersOf,
+  describeBlockers,
+  planCleanup,
+  type StudioInventory,
+} from "./cleanup.js";
 export { conditionsFor, mergeConditions, type Outcome, type Phase } from "./conditions.js";
 export { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure, type Retry } from "./error-policy.js";
 export { type Executed, execute, type ObserveOptions, observe, read } from "./execute.js";
 export {
   decideFlap,
   type FlapDecision,
-  FlapGuard,
   type FlapPolicy,
   type FlapState,
   recordRepair,
@@ -25,6 +31,6 @@ export {
   type SageMakerCall,
   type Step,
 } from "./plan-types.js";
-export type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export type { AppRef, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
 export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
 export { buildStatus, type StatusInput } from "./status.js";

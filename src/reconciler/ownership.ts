@@ -1,10 +1,15 @@
 /**
  * Ownership of a SageMaker profile: the owner tag `<clusterId>/<namespace>/<name>` names the one resource that may
  * write it. A profile this resource created (or adopted) carries its tag; an untagged one is adopted only when the
- * spec says so; a profile tagged by another resource is never written. Pure.
+ * spec asks and a policy allows it; a profile tagged by another resource is never written. Pure.
+ *
+ * Authority is always the tags SageMaker answered in the same reconcile: `status.ownedBy` is written by the operator
+ * but anyone who may write the status subresource can forge it, so it only lets a reconcile that writes nothing skip
+ * ListTags (docs/security.md).
  */
 import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
-import { OWNER_TAG, type SageMakerUserProfile } from "../api/types.js";
+import { isOwnerTagKey, OWNER_TAG, type SageMakerUserProfile } from "../api/types.js";
+import type { AdoptionDecision } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 
 type Profile = Pick<SageMakerUserProfile, "metadata" | "spec" | "status">;
@@ -16,43 +21,46 @@ export function ownerTag(clusterId: string, resource: Profile): string {
   return `${clusterId}/${resource.metadata.namespace}/${resource.metadata.name}`;
 }
 
-/** Ownership recorded in status by an earlier reconcile (saves a ListTags per reconcile). */
-export function verifiedOwner(resource: Profile, arn: string, owner: string): boolean {
+/**
+ * Whether status says this resource owns the profile: for display and to skip ListTags in a reconcile that writes
+ * nothing, never as authority for a write.
+ */
+export function cachedOwner(resource: Profile, arn: string, owner: string): boolean {
   return resource.status?.userProfileArn === arn && resource.status.ownedBy === owner;
 }
 
-/** Whether ownership can only be told from the profile's tags. */
-export function needsOwnerTag(resource: Profile, profile: DescribeUserProfileResponse, owner: string): boolean {
-  const arn = profile.UserProfileArn;
-  return arn !== undefined && arn !== "" && !verifiedOwner(resource, arn, owner);
-}
-
-export const ownerOf = (tags: readonly Tag[]): string | undefined => tags.find((t) => t.Key === OWNER_TAG)?.Value;
+/** The owner tag's value; its key is matched the way SageMaker would treat a spoof (case-insensitively). */
+export const ownerOf = (tags: readonly Tag[]): string | undefined => {
+  const owners = tags.filter((t) => isOwnerTagKey(t.Key));
+  // Two keys that differ only in case: trust the exact one (ours); a look-alike alone is still someone's claim.
+  return (owners.find((t) => t.Key === OWNER_TAG) ?? owners[0])?.Value;
+};
 
 export type Ownership =
-  /** Ours: created by this resource (perhaps before a crash lost the status write), or verified earlier. */
+  /** Ours: the owner tag names this resource. */
   | { mine: true }
-  /** Untagged and `spec.adoptExisting`: tag it and take it over. */
+  /** Untagged, `spec.adoptExisting` and a policy allowing adoption: tag it and take it over. */
   | { adopt: Tag }
   /** Not ours: report this and never write. */
   | { refuse: Outcome };
 
-/** Ownership of an existing profile, given its tags when `needsOwnerTag` asked for them. */
+/** Ownership of an existing profile from the tags SageMaker answered in this reconcile. */
 export function ownership(
   resource: Profile,
   profile: DescribeUserProfileResponse,
-  tags: readonly Tag[] | undefined,
+  tags: readonly Tag[],
   owner: string,
+  adoption: AdoptionDecision,
 ): Ownership {
-  if (!needsOwnerTag(resource, profile, owner)) return { mine: true };
-  const tagged = ownerOf(tags ?? []);
+  const tagged = ownerOf(tags);
   if (tagged === owner) return { mine: true };
-  if (tagged)
+  const where = `${profile.DomainId}/${profile.UserProfileName}`;
+  if (tagged !== undefined)
     return {
       refuse: {
         phase: "Stalled",
         reason: "OwnershipConflict",
-        message: `profile ${profile.DomainId}/${profile.UserProfileName} is owned by ${tagged}; this resource will not write to it`,
+        message: `profile ${where} is owned by ${tagged}; this resource will not write to it`,
       },
     };
   if (!resource.spec.adoptExisting)
@@ -64,17 +72,18 @@ export function ownership(
           "a profile with this name already exists and is not managed; set spec.adoptExisting: true to take it over",
       },
     };
+  if (!adoption.allowed)
+    return {
+      refuse: {
+        phase: "Stalled",
+        reason: "AdoptionNotAllowed",
+        message: `profile ${where} exists with no owner tag and spec.adoptExisting is true, but adoption is not allowed: ${adoption.why}`,
+      },
+    };
   return { adopt: { Key: OWNER_TAG, Value: owner } };
 }
 
-/** Whether this resource owns the profile (deletion asks before deleting it). */
-export function owns(
-  resource: Profile,
-  profile: DescribeUserProfileResponse,
-  tags: readonly Tag[] | undefined,
-  owner: string,
-): boolean {
-  if (!profile.UserProfileArn) return false;
-  if (verifiedOwner(resource, profile.UserProfileArn, owner)) return true;
-  return ownerOf(tags ?? []) === owner;
+/** Whether this resource owns the profile, from the tags SageMaker answered (deletion asks before deleting). */
+export function owns(profile: DescribeUserProfileResponse, tags: readonly Tag[], owner: string): boolean {
+  return Boolean(profile.UserProfileArn) && ownerOf(tags) === owner;
 }

@@ -3,17 +3,20 @@
  * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Plain values, no I/O.
  */
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
 } from "../api/generated/sagemaker-shapes.js";
 import type { SageMakerUserProfileStatus } from "../api/types.js";
 import type { DriftResult } from "../drift/index.js";
 import type { Action } from "../kube/index.js";
-import type { PolicyDecision } from "../policy/index.js";
+import type { CleanupPermission, PolicyDecision } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 import type { FlapPolicy, FlapState } from "./flap-guard.js";
+import type { AppRef } from "./ports.js";
 
 /** What SageMaker answered, read by read; a member is undefined until the planner asked for it. */
 export interface Observation {
@@ -25,6 +28,16 @@ export interface Observation {
   tags?: Tag[];
   /** The security groups SageMaker adds to every profile of the domain (DescribeDomain). */
   domainSecurityGroups?: string[];
+  /** The profile's apps and owned spaces (ListApps, ListSpaces): deletion cleanup (cleanup.ts). */
+  studio?: StudioInventory;
+}
+
+/** What ListApps and ListSpaces answered about one profile (deletion cleanup, DeleteBlocked: cleanup.ts). */
+export interface StudioInventory {
+  /** ListApps UserProfileNameEquals: the profile's apps. */
+  apps: AppDetails[];
+  /** ListSpaces, the spaces whose owner is the profile; for private ones, ListApps SpaceNameEquals. */
+  ownedSpaces: Array<{ space: SpaceDetails; apps: AppDetails[] }>;
 }
 
 export type Read = keyof Observation;
@@ -44,7 +57,9 @@ export type SageMakerCall =
   | { op: "UpdateUserProfile"; request: UpdateUserProfileRequest }
   | { op: "DeleteUserProfile"; domainId: string; userProfileName: string }
   | { op: "AddTags"; arn: string; tags: Tag[] }
-  | { op: "DeleteTags"; arn: string; keys: string[] };
+  | { op: "DeleteTags"; arn: string; keys: string[] }
+  | { op: "DeleteApp"; app: AppRef }
+  | { op: "DeleteSpace"; domainId: string; spaceName: string };
 
 export interface PlannedEvent {
   type: "Normal" | "Warning";
@@ -93,6 +108,8 @@ export interface PlanSettings {
   stalledRetryMs: number;
   /** When repairs of the same field make a resource contested, and how long it is held. */
   contest: FlapPolicy;
+  /** A namespace no policy covers is refused (Stalled NoPolicy) before any AWS call. */
+  requirePolicy: boolean;
 }
 
 export interface PlanContext {
@@ -109,6 +126,8 @@ export interface PlanContext {
   firstPoll?: { create?: number; update?: number };
   /** The ARN of the profile this process created for this resource or saw its owner tag on (memory, not status). */
   ownedArn?: string;
+  /** Which spec.deletion.cleanup the namespace may use; undefined: none (no guardrails, no grant). */
+  cleanup?: CleanupPermission;
 }
 
 export const isNeed = (p: Plan | Need): p is Need => "need" in p;

@@ -5,13 +5,13 @@
  */
 import { OWNER_TAG, PAUSED_ANNOTATION, profileName, type SageMakerUserProfile } from "../api/types.js";
 import { buildCreateRequest, computeDrift, type DriftResult, dottedPath, formatChange } from "../drift/index.js";
-import { type PolicyDecision, violationMessage } from "../policy/index.js";
+import { type AdoptionDecision, POLICY_KIND, type PolicyDecision, violationMessage } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 import { domainNotFound } from "./domain.js";
 import { planFinalize } from "./finalizer.js";
 import { decideFlap, recordRepair } from "./flap-guard.js";
-import { needsOwnerTag, OWNER_TAG_VALUE_MAX, ownership, ownerTag } from "./ownership.js";
-import type { Need, Observation, Plan, PlanContext, Step } from "./plan-types.js";
+import { cachedOwner, OWNER_TAG_VALUE_MAX, ownerOf, ownership, ownerTag } from "./ownership.js";
+import { callsOf, isNeed, type Need, type Observation, type Plan, type PlanContext, type Step } from "./plan-types.js";
 import {
   hasFinalizer,
   isDeleting,
@@ -34,6 +34,8 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
 
   // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).
   if (ctx.policy && ctx.policy.allowed !== true) return refuse(resource, ctx.policy, ctx);
+  if (ctx.settings.requirePolicy && (ctx.policy === undefined || ctx.policy.policies.length === 0))
+    return noPolicy(resource);
   const manage = isManaged(resource);
   const owner = ownerTag(ctx.settings.clusterId, resource);
   if (manage && owner.length > OWNER_TAG_VALUE_MAX)
@@ -44,8 +46,34 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
       message: `the owner tag ${OWNER_TAG}=${owner} would be ${owner.length} characters and SageMaker allows ${OWNER_TAG_VALUE_MAX}: shorten metadata.name (spec.userProfileName sets the SageMaker name) or the cluster id`,
     });
 
-  const planned = planLive(resource, observed, ctx, manage, owner);
+  const planned = verifiedBeforeWriting(planLive(resource, observed, ctx, manage, owner), observed);
   return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
+}
+
+/**
+ * No SageMaker write to an existing profile without its tags read in this reconcile: a plan written from the status
+ * cache alone becomes a read of the tags first, and is planned again with them (the ownership check then decides).
+ */
+function verifiedBeforeWriting(planned: Plan | Need, observed: Observation): Plan | Need {
+  if (isNeed(planned) || !observed.profile || observed.tags !== undefined) return planned;
+  return callsOf(planned).some((c) => c.op !== "CreateUserProfile") ? { need: "tags" } : planned;
+}
+
+/** `--require-policy` and no policy covers the namespace: Stalled, no AWS call, until a policy is applied. */
+function noPolicy(resource: SageMakerUserProfile): Plan {
+  const reason = "NoPolicy";
+  const message = `no ${POLICY_KIND} covers namespace ${resource.metadata.namespace} and the operator requires one (--require-policy): a cluster administrator applies a policy that covers it (docs/guardrails.md)`;
+  return stalledOnce(resource, reason, message);
+}
+
+/** Stalled with a Warning event the first time (not on every reconcile); a policy change re-enqueues it. */
+function stalledOnce(resource: SageMakerUserProfile, reason: string, message: string): Plan {
+  const already = resource.status?.conditions?.some(
+    (c) => c.type === "Stalled" && c.status === "True" && c.reason === reason && c.message === message,
+  );
+  const plan = held({ phase: "Stalled", reason, message });
+  if (!already) plan.steps.push({ event: { type: "Warning", reason, note: message } });
+  return plan;
 }
 
 /**
@@ -73,14 +101,19 @@ function refuse(
     );
   const byPolicy = decision.violations.some((v) => v.source !== "partition");
   const reason = byPolicy ? "PolicyViolation" : "PartitionMismatch";
-  const message = truncate(violationMessage(decision.violations));
-  const already = resource.status?.conditions?.some(
-    (c) => c.type === "Stalled" && c.status === "True" && c.reason === reason && c.message === message,
-  );
-  const plan = held({ phase: "Stalled", reason, message });
-  if (!already) plan.steps.push({ event: { type: "Warning", reason, note: message } });
-  return plan;
+  return stalledOnce(resource, reason, truncate(violationMessage(decision.violations)));
 }
+
+/**
+ * What the guardrails say about adoption. No decision means no guardrails at all (`diff --live` of files, which cannot
+ * know the cluster's policies); the operator always has one.
+ */
+const adoptionOf = (ctx: PlanContext): AdoptionDecision =>
+  ctx.policy === undefined
+    ? { allowed: true }
+    : ctx.policy.allowed === true
+      ? ctx.policy.adoption
+      : { allowed: false, why: `the ${POLICY_KIND} decision is not an allowance` };
 
 function planLive(
   resource: SageMakerUserProfile,
@@ -125,12 +158,28 @@ function planLive(
   const facts = profileFacts(profile);
   const steps: Step[] = [];
   const arn = profile.UserProfileArn as string;
-  if (manage) {
-    // Created by this process, or its owner tag seen by it: as good as a status that vouches for it.
+  if (!manage) {
+    // Observe reads the owner tag every time: a profile another resource owns is reported as existing and owned, and
+    // none of its settings reach this resource's status (its namespace may not be the owner's).
+    if (observed.tags === undefined) return { need: "tags" };
+    const tagged = ownerOf(observed.tags);
+    if (tagged !== undefined && tagged !== ownerTag(settings.clusterId, resource))
+      return held(
+        {
+          phase: "Held",
+          reason: "OwnedByAnother",
+          message: `profile ${domainId}/${name} exists and is owned by ${tagged}; Observe reports the settings only of a profile no other resource owns`,
+        },
+        { requeueAfter: resyncDelay(settings, ctx.jitter) },
+      );
+  } else {
+    // The status cache, or this process's memory of a profile it created or saw tagged, spares a ListTags only to a
+    // reconcile that writes nothing (verifiedBeforeWriting).
     const known = ctx.ownedArn !== undefined && ctx.ownedArn === arn;
-    if (observed.tags === undefined && !known && needsOwnerTag(resource, profile, owner)) return { need: "tags" };
-    const own = known ? { mine: true as const } : ownership(resource, profile, observed.tags, owner);
-    if ("refuse" in own) return { ...held(own.refuse, { requeueAfter: settings.stalledRetryMs }), facts };
+    if (observed.tags === undefined && !known && !cachedOwner(resource, arn, owner)) return { need: "tags" };
+    const own = observed.tags ? ownership(resource, profile, observed.tags, owner, adoptionOf(ctx)) : { mine: true };
+    // Refused: only that the profile exists, not its settings (it may belong to another namespace).
+    if ("refuse" in own) return held(own.refuse, { requeueAfter: settings.stalledRetryMs });
     if ("adopt" in own)
       steps.push(
         { call: { op: "AddTags", arn, tags: [own.adopt] } },

@@ -4,13 +4,16 @@
  * reconcile's abort signal.
  */
 import type {
+  AppDetails,
+  AppType,
   CreateUserProfileRequest,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
 } from "../api/generated/sagemaker-shapes.js";
 import type { SageMakerUserProfile, SageMakerUserProfileStatus } from "../api/types.js";
-import type { PolicyDecision } from "../policy/index.js";
+import type { CleanupPermission, PolicyDecision } from "../policy/index.js";
 
 /** The SageMaker calls the reconciler makes (implemented by SageMakerGateway). */
 export interface SageMakerPort {
@@ -30,12 +33,28 @@ export interface SageMakerPort {
   listTags(arn: string, signal?: AbortSignal): Promise<Tag[]>;
   addTags(arn: string, tags: Tag[], signal?: AbortSignal): Promise<unknown>;
   deleteTags(arn: string, keys: string[], signal?: AbortSignal): Promise<unknown>;
+  /** Every page of ListApps for the profile's or the space's apps (Deleted ones included while SageMaker lists them). */
+  listApps(
+    domainId: string,
+    owner: { userProfileName: string } | { spaceName: string },
+    signal?: AbortSignal,
+  ): Promise<AppDetails[]>;
+  /** Every page of ListSpaces of the domain. */
+  listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]>;
+  deleteApp(app: AppRef, signal?: AbortSignal): Promise<unknown>;
+  deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<unknown>;
 }
+
+/** An app as DeleteApp names it: of a user profile or of a space. */
+export type AppRef = { domainId: string; appType: AppType; appName: string } & (
+  | { userProfileName: string }
+  | { spaceName: string }
+);
 
 /** The SageMaker reads alone: what observing needs (and all `diff --live` may do). */
 export type SageMakerReader = Pick<
   SageMakerPort,
-  "describeUserProfile" | "domainSecurityGroups" | "domainExists" | "listTags"
+  "describeUserProfile" | "domainSecurityGroups" | "domainExists" | "listTags" | "listApps" | "listSpaces"
 >;
 
 /** The Kubernetes side: the informer cache and the writes (status subresource, finalizer, events). */
@@ -50,6 +69,8 @@ export interface KubePort {
 /** Tenant guardrails: the decision for a resource (pure evaluation over the operator's policy caches). */
 export interface PolicyPort {
   decide(obj: SageMakerUserProfile): PolicyDecision;
+  /** Which spec.deletion.cleanup the resource's namespace may use; absent: none (cleanup needs a policy's grant). */
+  cleanup?(obj: SageMakerUserProfile): CleanupPermission;
 }
 
 export interface ReconcilerHooks {

@@ -14,8 +14,8 @@ import {
   systemClock,
 } from "../kube/index.js";
 import { SageMakerError } from "../sagemaker/index.js";
-import { asksDomain, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
-import { type Executed, execute, type ObserveOptions, observe } from "./execute.js";
+import { asksDomain, asksStudio, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
+import { type Executed, execute, type ObserveOptions, observe, readStudio } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
 import { plan } from "./plan.js";
 import {
@@ -34,8 +34,10 @@ import { buildStatus } from "./status.js";
 export interface ReconcilerOptions {
   sagemaker: SageMakerPort;
   kube: KubePort;
-  /** Guardrails checked before any AWS call; none = allow everything. */
+  /** Guardrails checked before any AWS call; none = allow everything (the operator always has them). */
   policy?: PolicyPort;
+  /** Refuse resources of namespaces no policy covers (the operator's `--require-policy`, default true there). */
+  requirePolicy?: boolean;
   /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
   clusterId: string;
   /** ResourceInUse: 5 s base, 5 min cap, full jitter. */
@@ -72,6 +74,7 @@ type SettingOptions = Pick<
   | "pollIntervalMs"
   | "resyncPeriodMs"
   | "stalledRetryMs"
+  | "requirePolicy"
 >;
 
 /** The settings the planner reads, from the reconciler's options (the operator's defaults for those not given). */
@@ -82,6 +85,7 @@ export function planSettings(o: SettingOptions): PlanSettings {
     pollIntervalMs: o.pollIntervalMs ?? 5_000,
     resyncPeriodMs: o.resyncPeriodMs ?? 10 * 60_000,
     stalledRetryMs: o.stalledRetryMs ?? 10 * 60_000,
+    requirePolicy: o.requirePolicy ?? false,
     contest: {
       windowMs: o.contestWindowMs ?? 10 * 60_000,
       threshold: o.contestThreshold ?? 3,
@@ -152,6 +156,7 @@ export class ProfileReconciler {
       flap: this.flaps.get(key),
       firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
       ownedArn: this.ownedArns.get(key),
+      cleanup: this.o.policy?.cleanup?.(resource),
     };
   }
 
@@ -238,6 +243,13 @@ export class ProfileReconciler {
         (exists) => !exists,
         () => false, // any other answer leaves the original error to its usual handling
       );
+    if (asksStudio(failure, resource) && "sagemaker" in failure)
+      failure.studio = await readStudio(
+        this.o.sagemaker,
+        resource.spec.domainId,
+        profileName(resource),
+        ctx.signal,
+      ).catch(() => undefined); // unnamed blockers are still reported as DeleteBlocked
     const backoff = backoffFor(failure);
     const limiter = backoff && this.backoffs[backoff];
     const retry = limiter ? { delayMs: limiter.when(key), attempt: limiter.numRequeues(key) } : undefined;

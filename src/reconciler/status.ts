@@ -40,7 +40,15 @@ export function buildStatus(previous: Status | undefined, input: StatusInput, no
       : { count: 0, fields: [] };
   }
   if (outcome.phase !== "Stalled" && !facts.failureReason) delete status.failureReason;
-  if (outcome.reason === "OwnershipConflict" || outcome.reason === "AlreadyExists") delete status.ownedBy;
+  // Deletion progress is shown only while it is current.
+  if (!facts.deleteBlockedBy) delete status.deleteBlockedBy;
+  if (!facts.cleanup) delete status.cleanup;
+  if (NOT_OURS.has(outcome.reason)) {
+    // A profile this resource may not write: status says it exists (the message), nothing of its settings or state.
+    for (const key of ["ownedBy", "userProfileArn", "profileStatus", "failureReason", "homeEfsFileSystemUid"] as const)
+      delete status[key];
+    delete status.drift;
+  }
   if (outcome.phase === "InSync") {
     // lastSyncTime moves when the profile becomes in sync, not on every resync (that would be a write per resync).
     const wasInSync = prev.conditions?.some((c) => c.type === "Ready" && c.status === "True");
@@ -48,6 +56,9 @@ export function buildStatus(previous: Status | undefined, input: StatusInput, no
   }
   return status;
 }
+
+/** Outcomes for a profile that is not this resource's. */
+const NOT_OURS = new Set(["OwnershipConflict", "AlreadyExists", "AdoptionNotAllowed", "OwnedByAnother"]);
 
 const sameFields = (a: string[] | undefined, b: string[]) =>
   !!a && a.length === b.length && a.every((x, i) => x === b[i]);

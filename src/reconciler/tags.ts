@@ -1,9 +1,10 @@
 /**
  * The profile's tags: declared tags are set, tags the resource declared before and no longer does are removed, and
- * nothing else is touched (the owner tag, tags of other tools). Pure.
+ * nothing else is touched: the owner tag and `aws:` keys (in any case) are never set or removed here, whatever the spec
+ * or the status says, and tags of other tools are left alone. Pure.
  */
 import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
-import { OWNER_TAG, type SageMakerUserProfile } from "../api/types.js";
+import { isReservedTagKey, type SageMakerUserProfile } from "../api/types.js";
 import type { Step } from "./plan-types.js";
 
 type Profile = Pick<SageMakerUserProfile, "metadata" | "spec" | "status">;
@@ -29,12 +30,13 @@ export function comparesTags(resource: Profile, profile: DescribeUserProfileResp
 
 /** Tags to add and keys to delete given the profile's tags; undefined when they already match. */
 export function tagChanges(resource: Profile, live: readonly Tag[]): TagChanges | undefined {
-  const declared = resource.spec.tags ?? [];
+  // The API server refuses reserved keys in the spec; status (managedTagKeys) can be forged by whoever writes it.
+  const declared = (resource.spec.tags ?? []).filter((t) => !isReservedTagKey(t.key));
   const previous = resource.status?.managedTagKeys ?? [];
   const values = new Map(live.map((t) => [t.Key, t.Value]));
   const add = declared.filter((t) => values.get(t.key) !== t.value).map((t) => ({ Key: t.key, Value: t.value }));
   const keep = new Set(declared.map((t) => t.key));
-  const remove = previous.filter((k) => !keep.has(k) && k !== OWNER_TAG && values.has(k));
+  const remove = previous.filter((k) => !keep.has(k) && !isReservedTagKey(k) && values.has(k));
   return add.length || remove.length ? { add, remove } : undefined;
 }
 

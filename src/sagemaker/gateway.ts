@@ -16,9 +16,11 @@ import {
   UpdateUserProfileCommand,
 } from "@aws-sdk/client-sagemaker";
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   CreateUserProfileResponse,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
   UpdateUserProfileResponse,
@@ -29,6 +31,8 @@ import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
 import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
+import type { AppOwner, AppRef } from "./studio-calls.js";
+import * as studio from "./studio-calls.js";
 
 /** Where call counts, latencies, throttles and the limiter's rate go (the metrics module wires prom-client here). */
 export interface CallObserver {
@@ -63,6 +67,11 @@ export interface GatewayOptions extends Omit<SageMakerClientOptions, "maxSockets
    * it with NotLeaderError. Leader election's write fence.
    */
   mayWrite?: () => boolean;
+  /**
+   * Who the current call is made for (the namespace of the reconcile making it): the limiter shares its budgets
+   * fairly between flows. Read when the call starts waiting; undefined = the operator's own flow ("").
+   */
+  flowOf?: () => string | undefined;
 }
 
 const MUTATING_COMMANDS = new Set([
@@ -95,6 +104,7 @@ export class SageMakerGateway {
   private readonly readRetries: number;
   private readonly domainTtlMs: number;
   private readonly ownsClient: boolean;
+  private readonly flowOf: () => string | undefined;
   private readonly domains = new Map<string, { at: number; value: Promise<DescribeDomainOutput> }>();
 
   constructor(options: GatewayOptions) {
@@ -104,6 +114,7 @@ export class SageMakerGateway {
     this.readRetries = Math.max(0, (options.maxAttempts ?? 3) - 1);
     this.domainTtlMs = options.domainCacheTtlMs ?? 10 * 60_000;
     this.ownsClient = options.client === undefined;
+    this.flowOf = options.flowOf ?? (() => undefined);
     this.client =
       options.client ??
       createSageMakerClient({
@@ -284,6 +295,30 @@ export class SageMakerGateway {
     );
   }
 
+  /** Every page of ListApps of a profile's or a space's apps (deletion cleanup and DeleteBlocked). */
+  listApps(domainId: string, owner: AppOwner, signal?: AbortSignal): Promise<AppDetails[]> {
+    return studio.listApps(this.send, domainId, owner, signal);
+  }
+
+  /** Every page of ListSpaces of the domain (it has no owner filter: the caller filters on OwnershipSettingsSummary). */
+  listSpaces(domainId: string, signal?: AbortSignal): Promise<SpaceDetails[]> {
+    return studio.listSpaces(this.send, domainId, signal);
+  }
+
+  deleteApp(app: AppRef, signal?: AbortSignal): Promise<void> {
+    return studio.deleteApp(this.send, app, signal);
+  }
+
+  deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
+    return studio.deleteSpace(this.send, domainId, spaceName, signal);
+  }
+
+  /** The client and the limited call, for the calls kept in their own files (studio-calls.ts). */
+  private readonly send: studio.Send = {
+    client: () => this.client,
+    call: (op, kind, send, signal) => this.call(op, kind, send, signal),
+  };
+
   /** Closes the client's sockets (when the gateway created the client). */
   destroy(): void {
     if (this.ownsClient) this.client.destroy();
@@ -303,8 +338,9 @@ export class SageMakerGateway {
   ): Promise<T> {
     const signal =
       this.signal && callerSignal ? AbortSignal.any([this.signal, callerSignal]) : (callerSignal ?? this.signal);
+    const flow = this.flowOf() ?? "";
     for (let attempt = 0; ; attempt++) {
-      const release = await this.limiter.acquire(kind, signal);
+      const release = await this.limiter.acquire(kind, signal, flow);
       const started = this.clock.now();
       const seconds = () => (this.clock.now() - started) / 1000;
       try {

@@ -5,6 +5,13 @@
  * Tokens and concurrency slots are granted together, at the moment a call may start: taking a token first and then
  * queueing for a slot (or the other way round with two libraries) lets calls that waited for a slot start in a
  * clump above the rate.
+ *
+ * Calls are granted fairly between flows (namespaces: the tenant a reconcile works for): each flow has its own FIFO
+ * and flows with calls waiting take turns, so a namespace with many calls queued for the mutating budget delays
+ * another namespace's call by one turn per flow, not by its whole queue. This is the fair queuing of Kubernetes API
+ * Priority and Fairness (staging/src/k8s.io/apiserver/pkg/util/flowcontrol/fairqueuing/queueset/queueset.go,
+ * `findDispatchQueueToBoundLocked`: non-empty queues visited round robin) with one token as the unit of work. The
+ * buckets are the same for everyone, so fairness changes who goes next, never how many calls start.
  */
 import { type Clock, systemClock, type TimerHandle } from "../kube/clock.js";
 import { AimdRate } from "./aimd.js";
@@ -50,6 +57,7 @@ interface Budget {
 
 interface Waiter {
   kind: CallKind;
+  flow: string;
   resolve: (release: Release) => void;
   reject: (reason: unknown) => void;
   signal?: AbortSignal;
@@ -62,7 +70,11 @@ export class RateLimiter {
   private readonly mutating?: Budget;
   private readonly concurrency: number;
   private readonly onRateChange?: (rps: number) => void;
-  private readonly waiters: Waiter[] = [];
+  /** Waiting calls per flow, FIFO within a flow; `reads` counts the reads among them. */
+  private readonly queues = new Map<string, { waiters: Waiter[]; reads: number }>();
+  /** Flows with calls waiting, in the order of their next turn: a flow that joins or was just served goes last. */
+  private readonly turns: string[] = [];
+  private waitingCount = 0;
   private inFlight = 0;
   private timer: TimerHandle | undefined;
 
@@ -105,7 +117,12 @@ export class RateLimiter {
 
   /** Calls waiting for a token or a slot. */
   get waiting(): number {
-    return this.waiters.length;
+    return this.waitingCount;
+  }
+
+  /** Flows (namespaces) with calls waiting. */
+  get waitingFlows(): number {
+    return this.queues.size;
   }
 
   get active(): number {
@@ -114,30 +131,38 @@ export class RateLimiter {
 
   /**
    * Waits, without blocking anything else, until a call of this kind may start; resolves with the slot's release.
-   * FIFO: no call overtakes an earlier one, except that reads do not wait behind mutating calls that are short of
-   * their own (lower) budget. Rejects with `signal.reason` when the signal aborts first.
+   * `flow` is who the call is for (a namespace; "" for the operator's own calls): flows take turns, and within a flow
+   * no call overtakes an earlier one, except that reads do not wait behind mutating calls that are short of their own
+   * (lower) budget. Rejects with `signal.reason` when the signal aborts first.
    */
-  acquire(kind: CallKind, signal?: AbortSignal): Promise<Release> {
+  acquire(kind: CallKind, signal?: AbortSignal, flow = ""): Promise<Release> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Release>((resolve, reject) => {
-      const waiter: Waiter = { kind, resolve, reject, signal };
+      const waiter: Waiter = { kind, flow, resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
+          this.remove(waiter);
           reject(signal.reason);
           this.pump();
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.waiters.push(waiter);
+      let queue = this.queues.get(flow);
+      if (!queue) {
+        queue = { waiters: [], reads: 0 };
+        this.queues.set(flow, queue);
+        this.turns.push(flow);
+      }
+      queue.waiters.push(waiter);
+      if (kind === "read") queue.reads++;
+      this.waitingCount++;
       this.pump();
     });
   }
 
   /** Runs `fn` when the limiter allows, holding a slot until it settles. */
-  async run<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const release = await this.acquire(kind, signal);
+  async run<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal, flow = ""): Promise<T> {
+    const release = await this.acquire(kind, signal, flow);
     try {
       return await fn();
     } finally {
@@ -177,27 +202,21 @@ export class RateLimiter {
     if (this.mutating) this.sync(this.mutating, now);
 
     let wakeIn = Number.POSITIVE_INFINITY;
-    let mutatingShort = false;
-    for (let i = 0; i < this.waiters.length && this.inFlight < this.concurrency; ) {
-      const waiter = this.waiters[i] as Waiter;
-      const own = waiter.kind === "mutating" ? this.mutating : undefined;
-      if (own) {
-        const wait = mutatingShort ? Number.POSITIVE_INFINITY : own.bucket.waitTime(now);
-        if (wait > 0) {
-          mutatingShort = true;
-          wakeIn = Math.min(wakeIn, wait);
-          i++;
-          continue;
-        }
+    while (this.waitingCount > 0 && this.inFlight < this.concurrency) {
+      const sharedWait = this.all.bucket.waitTime(now);
+      if (sharedWait > 0) {
+        wakeIn = Math.min(wakeIn, sharedWait);
+        break;
       }
-      const wait = this.all.bucket.waitTime(now);
-      if (wait > 0) {
-        wakeIn = Math.min(wakeIn, wait);
+      const mutatingWait = this.mutating?.bucket.waitTime(now) ?? 0;
+      const waiter = this.next(mutatingWait === 0);
+      if (!waiter) {
+        // Only mutating calls wait, and their budget is empty.
+        wakeIn = Math.min(wakeIn, mutatingWait);
         break;
       }
       this.all.bucket.tryTake(now);
-      own?.bucket.tryTake(now);
-      this.waiters.splice(i, 1);
+      if (waiter.kind === "mutating") this.mutating?.bucket.tryTake(now);
       if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
       this.inFlight += 1;
       waiter.resolve(this.releaser());
@@ -220,8 +239,44 @@ export class RateLimiter {
       );
       // The clock's timers do not keep the process alive, which is right for the recovery ticks; but a caller waiting
       // for a token is work in progress (a CLI would otherwise exit with its call still queued).
-      if (this.waiters.length > 0) (this.timer as { ref?: () => void } | undefined)?.ref?.();
+      if (this.waitingCount > 0) (this.timer as { ref?: () => void } | undefined)?.ref?.();
     }
+  }
+
+  /**
+   * Takes the call to start next: the first flow in turn order that has one it may start (its oldest call, or its
+   * oldest read while the mutating budget is empty); that flow then goes to the end of the turns.
+   */
+  private next(mutatingAllowed: boolean): Waiter | undefined {
+    for (let t = 0; t < this.turns.length; t++) {
+      const flow = this.turns[t] as string;
+      const queue = this.queues.get(flow);
+      if (!queue) continue;
+      const i = mutatingAllowed ? 0 : queue.reads > 0 ? queue.waiters.findIndex((w) => w.kind === "read") : -1;
+      if (i < 0) continue;
+      const waiter = queue.waiters[i] as Waiter;
+      this.turns.splice(t, 1);
+      this.take(waiter, queue, i);
+      if (queue.waiters.length > 0) this.turns.push(flow);
+      return waiter;
+    }
+    return undefined;
+  }
+
+  /** Drops an aborted call from its flow. */
+  private remove(waiter: Waiter): void {
+    const queue = this.queues.get(waiter.flow);
+    const i = queue ? queue.waiters.indexOf(waiter) : -1;
+    if (!queue || i < 0) return;
+    this.take(waiter, queue, i);
+    if (queue.waiters.length === 0) this.turns.splice(this.turns.indexOf(waiter.flow), 1);
+  }
+
+  private take(waiter: Waiter, queue: { waiters: Waiter[]; reads: number }, i: number): void {
+    queue.waiters.splice(i, 1);
+    if (waiter.kind === "read") queue.reads--;
+    this.waitingCount--;
+    if (queue.waiters.length === 0) this.queues.delete(waiter.flow);
   }
 
   /** Brings the bucket's rate and capacity in line with what AIMD says now. */

@@ -16,6 +16,7 @@ describe("benchmark harness (N = 200)", () => {
       "steady state",
       "throttle adaptation",
       "ResourceInUse storm",
+      "fair share",
     ]);
     for (const r of report.results)
       for (const f of [...r.figures, ...r.goals])
@@ -36,6 +37,8 @@ describe("benchmark harness (N = 200)", () => {
     // Creating status of its own when SageMaker settles at once: finalizer, Created event, InSync status.
     expect(figure(large, "AWS calls per created profile")).toBeLessThanOrEqual(2.5);
     expect(figure(large, "Kubernetes writes per created profile")).toBeLessThanOrEqual(3);
+    // The storm's every edit reached SageMaker, the quiet namespace's too (else the scenario throws).
+    expect(figure("fair share", "storm: busy namespace's update rate / R")).toBeGreaterThan(0);
     // The table was printed, one line per figure.
     expect(lines.some((l) => l.includes("achieved / R"))).toBe(true);
   }, 600_000);

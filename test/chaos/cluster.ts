@@ -5,7 +5,13 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { DEMO_DOMAIN, type LocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import type { SpecUserSettings } from "../../src/api/generated/spec-types.js";
-import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
+import {
+  GROUP,
+  PLURAL,
+  type SageMakerUserProfile,
+  type SageMakerUserProfileSpec,
+  VERSION,
+} from "../../src/api/types.js";
 
 export const NAMESPACE = "chaos";
 const coords = { group: GROUP, version: VERSION, plural: PLURAL };
@@ -44,12 +50,13 @@ export class Cluster {
     this.core = stack.kubeConfig.makeApiClient(CoreV1Api);
   }
 
-  async create(name: string): Promise<void> {
+  /** `extra`: more of the spec (e.g. deletion.cleanup). */
+  async create(name: string, extra: Partial<SageMakerUserProfileSpec> = {}): Promise<void> {
     const body: SageMakerUserProfile = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: "SageMakerUserProfile",
       metadata: { name, namespace: NAMESPACE },
-      spec: { domainId: DEMO_DOMAIN, userSettings: userSettings(name, 1) },
+      spec: { domainId: DEMO_DOMAIN, userSettings: userSettings(name, 1), ...extra },
     };
     await retryKube(() => this.api.createNamespacedCustomObject({ ...coords, namespace: NAMESPACE, body }));
     this.latest.set(name, 1);

@@ -5,6 +5,7 @@
 import { DEMO_DOMAIN } from "@sagemaker-profile-operator/local-stack/stack";
 import type { OperatorProcess } from "../support/operator-process.js";
 import { stopProcess } from "../support/operator-process.js";
+import { slowAppDeletions } from "./cleanup-scenario.js";
 import { type Scenario, type ScenarioContext, type Size, sleep } from "./runner.js";
 
 const pick = <T>(random: () => number, xs: T[]): T | undefined => xs[Math.floor(random() * xs.length)];
@@ -126,15 +127,28 @@ const resourceInUse: Scenario = {
       for (const name of half) {
         if (sm.store.getProfile(DEMO_DOMAIN, name)) {
           // Apps block only the delete; the injected hold blocks the updates too.
-          sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 1, inUseFor: { count: 1_000_000 } });
+          sm.admin.startApp({
+            domainId: DEMO_DOMAIN,
+            userProfileName: name,
+            appType: "JupyterServer",
+            appName: "default",
+          });
+          sm.admin.setProfile(DEMO_DOMAIN, name, { inUseFor: { count: 1_000_000 } });
           busy.push(name);
         }
       }
       ctx.log(`${busy.length} profiles busy`);
       await sleep(windowMs);
       for (const name of busy)
-        if (sm.store.getProfile(DEMO_DOMAIN, name))
-          sm.admin.setProfile(DEMO_DOMAIN, name, { runningApps: 0, inUseFor: { count: 0 } });
+        if (sm.store.getProfile(DEMO_DOMAIN, name)) {
+          sm.admin.removeApp({
+            domainId: DEMO_DOMAIN,
+            userProfileName: name,
+            appType: "JupyterServer",
+            appName: "default",
+          });
+          sm.admin.setProfile(DEMO_DOMAIN, name, { inUseFor: { count: 0 } });
+        }
     })();
     await churn(ctx, { count, durationMs: windowMs, editEveryMs: bySize(ctx.size, 300, 600) }, blocked);
     await blocked;
@@ -384,4 +398,5 @@ export const SCENARIOS: Scenario[] = [
   leaderKill,
   leaderPaused,
   crashAfterCreate,
+  slowAppDeletions,
 ];

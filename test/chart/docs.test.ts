@@ -74,6 +74,8 @@ describe("docs/troubleshooting.md", () => {
       "Deleting",
       "ResourceInUse",
       "DeleteBlocked",
+      "CleaningUp",
+      "CleanupNotPermitted",
       "Throttled",
       "TransientError",
       "ValidationException",
@@ -90,8 +92,8 @@ describe("docs/troubleshooting.md", () => {
       "InSync",
     ];
     // Plus any literal reason the reconciler sets, so a new one cannot go undocumented.
-    const source = read("src", "reconciler", "reconciler.ts");
-    for (const m of source.matchAll(/reason: "([A-Za-z_]+)"/g)) reasons.push(m[1] as string);
+    for (const file of ["reconciler.ts", "cleanup.ts", "error-policy.ts"])
+      for (const m of read("src", "reconciler", file).matchAll(/reason: "([A-Za-z_]+)"/g)) reasons.push(m[1] as string);
     expect([...new Set(reasons)].filter((r) => !headings.has(r))).toEqual([]);
   });
 });
@@ -113,10 +115,14 @@ describe("docs/iam-policy.json", () => {
       [
         "sagemaker:AddTags",
         "sagemaker:CreateUserProfile",
+        "sagemaker:DeleteApp",
+        "sagemaker:DeleteSpace",
         "sagemaker:DeleteTags",
         "sagemaker:DeleteUserProfile",
         "sagemaker:DescribeDomain",
         "sagemaker:DescribeUserProfile",
+        "sagemaker:ListApps",
+        "sagemaker:ListSpaces",
         "sagemaker:ListTags",
         "sagemaker:ListUserProfiles",
         "sagemaker:UpdateUserProfile",
@@ -128,19 +134,36 @@ describe("docs/iam-policy.json", () => {
     }
   });
 
-  it("scopes every call to domain or user-profile ARNs, except ListUserProfiles (no resource-level support)", () => {
+  it("scopes every call to domain, user-profile, app or space ARNs, except the List calls (no resource-level support)", () => {
+    const lists = ["sagemaker:ListUserProfiles", "sagemaker:ListApps", "sagemaker:ListSpaces"];
     for (const s of statements) {
       const resources = [s.Resource].flat();
-      if (s.Action.includes("sagemaker:ListUserProfiles")) {
-        expect(s.Action, "ListUserProfiles stands alone on Resource *").toEqual(["sagemaker:ListUserProfiles"]);
+      if (s.Action.some((a) => lists.includes(a))) {
+        expect(
+          s.Action.every((a) => lists.includes(a)),
+          `${s.Sid}: only List calls on Resource *`,
+        ).toBe(true);
+        expect(s.Resource).toBe("*");
         continue;
       }
       for (const r of resources) {
         expect(r, s.Sid).toMatch(
-          /^arn:aws:(sagemaker:REGION:ACCOUNT_ID:(domain\/DOMAIN_ID|user-profile\/DOMAIN_ID\/\*)|iam::ACCOUNT_ID:role\/.+)$/,
+          /^arn:aws:(sagemaker:REGION:ACCOUNT_ID:(domain\/DOMAIN_ID|(user-profile|app|space)\/DOMAIN_ID\/\*)|iam::ACCOUNT_ID:role\/.+)$/,
         );
       }
+      // DeleteApp and DeleteSpace touch only apps and spaces, never a profile or a domain.
+      if (s.Action.some((a) => a === "sagemaker:DeleteApp" || a === "sagemaker:DeleteSpace"))
+        for (const r of resources) expect(r, s.Sid).toMatch(/:(app|space)\/DOMAIN_ID\/\*$/);
     }
+  });
+
+  it("grants DeleteApp on owner-tagged apps, and on untagged ones only beside DeleteSpace (AppsAndSpaces)", () => {
+    const deleteApp = statements.filter((s) => s.Action.includes("sagemaker:DeleteApp"));
+    const tagged = deleteApp.filter((s) => s.Condition?.StringLike?.["aws:ResourceTag/sagemaker.gitops.io/owner"]);
+    expect(tagged.map((s) => s.Sid)).toEqual(["CleanupOwnedProfilesApps"]);
+    const untagged = deleteApp.filter((s) => !tagged.includes(s));
+    expect(untagged.map((s) => s.Sid)).toEqual(["CleanupPrivateSpaces"]);
+    expect(untagged[0]?.Action).toContain("sagemaker:DeleteSpace");
   });
 
   it("lets every writing call touch only profiles owned by this cluster (owner tag conditions)", () => {

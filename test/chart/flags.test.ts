@@ -48,6 +48,7 @@ describe("chart args → operator flags", () => {
       // extraArgs come last, so --workers=7 overrides workers: 6
       workers: 7,
       clusterId: "staging-us-2",
+      requirePolicy: false,
       aws: {
         region: "us-west-2",
         rps: 2.5,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImageLayout } from "../../scripts/image-layout.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
 import { isReady } from "../e2e/harness.js";
+import { applyPolicy } from "../support/policy.js";
 import { waitFor } from "../support/wait.js";
 import { render, repoRoot } from "./helm.js";
 
@@ -82,6 +83,8 @@ describe("image layout (scripts/image-layout.ts)", () => {
 
   it("`run` from it reconciles a profile and serves /readyz and a /metrics that passes `promtool check metrics`", async () => {
     const stack = await startLocalStack({ sagemaker: { delays: { createMs: 200, updateMs: 200, deleteMs: 200 } } });
+    // As installed: the operator requires a policy; the permissive one for a single-team cluster (docs/guardrails.md).
+    await applyPolicy(stack.kubeConfig, "all-namespaces", { namespaceSelector: {} });
     const operator = spawn(
       process.execPath,
       [

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LOCAL_STACK_CLI, runCli } from "../cli/run-cli.js";
 
 describe("npm run demo", () => {
-  it("creates the examples, repairs an edit, rides out ResourceInUse and reverts an out-of-band change", async () => {
+  it("creates the examples, repairs an edit, rides out ResourceInUse, reverts an out-of-band change and cleans up a deletion", async () => {
     const { code, stdout, stderr } = await runCli(
       ["demo", "--once", "--metrics-port", "0", "--resync", "3"],
       {},
@@ -20,6 +20,12 @@ describe("npm run demo", () => {
     expect(stdout).toContain("Updated kernelGatewayAppSettings.defaultResourceSpec.instanceType");
     expect(stdout).toMatch(/Updated executionRole: arn:aws:iam::123456789012:role\/ConsoleEdit ->/);
     expect(stdout).toMatch(/reverted to arn:aws:iam::123456789012:role\/SageMakerStudio-TeamB/);
+    expect(stdout).toContain(
+      "the operator names why: blocked by 2 apps: JupyterLab/default (InService), KernelGateway/datascience-1 (Failed); 1 private space: dana-space",
+    );
+    expect(stdout).toMatch(/team-c\/dana\s+event CleanupApp/);
+    expect(stdout).toMatch(/team-c\/dana\s+event CleanupSpace/);
+    expect(stdout).toContain("4 DeleteApp/DeleteSpace calls (apps, then the private space), then DeleteUserProfile");
     expect(stdout).toMatch(/stopped\s*$/);
   }, 180_000);
 });

@@ -194,14 +194,20 @@ describe("deletion blocked by running apps", () => {
   it("says DeleteBlocked while apps run, backs off, and deletes once they are gone", async () => {
     await create(profile("dora", { userSettings: { executionRole: ROLE } }));
     await waitFor("dora Ready", async () => isReady(await e2e.get("team-a", "dora")));
-    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "dora", { runningApps: 1 });
+    const app = {
+      domainId: DEMO_DOMAIN,
+      userProfileName: "dora",
+      appType: "JupyterServer",
+      appName: "default",
+    } as const;
+    e2e.sagemaker.admin.startApp(app);
     await e2e.remove("team-a", "dora");
     const blocked = await waitFor("dora DeleteBlocked", async () => {
       const o = await e2e.tryGet("team-a", "dora");
       return condition(o, "Synced")?.reason === "DeleteBlocked" ? o : undefined;
     });
-    expect(condition(blocked, "Synced")?.message).toMatch(/running apps or spaces/);
-    e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "dora", { runningApps: 0 });
+    expect(condition(blocked, "Synced")?.message).toMatch(/blocked by 1 app: JupyterServer\/default \(InService\)/);
+    e2e.sagemaker.admin.removeApp(app);
     await waitFor("dora gone", async () => (await e2e.tryGet("team-a", "dora")) === undefined, 30_000);
     expect(e2e.sagemaker.store.getProfile(DEMO_DOMAIN, "dora")).toBeUndefined();
   });

@@ -47,7 +47,9 @@ const stalled = async (namespace: string, name: string, reason: string) =>
   });
 
 beforeAll(async () => {
-  e2e = await startE2E();
+  // About policies: none but this file's own, and namespaces without one unconstrained (the NoPolicy default is
+  // tested in tenant-attacks.test.ts).
+  e2e = await startE2E({ policy: false, operator: (c) => (c.requirePolicy = false) });
   custom = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
   core = e2e.stack.kubeConfig.makeApiClient(CoreV1Api);
   await e2e.stack.ensureNamespaces(["team-a", "team-b"]);

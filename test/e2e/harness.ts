@@ -14,6 +14,14 @@ import { pino } from "pino";
 import type { DescribeUserProfileResponse } from "../../src/api/generated/sagemaker-shapes.js";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
 import { defaultConfig, type OperatorConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
+import type { SageMakerProfilePolicySpec } from "../../src/policy/index.js";
+import { applyPolicy } from "../support/policy.js";
+
+/**
+ * The policy a test that is not about guardrails runs under: every namespace, adoption allowed (the operator requires
+ * a policy by default, as a cluster would have one). Tests about policies pass `policy: false` and set up their own.
+ */
+export const PERMISSIVE_POLICY: SageMakerProfilePolicySpec = { namespaceSelector: {}, adoption: "Allowed" };
 
 export const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 export { DEMO_DOMAIN };
@@ -21,7 +29,13 @@ export { DEMO_DOMAIN };
 export type E2E = Awaited<ReturnType<typeof startE2E>>;
 
 export async function startE2E(
-  options: { operator?: (c: OperatorConfig) => void; stack?: LocalStackOptions; startOperator?: boolean } = {},
+  options: {
+    operator?: (c: OperatorConfig) => void;
+    stack?: LocalStackOptions;
+    startOperator?: boolean;
+    /** Applied as SageMakerProfilePolicy `e2e-permissive` before the operator starts; false: none. */
+    policy?: SageMakerProfilePolicySpec | false;
+  } = {},
 ) {
   const stack = await startLocalStack({
     ...options.stack,
@@ -49,6 +63,8 @@ export async function startE2E(
   config.shutdownTimeoutMs = 5_000;
   options.operator?.(config);
   const log = pino({ level: process.env.E2E_LOG ?? "silent" });
+  if (options.policy !== false)
+    await applyPolicy(stack.kubeConfig, "e2e-permissive", options.policy ?? PERMISSIVE_POLICY);
   let operator: RunningOperator | undefined =
     options.startOperator === false ? undefined : await startOperator(config, { log });
 

@@ -36,6 +36,14 @@ function grantedByChart(): Set<string> {
   return out;
 }
 
+/** The resourceNames of the chart's Lease rules for get and update (the HA render). */
+function leaseNamesGranted(): Set<string> {
+  const docs = render({ values: ["ci/ha-values.yaml"] }) as Any[];
+  const role = docs.find((d) => d.kind === "Role" && d.metadata.name === `${FULLNAME}-leader-election`);
+  const rules = (role.rules as Any[]).filter((r) => r.resources.includes("leases") && r.verbs.includes("update"));
+  return new Set(rules.flatMap((r) => r.resourceNames ?? ["(any)"]));
+}
+
 let e2e: E2E | undefined;
 let operator: RunningOperator | undefined;
 afterEach(async () => {
@@ -122,6 +130,12 @@ describe("RBAC least privilege", () => {
     expect([...granted].filter((g) => !usedSet.has(g)).sort(), "granted but never used").toEqual([]);
     // Leases only in the operator's own namespace, where the chart's Role is.
     expect(new Set(used.filter((r) => r.resource === "leases").map((r) => r.namespace))).toEqual(new Set([NAMESPACE]));
+    // get and update only of the Lease the Role names (create cannot be restricted by name).
+    const named = leaseNamesGranted();
+    expect(named.size).toBe(1);
+    const leases = used.filter((r) => r.resource === "leases" && r.verb !== "create");
+    expect(leases.length).toBeGreaterThan(0);
+    expect(leases.filter((r) => !named.has(r.name ?? ""))).toEqual([]);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 /**
- * `diff --live` and the operator agree: for a matrix of cases (create, tags, adoption, ownership, guardrails, coupled
- * members, Observe, in sync), what `diff --live --kube -o json` says the operator would send is exactly what the
+ * `diff --live` and the operator agree: for a matrix of cases (create, tags, adoption, ownership, guardrails, a
+ * namespace with no policy, coupled members, Observe, in sync), what `diff --live --kube -o json` says the operator would send is exactly what the
  * operator then sends to the emulator, and the outcome it reports is the one the operator ends in. The diff itself
  * sends nothing.
  */
@@ -17,6 +17,8 @@ import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.j
 
 const NS = "agree";
 const POLICED = "agree-policed";
+/** A namespace no policy covers (the operator requires one). */
+const BARE = "agree-bare";
 const ROLE = "arn:aws:iam::123456789012:role/Allowed-Studio";
 const owner = (name: string, namespace = NS) => ({ Key: OWNER_TAG, Value: `e2e/${namespace}/${name}` });
 
@@ -96,6 +98,20 @@ const CASES: Case[] = [
     expect: { ops: [], reason: "DriftDetected" },
   },
   {
+    name: "adopt-refused",
+    namespace: POLICED,
+    spec: { adoptExisting: true },
+    existing: { userSettings: { ExecutionRole: ROLE } },
+    expect: { ops: [], reason: "AdoptionNotAllowed" },
+  },
+  { name: "no-policy", namespace: BARE, spec: {}, expect: { ops: [], reason: "NoPolicy" } },
+  {
+    name: "observe-owned",
+    spec: { managementPolicy: "Observe", userSettings: { executionRole: ROLE } },
+    existing: { userSettings: { ExecutionRole: ROLE }, tags: [owner("observe-owned", "elsewhere")] },
+    expect: { ops: [], reason: "OwnedByAnother", changes: false },
+  },
+  {
     name: "insync",
     spec: {},
     existing: { userSettings: { ExecutionRole: ROLE }, tags: [owner("insync")] },
@@ -123,6 +139,14 @@ function wire(call: SageMakerCall): { op: string; request: unknown } {
       return { op: call.op, request: { ResourceArn: call.arn, Tags: call.tags } };
     case "DeleteTags":
       return { op: call.op, request: { ResourceArn: call.arn, TagKeys: call.keys } };
+    case "DeleteApp": {
+      const { domainId, appType, appName } = call.app;
+      const owner =
+        "spaceName" in call.app ? { SpaceName: call.app.spaceName } : { UserProfileName: call.app.userProfileName };
+      return { op: call.op, request: { DomainId: domainId, ...owner, AppType: appType, AppName: appName } };
+    }
+    case "DeleteSpace":
+      return { op: call.op, request: { DomainId: call.domainId, SpaceName: call.spaceName } };
   }
 }
 
@@ -134,8 +158,10 @@ let e2e: E2E;
 let verdicts: Map<string, JsonVerdict>;
 
 beforeAll(async () => {
-  e2e = await startE2E({ startOperator: false });
-  await e2e.stack.ensureNamespaces([NS, POLICED]);
+  // Policies of this file's own: NS may adopt, POLICED is held to its roles (and may not adopt), BARE has none.
+  e2e = await startE2E({ startOperator: false, policy: false });
+  await e2e.stack.ensureNamespaces([NS, POLICED, BARE]);
+  await applyPolicy(e2e.stack.kubeConfig, "agree-all", { namespaces: [NS], adoption: "Allowed" });
   await applyPolicy(e2e.stack.kubeConfig, "agree-roles", {
     namespaces: [POLICED],
     executionRoles: ["arn:aws:iam::123456789012:role/Allowed-*"],

@@ -123,4 +123,14 @@ describe("log redaction", () => {
     const name = "a".repeat(40);
     expect(scrubString(`${arn} ${path} ${name} alice`)).toBe(`${arn} ${path} ${name} alice`);
   });
+
+  it("scrubs a long adversarial line (eyJ runs with no dots, quadratic for a backtracking JWT pattern) and finishes", () => {
+    // 600 KB: a backtracking engine needs about 10^11 steps here (minutes); RE2 is linear. The test's own timeout is
+    // the only bound, on purpose: what is asserted is the outcome.
+    const line = `${"eyJab-".repeat(100_000)} token ${KUBE_TOKEN} end`;
+    const out = scrubString(line);
+    expect(out).not.toContain(KUBE_TOKEN.slice(0, 30));
+    expect(out.endsWith(`token ${REDACTED} end`)).toBe(true);
+    expect(out.startsWith("eyJab-eyJab-")).toBe(true);
+  });
 });

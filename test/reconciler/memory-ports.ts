@@ -5,15 +5,17 @@
  * and finalizer changes. Failures are scripted per operation.
  */
 import type {
+  AppDetails,
   CreateUserProfileRequest,
   DescribeUserProfileResponse,
+  SpaceDetails,
   Tag,
   UpdateUserProfileRequest,
   UserSettings,
 } from "../../src/api/generated/sagemaker-shapes.js";
 import { FINALIZER, type SageMakerUserProfile, type SageMakerUserProfileStatus } from "../../src/api/types.js";
 import { deepEqual } from "../../src/kube/index.js";
-import type { KubePort, SageMakerPort } from "../../src/reconciler/index.js";
+import type { AppRef, KubePort, SageMakerPort } from "../../src/reconciler/index.js";
 import { classifyError, SageMakerError } from "../../src/sagemaker/index.js";
 
 interface StoredProfile {
@@ -36,6 +38,9 @@ export class MemorySageMaker implements SageMakerPort {
   readonly calls: Call[] = [];
   private readonly domains = new Map<string, string[]>();
   private readonly profiles = new Map<string, StoredProfile>();
+  /** Apps and spaces, as ListApps and ListSpaces answer them; DeleteApp makes an app Deleting, DeleteSpace removes. */
+  readonly apps: AppDetails[] = [];
+  readonly spaces: SpaceDetails[] = [];
   private readonly failures: Array<{ op: string; code: string; httpStatus?: number; applied?: boolean }> = [];
   private seq = 0;
 
@@ -123,8 +128,65 @@ export class MemorySageMaker implements SageMakerPort {
     return {};
   }
 
+  putApp(app: AppDetails): void {
+    this.apps.push({ DomainId: "d-table0000001", Status: "InService", ...app });
+  }
+
+  putSpace(space: SpaceDetails): void {
+    this.spaces.push({ Status: "InService", ...space });
+  }
+
+  /** Like SageMaker: `Deleting` apps become `Deleted` (call between reconciles). */
+  settleApps(): void {
+    for (const a of this.apps) if (a.Status === "Deleting") a.Status = "Deleted";
+  }
+
+  async listApps(domainId: string, owner: { userProfileName: string } | { spaceName: string }, signal?: AbortSignal) {
+    const filter =
+      "spaceName" in owner ? { SpaceNameEquals: owner.spaceName } : { UserProfileNameEquals: owner.userProfileName };
+    this.enter("ListApps", { DomainIdEquals: domainId, ...filter }, signal);
+    return structuredClone(
+      this.apps.filter(
+        (a) =>
+          a.DomainId === domainId &&
+          ("spaceName" in owner ? a.SpaceName === owner.spaceName : a.UserProfileName === owner.userProfileName),
+      ),
+    );
+  }
+
+  async listSpaces(domainId: string, signal?: AbortSignal) {
+    this.enter("ListSpaces", { DomainIdEquals: domainId }, signal);
+    return structuredClone(this.spaces.filter((s) => s.DomainId === domainId));
+  }
+
+  async deleteApp(app: AppRef, signal?: AbortSignal) {
+    this.enter("DeleteApp", app, signal);
+    const found = this.apps.find(
+      (a) =>
+        a.AppType === app.appType &&
+        a.AppName === app.appName &&
+        ("spaceName" in app ? a.SpaceName === app.spaceName : a.UserProfileName === app.userProfileName),
+    );
+    if (!found || found.Status === "Deleted") throw sageMakerError("DeleteApp", "ResourceNotFound");
+    if (found.Status === "Deleting") throw sageMakerError("DeleteApp", "ResourceInUse");
+    found.Status = "Deleting";
+  }
+
+  async deleteSpace(domainId: string, spaceName: string, signal?: AbortSignal) {
+    this.enter("DeleteSpace", { DomainId: domainId, SpaceName: spaceName }, signal);
+    if (this.apps.some((a) => a.SpaceName === spaceName && a.Status !== "Deleted"))
+      throw sageMakerError("DeleteSpace", "ResourceInUse");
+    const i = this.spaces.findIndex((s) => s.DomainId === domainId && s.SpaceName === spaceName);
+    if (i < 0) throw sageMakerError("DeleteSpace", "ResourceNotFound");
+    this.spaces.splice(i, 1);
+  }
+
   async deleteUserProfile(domainId: string, name: string, signal?: AbortSignal) {
     this.enter("DeleteUserProfile", { DomainId: domainId, UserProfileName: name }, signal);
+    const blocked =
+      this.apps.some((a) => a.UserProfileName === name && a.Status !== "Deleted") ||
+      this.spaces.some((s) => s.OwnershipSettingsSummary?.OwnerUserProfileName === name);
+    if (blocked) throw sageMakerError("DeleteUserProfile", "ResourceInUse");
     const p = this.found("DeleteUserProfile", domainId, name);
     p.response = { ...p.response, Status: "Deleting" };
   }

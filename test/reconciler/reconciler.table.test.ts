@@ -5,11 +5,13 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { rows as cleanup } from "./rows-cleanup.js";
 import { rows as converge } from "./rows-converge.js";
 import { rows as lifecycle } from "./rows-lifecycle.js";
+import { rows as tenancy } from "./rows-tenancy.js";
 import { CONDITIONS, World } from "./world.js";
 
-const rows = [...converge, ...lifecycle];
+const rows = [...converge, ...lifecycle, ...tenancy, ...cleanup];
 
 describe("ProfileReconciler, one row per transition", () => {
   for (const row of rows)

@@ -90,17 +90,18 @@ export const rows: Row[] = [
     action: { requeueAfter: RESYNC },
   },
   {
-    name: "drift: an out-of-band change is repaired with one UpdateUserProfile",
+    name: "drift: an out-of-band change is repaired with one UpdateUserProfile, after one ListTags",
     given: async (w) => {
       await w.inSync();
       driftedRole(w);
     },
-    calls: ["DescribeUserProfile", "UpdateUserProfile"],
+    // The status says the profile is ours, but a write needs the owner tag read now (status can be forged).
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"],
     events: ["Normal Updated"],
     status: ["Progressing", "Updating", /UpdateUserProfile sent for executionRole/],
     action: { requeueAfter: POLL },
     check: (w, turn) => {
-      expect(turn.calls[1]?.input).toEqual({
+      expect(turn.calls[2]?.input).toEqual({
         DomainId: DOMAIN,
         UserProfileName: "alice",
         UserSettings: { ExecutionRole: ROLE },
@@ -224,7 +225,7 @@ export const rows: Row[] = [
       driftedRole(w);
       w.sagemaker.failNext("UpdateUserProfile", "InternalFailure", { httpStatus: 500 });
     },
-    calls: ["DescribeUserProfile", "UpdateUserProfile"],
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"],
     status: ["Progressing", "TransientError", /^InternalFailure: /],
     action: { requeueAfter: 500 },
   },
@@ -246,7 +247,12 @@ export const rows: Row[] = [
       w.edit({ Status: "Update_Failed", FailureReason: "bad image", UserSettings: {} });
       w.sagemaker.failNext("UpdateUserProfile", "ValidationException");
       const first = await w.reconcile(); // not stalled for this spec yet: one update is tried
-      expect(first.calls.map((c) => c.op)).toEqual(["DescribeUserProfile", "UpdateUserProfile", "DescribeDomain"]);
+      expect(first.calls.map((c) => c.op)).toEqual([
+        "DescribeUserProfile",
+        "ListTags",
+        "UpdateUserProfile",
+        "DescribeDomain",
+      ]);
     },
     calls: ["DescribeUserProfile"],
     status: ["Stalled", "Update_Failed", /^bad image$/],
@@ -320,7 +326,7 @@ export const rows: Row[] = [
       driftedRole(w);
       w.sagemaker.failNext("UpdateUserProfile", "ResourceNotFound");
     },
-    calls: ["DescribeUserProfile", "UpdateUserProfile", "DescribeDomain"],
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile", "DescribeDomain"],
     status: "none",
     action: { requeueAfter: POLL },
   },

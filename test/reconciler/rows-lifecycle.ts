@@ -41,7 +41,7 @@ export const rows: Row[] = [
   {
     name: "delete: DeleteUserProfile for an owned profile (deletionPolicy Delete)",
     given: (w) => deleting(w),
-    calls: ["DescribeUserProfile", "DeleteUserProfile"],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile"],
     events: ["Normal Deleting"],
     status: ["Progressing", "Deleting", /^DeleteUserProfile accepted$/],
     action: { requeueAfter: POLL },
@@ -73,25 +73,25 @@ export const rows: Row[] = [
     },
   },
   {
-    name: "delete blocked: running apps answer ResourceInUse",
+    name: "delete blocked: ResourceInUse with nothing listed says what SageMaker answered",
     given: async (w) => {
       await deleting(w);
       w.sagemaker.failNext("DeleteUserProfile", "ResourceInUse");
     },
-    calls: ["DescribeUserProfile", "DeleteUserProfile"],
-    events: ["Warning ResourceInUse"],
-    status: ["Progressing", "DeleteBlocked", /running apps or spaces.*attempt 1, retrying in 2\.5s/],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteUserProfile", "ListApps", "ListSpaces"],
+    events: ["Warning DeleteBlocked"],
+    status: ["Progressing", "DeleteBlocked", /SageMaker answered ResourceInUse.*attempt 1, retrying in 2\.5s/],
     action: { requeueAfter: 2_500 },
   },
   {
     name: "retain: the profile stays without the owner tag, the finalizer goes",
     given: (w) => deleting(w, resource({ deletionPolicy: "Retain" })),
-    calls: ["DescribeUserProfile", "DeleteTags"],
+    calls: ["DescribeUserProfile", "ListTags", "DeleteTags"],
     status: "none",
     action: {},
     finalizer: ["remove"],
     check: (w, turn) => {
-      expect(turn.calls[1]?.input.TagKeys).toEqual([OWNER_TAG]);
+      expect(turn.calls[2]?.input.TagKeys).toEqual([OWNER_TAG]);
       expect(w.sagemaker.profile(DOMAIN, "alice")?.tags).toEqual([{ Key: "team", Value: "a" }]);
     },
   },
@@ -137,7 +137,8 @@ export const rows: Row[] = [
       w.sagemaker.putProfile(DOMAIN, "alice", { UserSettings: { ExecutionRole: CONSOLE_ROLE } });
       w.apply(resource({ managementPolicy: "Observe" }));
     },
-    calls: ["DescribeUserProfile"],
+    // Observe reads the owner tag each time: a profile another resource owns would show nothing of its settings.
+    calls: ["DescribeUserProfile", "ListTags"],
     status: ["Held", "DriftDetected", /^Observe only; differs: executionRole: .*ConsoleEdit -> .*Studio$/],
     action: { requeueAfter: RESYNC },
   },
@@ -152,9 +153,10 @@ export const rows: Row[] = [
     action: {},
   },
   {
-    name: "adopt: an untagged profile with adoptExisting gets the owner tag, then the declared tags",
+    name: "adopt: an untagged profile, adoptExisting and a policy allowing it: the owner tag, then the declared tags",
     given: (w) => {
       foreign(w);
+      w.decision = { allowed: true, policies: ["team-a"], adoption: { allowed: true } };
       w.apply(resource({ adoptExisting: true }));
     },
     calls: ["DescribeUserProfile", "ListTags", "AddTags", "AddTags"],
@@ -294,7 +296,7 @@ export const rows: Row[] = [
       w.clock.advance(MINUTE);
       driftedRole(w);
     },
-    calls: ["DescribeUserProfile", "UpdateUserProfile"],
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"], // the owner tag read before any write
     events: ["Normal Updated"],
     status: "none",
     action: { requeueAfter: 1_250 },

@@ -12,7 +12,7 @@ import {
   type SageMakerUserProfileStatus,
 } from "../../src/api/types.js";
 import { type Action, ItemExponentialFailureRateLimiter, type ReconcileContext } from "../../src/kube/index.js";
-import type { PolicyDecision } from "../../src/policy/index.js";
+import type { CleanupPermission, PolicyDecision } from "../../src/policy/index.js";
 import { ProfileReconciler } from "../../src/reconciler/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { type Call, MemoryKube, MemorySageMaker } from "./memory-ports.js";
@@ -61,7 +61,13 @@ export class World {
   readonly clock = new FakeClock(Date.parse("2025-01-01T00:00:00Z"));
   readonly sagemaker = new MemorySageMaker();
   readonly kube = new MemoryKube();
-  decision: PolicyDecision = { allowed: true, policies: [] };
+  decision: PolicyDecision = {
+    allowed: true,
+    policies: ["team-a"],
+    adoption: { allowed: false, why: "the test policy refuses it" },
+  };
+  /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
+  cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
   readonly seen = { inUse: 0, repaired: [] as string[], forgotten: [] as string[], observed: 0 };
   readonly reconciler: ProfileReconciler;
@@ -74,8 +80,9 @@ export class World {
     this.reconciler = new ProfileReconciler({
       sagemaker: this.sagemaker,
       kube: this.kube,
-      policy: { decide: () => this.decision },
+      policy: { decide: () => this.decision, cleanup: () => this.cleanup },
       clusterId: "test",
+      requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({
         baseDelayMs: 5_000,
         maxDelayMs: 300_000,

@@ -4,6 +4,7 @@
  * measures the rate the gateway sends at.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
 import { afterEach, describe, expect, it } from "vitest";
 import { NotLeaderError } from "../../src/kube/leader.js";
@@ -228,6 +229,27 @@ describe("SageMakerGateway: the calls", () => {
     // An aborted signal sends nothing at all.
     await expect(gw.describeUserProfile(DOMAIN, "never", reconcile.signal)).rejects.toThrow("controller stopped");
     expect(server.requests().map((r) => r.request.UserProfileName)).not.toContain("never");
+  });
+
+  it("shares the mutating budget between namespaces: a quiet namespace's write overtakes a busy one's queue", async () => {
+    const server = await startEmulator();
+    const tenant = new AsyncLocalStorage<string>();
+    const gw = gatewayFor(server, { mutatingRps: 4, mutatingBurst: 1, flowOf: () => tenant.getStore() });
+    const busy = Array.from({ length: 5 }, (_, i) =>
+      tenant.run("busy", () => gw.deleteUserProfile(DOMAIN, `busy-${i}`).catch(() => undefined)),
+    );
+    const quiet = tenant.run("quiet", () => gw.deleteUserProfile(DOMAIN, "quiet-0").catch(() => undefined));
+    await Promise.all([...busy, quiet]);
+    // Arrival order would put it last. busy-0 takes the burst token; then the two namespaces take turns (busy, whose
+    // next call waited first, then quiet), and busy's queue has the rest.
+    expect(server.requests().map((r) => r.request.UserProfileName)).toEqual([
+      "busy-0",
+      "busy-1",
+      "quiet-0",
+      "busy-2",
+      "busy-3",
+      "busy-4",
+    ]);
   });
 
   it("honours AWS_ENDPOINT_URL_SAGEMAKER when no endpoint is given", async () => {

@@ -35,6 +35,13 @@ export class FakeClock implements Clock {
     return this.timers.length;
   }
 
+  /** When the earliest pending timer fires, if any (to step from timer to timer). */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.timers) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
+
   /** Moves time forward, firing due timers in time order (each at its own time). */
   advance(ms: number): void {
     const target = this.t + ms;

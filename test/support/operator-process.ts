@@ -30,6 +30,12 @@ export interface OperatorProcessOptions {
   flags?: string[];
 }
 
+/**
+ * These processes are started for crashes, leadership and chaos, not guardrails: no policy is set up, so the policy
+ * requirement is switched off explicitly (a `--require-policy` in `flags` wins).
+ */
+const NO_POLICY_REQUIRED = "--require-policy=false";
+
 const MAX_LOG_LINES = 5_000;
 
 /** Flags that scale the operator's timing down to a test's (production shape, shorter periods). */
@@ -66,6 +72,7 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
           `--retry-period=${le.retryPeriodMs}ms`,
         ]
       : []),
+    ...(o.flags?.some((f) => f.startsWith("--require-policy")) ? [] : [NO_POLICY_REQUIRED]),
     ...(o.flags ?? []),
     ...(process.env.CHAOS_LOG_LEVEL ? [`--log-level=${process.env.CHAOS_LOG_LEVEL}`] : []),
   ];

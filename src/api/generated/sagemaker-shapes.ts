@@ -15,7 +15,31 @@ export interface AddTagsOutput {
   Tags?: Tag[];
 }
 
+export type AppType = "JupyterServer" | "KernelGateway" | "DetailedProfiler" | "TensorBoard" | "CodeEditor" | "JupyterLab" | "RStudioServerPro" | "RSessionGateway" | "Canvas";
+
+export type AppStatus = "Deleted" | "Deleting" | "Failed" | "InService" | "Pending";
+
 export type AppInstanceType = "system" | "ml.t3.micro" | "ml.t3.small" | "ml.t3.medium" | "ml.t3.large" | "ml.t3.xlarge" | "ml.t3.2xlarge" | "ml.m5.large" | "ml.m5.xlarge" | "ml.m5.2xlarge" | "ml.m5.4xlarge" | "ml.m5.8xlarge" | "ml.m5.12xlarge" | "ml.m5.16xlarge" | "ml.m5.24xlarge" | "ml.m5d.large" | "ml.m5d.xlarge" | "ml.m5d.2xlarge" | "ml.m5d.4xlarge" | "ml.m5d.8xlarge" | "ml.m5d.12xlarge" | "ml.m5d.16xlarge" | "ml.m5d.24xlarge" | "ml.c5.large" | "ml.c5.xlarge" | "ml.c5.2xlarge" | "ml.c5.4xlarge" | "ml.c5.9xlarge" | "ml.c5.12xlarge" | "ml.c5.18xlarge" | "ml.c5.24xlarge" | "ml.p3.2xlarge" | "ml.p3.8xlarge" | "ml.p3.16xlarge" | "ml.p3dn.24xlarge" | "ml.g4dn.xlarge" | "ml.g4dn.2xlarge" | "ml.g4dn.4xlarge" | "ml.g4dn.8xlarge" | "ml.g4dn.12xlarge" | "ml.g4dn.16xlarge" | "ml.r5.large" | "ml.r5.xlarge" | "ml.r5.2xlarge" | "ml.r5.4xlarge" | "ml.r5.8xlarge" | "ml.r5.12xlarge" | "ml.r5.16xlarge" | "ml.r5.24xlarge" | "ml.g5.xlarge" | "ml.g5.2xlarge" | "ml.g5.4xlarge" | "ml.g5.8xlarge" | "ml.g5.16xlarge" | "ml.g5.12xlarge" | "ml.g5.24xlarge" | "ml.g5.48xlarge" | "ml.g6.xlarge" | "ml.g6.2xlarge" | "ml.g6.4xlarge" | "ml.g6.8xlarge" | "ml.g6.12xlarge" | "ml.g6.16xlarge" | "ml.g6.24xlarge" | "ml.g6.48xlarge" | "ml.g6e.xlarge" | "ml.g6e.2xlarge" | "ml.g6e.4xlarge" | "ml.g6e.8xlarge" | "ml.g6e.12xlarge" | "ml.g6e.16xlarge" | "ml.g6e.24xlarge" | "ml.g6e.48xlarge" | "ml.geospatial.interactive" | "ml.p4d.24xlarge" | "ml.p4de.24xlarge" | "ml.trn1.2xlarge" | "ml.trn1.32xlarge" | "ml.trn1n.32xlarge" | "ml.p5.48xlarge" | "ml.p5en.48xlarge" | "ml.p6-b200.48xlarge" | "ml.m6i.large" | "ml.m6i.xlarge" | "ml.m6i.2xlarge" | "ml.m6i.4xlarge" | "ml.m6i.8xlarge" | "ml.m6i.12xlarge" | "ml.m6i.16xlarge" | "ml.m6i.24xlarge" | "ml.m6i.32xlarge" | "ml.m7i.large" | "ml.m7i.xlarge" | "ml.m7i.2xlarge" | "ml.m7i.4xlarge" | "ml.m7i.8xlarge" | "ml.m7i.12xlarge" | "ml.m7i.16xlarge" | "ml.m7i.24xlarge" | "ml.m7i.48xlarge" | "ml.c6i.large" | "ml.c6i.xlarge" | "ml.c6i.2xlarge" | "ml.c6i.4xlarge" | "ml.c6i.8xlarge" | "ml.c6i.12xlarge" | "ml.c6i.16xlarge" | "ml.c6i.24xlarge" | "ml.c6i.32xlarge" | "ml.c7i.large" | "ml.c7i.xlarge" | "ml.c7i.2xlarge" | "ml.c7i.4xlarge" | "ml.c7i.8xlarge" | "ml.c7i.12xlarge" | "ml.c7i.16xlarge" | "ml.c7i.24xlarge" | "ml.c7i.48xlarge" | "ml.r6i.large" | "ml.r6i.xlarge" | "ml.r6i.2xlarge" | "ml.r6i.4xlarge" | "ml.r6i.8xlarge" | "ml.r6i.12xlarge" | "ml.r6i.16xlarge" | "ml.r6i.24xlarge" | "ml.r6i.32xlarge" | "ml.r7i.large" | "ml.r7i.xlarge" | "ml.r7i.2xlarge" | "ml.r7i.4xlarge" | "ml.r7i.8xlarge" | "ml.r7i.12xlarge" | "ml.r7i.16xlarge" | "ml.r7i.24xlarge" | "ml.r7i.48xlarge" | "ml.m6id.large" | "ml.m6id.xlarge" | "ml.m6id.2xlarge" | "ml.m6id.4xlarge" | "ml.m6id.8xlarge" | "ml.m6id.12xlarge" | "ml.m6id.16xlarge" | "ml.m6id.24xlarge" | "ml.m6id.32xlarge" | "ml.c6id.large" | "ml.c6id.xlarge" | "ml.c6id.2xlarge" | "ml.c6id.4xlarge" | "ml.c6id.8xlarge" | "ml.c6id.12xlarge" | "ml.c6id.16xlarge" | "ml.c6id.24xlarge" | "ml.c6id.32xlarge" | "ml.r6id.large" | "ml.r6id.xlarge" | "ml.r6id.2xlarge" | "ml.r6id.4xlarge" | "ml.r6id.8xlarge" | "ml.r6id.12xlarge" | "ml.r6id.16xlarge" | "ml.r6id.24xlarge" | "ml.r6id.32xlarge" | "ml.p5.4xlarge" | "ml.g7.2xlarge" | "ml.g7.4xlarge" | "ml.g7.8xlarge" | "ml.g7.12xlarge" | "ml.g7.24xlarge" | "ml.g7.48xlarge" | "ml.g7e.2xlarge" | "ml.g7e.4xlarge" | "ml.g7e.8xlarge" | "ml.g7e.12xlarge" | "ml.g7e.24xlarge" | "ml.g7e.48xlarge";
+
+export interface ResourceSpec {
+  SageMakerImageArn?: string;
+  SageMakerImageVersionArn?: string;
+  SageMakerImageVersionAlias?: string;
+  InstanceType?: AppInstanceType;
+  LifecycleConfigArn?: string;
+  TrainingPlanArn?: string;
+}
+
+export interface AppDetails {
+  DomainId?: string;
+  UserProfileName?: string;
+  SpaceName?: string;
+  AppType?: AppType;
+  AppName?: string;
+  Status?: AppStatus;
+  CreationTime?: Date;
+  ResourceSpec?: ResourceSpec;
+}
 
 export type LifecycleManagement = "ENABLED" | "DISABLED";
 
@@ -30,7 +54,7 @@ export interface AppLifecycleManagement {
   IdleSettings?: IdleSettings;
 }
 
-export type AppType = "JupyterServer" | "KernelGateway" | "DetailedProfiler" | "TensorBoard" | "CodeEditor" | "JupyterLab" | "RStudioServerPro" | "RSessionGateway" | "Canvas";
+export type AppSortKey = "CreationTime";
 
 export type AutoMountHomeEFS = "Enabled" | "Disabled" | "DefaultAsDomain";
 
@@ -87,15 +111,6 @@ export interface CanvasAppSettings {
   EmrServerlessSettings?: EmrServerlessSettings;
 }
 
-export interface ResourceSpec {
-  SageMakerImageArn?: string;
-  SageMakerImageVersionArn?: string;
-  SageMakerImageVersionAlias?: string;
-  InstanceType?: AppInstanceType;
-  LifecycleConfigArn?: string;
-  TrainingPlanArn?: string;
-}
-
 export interface CustomImage {
   ImageName: string;
   ImageVersionNumber?: number;
@@ -114,12 +129,19 @@ export interface CodeRepository {
   RepositoryUrl: string;
 }
 
-export type NotebookOutputOption = "Allowed" | "Disabled";
+export interface CreateAppRequest {
+  DomainId: string;
+  UserProfileName?: string;
+  SpaceName?: string;
+  AppType: AppType;
+  AppName: string;
+  Tags?: Tag[];
+  ResourceSpec?: ResourceSpec;
+  RecoveryMode?: boolean;
+}
 
-export interface SharingSettings {
-  NotebookOutputOption?: NotebookOutputOption;
-  S3OutputPath?: string;
-  S3KmsKeyId?: string;
+export interface CreateAppResponse {
+  AppArn?: string;
 }
 
 export interface JupyterServerAppSettings {
@@ -132,6 +154,96 @@ export interface KernelGatewayAppSettings {
   DefaultResourceSpec?: ResourceSpec;
   CustomImages?: CustomImage[];
   LifecycleConfigArns?: string[];
+}
+
+export interface SpaceIdleSettings {
+  IdleTimeoutInMinutes?: number;
+}
+
+export interface SpaceAppLifecycleManagement {
+  IdleSettings?: SpaceIdleSettings;
+}
+
+export interface SpaceCodeEditorAppSettings {
+  DefaultResourceSpec?: ResourceSpec;
+  AppLifecycleManagement?: SpaceAppLifecycleManagement;
+}
+
+export interface SpaceJupyterLabAppSettings {
+  DefaultResourceSpec?: ResourceSpec;
+  CodeRepositories?: CodeRepository[];
+  AppLifecycleManagement?: SpaceAppLifecycleManagement;
+}
+
+export interface EbsStorageSettings {
+  EbsVolumeSizeInGb: number;
+}
+
+export interface SpaceStorageSettings {
+  EbsStorageSettings?: EbsStorageSettings;
+}
+
+export interface EFSFileSystem {
+  FileSystemId: string;
+}
+
+export interface FSxLustreFileSystem {
+  FileSystemId: string;
+}
+
+export interface S3FileSystem {
+  S3Uri: string;
+}
+
+/** Union: exactly one member is set. */
+export interface CustomFileSystem {
+  EFSFileSystem?: EFSFileSystem;
+  FSxLustreFileSystem?: FSxLustreFileSystem;
+  S3FileSystem?: S3FileSystem;
+}
+
+export interface SpaceSettings {
+  JupyterServerAppSettings?: JupyterServerAppSettings;
+  KernelGatewayAppSettings?: KernelGatewayAppSettings;
+  CodeEditorAppSettings?: SpaceCodeEditorAppSettings;
+  JupyterLabAppSettings?: SpaceJupyterLabAppSettings;
+  AppType?: AppType;
+  SpaceStorageSettings?: SpaceStorageSettings;
+  SpaceManagedResources?: FeatureStatus;
+  CustomFileSystems?: CustomFileSystem[];
+  RemoteAccess?: FeatureStatus;
+}
+
+export interface OwnershipSettings {
+  OwnerUserProfileName: string;
+}
+
+export type SharingType = "Private" | "Shared";
+
+export interface SpaceSharingSettings {
+  SharingType: SharingType;
+}
+
+export interface CreateSpaceRequest {
+  DomainId: string;
+  SpaceName: string;
+  Tags?: Tag[];
+  SpaceSettings?: SpaceSettings;
+  OwnershipSettings?: OwnershipSettings;
+  SpaceSharingSettings?: SpaceSharingSettings;
+  SpaceDisplayName?: string;
+}
+
+export interface CreateSpaceResponse {
+  SpaceArn?: string;
+}
+
+export type NotebookOutputOption = "Allowed" | "Disabled";
+
+export interface SharingSettings {
+  NotebookOutputOption?: NotebookOutputOption;
+  S3OutputPath?: string;
+  S3KmsKeyId?: string;
 }
 
 export interface TensorBoardAppSettings {
@@ -258,6 +370,19 @@ export interface CreateUserProfileResponse {
   UserProfileArn?: string;
 }
 
+export interface DeleteAppRequest {
+  DomainId: string;
+  UserProfileName?: string;
+  SpaceName?: string;
+  AppType: AppType;
+  AppName: string;
+}
+
+export interface DeleteSpaceRequest {
+  DomainId: string;
+  SpaceName: string;
+}
+
 export interface DeleteTagsInput {
   ResourceArn: string;
   TagKeys: string[];
@@ -270,6 +395,55 @@ export interface DeleteTagsOutput {
 export interface DeleteUserProfileRequest {
   DomainId: string;
   UserProfileName: string;
+}
+
+export interface DescribeAppRequest {
+  DomainId: string;
+  UserProfileName?: string;
+  SpaceName?: string;
+  AppType: AppType;
+  AppName: string;
+}
+
+export interface DescribeAppResponse {
+  AppArn?: string;
+  AppType?: AppType;
+  AppName?: string;
+  DomainId?: string;
+  UserProfileName?: string;
+  SpaceName?: string;
+  Status?: AppStatus;
+  EffectiveTrustedIdentityPropagationStatus?: FeatureStatus;
+  RecoveryMode?: boolean;
+  LastHealthCheckTimestamp?: Date;
+  LastUserActivityTimestamp?: Date;
+  CreationTime?: Date;
+  FailureReason?: string;
+  ResourceSpec?: ResourceSpec;
+  BuiltInLifecycleConfigArn?: string;
+}
+
+export interface DescribeSpaceRequest {
+  DomainId: string;
+  SpaceName: string;
+}
+
+export type SpaceStatus = "Deleting" | "Failed" | "InService" | "Pending" | "Updating" | "Update_Failed" | "Delete_Failed";
+
+export interface DescribeSpaceResponse {
+  DomainId?: string;
+  SpaceArn?: string;
+  SpaceName?: string;
+  HomeEfsFileSystemUid?: string;
+  Status?: SpaceStatus;
+  LastModifiedTime?: Date;
+  CreationTime?: Date;
+  FailureReason?: string;
+  SpaceSettings?: SpaceSettings;
+  OwnershipSettings?: OwnershipSettings;
+  SpaceSharingSettings?: SpaceSharingSettings;
+  SpaceDisplayName?: string;
+  Url?: string;
 }
 
 export interface DescribeUserProfileRequest {
@@ -293,6 +467,65 @@ export interface DescribeUserProfileResponse {
   UserSettings?: UserSettings;
 }
 
+export type SortOrder = "Ascending" | "Descending";
+
+export interface ListAppsRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  SortOrder?: SortOrder;
+  SortBy?: AppSortKey;
+  DomainIdEquals?: string;
+  UserProfileNameEquals?: string;
+  SpaceNameEquals?: string;
+}
+
+export interface ListAppsResponse {
+  Apps?: AppDetails[];
+  NextToken?: string;
+}
+
+export type SpaceSortKey = "CreationTime" | "LastModifiedTime";
+
+export interface ListSpacesRequest {
+  NextToken?: string;
+  MaxResults?: number;
+  SortOrder?: SortOrder;
+  SortBy?: SpaceSortKey;
+  DomainIdEquals?: string;
+  SpaceNameContains?: string;
+}
+
+export interface SpaceSettingsSummary {
+  AppType?: AppType;
+  RemoteAccess?: FeatureStatus;
+  SpaceStorageSettings?: SpaceStorageSettings;
+}
+
+export interface SpaceSharingSettingsSummary {
+  SharingType?: SharingType;
+}
+
+export interface OwnershipSettingsSummary {
+  OwnerUserProfileName?: string;
+}
+
+export interface SpaceDetails {
+  DomainId?: string;
+  SpaceName?: string;
+  Status?: SpaceStatus;
+  CreationTime?: Date;
+  LastModifiedTime?: Date;
+  SpaceSettingsSummary?: SpaceSettingsSummary;
+  SpaceSharingSettingsSummary?: SpaceSharingSettingsSummary;
+  OwnershipSettingsSummary?: OwnershipSettingsSummary;
+  SpaceDisplayName?: string;
+}
+
+export interface ListSpacesResponse {
+  Spaces?: SpaceDetails[];
+  NextToken?: string;
+}
+
 export interface ListTagsInput {
   ResourceArn: string;
   NextToken?: string;
@@ -303,8 +536,6 @@ export interface ListTagsOutput {
   Tags?: Tag[];
   NextToken?: string;
 }
-
-export type SortOrder = "Ascending" | "Descending";
 
 export type UserProfileSortKey = "CreationTime" | "LastModifiedTime";
 

@@ -19,6 +19,7 @@ interface DiffFlags {
   kube?: boolean;
   namespace?: string;
   clusterId?: string;
+  requirePolicy: boolean;
   output: "text" | "json" | "markdown";
   domainSecurityGroups?: string[];
 }
@@ -45,6 +46,15 @@ export function register(program: Command): void {
     .option(
       "--cluster-id <id>",
       "with --live: the operator's --cluster-id, which owner tags start with (default: the owner each resource's status records, else an owner tag naming the resource, else default)",
+    )
+    .option(
+      "--require-policy [bool]",
+      "with --kube: the operator's --require-policy (a namespace no SageMakerProfilePolicy covers is refused)",
+      (v: string) => {
+        if (v !== "true" && v !== "false") throw new Error(`--require-policy must be true or false, got "${v}"`);
+        return v === "true";
+      },
+      true,
     )
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text"),

@@ -13,11 +13,19 @@ const positiveNumber = (flag: string) => (v: string) => {
   return n;
 };
 
+/** `--flag=true|false` (a plain `--flag` means true), for settings whose default is true. */
+const booleanValue = (flag: string) => (v: string) => {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new Error(`${flag} must be true or false, got "${v}"`);
+};
+
 interface RunFlags {
   kubeconfig?: string;
   namespaces?: string;
   workers: number;
   clusterId: string;
+  requirePolicy: boolean;
   awsRegion?: string;
   awsRps: number;
   awsBurst: number;
@@ -55,6 +63,12 @@ export function operatorFlags(cmd: Command): Command {
     .option("--namespaces <list>", "comma-separated namespaces to watch (default: all)")
     .option("--workers <n>", "concurrent reconciles", positiveInt("--workers"), d.workers)
     .option("--cluster-id <id>", "this cluster's name in the owner tag on every profile", d.clusterId)
+    .option(
+      "--require-policy [bool]",
+      "refuse profiles of namespaces no SageMakerProfilePolicy covers (Stalled NoPolicy, no AWS call); false: such namespaces are unconstrained",
+      booleanValue("--require-policy"),
+      d.requirePolicy,
+    )
     .option("--aws-region <region>", "AWS region (default: $AWS_REGION)")
     .option(
       "--aws-rps <n>",
@@ -148,6 +162,7 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
       : [],
     workers: f.workers,
     clusterId: f.clusterId,
+    requirePolicy: f.requirePolicy,
     aws: {
       region: f.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
       rps: f.awsRps,

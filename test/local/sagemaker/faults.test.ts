@@ -256,13 +256,12 @@ describe("admin endpoint over HTTP", () => {
     expect(described.UserSettings?.StudioWebPortal).toBe("DISABLED");
 
     const patched = await admin("POST", "profiles/d-admin000001/seeded", {
-      runningApps: 1,
       status: "Failed",
       failureReason: "x",
     });
-    expect(patched.json).toMatchObject({ runningApps: 1, status: "Failed", failureReason: "x" });
+    expect(patched.json).toMatchObject({ status: "Failed", failureReason: "x" });
     expect((await admin("GET", "profiles/d-admin000001/seeded/describe")).json.Status).toBe("Failed");
-    expect((await admin("POST", "profiles/d-admin000001/nobody", { runningApps: 1 })).status).toBe(404);
+    expect((await admin("POST", "profiles/d-admin000001/nobody", { inUseFor: { count: 1 } })).status).toBe(404);
 
     const faults = await admin("POST", "faults", [{ op: "ListUserProfiles", code: "ServiceUnavailable" }]);
     expect(faults.json.ids).toHaveLength(1);

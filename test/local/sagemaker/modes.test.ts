@@ -50,6 +50,8 @@ describe("the admin endpoint", () => {
       listTimestampPrecision: "ms",
       describeTimestampPrecision: "ms",
       referencedResources: "unchecked",
+      failedAppsBlockDelete: "blocks",
+      repeatedAppDelete: "ResourceInUse",
     });
     expect((await admin(emu, "POST", "config", { modes: { updateSemantics: "merge-nested" } })).status).toBe(200);
     expect((await admin(emu, "GET", "modes")).json).toEqual({ ...DEFAULT_MODES, updateSemantics: "merge-nested" });

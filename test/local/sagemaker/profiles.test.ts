@@ -221,7 +221,8 @@ describe("ResourceInUse", () => {
   it("for Delete while the profile has apps, but not for Update", async () => {
     const { emu, sm } = await setup();
     await create(sm, "apps");
-    emu.admin.setProfile(DOMAIN, "apps", { runningApps: 2 });
+    const app = { domainId: DOMAIN, userProfileName: "apps", appType: "JupyterServer", appName: "default" } as const;
+    emu.admin.startApp(app);
     // ACK's sagemaker-controller counts only Pending/Updating/Deleting as busy: running apps do not block an update.
     await update(sm, "apps", { StudioWebPortal: "DISABLED" });
     const del = await rejection(remove(sm, "apps"));
@@ -229,7 +230,7 @@ describe("ResourceInUse", () => {
     expect(del.message).toMatch(
       /^Unable to delete UserProfile \[arn:aws:sagemaker:.*\/apps\] because App\(s\) are associated/,
     );
-    emu.admin.setProfile(DOMAIN, "apps", { runningApps: 0 });
+    emu.admin.removeApp(app);
     await remove(sm, "apps");
   });
 

@@ -112,6 +112,29 @@ describe("user profile operations through the SDK", () => {
     expect((await rejection(sm.send(new ListTagsCommand({ ResourceArn: missing })))).name).toBe("ResourceNotFound");
   });
 
+  it("refuses tag keys with the aws: prefix in any case, on create, add and delete", async () => {
+    const aws = [{ Key: "AWS:cloudformation:stack-name", Value: "x" }];
+    const created = await rejection(
+      sm.send(new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "r", Tags: aws })),
+    );
+    expect(created.name).toBe("ValidationException");
+    const { UserProfileArn: arn = "" } = await sm.send(
+      new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "r" }),
+    );
+    for (const Key of ["aws:x", "Aws:x", "aWS:x"])
+      expect(
+        (await rejection(sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key, Value: "v" }] })))).name,
+      ).toBe("ValidationException");
+    expect((await rejection(sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ["AWS:x"] })))).name).toBe(
+      "ValidationException",
+    );
+    // Not the prefix: a key that only contains it.
+    await sm.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "team:aws:x", Value: "v" }] }));
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([
+      { Key: "team:aws:x", Value: "v" },
+    ]);
+  });
+
   it("refuses more than 50 tags on a resource with ResourceLimitExceeded", async () => {
     const { UserProfileArn: arn = "" } = await sm.send(
       new CreateUserProfileCommand({ DomainId: DOMAIN, UserProfileName: "t" }),
@@ -198,7 +221,7 @@ describe("error naming", () => {
   });
 
   it("answers an unknown operation with UnknownOperationException", async () => {
-    const res = await rawCall(emu, { ...JSON_HEADERS, "x-amz-target": "SageMaker.CreateSpace" });
+    const res = await rawCall(emu, { ...JSON_HEADERS, "x-amz-target": "SageMaker.CreateNotebookInstance" });
     expect(res.status).toBe(400);
     expect(res.json.__type).toBe("UnknownOperationException");
     const none = await rawCall(emu, JSON_HEADERS);

@@ -1,6 +1,7 @@
 /**
  * `demo`: the local Kubernetes API server, the SageMaker emulator and the operator in one process, with a guided story:
- * create the examples, repair an edit, ride out ResourceInUse with backoff, and revert an out-of-band change on resync.
+ * create the examples, repair an edit, ride out ResourceInUse with backoff, revert an out-of-band change on resync, and
+ * delete a profile that still has apps and a private space: blocked and named, then cleaned up.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,14 +153,20 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     sm.store.describeProfile(DEMO_DOMAIN, name) as DescribeUserProfileResponse | undefined;
   let failed = false;
   try {
-    say(bold("[1/4] kubectl apply -f examples/  (five profiles; SageMaker takes 1.5 s to create each)"));
+    say(
+      bold(
+        "[1/5] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
+      ),
+    );
+    // The operator refuses the profiles of a namespace no policy covers (--require-policy): the policy comes first.
+    await stack.apply([join(repoRoot, "examples", "policies")]);
     const applied = await stack.apply([join(repoRoot, "examples")]);
     const keys = applied.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
     await waitFor("all profiles Ready", () => keys.every((k) => isReady(k)), 60_000);
     say(green(`  all ${keys.length} profiles Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`));
     say("");
 
-    say(bold("[2/4] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
+    say(bold("[2/5] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
     const edited = await patch("team-a", "alice", {
       spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
     });
@@ -173,7 +180,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     );
     say("");
 
-    say(bold("[3/4] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
+    say(bold("[3/5] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
     sm.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: 3 } });
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },
@@ -186,7 +193,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green("  converged after the ResourceInUse answers; the worker was free for other profiles while bob waited"));
     say("");
 
-    say(bold(`[4/4] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
+    say(bold(`[4/5] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
     const before = sm.calls().UpdateUserProfile?.ok ?? 0;
     const updatedEvents = printed.get("team-b/carol Updated") ?? 0;
     sm.admin.setProfile(DEMO_DOMAIN, "carol", {
@@ -204,6 +211,9 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     // The Event is written asynchronously; the story is told once it has arrived.
     await waitFor("carol's Updated event", () => (printed.get("team-b/carol Updated") ?? 0) > updatedEvents, 10_000);
     say(green(`  reverted to ${describe("carol")?.UserSettings?.ExecutionRole}`));
+    say("");
+
+    await deleteWithApps({ stack, profiles, patch, waitFor, examples: join(repoRoot, "examples", "deletion-cleanup") });
     say("");
     const calls = sm.calls();
     const total = Object.values(calls).reduce(
@@ -241,5 +251,59 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   say(dim("stopped"));
   return failed ? 1 : 0;
 }
+
+/** Step 5: a leaving user's profile with apps and a private space is deleted; blocked and named, then cleaned up. */
+async function deleteWithApps(o: {
+  stack: Awaited<ReturnType<typeof startLocalStack>>;
+  profiles: Informer<SageMakerUserProfile>;
+  patch: (namespace: string, name: string, body: object) => Promise<unknown>;
+  waitFor: (what: string, ok: () => boolean, timeoutMs: number) => Promise<void>;
+  examples: string;
+}): Promise<void> {
+  const { stack, profiles, patch, waitFor } = o;
+  const sm = stack.sagemaker;
+  say(bold("[5/5] team-c/dana leaves: her profile still has 2 apps and a private space (apps take 2 s to delete)"));
+  sm.admin.configure({ delays: { appDeleteMs: 2000, spaceDeleteMs: 500 } });
+  await stack.apply([o.examples]);
+  await waitFor("dana Ready", () => condition(profiles.get("team-c/dana"), "Ready")?.status === "True", 30_000);
+  const dana = { domainId: DEMO_DOMAIN, userProfileName: "dana" } as const;
+  sm.admin.startApp({ ...dana, appType: "JupyterLab", appName: "default" });
+  sm.admin.startApp({ ...dana, appType: "KernelGateway", appName: "datascience-1", status: "Failed" });
+  sm.admin.createSpace({
+    domainId: DEMO_DOMAIN,
+    spaceName: "dana-space",
+    ownerUserProfileName: "dana",
+    sharingType: "Private",
+  });
+  sm.admin.startApp({ domainId: DEMO_DOMAIN, spaceName: "dana-space", appType: "CodeEditor", appName: "default" });
+  await stack.kubeConfig.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: "team-c",
+    name: "dana",
+  });
+  say(dim("  kubectl delete smup dana -n team-c"));
+  await waitFor(
+    "dana DeleteBlocked",
+    () => condition(profiles.get("team-c/dana"), "Synced")?.reason === "DeleteBlocked",
+    30_000,
+  );
+  const blocked = condition(profiles.get("team-c/dana"), "Synced")?.message ?? "";
+  say(yellow(`  SageMaker refuses the delete; the operator names why: ${blocked.replace(/ \(delete them.*$/, "")}`));
+  say(bold('  kubectl patch smup dana -n team-c -p \'{"spec":{"deletion":{"cleanup":"AppsAndSpaces"}}}\''));
+  say(dim("  (the SageMakerProfilePolicy team-c-deletion-cleanup permits AppsAndSpaces in team-c)"));
+  await patch("team-c", "dana", { spec: { deletion: { cleanup: "AppsAndSpaces" } } });
+  await waitFor("dana gone", () => profiles.get("team-c/dana") === undefined, 60_000);
+  const deleted = sm.mutations().filter((m) => m.op === "DeleteApp" || m.op === "DeleteSpace").length;
+  say(
+    green(
+      `  ${deleted} DeleteApp/DeleteSpace calls (apps, then the private space), then DeleteUserProfile; the finalizer is gone`,
+    ),
+  );
+}
+
+const condition = (obj: SageMakerUserProfile | undefined, type: string) =>
+  obj?.status?.conditions?.find((c) => c.type === type);
 
 const truncate = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -10,6 +10,8 @@ interface EmulatorFlags {
   createDelayMs: number;
   updateDelayMs: number;
   deleteDelayMs: number;
+  appStartDelayMs: number;
+  appDeleteDelayMs: number;
   rps?: number;
   burst?: number;
   mutatingRps?: number;
@@ -45,6 +47,8 @@ export function register(program: Command): void {
     .option("--create-delay-ms <ms>", "Pending -> InService delay", nonNegative, 0)
     .option("--update-delay-ms <ms>", "Updating -> InService delay", nonNegative, 0)
     .option("--delete-delay-ms <ms>", "Deleting -> gone delay", nonNegative, 0)
+    .option("--app-start-delay-ms <ms>", "app Pending -> InService delay", nonNegative, 0)
+    .option("--app-delete-delay-ms <ms>", "app Deleting -> Deleted delay", nonNegative, 0)
     .option("--rps <n>", "throttle all calls above this rate (ThrottlingException)", nonNegative)
     .option("--burst <n>", "token bucket size for --rps", nonNegative)
     .option("--mutating-rps <n>", "separate rate for Create/Update/Delete/AddTags/DeleteTags", nonNegative)
@@ -63,7 +67,13 @@ export function register(program: Command): void {
         host: flags.host,
         region: flags.region,
         accountId: flags.accountId,
-        delays: { createMs: flags.createDelayMs, updateMs: flags.updateDelayMs, deleteMs: flags.deleteDelayMs },
+        delays: {
+          createMs: flags.createDelayMs,
+          updateMs: flags.updateDelayMs,
+          deleteMs: flags.deleteDelayMs,
+          appStartMs: flags.appStartDelayMs,
+          appDeleteMs: flags.appDeleteDelayMs,
+        },
         ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
         modes: flags.mode,
       };

@@ -10,6 +10,7 @@ import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js"
 import type { AdminResources } from "./references.js";
 import { seededRandom } from "./rng.js";
 import { Store } from "./store.js";
+import { type StudioAdmin, type StudioReader, studioAdmin, studioReader } from "./studio-admin.js";
 import { Throttle } from "./throttle.js";
 import type {
   AdminConfig,
@@ -35,7 +36,7 @@ export interface ApiCall {
 export type ApiAnswer = { kind: "answer"; status: number; body: unknown; errorType?: string } | { kind: "drop" };
 
 /** Typed mirror of the `/_admin/` endpoint. */
-export interface EmulatorAdmin {
+export interface EmulatorAdmin extends StudioAdmin {
   createDomain(spec?: AdminDomainSpec): DomainView;
   updateDomain(domainId: string, patch: AdminDomainPatch): DomainView;
   /** Seeds a profile that is InService at once (no Pending phase, not counted as a call). */
@@ -61,7 +62,7 @@ export interface EmulatorAdmin {
 }
 
 /** Read access to the state, for assertions. */
-export interface EmulatorStoreReader {
+export interface EmulatorStoreReader extends StudioReader {
   /** The profile as stored (its own UserSettings, before defaults and aggregation); undefined when missing or gone. */
   getProfile(domainId: string, name: string): ProfileView | undefined;
   /** What DescribeUserProfile would answer (wire JSON, epoch-second timestamps); undefined when missing. */
@@ -104,7 +105,17 @@ export class EmulatorCore {
     this.store = new Store({
       region: options.region ?? "us-east-1",
       accountId: options.accountId ?? "123456789012",
-      delays: { createMs: 0, updateMs: 0, deleteMs: 0, ...options.delays },
+      delays: {
+        createMs: 0,
+        updateMs: 0,
+        deleteMs: 0,
+        appStartMs: 0,
+        appDeleteMs: 0,
+        deletedAppRetentionMs: 3_600_000,
+        spaceCreateMs: 0,
+        spaceDeleteMs: 0,
+        ...options.delays,
+      },
       limits: { ...options.limits },
       modes: withModes(DEFAULT_MODES, options.modes),
       random,
@@ -227,6 +238,7 @@ export class EmulatorCore {
   private makeAdmin(): EmulatorAdmin {
     const store = this.store;
     return {
+      ...studioAdmin(store),
       createDomain: (spec = {}) => store.domainView(store.createDomain(spec)),
       updateDomain: (domainId, patch) => store.domainView(store.updateDomain(domainId, patch)),
       createProfile: (domainId, name, spec = {}) =>
@@ -269,6 +281,7 @@ export class EmulatorCore {
   private makeReader(): EmulatorStoreReader {
     const store = this.store;
     return {
+      ...studioReader(store),
       getProfile: (domainId, name) => {
         const rec = store.profile(domainId, name);
         return rec && store.profileView(rec);

@@ -6,12 +6,15 @@ export type { EmulatorAdmin, EmulatorStoreReader, MutationRecord } from "./core.
 export { DEFAULT_MODES, MODE_VALUES } from "./modes.js";
 export { type SageMakerEmulator, startSageMakerEmulator } from "./server.js";
 export type {
+  AdminAppSpec,
   AdminConfig,
   AdminDomainPatch,
   AdminDomainSpec,
   AdminProfilePatch,
   AdminProfileSpec,
   AdminResources,
+  AdminSpaceSpec,
+  AppView,
   CallCounts,
   Delays,
   DomainView,
@@ -23,6 +26,7 @@ export type {
   FaultRule,
   LatencyFault,
   ProfileView,
+  SpaceView,
   ThrottleConfig,
   TimestampPrecision,
 } from "./types.js";

@@ -54,6 +54,14 @@ export interface EmulatorModes {
    * (references.ts).
    */
   referencedResources: "unchecked" | "checked";
+  /**
+   * Whether a Failed app keeps its user profile or space from being deleted: `blocks` (default), as
+   * amazon-sagemaker-feedback#113 reports of a broken app, or `ignored`, as the Developer Guide's "for each non-failed
+   * app ... Delete" suggests.
+   */
+  failedAppsBlockDelete: "blocks" | "ignored";
+  /** The answer to DeleteApp on an app already Deleting or Deleted (undocumented). */
+  repeatedAppDelete: "ResourceInUse" | "ResourceNotFound";
 }
 
 /** Every value of every mode; the first is the default (the emulator's behaviour before modes existed). */
@@ -69,6 +77,8 @@ export const MODE_VALUES: { readonly [K in keyof EmulatorModes]: readonly Emulat
   listTimestampPrecision: ["ms", "s"],
   describeTimestampPrecision: ["ms", "s"],
   referencedResources: ["unchecked", "checked"],
+  failedAppsBlockDelete: ["blocks", "ignored"],
+  repeatedAppDelete: ["ResourceInUse", "ResourceNotFound"],
 };
 
 export const DEFAULT_MODES: Readonly<EmulatorModes> = Object.freeze(

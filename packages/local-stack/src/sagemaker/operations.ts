@@ -27,6 +27,7 @@ import {
   tagLimit,
   tagList,
 } from "./store.js";
+import { studioHandlers } from "./studio-operations.js";
 import { assertValid, validationMessage } from "./validation.js";
 
 export type Handler = (store: Store, body: Record<string, unknown>) => unknown;
@@ -39,15 +40,30 @@ export const MUTATING_OPERATIONS: ReadonlySet<string> = new Set([
   "AddTags",
   "DeleteTags",
   "CreateDomain",
+  "CreateApp",
+  "DeleteApp",
+  "CreateSpace",
+  "DeleteSpace",
 ]);
 
 const seconds = (ms: number): number => ms / 1000;
+
+/**
+ * AWS reserves the `aws:` prefix "or any upper or lowercase combination" of it: such tags cannot be added, edited or
+ * deleted by callers (docs/fidelity.md, Tenant isolation). The error code SageMaker answers is not documented.
+ */
+function refuseReservedTagKeys(keys: readonly string[]): void {
+  const reserved = keys.find((k) => k.slice(0, 4).toLowerCase() === "aws:");
+  if (reserved !== undefined)
+    throw invalid(`Tag keys starting with 'aws:' are reserved for AWS use (in any case): ${JSON.stringify(reserved)}`);
+}
 
 export const handlers: Record<string, Handler> = {
   CreateUserProfile(store, body) {
     assertValid("CreateUserProfileRequest", body);
     const req = body as unknown as CreateUserProfileRequest;
     const arn = store.profileArn(req.DomainId, req.UserProfileName);
+    refuseReservedTagKeys((req.Tags ?? []).map((t) => t.Key));
     assertMemberGroups(req.UserSettings, { action: "create", arn });
     // A missing domain is answered first, as without the check.
     store.requireProfileDomain(req.DomainId);
@@ -118,6 +134,7 @@ export const handlers: Record<string, Handler> = {
   AddTags(store, body) {
     assertValid("AddTagsInput", body);
     const req = body as unknown as AddTagsInput;
+    refuseReservedTagKeys(req.Tags.map((t) => t.Key));
     const target = requireTaggable(store, req.ResourceArn);
     const next = new Map(target.tags);
     for (const t of req.Tags) next.set(t.Key, t.Value);
@@ -129,6 +146,7 @@ export const handlers: Record<string, Handler> = {
   DeleteTags(store, body) {
     assertValid("DeleteTagsInput", body);
     const req = body as unknown as DeleteTagsInput;
+    refuseReservedTagKeys(req.TagKeys);
     const target = requireTaggable(store, req.ResourceArn);
     for (const key of req.TagKeys) target.tags.delete(key);
     return {};
@@ -215,6 +233,8 @@ export const handlers: Record<string, Handler> = {
     }));
     return page(domains, body.NextToken as string | undefined, max, "Domains");
   },
+
+  ...studioHandlers,
 };
 
 export function describeProfile(store: Store, rec: ProfileRecord): Record<string, unknown> {

@@ -13,7 +13,8 @@ const DELETABLE: ReadonlySet<UserProfileStatus> = new Set(["InService", "Failed"
 
 /**
  * Update and Delete are refused while a change is in flight (Pending, Updating, Deleting: the statuses ACK's
- * sagemaker-controller waits out), Delete also while apps exist, and both for admin-injected `inUseFor` calls.
+ * sagemaker-controller waits out), and both for admin-injected `inUseFor` calls (the store also refuses Delete while
+ * apps or owned spaces exist: studio.ts).
  * Running apps do not block an update. Failed states stay actionable (Update_Failed can be updated again, any failed
  * profile can be deleted), or a failed profile could never be repaired.
  */
@@ -25,6 +26,4 @@ export function assertMutable(rec: ProfileRecord, action: "update" | "delete"): 
   }
   const allowed = action === "update" ? UPDATABLE : DELETABLE;
   if (!allowed.has(rec.status)) throw inUse(`Unable to ${action} ${what} because it is in ${rec.status} status`);
-  if (action === "delete" && rec.runningApps > 0)
-    throw inUse(`Unable to delete UserProfile [${rec.arn}] because App(s) are associated with it.`);
 }

@@ -57,7 +57,6 @@ export interface ProfileRecord {
   /** When a transitional status settles; +Infinity for a status that holds. */
   settlesAt: number;
   failureReason?: string;
-  runningApps: number;
   inUseFor: number;
 }
 

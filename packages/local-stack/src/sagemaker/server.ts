@@ -100,6 +100,8 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
  *   POST domains (AdminDomainSpec)  GET domains/<id>    POST domains/<id> (AdminDomainPatch)
  *   PUT  profiles/<d>/<n> (AdminProfileSpec: seed InService)   POST profiles/<d>/<n> (AdminProfilePatch)
  *   GET  profiles/<d>/<n> (stored view)    GET profiles/<d>/<n>/describe    DELETE profiles/<d>/<n>
+ *   POST apps (AdminAppSpec: start one)   POST apps/fail-deletions ({...app, count})   POST apps/remove (app)   GET apps[/<d>]
+ *   POST spaces (AdminSpaceSpec)   GET spaces[/<d>]
  */
 function admin(core: EmulatorCore, method: string, path: string, body: string, res: ServerResponse): void {
   const a = core.admin;
@@ -170,6 +172,23 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
             ? core.reader.describeProfile(first ?? "", second ?? "")
             : core.reader.getProfile(first ?? "", second ?? ""),
         );
+        break;
+      case "POST apps":
+        out =
+          first === "fail-deletions"
+            ? a.failAppDeletions(input, Number(input.count ?? 1))
+            : first === "remove"
+              ? { removed: a.removeApp(input) }
+              : a.startApp(input);
+        break;
+      case "GET apps":
+        out = core.reader.apps(first);
+        break;
+      case "POST spaces":
+        out = a.createSpace(input);
+        break;
+      case "GET spaces":
+        out = core.reader.spaces(first);
         break;
       case "DELETE profiles":
         out = { deleted: a.deleteProfile(first ?? "", second ?? "") };

@@ -27,6 +27,7 @@ import {
   tagLimit,
 } from "./records.js";
 import { ReferencedResources } from "./references.js";
+import { StudioStore } from "./studio.js";
 import type { AdminDomainPatch, AdminDomainSpec, AdminProfilePatch, DomainView, ProfileView } from "./types.js";
 import { domainView, profileView } from "./views.js";
 
@@ -58,8 +59,12 @@ export class Store {
   private uids = 0;
   /** What the admin seeded for the mode `referencedResources: checked`. */
   readonly references = new ReferencedResources();
+  /** Apps and spaces (studio.ts): what keeps a profile from being deleted. */
+  readonly studio: StudioStore;
 
-  constructor(readonly config: StoreConfig) {}
+  constructor(readonly config: StoreConfig) {
+    this.studio = new StudioStore(config);
+  }
 
   private now(): number {
     return this.config.now();
@@ -156,7 +161,6 @@ export class Store {
       modSeq: seq,
       status: pending ? "Pending" : "InService",
       settlesAt: pending ? now + delay : Number.POSITIVE_INFINITY,
-      runningApps: 0,
       inUseFor: 0,
     };
     this.profiles.set(rec.key, rec);
@@ -206,6 +210,8 @@ export class Store {
     this.requireProfileDomain(domainId);
     const rec = this.requireProfile(domainId, name);
     assertMutable(rec, "delete");
+    const blocker = this.studio.profileDeleteBlocker(domainId, rec.name, rec.arn);
+    if (blocker) throw blocker;
     delete rec.failureReason;
     this.transition(rec, "Deleting", this.config.delays.deleteMs);
     // With no delay the profile is gone at once.
@@ -215,7 +221,6 @@ export class Store {
   /** Admin edits; see AdminProfilePatch. */
   patchProfile(domainId: string, name: string, patch: AdminProfilePatch): ProfileRecord {
     const rec = this.requireProfile(domainId, name);
-    if (patch.runningApps !== undefined) rec.runningApps = Math.max(0, patch.runningApps);
     if (patch.inUseFor !== undefined) rec.inUseFor = Math.max(0, patch.inUseFor.count);
     if (patch.userSettings !== undefined) {
       rec.settings = applyUpdate(this.config.modes, rec.settings, patch.userSettings);

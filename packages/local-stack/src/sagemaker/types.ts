@@ -2,7 +2,15 @@
  * The emulator's public option, admin and view types. SageMaker shapes inside them (UserSettings, Tag) keep their
  * wire spelling (PascalCase); the emulator's own knobs are lowerCamelCase.
  */
-import type { Tag, UserProfileStatus, UserSettings } from "../../../../src/api/generated/sagemaker-shapes.js";
+import type {
+  AppStatus,
+  AppType,
+  SharingType,
+  SpaceStatus,
+  Tag,
+  UserProfileStatus,
+  UserSettings,
+} from "../../../../src/api/generated/sagemaker-shapes.js";
 import type { EmulatorModes } from "./modes.js";
 
 export type { EmulatorModes, TimestampPrecision } from "./modes.js";
@@ -15,6 +23,16 @@ export interface Delays {
   updateMs: number;
   /** Deleting -> gone. */
   deleteMs: number;
+  /** App Pending -> InService. */
+  appStartMs: number;
+  /** App Deleting -> Deleted (SageMaker takes minutes: cloudformation-coverage-roadmap#1754 saw up to 20). */
+  appDeleteMs: number;
+  /** How long a Deleted app stays listed by ListApps and DescribeApp before it is gone. */
+  deletedAppRetentionMs: number;
+  /** Space Pending -> InService. */
+  spaceCreateMs: number;
+  /** Space Deleting -> gone. */
+  spaceDeleteMs: number;
 }
 
 export interface ThrottleConfig {
@@ -126,8 +144,6 @@ export interface AdminProfileSpec {
 }
 
 export interface AdminProfilePatch {
-  /** While > 0, Delete answers ResourceInUse (apps must go first); Update is not refused for running apps. */
-  runningApps?: number;
   /**
    * An injected fault: the next `count` Update/Delete calls on this profile answer ResourceInUse (as when another
    * operation holds it); `{count: 0}` ends it.
@@ -157,7 +173,6 @@ export interface ProfileView {
   /** Milliseconds since the epoch. */
   creationTime: number;
   lastModifiedTime: number;
-  runningApps: number;
   inUseFor: number;
 }
 
@@ -173,3 +188,46 @@ export interface DomainView {
 
 /** op -> outcome ("ok", an error code, "dropped", or "droppedAfter": applied, answer lost) -> count. */
 export type CallCounts = Record<string, Record<string, number>>;
+
+/** Admin: an app that exists at once (InService, or Failed with a reason), for a user profile or in a space. */
+export interface AdminAppSpec {
+  domainId: string;
+  /** Exactly one of userProfileName and spaceName. */
+  userProfileName?: string;
+  spaceName?: string;
+  appType: AppType;
+  appName: string;
+  status?: "InService" | "Failed";
+  failureReason?: string;
+}
+
+/** Admin: a space that is InService at once. */
+export interface AdminSpaceSpec {
+  domainId: string;
+  spaceName: string;
+  ownerUserProfileName?: string;
+  sharingType?: SharingType;
+}
+
+/** What ListApps would show of an app, in the emulator's spelling (epoch ms). */
+export interface AppView {
+  domainId: string;
+  userProfileName?: string;
+  spaceName?: string;
+  appType: AppType;
+  appName: string;
+  appArn: string;
+  status: AppStatus;
+  failureReason?: string;
+  creationTime: number;
+}
+
+export interface SpaceView {
+  domainId: string;
+  spaceName: string;
+  spaceArn: string;
+  status: SpaceStatus;
+  ownerUserProfileName?: string;
+  sharingType?: SharingType;
+  creationTime: number;
+}

@@ -15,7 +15,6 @@ export function profileView(rec: ProfileRecord): ProfileView {
     tags: tagList(rec.tags),
     creationTime: rec.creationTime,
     lastModifiedTime: rec.lastModifiedTime,
-    runningApps: rec.runningApps,
     inUseFor: rec.inUseFor,
   };
 }

@@ -1,0 +1,94 @@
+/**
+ * The work queue's FIFOs. `FairFifo` serves flows (namespaces) in turn, as Kubernetes API Priority and Fairness serves
+ * its queues: staging/src/k8s.io/apiserver/pkg/util/flowcontrol/fairqueuing/queueset/queueset.go,
+ * `queueSet.findDispatchQueueToBoundLocked`, visits the non-empty queues in round-robin order and dispatches the one
+ * whose oldest request has the smallest virtual finish time. Here every key costs the same (one reconcile; the AWS
+ * budget, whose cost is real, is shared in the limiter), so smallest virtual finish is plain round robin; and a flow
+ * gets its own queue (no shuffle sharding: the queue holds each key once, so memory is bounded by the keys anyway).
+ */
+
+/** A FIFO with O(1) amortised shift (Array#shift is O(n) on large arrays). */
+export class Fifo<K> {
+  private items: K[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(k: K): void {
+    this.items.push(k);
+  }
+  shift(): K | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const k = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return k;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * One FIFO per flow, served round robin: a key waits behind at most one key of every other flow with keys queued, so
+ * a flow with 5,000 keys delays a flow with one key by one turn, not by 5,000. Within a flow, FIFO.
+ */
+export class FairFifo<K, F = string> {
+  private readonly queues = new Map<F, Fifo<K>>();
+  /** Flows with keys queued, in the order they get their next turn. A flow that joins or has just been served goes last. */
+  private readonly turns = new Fifo<F>();
+  private size = 0;
+
+  constructor(private readonly flowOf: (key: K) => F) {}
+
+  /** Entries queued (stale ones included until they are skipped). */
+  get length(): number {
+    return this.size;
+  }
+
+  /** Flows with entries queued. */
+  get flows(): number {
+    return this.queues.size;
+  }
+
+  push(key: K): void {
+    const flow = this.flowOf(key);
+    let queue = this.queues.get(flow);
+    if (!queue) {
+      queue = new Fifo<K>();
+      this.queues.set(flow, queue);
+      this.turns.push(flow);
+    }
+    queue.push(key);
+    this.size++;
+  }
+
+  /**
+   * The next flow's oldest entry for which `live` holds; entries that fail it are dropped without costing their flow
+   * its turn (the queue's stale low-priority entries).
+   */
+  shift(live: (key: K) => boolean = () => true): K | undefined {
+    for (let flow = this.turns.shift(); flow !== undefined; flow = this.turns.shift()) {
+      const queue = this.queues.get(flow) as Fifo<K>;
+      let found: K | undefined;
+      while (found === undefined && queue.length > 0) {
+        const key = queue.shift() as K;
+        this.size--;
+        if (live(key)) found = key;
+      }
+      if (queue.length > 0) this.turns.push(flow);
+      else this.queues.delete(flow);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.queues.clear();
+    this.turns.clear();
+    this.size = 0;
+  }
+}
