@@ -95,7 +95,7 @@ const CHANGES: string[] = [
     "resources (converged, chart flags): per-file build 175 MiB RSS / 53.6 MiB heap used, unminified bundle 170 / " +
     "41.6, minified ASCII bundle 152 / 31.9.",
   "- **Cache transform** (src/operator/profile-cache.ts): the informer keeps only what is read (no managedFields, " +
-    "labels, ownerReferences or other tools' annotations) and one copy of strings most objects share: the heap " +
+    "ownerReferences or kubectl's last-applied copy) and one copy of strings most objects share: the heap " +
     "snapshot had 4 copies of `The profile matches the spec` per resource and about 1.5 KiB of strings each.",
   "- **V8 flags**: kept at `--max-old-space-size=128 --max-semi-space-size=2`. Bare imports of both clients: 155 MiB " +
     "RSS, 133 with `--max-semi-space-size=1`; but at 10,000 resources semi-space 1 gave the same RSS (184 against " +

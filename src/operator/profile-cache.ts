@@ -1,15 +1,15 @@
 /**
  * What the informer keeps of a SageMakerUserProfile: only what the reconciler, the controller's update filter and the
  * event recorder read (as controller-runtime's default transform drops managedFields; client-go `SetTransform`). At
- * 10,000 resources every byte per object is 10 KB of heap: metadata.managedFields, ownerReferences, labels and other
- * tools' annotations go, and the strings most objects share (condition types, reasons and messages, the finalizer, the
- * domain) are kept once instead of once per object, as JSON.parse leaves them.
+ * 10,000 resources every byte per object is 10 KB of heap: metadata.managedFields, ownerReferences, creationTimestamp
+ * and kubectl's last-applied copy go; labels and the other annotations stay (changing one re-enqueues the resource,
+ * the usual way to poke an operator), and the strings most objects share (condition types, reasons and messages, the
+ * finalizer, the domain) are kept once instead of once per object, as JSON.parse leaves them.
  */
 import type { SageMakerUserProfile } from "../api/types.js";
 import { API_VERSION, KIND } from "../api/types.js";
+import { LAST_APPLIED_ANNOTATION } from "../kube/index.js";
 
-/** The annotations the operator reads all start with this (pause, ...); other tools' annotations are not kept. */
-const OWN_ANNOTATION_PREFIX = "sagemaker.gitops.io/";
 /** Strings longer than this are rarely shared (ARNs, names): not interned. */
 const INTERN_MAX_LENGTH = 120;
 /** A bound on the intern table, so hostile or very varied values cannot grow it without end. */
@@ -37,7 +37,8 @@ export function profileCacheTransform(obj: SageMakerUserProfile): SageMakerUserP
   };
   if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
   if (m.finalizers !== undefined) metadata.finalizers = m.finalizers.map(intern);
-  const annotations = ownAnnotations(m.annotations);
+  if (m.labels !== undefined) metadata.labels = m.labels;
+  const annotations = withoutLastApplied(m.annotations);
   if (annotations) metadata.annotations = annotations;
   const out: SageMakerUserProfile = { apiVersion: API_VERSION, kind: KIND, metadata, spec: obj.spec };
   out.spec.domainId = intern(out.spec.domainId);
@@ -55,8 +56,8 @@ export function profileCacheTransform(obj: SageMakerUserProfile): SageMakerUserP
   return out;
 }
 
-function ownAnnotations(all: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!all) return undefined;
-  const own = Object.entries(all).filter(([k]) => k.startsWith(OWN_ANNOTATION_PREFIX));
-  return own.length > 0 ? Object.fromEntries(own) : undefined;
+function withoutLastApplied(all: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!all || all[LAST_APPLIED_ANNOTATION] === undefined) return all;
+  const { [LAST_APPLIED_ANNOTATION]: _copy, ...rest } = all;
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }

@@ -46,17 +46,20 @@ describe("the profile informer's cache transform", () => {
       generation: 3,
       deletionTimestamp: "2026-01-01T00:00:00Z",
       finalizers: [FINALIZER, "other.example/keep"],
-      annotations: { [PAUSED_ANNOTATION]: "true" },
+      labels: { app: "x" },
+      annotations: {
+        [PAUSED_ANNOTATION]: "true",
+        "argocd.argoproj.io/tracking-id": "app:sagemaker.gitops.io/SageMakerUserProfile:team-a/alice",
+      },
     });
     expect([kept.apiVersion, kept.kind]).toEqual([original.apiVersion, original.kind]);
   });
 
-  it("drops other tools' annotations, labels and managedFields, and adds no annotations when none are ours", () => {
+  it("drops managedFields and kubectl's last-applied copy, and no annotations are left when that was the only one", () => {
     const obj = listed();
-    obj.metadata.annotations = { "example.com/note": "hi" };
+    obj.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": "{}" };
     const kept = profileCacheTransform(obj);
     expect(kept.metadata.annotations).toBeUndefined();
-    expect(kept.metadata.labels).toBeUndefined();
     expect((kept.metadata as Record<string, unknown>).managedFields).toBeUndefined();
   });
 });
