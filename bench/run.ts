@@ -1,5 +1,6 @@
 /** Runs the scenarios in order, prints the table, and (full size) writes docs/benchmarks/. */
 import { join } from "node:path";
+import { accountIsolation } from "./accounts.js";
 import { fairShare } from "./fairness.js";
 import { ensureBuild, repoRoot } from "./processes.js";
 import { renderTable, writeReport } from "./report.js";
@@ -41,6 +42,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     { name: "throttle adaptation", run: (s) => throttleAdaptation(s, log) },
     { name: "storm", run: (s) => storm(s, log) },
     { name: "fairness", run: (s) => fairShare(s, log) },
+    { name: "accounts", run: (s) => accountIsolation(s, log) },
   ];
   const selected = scenarios.filter((s) => !options.only || s.name.includes(options.only));
   log("building the CLI (.bench/dist, .bench/operator)");

@@ -177,6 +177,8 @@ export class World {
         ...AWS_ENV,
         KUBECONFIG: this.kubeconfigPath,
         AWS_ENDPOINT_URL_SAGEMAKER: this.sagemakerUrl,
+        // The emulator answers STS on the same port (SageMakerAccount roles).
+        AWS_ENDPOINT_URL_STS: this.sagemakerUrl,
         ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
         // The chart's V8 settings, so memory is measured as deployed; BENCH_NODE_OPTIONS adds to them (e.g.
         // --heapsnapshot-signal=SIGUSR2 to look into the operator's heap).
@@ -283,11 +285,11 @@ export class World {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private admin(method: string, path: string, body?: unknown): Promise<unknown> {
+  admin(method: string, path: string, body?: unknown): Promise<unknown> {
     return requestJson("emulator", method, `${this.sagemakerUrl}/_admin/${path}`, body);
   }
 
-  private kubeRequest(method: string, path: string, body?: unknown): Promise<unknown> {
+  kubeRequest(method: string, path: string, body?: unknown): Promise<unknown> {
     return requestJson("API server", method, `${this.kubeUrl}${path}`, body);
   }
 }
@@ -309,7 +311,7 @@ function chartNodeOptions(): string {
   return String((values as { nodeOptions?: string }).nodeOptions ?? "");
 }
 
-function resource(name: string, instanceType: string, namespace: string): SageMakerUserProfile {
+export function resource(name: string, instanceType: string, namespace: string): SageMakerUserProfile {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: "SageMakerUserProfile",

@@ -150,13 +150,17 @@ export function renderResourceReference(crd: Crd): string {
     "",
     `\`${group}/${version.name}\`, kind \`${names.kind}\`, plural \`${names.plural}\`${names.shortNames?.length ? `, short name ${names.shortNames.map(code).join(", ")}` : ""}, ${scope.toLowerCase()}. ${root.description ?? ""}`,
     "",
-    "Every constraint below is checked by the API server at `kubectl apply` time (and by `validate`); the",
-    "`userSettings` constraints come from the SageMaker API model, so a manifest that passes them is a request",
-    "SageMaker accepts. Field names are the SageMaker API's with the first letter lower-cased.",
+    ...(spec.properties?.userSettings
+      ? [
+          "Every constraint below is checked by the API server at `kubectl apply` time (and by `validate`); the",
+          "`userSettings` constraints come from the SageMaker API model, so a manifest that passes them is a request",
+          "SageMaker accepts. Field names are the SageMaker API's with the first letter lower-cased.",
+        ]
+      : ["Every constraint below is checked by the API server at `kubectl apply` time."]),
     "",
     "## Printer columns",
     "",
-    "`kubectl get smup` shows:",
+    `\`kubectl get ${names.shortNames?.[0] ?? names.plural}\` shows:`,
     "",
     "| column | type | from |",
     "| --- | --- | --- |",

@@ -45,6 +45,9 @@ export interface SageMakerUserProfileSpec {
   deletionPolicy?: DeletionPolicy;
   deletion?: DeletionSpec;
   adoptExisting?: boolean;
+  /** The SageMakerAccount (by name); see src/accounts/resolve.ts for the defaults. */
+  accountRef?: { name: string };
+  region?: string;
 }
 
 export type ConditionType = "Ready" | "Synced" | "Reconciling" | "Stalled";

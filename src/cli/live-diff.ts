@@ -44,6 +44,20 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
   const guardrails = kubeConfig
     ? { ...(await clusterGuardrails(kubeConfig, partitionOf(region))), requirePolicy: flags.requirePolicy ?? true }
     : undefined;
+  // It reads with the environment's credentials and region: a profile of another account or region is refused, not
+  // compared with the wrong account's profile.
+  const elsewhere = resources.filter(
+    (r) => r.spec.accountRef !== undefined || (r.spec.region !== undefined && r.spec.region !== region),
+  );
+  if (elsewhere.length > 0)
+    throw new DiffInputError(
+      `diff --live reads SageMaker with the environment's credentials in ${region}; ${elsewhere
+        .map(
+          (r) =>
+            `${key(r)} names ${r.spec.accountRef ? `SageMakerAccount ${r.spec.accountRef.name}` : ""}${r.spec.accountRef && r.spec.region ? " and " : ""}${r.spec.region ? `region ${r.spec.region}` : ""}`,
+        )
+        .join(", ")}: run it with that account's credentials and AWS_REGION, on those files alone`,
+    );
   const gateway = new SageMakerGateway({ region, rps: 5, burst: 5, concurrency: 4 });
   const verdicts: LiveVerdict[] = [];
   try {

@@ -88,25 +88,26 @@ export class OperatorMetrics {
   readonly sagemakerCalls = new Counter({
     name: "sagemaker_api_calls_total",
     help: "SageMaker API calls by operation and outcome (success or the error code)",
-    labelNames: ["operation", "outcome"] as const,
+    labelNames: ["operation", "outcome", "account", "region"] as const,
     registers: [this.registry],
   });
   readonly sagemakerCallDuration = new Histogram({
     name: "sagemaker_api_call_duration_seconds",
     help: "SageMaker API call latency by operation, retries included",
-    labelNames: ["operation"] as const,
+    labelNames: ["operation", "account", "region"] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   readonly sagemakerThrottles = new Counter({
     name: "sagemaker_api_throttles_total",
     help: "SageMaker ThrottlingException answers by operation",
-    labelNames: ["operation"] as const,
+    labelNames: ["operation", "account", "region"] as const,
     registers: [this.registry],
   });
   readonly sagemakerRateLimit = new Gauge({
     name: "sagemaker_api_rate_limit",
     help: "Current SageMaker call rate allowed by the adaptive limiter (calls per second)",
+    labelNames: ["account", "region"] as const,
     registers: [this.registry],
   });
   readonly resourceInUseRetries = new Counter({

@@ -14,6 +14,8 @@ export interface OperatorConfig {
     region?: string;
     /** Explicit endpoint (tests); AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK without it. */
     endpoint?: string;
+    /** Explicit STS endpoint (tests); AWS_ENDPOINT_URL_STS is honoured by the SDK without it. */
+    stsEndpoint?: string;
     /** Only for the local emulator; in a cluster the SDK's standard chain (IRSA, Pod Identity) is used. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
     rps: number;
@@ -25,6 +27,9 @@ export interface OperatorConfig {
     /** An SDK attempt that gets no answer within this long fails as a timeout (and is retried like a network error). */
     requestTimeoutMs: number;
   };
+  /** SageMakerAccount: how often a ready account's credentials are checked, how soon a failing one is retried, and
+   * how long an account×region's client may stay unused before it is closed. */
+  accounts: { checkPeriodMs: number; retryMs: number; clientIdleMs: number };
   resyncPeriodMs: number;
   /**
    * `list`: every resync period, one ListUserProfiles pass per domain finds changed profiles (docs/architecture.md: resync without
@@ -70,6 +75,7 @@ export const defaultConfig = (): OperatorConfig => ({
     maxAttempts: 3,
     requestTimeoutMs: 30_000,
   },
+  accounts: { checkPeriodMs: 5 * 60_000, retryMs: 30_000, clientIdleMs: 15 * 60_000 },
   resyncPeriodMs: 10 * 60_000,
   resyncMode: "list",
   fullResyncPeriodMs: 6 * 60 * 60_000,

@@ -5,12 +5,13 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger as PinoLogger } from "pino";
-import { LeaderElector, loadKubeConfig, Manager, NotLeaderError } from "../kube/index.js";
+import { LeaderElector, loadKubeConfig, Manager, NotLeaderError, systemClock } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
-import { SageMakerGateway } from "../sagemaker/index.js";
+import { type GatewayOptions, SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { CONTROLLER_NAME, idle, setupProfileController } from "./profile-controller.js";
+import { SageMakerPool } from "./sagemaker-pool.js";
 
 export { defaultConfig, type OperatorConfig, parseDuration } from "./config.js";
 export { createLogger, scrub } from "./log.js";
@@ -46,12 +47,28 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   };
   // The namespace each reconcile works for, so the gateway's limiter shares the AWS budget fairly between namespaces.
   const tenant = new AsyncLocalStorage<string>();
-  const gateway = makeGateway(
-    config,
-    metrics,
-    () => mayWrite(),
-    () => tenant.getStore(),
-  );
+  const flowOf = () => tenant.getStore();
+  const gateway = makeGateway(config, metrics, () => mayWrite(), flowOf);
+  // One client and limiter per SageMakerAccount and region, on first use (unused without any SageMakerAccount).
+  const pool = new SageMakerPool({
+    makeGateway: (target, account, credentials) => {
+      const limits = account.spec.rateLimits?.find((l) => l.region === target.region);
+      return makeGateway(config, metrics, () => mayWrite(), flowOf, {
+        labels: { account: target.account, region: target.region },
+        region: target.region,
+        credentials: credentials?.provider ?? config.aws.credentials,
+        ...(limits?.rps !== undefined ? { rps: limits.rps } : {}),
+        ...(limits?.burst !== undefined ? { burst: limits.burst } : {}),
+        ...(limits?.mutatingRps !== undefined ? { mutatingRps: limits.mutatingRps } : {}),
+      });
+    },
+    ...(config.aws.credentials ? { ownCredentials: config.aws.credentials } : {}),
+    stsRegion: config.aws.region ?? "us-east-1",
+    ...(config.aws.stsEndpoint ? { stsEndpoint: config.aws.stsEndpoint } : {}),
+    sessionName: `sagemaker-profile-operator-${config.clusterId}`.slice(0, 64).replace(/[^\w+=,.@-]/g, "-"),
+    idleMs: config.accounts.clientIdleMs,
+    clock: systemClock,
+  });
 
   const leaderLabel = { name: config.leaderElection.id };
   metrics.leaderStatus.set(leaderLabel, 0);
@@ -94,11 +111,19 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     start: idle,
     close: async () => void (await Promise.all([metricsServer?.close(), healthServer?.close()])),
   });
-  manager.add({ name: "sagemaker-client", start: idle, close: () => gateway.destroy() });
+  manager.add({
+    name: "sagemaker-client",
+    start: idle,
+    close: () => {
+      gateway.destroy();
+      pool.destroy();
+    },
+  });
   for (const runnable of setupProfileController({
     config,
     kubeConfig,
     gateway,
+    pool,
     metrics,
     log,
     fence,
@@ -140,34 +165,48 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
   };
 }
 
-/** The SageMaker client behind one shared rate limit, its calls counted in the metrics. */
+interface GatewayScope {
+  /** The account and region labels of its metrics (none for the operator's own account and region). */
+  labels: { account: string; region: string };
+  region: string;
+  credentials: GatewayOptions["credentials"];
+  rps?: number;
+  burst?: number;
+  mutatingRps?: number;
+}
+
+/** A SageMaker client behind its own rate limit, its calls counted in the metrics. */
 function makeGateway(
   config: OperatorConfig,
   metrics: OperatorMetrics,
   mayWrite: () => boolean,
   flowOf: () => string | undefined,
+  scope?: GatewayScope,
 ): SageMakerGateway {
-  metrics.sagemakerRateLimit.set(config.aws.rps);
+  const labels = scope?.labels ?? {};
+  const rps = scope?.rps ?? config.aws.rps;
+  const mutatingRps = scope?.mutatingRps ?? config.aws.mutatingRps;
+  metrics.sagemakerRateLimit.set(labels, rps);
   return new SageMakerGateway({
     mayWrite,
     flowOf,
-    region: config.aws.region ?? "us-east-1",
+    region: scope?.region ?? config.aws.region ?? "us-east-1",
     endpoint: config.aws.endpoint,
-    credentials: config.aws.credentials,
-    rps: config.aws.rps,
-    burst: config.aws.burst,
+    credentials: scope ? scope.credentials : config.aws.credentials,
+    rps,
+    burst: scope?.burst ?? config.aws.burst,
     concurrency: config.aws.concurrency,
-    mutatingRps: config.aws.mutatingRps,
+    mutatingRps: Math.min(mutatingRps, rps),
     mutatingBurst: config.aws.mutatingBurst,
     maxAttempts: config.aws.maxAttempts,
     requestTimeoutMs: config.aws.requestTimeoutMs,
     observer: {
       onCall: (operation, outcome, seconds) => {
-        metrics.sagemakerCalls.inc({ operation, outcome });
-        metrics.sagemakerCallDuration.observe({ operation }, seconds);
+        metrics.sagemakerCalls.inc({ operation, outcome, ...labels });
+        metrics.sagemakerCallDuration.observe({ operation, ...labels }, seconds);
       },
-      onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation }),
-      onRateChange: (rps) => metrics.sagemakerRateLimit.set(rps),
+      onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation, ...labels }),
+      onRateChange: (rps) => metrics.sagemakerRateLimit.set(labels, rps),
     },
   });
 }

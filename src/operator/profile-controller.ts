@@ -23,7 +23,9 @@ import {
   RecentWrites,
   type Runnable,
   removeFinalizer,
+  sleep,
   splitKey,
+  systemClock,
   WorkQueue,
   writeStatus,
 } from "../kube/index.js";
@@ -31,11 +33,13 @@ import type { OperatorMetrics } from "../metrics/index.js";
 import { partitionOf } from "../policy/index.js";
 import { type KubePort, ProfileReconciler } from "../reconciler/index.js";
 import { ListResync } from "../resync/index.js";
-import type { SageMakerGateway } from "../sagemaker/index.js";
+import { getCallerIdentity, type SageMakerGateway } from "../sagemaker/index.js";
+import { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 import { errorSummary } from "./log.js";
 import { PolicyGuard } from "./policy.js";
 import { profileCacheTransform } from "./profile-cache.js";
+import type { SageMakerPool } from "./sagemaker-pool.js";
 
 export const CONTROLLER_NAME = "sagemakeruserprofile";
 
@@ -43,6 +47,8 @@ export interface ProfileControllerDeps {
   config: OperatorConfig;
   kubeConfig: KubeConfig;
   gateway: SageMakerGateway;
+  /** The clients of SageMakerAccounts' accounts and regions. */
+  pool: SageMakerPool;
   metrics: OperatorMetrics;
   log: PinoLogger;
   /** The leader write fence: throws when this process may not write (see SageMakerGateway's mayWrite). */
@@ -88,6 +94,28 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     log: log.child({ component: "policy" }),
     partition: partitionOf(config.aws.region ?? "us-east-1"),
     profiles: () => informers.flatMap((i) => i.list()),
+  });
+
+  // Source: SageMakerAccount changes and account checks re-enqueue the resources they affect.
+  const operatorRegion = config.aws.region ?? "us-east-1";
+  const accounts = new AccountRegistry({
+    kubeConfig,
+    log: log.child({ component: "accounts" }),
+    namespaces: guard.namespaces,
+    profiles: () => informers.flatMap((i) => i.list()),
+    pool: d.pool,
+    operatorRegion,
+    whoAmI: (account, signal) =>
+      getCallerIdentity(
+        d.pool.credentialsOf(account)?.provider ?? config.aws.credentials,
+        operatorRegion,
+        config.aws.stsEndpoint,
+        signal,
+      ),
+    checkPeriodMs: config.accounts.checkPeriodMs,
+    retryMs: config.accounts.retryMs,
+    clock: systemClock,
+    fence: d.fence,
   });
 
   const queue = new WorkQueue<string>({
@@ -140,6 +168,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     sagemaker: d.gateway,
     kube,
     policy: guard,
+    accounts,
     requirePolicy: config.requirePolicy,
     clusterId: config.clusterId,
     inUseBackoff: new ItemExponentialFailureRateLimiter({
@@ -152,7 +181,10 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
-    knownAbsent: (domainId, name) => listResync?.absent(domainId, name) ?? false,
+    knownAbsent: (obj) => {
+      const domainKey = accounts.resyncKey(obj);
+      return domainKey !== undefined && (listResync?.absent(domainKey, profileName(obj)) ?? false);
+    },
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
       onForget: (key) => metrics.forgetProfile(key),
@@ -167,7 +199,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   const controller = new Controller({
     name: CONTROLLER_NAME,
     // The guard's source holds the workers until the policy caches are synced (fail closed) and re-enqueues on changes.
-    informers: [...informers, guard.eventSource()],
+    informers: [...informers, guard.eventSource(), accounts.eventSource()],
     queue,
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -199,15 +231,24 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   // Source: the List resync of SageMaker enqueues the resources whose profile changed out of band.
   if (config.resyncMode === "list")
     listResync = new ListResync({
-      listUserProfiles: (domainId) => d.gateway.listUserProfiles(domainId),
+      // Per account, region and domain: `<account>/<region>/<domainId>` once SageMakerAccounts exist.
+      listUserProfiles: (domainKey) => {
+        const [account, region, domainId] = domainKey.split("/");
+        if (domainId === undefined || region === undefined) return d.gateway.listUserProfiles(domainKey);
+        const target = { account: account as string, accountId: "", region };
+        return (accounts.sagemakerFor(target) as SageMakerGateway).listUserProfiles(domainId);
+      },
       targets: function* () {
         for (const i of informers)
-          for (const obj of i.list())
-            yield {
-              key: `${obj.metadata.namespace}/${obj.metadata.name}`,
-              domainId: obj.spec.domainId,
-              profileName: profileName(obj),
-            };
+          for (const obj of i.list()) {
+            const domainKey = accounts.resyncKey(obj);
+            if (domainKey !== undefined)
+              yield {
+                key: `${obj.metadata.namespace}/${obj.metadata.name}`,
+                domainId: domainKey,
+                profileName: profileName(obj),
+              };
+          }
       },
       enqueue: (key) => controller.enqueue(key),
       periodMs: config.resyncPeriodMs,
@@ -225,6 +266,21 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         ready: () => informer.isReady(),
       }),
     ),
+    {
+      name: "account-cache",
+      start: (signal) => accounts.informer.start(signal),
+      ready: () => accounts.informer.isReady(),
+    },
+    {
+      name: "client-sweeper",
+      start: async (signal) => {
+        while (!signal.aborted) {
+          await sleep(Math.min(60_000, config.accounts.clientIdleMs), signal);
+          d.pool.sweep();
+        }
+      },
+    },
+    { name: "account-checks", leaderElected: true, start: (signal) => accounts.runChecks(signal) },
     {
       name: "policy-caches",
       start: (signal) => Promise.all(guard.start(signal)).then(() => undefined),

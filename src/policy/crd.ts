@@ -35,7 +35,8 @@ const idRanges = (what: string) => ({
   },
 });
 
-const labelSelector = {
+/** metav1.LabelSelector's schema (also used by SageMakerAccount's namespaceSelector). */
+export const labelSelector = {
   type: "object",
   description: "Namespaces selected by label (an empty selector selects every namespace).",
   properties: {

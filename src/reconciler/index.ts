@@ -31,6 +31,14 @@ export {
   type SageMakerCall,
   type Step,
 } from "./plan-types.js";
-export type { AppRef, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort, SageMakerReader } from "./ports.js";
+export type {
+  AccountPort,
+  AppRef,
+  KubePort,
+  PolicyPort,
+  ReconcilerHooks,
+  SageMakerPort,
+  SageMakerReader,
+} from "./ports.js";
 export { ProfileReconciler, planSettings, type ReconcilerOptions } from "./reconciler.js";
 export { buildStatus, type StatusInput } from "./status.js";

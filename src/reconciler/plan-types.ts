@@ -2,6 +2,8 @@
  * The data a reconcile passes between its steps: what was observed, what the planner may ask to read next, and the
  * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Plain values, no I/O.
  */
+
+import type { AccountDecision } from "../accounts/index.js";
 import type {
   AppDetails,
   CreateUserProfileRequest,
@@ -116,6 +118,8 @@ export interface PlanContext {
   settings: PlanSettings;
   /** The guardrails' decision; undefined: no guardrails. */
   policy?: PolicyDecision;
+  /** Which AWS account and region (src/accounts/resolve.ts); undefined: the operator's own, as before accounts. */
+  account?: AccountDecision;
   /** Milliseconds since the epoch. */
   now: number;
   /** A number in [0, 1) spreading resync delays. */

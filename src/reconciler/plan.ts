@@ -3,6 +3,7 @@
  * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Pure: the same inputs
  * give the same plan, which is what lets `diff --live` show what the operator would do.
  */
+import type { AccountDecision } from "../accounts/index.js";
 import { OWNER_TAG, PAUSED_ANNOTATION, profileName, type SageMakerUserProfile } from "../api/types.js";
 import { buildCreateRequest, computeDrift, type DriftResult, dottedPath, formatChange } from "../drift/index.js";
 import { type AdoptionDecision, POLICY_KIND, type PolicyDecision, violationMessage } from "../policy/index.js";
@@ -30,6 +31,9 @@ import { seconds, truncate } from "./text.js";
 export function plan(resource: SageMakerUserProfile, observed: Observation, ctx: PlanContext): Plan | Need {
   if (isPaused(resource))
     return held({ phase: "Held", reason: "Paused", message: `annotation ${PAUSED_ANNOTATION} is "true"` });
+  // No AWS call without an account and region this resource may use (a deletion too: its profile is in that account).
+  if (ctx.account && ctx.account.ok !== true && !(isDeleting(resource) && !hasFinalizer(resource)))
+    return refuseAccount(resource, ctx.account, ctx);
   if (isDeleting(resource)) return planFinalize(resource, observed, ctx);
 
   // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).
@@ -102,6 +106,23 @@ function refuse(
   const byPolicy = decision.violations.some((v) => v.source !== "partition");
   const reason = byPolicy ? "PolicyViolation" : "PartitionMismatch";
   return stalledOnce(resource, reason, truncate(violationMessage(decision.violations)));
+}
+
+/** No usable account or region: Stalled naming which (account changes re-enqueue; the stalled retry is a backstop). */
+function refuseAccount(
+  resource: SageMakerUserProfile,
+  decision: Exclude<AccountDecision, { ok: true }>,
+  ctx: PlanContext,
+): Plan {
+  if (decision.ok === "unknown")
+    return held(
+      { phase: "Progressing", reason: "AccountPending", message: decision.message },
+      { requeueAfter: ctx.settings.pollIntervalMs },
+    );
+  return {
+    ...stalledOnce(resource, decision.reason, truncate(decision.message)),
+    action: { requeueAfter: ctx.settings.stalledRetryMs },
+  };
 }
 
 /**

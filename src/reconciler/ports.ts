@@ -3,6 +3,8 @@
  * (informer cache, status subresource, finalizer, events) and the tenant guardrails. Every SageMaker call takes the
  * reconcile's abort signal.
  */
+
+import type { AccountDecision, Target } from "../accounts/index.js";
 import type {
   AppDetails,
   AppType,
@@ -64,6 +66,15 @@ export interface KubePort {
   addFinalizer(obj: SageMakerUserProfile): Promise<void>;
   removeFinalizer(obj: SageMakerUserProfile): Promise<void>;
   event(obj: SageMakerUserProfile, type: "Normal" | "Warning", reason: string, note: string): void;
+}
+
+/**
+ * Many AWS accounts and regions: which one a resource uses (or why none), and the SageMaker client of an account and
+ * region. Without it every resource uses the one `sagemaker` port.
+ */
+export interface AccountPort {
+  decide(obj: SageMakerUserProfile): AccountDecision;
+  sagemakerFor(target: Target): SageMakerPort;
 }
 
 /** Tenant guardrails: the decision for a resource (pure evaluation over the operator's policy caches). */

@@ -4,6 +4,8 @@
  * writes status once (status.ts) and returns the requeue. Every error goes through the error policy
  * (error-policy.ts). Nothing here sleeps: every delay is a requeue.
  */
+
+import type { AccountDecision } from "../accounts/index.js";
 import { profileName, type SageMakerUserProfile } from "../api/types.js";
 import {
   type Action,
@@ -26,7 +28,7 @@ import {
   type PlanContext,
   type PlanSettings,
 } from "./plan-types.js";
-import type { KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
+import type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
 import { isDeleting, isManaged } from "./resource.js";
 import { SettleEstimates } from "./settle.js";
 import { buildStatus } from "./status.js";
@@ -36,6 +38,8 @@ export interface ReconcilerOptions {
   kube: KubePort;
   /** Guardrails checked before any AWS call; none = allow everything (the operator always has them). */
   policy?: PolicyPort;
+  /** The account and region of each resource, and their clients; none = `sagemaker` for every resource. */
+  accounts?: AccountPort;
   /** Refuse resources of namespaces no policy covers (the operator's `--require-policy`, default true there). */
   requirePolicy?: boolean;
   /** Identifies this cluster in the owner tag: `<clusterId>/<namespace>/<name>`. */
@@ -59,7 +63,7 @@ export interface ReconcilerOptions {
    * Whether SageMaker's last List of the domain had no profile of this name (the List resync's knowledge): a resource
    * that never had a profile is then created without a Describe first.
    */
-  knownAbsent?(domainId: string, profileName: string): boolean;
+  knownAbsent?(resource: SageMakerUserProfile): boolean;
   hooks?: ReconcilerHooks;
   clock?: Clock;
   random?: () => number;
@@ -132,24 +136,34 @@ export class ProfileReconciler {
       this.hooks.onForget?.(key);
       return {};
     }
+    const account = this.o.accounts?.decide(resource);
+    const sagemaker = this.portFor(account);
     try {
-      const { plan, executed } = await this.observeAndAct(key, resource, ctx.signal);
+      const { plan, executed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
-      const verdict = await this.verdict(key, resource, err, ctx);
+      const verdict = await this.verdict(key, resource, err, ctx, sagemaker);
       if (verdict.raise) throw err;
       // Its own errors (Kubernetes refusing the status or the finalizer patch) go to the controller.
-      await execute(resource, verdict, { sagemaker: this.o.sagemaker, kube: this.o.kube });
+      await execute(resource, verdict, { sagemaker, kube: this.o.kube });
       await this.conclude(key, resource, verdict, {});
       return verdict.action;
     }
   }
 
+  /** The resource's account and region's client; a refused one gets a port that calls nothing. */
+  private portFor(account: AccountDecision | undefined): SageMakerPort {
+    if (!account || !this.o.accounts) return this.o.sagemaker;
+    if (account.ok === true) return account.target ? this.o.accounts.sagemakerFor(account.target) : this.o.sagemaker;
+    return refusingPort(account.message);
+  }
+
   /** What the planner knows besides the resource and SageMaker: settings, the guardrails' decision, time, flap state. */
-  private context(key: string, resource: SageMakerUserProfile): PlanContext {
+  private context(key: string, resource: SageMakerUserProfile, account: AccountDecision | undefined): PlanContext {
     return {
       settings: this.settings,
+      account,
       policy: this.o.policy?.decide(resource),
       now: this.clock.now(),
       jitter: this.random(),
@@ -164,8 +178,10 @@ export class ProfileReconciler {
     key: string,
     resource: SageMakerUserProfile,
     signal: AbortSignal,
+    account: AccountDecision | undefined,
+    sagemaker: SageMakerPort,
   ): Promise<{ plan: Plan; executed: Executed }> {
-    const context = this.context(key, resource);
+    const context = this.context(key, resource, account);
     const planner = (observed: Observation) => plan(resource, observed, context);
     let finalizerAdded = false;
     const options: ObserveOptions = {
@@ -183,7 +199,7 @@ export class ProfileReconciler {
     };
     const act = async (p: Plan) => {
       const executed = await execute(resource, p, {
-        sagemaker: this.o.sagemaker,
+        sagemaker,
         kube: this.o.kube,
         signal,
         finalizerAdded,
@@ -201,10 +217,10 @@ export class ProfileReconciler {
       !isDeleting(resource) &&
       !resource.status?.userProfileArn &&
       !this.ownedArns.has(key) && // created since that List
-      this.o.knownAbsent?.(resource.spec.domainId, profileName(resource))
+      this.o.knownAbsent?.(resource)
         ? { profile: null }
         : {};
-    const first = await observe(this.o.sagemaker, resource, start, planner, options);
+    const first = await observe(sagemaker, resource, start, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan) };
     } catch (err) {
@@ -213,13 +229,7 @@ export class ProfileReconciler {
       // CreateUserProfile answered ResourceInUse: most often our own create whose answer was lost (the SDK retried
       // it) or that a crash kept out of the status. The profile then goes through the ownership check like any
       // existing one: adopted only if its owner tag names this resource.
-      const again = await observe(
-        this.o.sagemaker,
-        resource,
-        { ...first.observed, profile: undefined },
-        planner,
-        options,
-      );
+      const again = await observe(sagemaker, resource, { ...first.observed, profile: undefined }, planner, options);
       // Not there after all (busy for another reason): the ResourceInUse backoff applies.
       if (!again.observed.profile) throw err;
       return { plan: again.plan, executed: await act(again.plan) };
@@ -232,6 +242,7 @@ export class ProfileReconciler {
     resource: SageMakerUserProfile,
     err: unknown,
     ctx: ReconcileContext,
+    sagemaker: SageMakerPort,
   ): Promise<ErrorVerdict> {
     const failure: Failure = ctx.signal.aborted
       ? { other: err, aborted: true }
@@ -239,17 +250,14 @@ export class ProfileReconciler {
         ? { sagemaker: { operation: err.operation, classified: err.classified } }
         : { other: err };
     if (asksDomain(failure) && "sagemaker" in failure)
-      failure.domainMissing = await this.o.sagemaker.domainExists(resource.spec.domainId, ctx.signal).then(
+      failure.domainMissing = await sagemaker.domainExists(resource.spec.domainId, ctx.signal).then(
         (exists) => !exists,
         () => false, // any other answer leaves the original error to its usual handling
       );
     if (asksStudio(failure, resource) && "sagemaker" in failure)
-      failure.studio = await readStudio(
-        this.o.sagemaker,
-        resource.spec.domainId,
-        profileName(resource),
-        ctx.signal,
-      ).catch(() => undefined); // unnamed blockers are still reported as DeleteBlocked
+      failure.studio = await readStudio(sagemaker, resource.spec.domainId, profileName(resource), ctx.signal).catch(
+        () => undefined,
+      ); // unnamed blockers are still reported as DeleteBlocked
     const backoff = backoffFor(failure);
     const limiter = backoff && this.backoffs[backoff];
     const retry = limiter ? { delayMs: limiter.when(key), attempt: limiter.numRequeues(key) } : undefined;
@@ -288,4 +296,24 @@ export class ProfileReconciler {
     });
     await this.o.kube.writeStatus(latest, status);
   }
+}
+
+/** For a resource with no usable account: any call is a bug the planner should have prevented, refused loudly. */
+function refusingPort(why: string): SageMakerPort {
+  const refuse = () => Promise.reject(new Error(`no SageMaker call without a usable account: ${why}`));
+  return {
+    describeUserProfile: refuse,
+    createUserProfile: refuse,
+    updateUserProfile: refuse,
+    deleteUserProfile: refuse,
+    domainSecurityGroups: refuse,
+    domainExists: refuse,
+    listTags: refuse,
+    addTags: refuse,
+    deleteTags: refuse,
+    listApps: refuse,
+    listSpaces: refuse,
+    deleteApp: refuse,
+    deleteSpace: refuse,
+  };
 }

@@ -4,6 +4,15 @@
  */
 export { type AimdOptions, AimdRate } from "./aimd.js";
 export { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
+export {
+  type AssumedRoleCredentials,
+  type AssumedRoleOptions,
+  type AwsCredentialIdentity,
+  type AwsCredentialIdentityProvider,
+  assumedRoleCredentials,
+  type CallerIdentity,
+  getCallerIdentity,
+} from "./credentials.js";
 export { type ClassifiedError, classifyError, type ErrorKind, SageMakerError } from "./errors.js";
 export {
   type CallObserver,

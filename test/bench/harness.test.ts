@@ -17,6 +17,7 @@ describe("benchmark harness (N = 200)", () => {
       "throttle adaptation",
       "ResourceInUse storm",
       "fair share",
+      "accounts",
     ]);
     for (const r of report.results)
       for (const f of [...r.figures, ...r.goals])

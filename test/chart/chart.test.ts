@@ -66,6 +66,8 @@ const resourceGrants = (scope: string): string[] => [
 const policyGrants = [
   ...["list", "watch"].map((v) => `*cluster*|sagemaker.gitops.io|sagemakerprofilepolicies|${v}`),
   ...["list", "watch"].map((v) => `*cluster*||namespaces|${v}`),
+  ...["list", "watch"].map((v) => `*cluster*|sagemaker.gitops.io|sagemakeraccounts|${v}`),
+  "*cluster*|sagemaker.gitops.io|sagemakeraccounts/status|patch",
 ];
 const leaseGrants = (ns: string): string[] =>
   ["get", "create", "update"].map((v) => `${ns}|coordination.k8s.io|leases|${v}`);
@@ -98,9 +100,10 @@ describe("every rendered manifest is valid against the Kubernetes OpenAPI schema
 });
 
 describe("the CRDs", () => {
-  it("in the chart are byte-for-byte the generated crds/ files, the profile and the policy CRD", () => {
+  it("in the chart are byte-for-byte the generated crds/ files, the profile, the policy and the account CRD", () => {
     const names = readdirSync(join(repoRoot, "crds")).sort();
     expect(names).toEqual([
+      "sagemaker.gitops.io_sagemakeraccounts.yaml",
       "sagemaker.gitops.io_sagemakerprofilepolicies.yaml",
       "sagemaker.gitops.io_sagemakeruserprofiles.yaml",
     ]);

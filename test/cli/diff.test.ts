@@ -343,3 +343,27 @@ spec:
     expect(out[at + 2]).toMatch(/^ {2}- rStudioServerProAppSettings\.userGroup: R_STUDIO_ADMIN \(SageMaker refuses/);
   });
 });
+
+describe("diff --live and other accounts", { timeout: CLI_TEST_TIMEOUT }, () => {
+  it("refuses a profile of a SageMakerAccount or another region rather than compare it with the wrong account", async () => {
+    const file = tmpFile(
+      "elsewhere.yaml",
+      [
+        "apiVersion: sagemaker.gitops.io/v1alpha1",
+        "kind: SageMakerUserProfile",
+        "metadata: {name: rita, namespace: research}",
+        "spec: {domainId: d-research0001, accountRef: {name: research}, region: eu-west-1}",
+      ].join("\n"),
+    );
+    const r = await runCli(["diff", "--live", "-f", file], {
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL_SAGEMAKER: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "x",
+      AWS_SECRET_ACCESS_KEY: "y",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "research/rita names SageMakerAccount research and region eu-west-1: run it with that account's credentials and AWS_REGION",
+    );
+  });
+});

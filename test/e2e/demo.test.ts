@@ -26,6 +26,9 @@ describe("npm run demo", () => {
     expect(stdout).toMatch(/team-c\/dana\s+event CleanupApp/);
     expect(stdout).toMatch(/team-c\/dana\s+event CleanupSpace/);
     expect(stdout).toContain("4 DeleteApp/DeleteSpace calls (apps, then the private space), then DeleteUserProfile");
+    expect(stdout).toContain(
+      "research/rita is arn:aws:sagemaker:eu-west-1:111111111111:user-profile/d-research0001/rita, created with the role's temporary credentials",
+    );
     expect(stdout).toMatch(/stopped\s*$/);
   }, 180_000);
 });

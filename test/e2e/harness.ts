@@ -48,6 +48,8 @@ export async function startE2E(
     ...config.aws,
     region: "us-east-1",
     endpoint: stack.sagemaker.url,
+    // The emulator answers STS on the same port (AssumeRole and GetCallerIdentity for SageMakerAccount).
+    stsEndpoint: stack.sagemaker.url,
     credentials: LOCAL_CREDENTIALS,
     rps: 50,
     burst: 50,
@@ -55,6 +57,7 @@ export async function startE2E(
     mutatingBurst: 50,
   };
   config.pollIntervalMs = 300;
+  config.accounts = { ...config.accounts, retryMs: 500 };
   config.resyncPeriodMs = 60_000;
   config.inUseBackoffBaseMs = 300;
   config.inUseBackoffMaxMs = 3_000;

@@ -1,7 +1,7 @@
 /**
  * Least privilege, checked against a traced run: the operator runs against the local API server as the chart's
  * ServiceAccount, through create, update, ResourceInUse (repeated events), status and finalizer conflicts, delete, policy
- * and namespace caches and leader election; the (group, resource, verb) set it used must equal what the chart's RBAC
+ * and namespace caches, a SageMakerAccount and leader election; the (group, resource, verb) set it used must equal what the chart's RBAC
  * grants it. And with any one of those verbs denied, it says so at error level instead of retrying silently.
  */
 import { writeFileSync } from "node:fs";
@@ -96,6 +96,18 @@ const profile = (name: string, instanceType = "ml.t3.medium") => ({
 /** Everything the operator does in its life: every code path that talks to the API server. */
 async function exercise({ e2e }: Run): Promise<void> {
   const api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
+  // A SageMakerAccount (the operator's own identity, marked default): read, checked, its status written.
+  await api.createClusterCustomObject({
+    group: "sagemaker.gitops.io",
+    version: "v1alpha1",
+    plural: "sagemakeraccounts",
+    body: {
+      apiVersion: "sagemaker.gitops.io/v1alpha1",
+      kind: "SageMakerAccount",
+      metadata: { name: "own" },
+      spec: { accountId: "123456789012", regions: ["us-east-1"], namespaceSelector: {}, default: true },
+    },
+  });
   await applyPolicy(e2e.stack.kubeConfig, "team-a", { namespaces: ["team-a"], domains: [DEMO_DOMAIN] });
   // A conflict on the first finalizer patch and on the first status patch: both re-read the object (get).
   e2e.kube.faults.failNext({ verb: "patch", path: /\/sagemakeruserprofiles\/lp-alice$/, status: 409 });

@@ -5,6 +5,7 @@
  */
 import { Writable } from "node:stream";
 import { DescribeUserProfileCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { type LocalKube, startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profile-operator/local-stack/sagemaker";
@@ -46,10 +47,25 @@ afterAll(async () => {
 describe("log redaction", () => {
   it("masks the signed request the SDK sends (Authorization, x-amz-security-token) and its errors", async () => {
     const { log, text } = capture();
+    // Temporary credentials the emulator's STS issued (it refuses a session token it did not issue).
+    const role = "arn:aws:iam::123456789012:role/redaction";
+    emulator.sts.setRole({ arn: role, trustedPrincipals: ["123456789012"] });
+    const sts = new STSClient({
+      region: "us-east-1",
+      endpoint: emulator.url,
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    });
+    const issued = (await sts.send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: "redaction" }))).Credentials;
+    sts.destroy();
+    const temporary = {
+      accessKeyId: issued?.AccessKeyId ?? "",
+      secretAccessKey: issued?.SecretAccessKey ?? "",
+      sessionToken: issued?.SessionToken ?? "",
+    };
     const client = new SageMakerClient({
       region: "us-east-1",
       endpoint: emulator.url,
-      credentials: { accessKeyId: TEMP_ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, sessionToken: SESSION_TOKEN },
+      credentials: temporary,
       maxAttempts: 1,
     });
     let request: unknown;
@@ -64,7 +80,7 @@ describe("log redaction", () => {
     emulator.admin.injectFault({
       op: "DescribeUserProfile",
       code: "ValidationException",
-      message: `bad request from ${TEMP_ACCESS_KEY_ID} with ${SESSION_TOKEN}`,
+      message: `bad request from ${temporary.accessKeyId} with ${temporary.sessionToken}`,
       count: 1,
     });
     const err = await client
@@ -72,12 +88,14 @@ describe("log redaction", () => {
       .catch((e: unknown) => e);
     client.destroy();
     expect(err).toBeInstanceOf(Error);
-    expect(JSON.stringify((request as { headers: object }).headers)).toContain(TEMP_ACCESS_KEY_ID); // the test can fail
+    expect(JSON.stringify((request as { headers: object }).headers)).toContain(temporary.accessKeyId); // the test can fail
     log.error({ err }, "DescribeUserProfile failed");
     log.debug({ request }, "sent");
     log.warn({ config: { credentials: client.config.credentials } }, "client config");
     const out = text();
     expect(leaked(out)).toEqual([]);
+    const issuedSecrets = [temporary.accessKeyId, temporary.secretAccessKey, temporary.sessionToken];
+    expect(issuedSecrets.filter((s) => out.includes(s) || out.includes(s.slice(0, 30)))).toEqual([]);
     expect(out).toContain(REDACTED);
     // What a reader needs stays: the error's name and the operation.
     expect(out).toContain("ValidationException");

@@ -344,6 +344,55 @@ export const rows: Row[] = [
     status: ["Progressing", "PolicyPending", /^namespace team-a is not in the cache yet$/],
     action: { requeueAfter: POLL },
   },
+  ...(
+    [
+      ["AccountNotFound", "SageMakerAccount spoke (spec.accountRef.name) does not exist"],
+      [
+        "AccountNotReady",
+        "SageMakerAccount spoke is not ready: AccessDenied: not authorized to perform: sts:AssumeRole",
+      ],
+      ["AccountNotAllowed", "SageMakerAccount spoke (spec.accountRef.name) does not allow namespace team-a"],
+      ["RegionNotAllowed", "SageMakerAccount spoke does not allow region ap-south-1 (allowed: eu-west-1)"],
+      ["AccountMismatch", "the profile exists as arn:..., but this resource now resolves to another account"],
+    ] as const
+  ).map(
+    ([reason, message]): Row => ({
+      name: `accounts: ${reason} before any AWS call and before the finalizer, retried slowly`,
+      given: (w) => {
+        w.account = { ok: false, reason, message };
+        w.apply(resource());
+      },
+      calls: [],
+      events: [`Warning ${reason}`],
+      status: ["Stalled", reason, new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)],
+      action: { requeueAfter: STALLED },
+    }),
+  ),
+  {
+    name: "accounts: AccountPending while the namespace's labels are not known, looked at again soon",
+    given: (w) => {
+      w.account = { ok: "unknown", message: "the labels of namespace team-a are not known yet" };
+      w.apply(resource());
+    },
+    calls: [],
+    status: ["Progressing", "AccountPending", /^the labels of namespace team-a are not known yet$/],
+    action: { requeueAfter: POLL },
+  },
+  {
+    name: "accounts: a resource being deleted whose account is gone keeps its finalizer and calls nothing",
+    given: async (w) => {
+      w.apply(resource());
+      await w.reconcile();
+      w.clock.advance(MINUTE);
+      await w.reconcile();
+      w.account = { ok: false, reason: "AccountNotFound", message: "SageMakerAccount spoke does not exist" };
+      w.delete();
+    },
+    calls: [],
+    events: ["Warning AccountNotFound"],
+    status: ["Stalled", "AccountNotFound"],
+    action: { requeueAfter: STALLED },
+  },
   {
     name: "OwnerTagTooLong: a name that would not fit in the owner tag is refused before any call",
     given: (w) => w.apply(resource({}, { name: "a".repeat(250) })),

@@ -2,6 +2,8 @@
  * One reconciler over in-memory ports and a fake clock, with the resource the table test reconciles, and a record of
  * what one reconcile did: SageMaker calls, events, status writes, finalizer changes and the Action.
  */
+
+import type { AccountDecision } from "../../src/accounts/index.js";
 import {
   API_VERSION,
   KIND,
@@ -66,6 +68,8 @@ export class World {
     policies: ["team-a"],
     adoption: { allowed: false, why: "the test policy refuses it" },
   };
+  /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
+  account: AccountDecision = { ok: true };
   /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
   cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
@@ -81,6 +85,7 @@ export class World {
       sagemaker: this.sagemaker,
       kube: this.kube,
       policy: { decide: () => this.decision, cleanup: () => this.cleanup },
+      accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
       clusterId: "test",
       requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({

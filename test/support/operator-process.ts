@@ -83,6 +83,8 @@ export function startOperatorProcess(stack: LocalStack, o: OperatorProcessOption
       KUBECONFIG: stack.kube.kubeconfigPath,
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_SAGEMAKER: stack.sagemaker.url,
+      // The emulator answers STS on the same port (SageMakerAccount roles).
+      AWS_ENDPOINT_URL_STS: stack.sagemaker.url,
       AWS_ACCESS_KEY_ID: o.name,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       POD_NAME: o.name,

@@ -83,4 +83,11 @@ informer (list, watch), finalizers by JSON patch and a re-read on conflict (patc
 - apiGroups: [""]
   resources: ["namespaces"]
   verbs: ["list", "watch"]
+{{- /* SageMakerAccount (docs/multi-account.md): read the accounts, write the result of their credential check. */}}
+- apiGroups: ["sagemaker.gitops.io"]
+  resources: ["sagemakeraccounts"]
+  verbs: ["list", "watch"]
+- apiGroups: ["sagemaker.gitops.io"]
+  resources: ["sagemakeraccounts/status"]
+  verbs: ["patch"]
 {{- end }}

@@ -25,7 +25,10 @@ beforeEach(async () => {
 });
 afterEach(() => emu.close());
 
-const JSON_HEADERS = { "content-type": "application/x-amz-json-1.1", authorization: "AWS4-HMAC-SHA256 anything" };
+// The signature itself is not checked; its credential scope names the signer, the region and the service.
+const AUTHORIZATION =
+  "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature=00";
+const JSON_HEADERS = { "content-type": "application/x-amz-json-1.1", authorization: AUTHORIZATION };
 
 describe("user profile operations through the SDK", () => {
   it("creates, describes, updates, lists and deletes a profile", async () => {
@@ -228,13 +231,25 @@ describe("error naming", () => {
     expect(none.json.__type).toBe("UnknownOperationException");
   });
 
-  it("requires an Authorization header (any signature is accepted)", async () => {
+  it("requires an Authorization header with a credential scope (any signature is accepted)", async () => {
     const res = await rawCall(emu, {
       "content-type": "application/x-amz-json-1.1",
       "x-amz-target": "SageMaker.ListUserProfiles",
     });
     expect(res.status).toBe(403);
     expect(res.json.__type).toBe("MissingAuthenticationTokenException");
+    const unscoped = await rawCall(emu, {
+      ...JSON_HEADERS,
+      authorization: "AWS4-HMAC-SHA256 anything",
+      "x-amz-target": "SageMaker.ListUserProfiles",
+    });
+    expect([unscoped.status, unscoped.json.__type]).toEqual([403, "IncompleteSignatureException"]);
+    const otherService = await rawCall(emu, {
+      ...JSON_HEADERS,
+      authorization: AUTHORIZATION.replace("/sagemaker/", "/s3/"),
+      "x-amz-target": "SageMaker.ListUserProfiles",
+    });
+    expect([otherService.status, otherService.json.__type]).toEqual([403, "InvalidSignatureException"]);
     const signed = await rawCall(emu, { ...JSON_HEADERS, "x-amz-target": "SageMaker.ListUserProfiles" });
     expect(signed.status).toBe(200);
     expect(signed.json).toEqual({ UserProfiles: [] });

@@ -13,6 +13,7 @@ import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../../../s
 import { Informer, type KubeObject } from "../../../../src/kube/index.js";
 import { createLogger } from "../../../../src/operator/log.js";
 import { DEMO_DOMAIN, LOCAL_CREDENTIALS, startLocalStack } from "../stack.js";
+import { twoAccounts } from "./demo-accounts.js";
 
 const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..", "..", "..");
 
@@ -62,6 +63,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     burst: 20,
     mutatingRps: 10,
   };
+  config.aws.stsEndpoint = stack.sagemaker.url;
+  config.accounts = { ...config.accounts, retryMs: 1000 };
   config.pollIntervalMs = 1000;
   config.resyncPeriodMs = flags.resync * 1000;
   config.inUseBackoffBaseMs = 2000;
@@ -155,7 +158,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
   try {
     say(
       bold(
-        "[1/5] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
+        "[1/6] kubectl apply -f examples/policies/ -f examples/  (a policy, five profiles; SageMaker takes 1.5 s to create each)",
       ),
     );
     // The operator refuses the profiles of a namespace no policy covers (--require-policy): the policy comes first.
@@ -166,7 +169,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green(`  all ${keys.length} profiles Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`));
     say("");
 
-    say(bold("[2/5] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
+    say(bold("[2/6] Edit team-a/alice: jupyterServerAppSettings.defaultResourceSpec.instanceType -> ml.t3.large"));
     const edited = await patch("team-a", "alice", {
       spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
     });
@@ -180,7 +183,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     );
     say("");
 
-    say(bold("[3/5] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
+    say(bold("[3/6] team-a/bob is busy: SageMaker answers ResourceInUse to the next 3 updates"));
     sm.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: 3 } });
     const bob = await patch("team-a", "bob", {
       spec: { userSettings: { kernelGatewayAppSettings: { defaultResourceSpec: { instanceType: "ml.m5.xlarge" } } } },
@@ -193,7 +196,7 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say(green("  converged after the ResourceInUse answers; the worker was free for other profiles while bob waited"));
     say("");
 
-    say(bold(`[4/5] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
+    say(bold(`[4/6] Someone changes carol's profile in the console (out of band): executionRole -> ConsoleEdit`));
     const before = sm.calls().UpdateUserProfile?.ok ?? 0;
     const updatedEvents = printed.get("team-b/carol Updated") ?? 0;
     sm.admin.setProfile(DEMO_DOMAIN, "carol", {
@@ -214,6 +217,8 @@ async function runDemo(flags: DemoFlags): Promise<number> {
     say("");
 
     await deleteWithApps({ stack, profiles, patch, waitFor, examples: join(repoRoot, "examples", "deletion-cleanup") });
+    say("");
+    await twoAccounts({ stack, api, say, waitFor, isReady: (key) => isReady(key) });
     say("");
     const calls = sm.calls();
     const total = Object.values(calls).reduce(
@@ -262,7 +267,7 @@ async function deleteWithApps(o: {
 }): Promise<void> {
   const { stack, profiles, patch, waitFor } = o;
   const sm = stack.sagemaker;
-  say(bold("[5/5] team-c/dana leaves: her profile still has 2 apps and a private space (apps take 2 s to delete)"));
+  say(bold("[5/6] team-c/dana leaves: her profile still has 2 apps and a private space (apps take 2 s to delete)"));
   sm.admin.configure({ delays: { appDeleteMs: 2000, spaceDeleteMs: 500 } });
   await stack.apply([o.examples]);
   await waitFor("dana Ready", () => condition(profiles.get("team-c/dana"), "Ready")?.status === "True", 30_000);

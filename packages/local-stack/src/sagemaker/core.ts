@@ -3,15 +3,18 @@
  * throttling and call accounting in front of the operations; plus the typed admin surface.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Partitions, signatureScope } from "./accounts.js";
 import { ApiError } from "./errors.js";
 import { Faults } from "./faults.js";
 import { DEFAULT_MODES, type EmulatorModes, withModes } from "./modes.js";
-import { describeProfile, handlers, MUTATING_OPERATIONS } from "./operations.js";
+import { handlers, MUTATING_OPERATIONS } from "./operations.js";
 import type { AdminResources } from "./references.js";
 import { seededRandom } from "./rng.js";
 import { Store } from "./store.js";
-import { type StudioAdmin, type StudioReader, studioAdmin, studioReader } from "./studio-admin.js";
-import { Throttle } from "./throttle.js";
+import { makeReader, storeAdmin } from "./store-admin.js";
+import { type AdminRoleSpec, SecurityTokenService } from "./sts.js";
+import { handleSts } from "./sts-wire.js";
+import type { StudioAdmin, StudioReader } from "./studio-admin.js";
 import type {
   AdminConfig,
   AdminDomainPatch,
@@ -23,6 +26,7 @@ import type {
   EmulatorOptions,
   FaultRule,
   ProfileView,
+  ThrottleConfig,
 } from "./types.js";
 
 export interface ApiCall {
@@ -30,10 +34,50 @@ export interface ApiCall {
   target: string | undefined;
   authorization: string | undefined;
   contentType: string | undefined;
+  /** The X-Amz-Security-Token header (temporary credentials). */
+  securityToken?: string | undefined;
   body: string;
 }
 
-export type ApiAnswer = { kind: "answer"; status: number; body: unknown; errorType?: string } | { kind: "drop" };
+export type ApiAnswer =
+  | { kind: "answer"; status: number; body: unknown; errorType?: string }
+  /** STS's query protocol answers XML. */
+  | { kind: "xml"; status: number; body: string }
+  | { kind: "drop" };
+
+/** The SageMaker state of one account and region: seed and read it like the default one. */
+export interface PartitionHandle {
+  admin: PartitionAdmin;
+  reader: EmulatorStoreReader;
+}
+
+/** The admin calls that act on one account and region's state. */
+export type PartitionAdmin = Pick<
+  EmulatorAdmin,
+  | "createDomain"
+  | "updateDomain"
+  | "createProfile"
+  | "setProfile"
+  | "deleteProfile"
+  | "registerResources"
+  | "resources"
+  | keyof StudioAdmin
+> & {
+  /** This partition's own throttle (`null`: back to the emulator-wide one). */
+  setThrottle(config: ThrottleConfig | null): void;
+};
+
+/** The emulator's STS, administered: roles and their trust policies, named identities, short-lived credentials. */
+export interface StsAdmin {
+  setRole(spec: AdminRoleSpec): void;
+  removeRole(arn: string): boolean;
+  roles(): AdminRoleSpec[];
+  /** The principal ARN a (non-temporary) access key signs as. */
+  setIdentity(accessKeyId: string, arn: string): void;
+  /** Every credential issued from now on lives at most this long (seconds); `null` lifts the cap. */
+  setCredentialLifetime(seconds: number | null): void;
+  sessions(): ReturnType<SecurityTokenService["activeSessions"]>;
+}
 
 /** Typed mirror of the `/_admin/` endpoint. */
 export interface EmulatorAdmin extends StudioAdmin {
@@ -82,14 +126,19 @@ export interface MutationRecord {
   /** The access key id the request was signed with (who wrote, as CloudTrail would tell); "" when unsigned. */
   caller: string;
   request: Record<string, unknown>;
+  /** The account and region the request was answered in (the signer's account, the signature's region). */
+  account: string;
+  region: string;
 }
 
 export class EmulatorCore {
   readonly store: Store;
   readonly admin: EmulatorAdmin;
   readonly reader: EmulatorStoreReader;
+  readonly sts: StsAdmin;
   private readonly faults: Faults;
-  private throttle: Throttle | undefined;
+  private readonly partitions: Partitions;
+  private readonly tokens: SecurityTokenService;
   private counts: CallCounts = {};
   /** Epoch ms of the first and last answered call per operation since the last reset (benchmarks: start-up, rates). */
   private activity: Record<string, { first: number; last: number }> = {};
@@ -123,9 +172,34 @@ export class EmulatorCore {
     });
     this.faults = new Faults(random);
     for (const rule of options.faults ?? []) this.faults.add(rule);
-    if (options.throttle) this.throttle = new Throttle(options.throttle, this.now());
+    this.partitions = new Partitions(this.store, this.now, options.throttle);
+    this.tokens = new SecurityTokenService(this.store.config.accountId, this.now, random);
     this.admin = this.makeAdmin();
-    this.reader = this.makeReader();
+    this.reader = makeReader(this.store);
+    this.sts = {
+      setRole: (spec) => this.tokens.setRole(spec),
+      removeRole: (arn) => this.tokens.removeRole(arn),
+      roles: () => this.tokens.listRoles(),
+      setIdentity: (key, arn) => this.tokens.setIdentity(key, arn),
+      setCredentialLifetime: (seconds) => {
+        if (seconds !== null && !(Number.isInteger(seconds) && seconds > 0))
+          throw new ApiError("BadRequest", "credential lifetime: a positive number of seconds, or null");
+        this.tokens.credentialLifetimeSeconds = seconds ?? undefined;
+      },
+      sessions: () => this.tokens.activeSessions(),
+    };
+  }
+
+  /** The state of one account and region (created empty on first use). */
+  partition(account: string, region: string): PartitionHandle {
+    const p = this.partitions.get(account, region);
+    return {
+      admin: {
+        ...storeAdmin(p.store),
+        setThrottle: (config) => this.partitions.setPartitionThrottle(account, region, config),
+      },
+      reader: makeReader(p.store),
+    };
   }
 
   calls(): CallCounts {
@@ -154,6 +228,21 @@ export class EmulatorCore {
   }
 
   async handle(call: ApiCall): Promise<ApiAnswer> {
+    const scope = signatureScope(call.authorization);
+    if (scope?.service === "sts") {
+      const answer = handleSts(this.tokens, { ...call, accessKeyId: scope.accessKeyId });
+      this.count(answer.action, answer.code ?? "ok");
+      if (answer.caller)
+        this.log(this.requests, {
+          op: answer.action,
+          at: this.now(),
+          caller: scope.accessKeyId,
+          request: {},
+          account: answer.caller.account,
+          region: scope.region,
+        });
+      return { kind: "xml", status: answer.status, body: answer.xml };
+    }
     const op =
       call.target?.startsWith(TARGET_PREFIX) === true ? call.target.slice(TARGET_PREFIX.length) : (call.target ?? "");
     const plan = this.faults.plan(op);
@@ -185,12 +274,28 @@ export class EmulatorCore {
   }
 
   private run(op: string, call: ApiCall, injected: { code: string; status?: number; message?: string } | undefined) {
+    const scope = signatureScope(call.authorization);
     if (!call.authorization)
       throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
+    // AWS refuses a SigV4 header without its Credential scope (common errors: IncompleteSignature, 403).
+    if (!scope)
+      throw new ApiError(
+        "IncompleteSignatureException",
+        "Authorization header requires 'Credential' parameter (<key>/<date>/<region>/<service>/aws4_request).",
+        403,
+      );
+    if (scope.service !== "sagemaker")
+      throw new ApiError(
+        "InvalidSignatureException",
+        `Credential should be scoped to correct service: 'sagemaker'.`,
+        403,
+      );
+    const caller = this.tokens.identify(scope.accessKeyId, call.securityToken, "json");
+    const partition = this.partitions.get(caller.account, scope.region);
     const handler = call.target?.startsWith(TARGET_PREFIX) ? handlers[op] : undefined;
     if (!handler)
       throw new ApiError("UnknownOperationException", `Unknown operation ${call.target ?? "(no X-Amz-Target)"}`);
-    if (this.throttle && !this.throttle.admit(MUTATING_OPERATIONS.has(op), this.now()))
+    if (partition.throttle && !partition.throttle.admit(MUTATING_OPERATIONS.has(op), this.now()))
       throw new ApiError("ThrottlingException", "Rate exceeded");
     if (injected) throw new ApiError(injected.code, injected.message ?? `Injected ${injected.code}`, injected.status);
     if (!call.contentType?.startsWith("application/x-amz-json-1."))
@@ -203,25 +308,23 @@ export class EmulatorCore {
     }
     if (typeof body !== "object" || body === null || Array.isArray(body))
       throw new ApiError("SerializationException", "Request body must be a JSON object");
-    this.requests.push({
+    const record: MutationRecord = {
       op,
       at: this.now(),
-      caller: accessKeyId(call.authorization),
+      caller: scope.accessKeyId,
       request: body as Record<string, unknown>,
-    });
-    if (this.requests.length > MUTATION_LOG_SIZE) this.requests.splice(0, this.requests.length - MUTATION_LOG_SIZE);
-    const answer = handler(this.store, body as Record<string, unknown>);
-    if (MUTATING_OPERATIONS.has(op)) {
-      this.mutations.push({
-        op,
-        at: this.now(),
-        caller: accessKeyId(call.authorization),
-        request: body as Record<string, unknown>,
-      });
-      if (this.mutations.length > MUTATION_LOG_SIZE)
-        this.mutations.splice(0, this.mutations.length - MUTATION_LOG_SIZE);
-    }
+      account: partition.account,
+      region: partition.region,
+    };
+    this.log(this.requests, record);
+    const answer = handler(partition.store, body as Record<string, unknown>);
+    if (MUTATING_OPERATIONS.has(op)) this.log(this.mutations, { ...record, at: this.now() });
     return answer;
+  }
+
+  private log(list: MutationRecord[], record: MutationRecord): void {
+    list.push(record);
+    if (list.length > MUTATION_LOG_SIZE) list.splice(0, list.length - MUTATION_LOG_SIZE);
   }
 
   private count(op: string, outcome: string): void {
@@ -238,68 +341,20 @@ export class EmulatorCore {
   private makeAdmin(): EmulatorAdmin {
     const store = this.store;
     return {
-      ...studioAdmin(store),
-      createDomain: (spec = {}) => store.domainView(store.createDomain(spec)),
-      updateDomain: (domainId, patch) => store.domainView(store.updateDomain(domainId, patch)),
-      createProfile: (domainId, name, spec = {}) =>
-        store.profileView(
-          store.createProfile(
-            domainId,
-            name,
-            {
-              ...(spec.userSettings !== undefined ? { userSettings: spec.userSettings } : {}),
-              ...(spec.tags !== undefined ? { tags: spec.tags } : {}),
-              ...(spec.singleSignOnUserIdentifier !== undefined
-                ? { ssoIdentifier: spec.singleSignOnUserIdentifier }
-                : {}),
-              ...(spec.singleSignOnUserValue !== undefined ? { ssoValue: spec.singleSignOnUserValue } : {}),
-            },
-            "InService",
-          ),
-        ),
-      setProfile: (domainId, name, patch) => store.profileView(store.patchProfile(domainId, name, patch)),
-      deleteProfile: (domainId, name) => store.removeProfile(domainId, name),
+      ...storeAdmin(store),
       injectFault: (rule) => this.faults.add(rule),
       removeFault: (id) => this.faults.remove(id),
       clearFaults: () => this.faults.clear(),
       faults: () => this.faults.list(),
       configure: (config) => {
-        // Checked first, so a refused mode changes nothing.
+        // Checked first, so a refused mode changes nothing. Every account and region shares these settings.
         const modes = withModes(store.config.modes, config.modes);
         store.config.modes = modes;
         if (config.delays) store.config.delays = { ...store.config.delays, ...config.delays };
         if (config.limits) store.config.limits = { ...store.config.limits, ...config.limits };
-        if (config.throttle !== undefined)
-          this.throttle = config.throttle === null ? undefined : new Throttle(config.throttle, this.now());
+        if (config.throttle !== undefined) this.partitions.setThrottle(config.throttle);
       },
       modes: () => ({ ...store.config.modes }),
-      registerResources: (resources) => store.references.register(resources),
-      resources: () => store.references.list(),
     };
   }
-
-  private makeReader(): EmulatorStoreReader {
-    const store = this.store;
-    return {
-      ...studioReader(store),
-      getProfile: (domainId, name) => {
-        const rec = store.profile(domainId, name);
-        return rec && store.profileView(rec);
-      },
-      describeProfile: (domainId, name) => {
-        const rec = store.profile(domainId, name);
-        return rec && describeProfile(store, rec);
-      },
-      getDomain: (domainId) => {
-        const d = store.domain(domainId);
-        return d && store.domainView(d);
-      },
-      profileCount: () => store.profileCount(),
-    };
-  }
-}
-
-/** `AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, ...` -> the access key id. */
-function accessKeyId(authorization: string | undefined): string {
-  return /Credential=([^/,\s]+)\//.exec(authorization ?? "")?.[1] ?? "";
 }

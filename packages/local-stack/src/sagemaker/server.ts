@@ -5,7 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type EmulatorAdmin, EmulatorCore, type EmulatorStoreReader, type MutationRecord } from "./core.js";
+import {
+  type EmulatorAdmin,
+  EmulatorCore,
+  type EmulatorStoreReader,
+  type MutationRecord,
+  type PartitionHandle,
+  type StsAdmin,
+} from "./core.js";
 import { ApiError } from "./errors.js";
 import type { CallCounts, EmulatorOptions, FaultRule } from "./types.js";
 
@@ -23,6 +30,10 @@ export interface SageMakerEmulator {
   requests(op?: string): MutationRecord[];
   admin: EmulatorAdmin;
   store: EmulatorStoreReader;
+  /** Roles, trust policies, identities and credential lifetimes of the emulator's STS (`AWS_ENDPOINT_URL_STS`). */
+  sts: StsAdmin;
+  /** The SageMaker state of another account and region (the default ones are `admin` and `store`). */
+  account(accountId: string, region: string): PartitionHandle;
 }
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -64,6 +75,8 @@ export async function startSageMakerEmulator(options: EmulatorOptions = {}): Pro
     requests: (op) => core.requestLog(op),
     admin: core.admin,
     store: core.reader,
+    sts: core.sts,
+    account: (accountId, region) => core.partition(accountId, region),
   };
 }
 
@@ -71,14 +84,25 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
   const body = await readBody(req);
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (path.startsWith("/_admin/")) return admin(core, req.method ?? "GET", path.slice("/_admin/".length), body, res);
+  // One port answers SageMaker (AWS JSON) and STS (query): the signature's credential scope names the service.
   const answer = await core.handle({
     target: header(req, "x-amz-target"),
     authorization: header(req, "authorization"),
     contentType: header(req, "content-type"),
+    securityToken: header(req, "x-amz-security-token"),
     body: req.method === "POST" && path === "/" ? body : "",
   });
   if (answer.kind === "drop") {
     req.socket.destroy();
+    return;
+  }
+  if (answer.kind === "xml") {
+    res.writeHead(answer.status, {
+      "content-type": "text/xml",
+      "content-length": Buffer.byteLength(answer.body),
+      "x-amzn-requestid": randomUUID(),
+    });
+    res.end(answer.body);
     return;
   }
   const payload = JSON.stringify(answer.body);
@@ -102,13 +126,41 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
  *   GET  profiles/<d>/<n> (stored view)    GET profiles/<d>/<n>/describe    DELETE profiles/<d>/<n>
  *   POST apps (AdminAppSpec: start one)   POST apps/fail-deletions ({...app, count})   POST apps/remove (app)   GET apps[/<d>]
  *   POST spaces (AdminSpaceSpec)   GET spaces[/<d>]
+ *   accounts/<account>/<region>/...: domains, profiles, resources, apps, spaces as above, in that account and region;
+ *     POST accounts/<a>/<r>/throttle (ThrottleConfig, or null)
+ *   POST sts/roles (AdminRoleSpec)   GET sts/roles   DELETE sts/roles/<arn>   POST sts/identities {accessKeyId, arn}
+ *   POST sts/config {credentialLifetimeSeconds: n | null}   GET sts/sessions
  */
 function admin(core: EmulatorCore, method: string, path: string, body: string, res: ServerResponse): void {
-  const a = core.admin;
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
-  const key = `${method} ${parts[0] ?? ""}`;
+  let parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  let a: EmulatorAdmin = core.admin;
+  let reader = core.reader;
   try {
     const input = body.trim() === "" ? {} : JSON.parse(body);
+    if (parts[0] === "sts") {
+      sendJson(res, 200, stsAdmin(core.sts, method, parts.slice(1), input));
+      return;
+    }
+    if (parts[0] === "accounts") {
+      if (!/^\d{12}$/.test(parts[1] ?? "") || !parts[2])
+        throw new ApiError("BadRequest", "accounts/<12 digits>/<region>/...");
+      const partition = core.partition(parts[1] ?? "", parts[2] ?? "");
+      parts = parts.slice(3);
+      if (method === "POST" && parts[0] === "throttle") {
+        partition.admin.setThrottle(input);
+        sendJson(res, 200, {});
+        return;
+      }
+      a = {
+        ...core.admin,
+        ...partition.admin,
+        configure: () => {
+          throw new ApiError("BadRequest", "config applies to every account and region: POST /_admin/config");
+        },
+      };
+      reader = partition.reader;
+    }
+    const key = `${method} ${parts[0] ?? ""}`;
     const [, first, second, third] = parts;
     const found = (v: unknown) => {
       if (v === undefined) throw new ApiError("ResourceNotFound", `Not found: ${path}`);
@@ -158,7 +210,7 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
         out = first === undefined ? a.createDomain(input) : a.updateDomain(first, input);
         break;
       case "GET domains":
-        out = found(core.reader.getDomain(first ?? ""));
+        out = found(reader.getDomain(first ?? ""));
         break;
       case "PUT profiles":
         out = a.createProfile(first ?? "", second ?? "", input);
@@ -169,8 +221,8 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
       case "GET profiles":
         out = found(
           third === "describe"
-            ? core.reader.describeProfile(first ?? "", second ?? "")
-            : core.reader.getProfile(first ?? "", second ?? ""),
+            ? reader.describeProfile(first ?? "", second ?? "")
+            : reader.getProfile(first ?? "", second ?? ""),
         );
         break;
       case "POST apps":
@@ -182,13 +234,13 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
               : a.startApp(input);
         break;
       case "GET apps":
-        out = core.reader.apps(first);
+        out = reader.apps(first);
         break;
       case "POST spaces":
         out = a.createSpace(input);
         break;
       case "GET spaces":
-        out = core.reader.spaces(first);
+        out = reader.spaces(first);
         break;
       case "DELETE profiles":
         out = { deleted: a.deleteProfile(first ?? "", second ?? "") };
@@ -201,6 +253,28 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
     const code = err instanceof ApiError ? err.code : "BadRequest";
     const status = code === "ResourceNotFound" ? 404 : code === "ResourceInUse" ? 409 : 400;
     sendJson(res, status, { error: code, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+function stsAdmin(sts: StsAdmin, method: string, parts: string[], input: Record<string, unknown>): unknown {
+  switch (`${method} ${parts[0] ?? ""}`) {
+    case "POST roles":
+      sts.setRole(input as unknown as Parameters<StsAdmin["setRole"]>[0]);
+      return sts.roles();
+    case "GET roles":
+      return sts.roles();
+    case "DELETE roles":
+      return { deleted: sts.removeRole(parts.slice(1).join("/")) };
+    case "POST identities":
+      sts.setIdentity(String(input.accessKeyId), String(input.arn));
+      return {};
+    case "POST config":
+      sts.setCredentialLifetime((input.credentialLifetimeSeconds as number | null | undefined) ?? null);
+      return {};
+    case "GET sessions":
+      return sts.sessions();
+    default:
+      throw new ApiError("ResourceNotFound", `No admin route ${method} /_admin/sts/${parts.join("/")}`);
   }
 }
 

@@ -1,0 +1,132 @@
+/**
+ * Accounts do not slow each other (issue 15): account B creates N profiles with account A idle, then again while A is
+ * throttled hard by SageMaker (its own account×region rate limit) and has N creates of its own queued. B's time to
+ * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter.
+ */
+import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
+import type { Figure, Goal, ScenarioResult, Sizes } from "./scenarios.js";
+import { DECLARED_INSTANCE, DOMAIN, resource, sleep, World } from "./world.js";
+
+type Log = (line: string) => void;
+const HUB_USER = "arn:aws:iam::123456789012:user/local";
+const ACCOUNTS = { a: "111111111111", b: "222222222222" } as const;
+const roleOf = (id: string) => `arn:aws:iam::${id}:role/sagemaker-profile-operator`;
+
+async function setUp(world: World): Promise<void> {
+  for (const [name, id] of Object.entries(ACCOUNTS)) {
+    await world.admin("POST", "sts/roles", { arn: roleOf(id), trustedPrincipals: [HUB_USER] });
+    await world.admin("POST", `accounts/${id}/us-east-1/domains`, {
+      domainId: DOMAIN,
+      defaultUserSettings: { ExecutionRole: `arn:aws:iam::${id}:role/studio` },
+    });
+    await world.kubeRequest("POST", "/api/v1/namespaces", {
+      metadata: { name: `acct-${name}`, labels: { tenant: name, [`${GROUP}/account`]: name } },
+    });
+    await world.kubeRequest("POST", `/apis/${GROUP}/${VERSION}/sagemakeraccounts`, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "SageMakerAccount",
+      metadata: { name },
+      spec: {
+        accountId: id,
+        roleArn: roleOf(id),
+        regions: ["us-east-1"],
+        namespaceSelector: { matchLabels: { tenant: name } },
+      },
+    });
+  }
+}
+
+/** Creates `n` resources named `<prefix>-<i>` in the account's namespace. */
+async function create(world: World, account: "a" | "b", prefix: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++)
+    await world.api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace: `acct-${account}`,
+      body: resource(`${prefix}-${i}`, DECLARED_INSTANCE, `acct-${account}`),
+    });
+}
+
+/** Seconds until every resource of the prefix is Ready. */
+async function converge(world: World, account: "a" | "b", prefix: string, n: number, since: number): Promise<number> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const list = (await world.api.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace: `acct-${account}`,
+    })) as { items: SageMakerUserProfile[] };
+    const ready = list.items.filter(
+      (o) =>
+        o.metadata.name.startsWith(`${prefix}-`) &&
+        o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    ).length;
+    if (ready >= n) return (Date.now() - since) / 1000;
+    if (Date.now() > deadline) throw new Error(`${prefix}: only ${ready}/${n} Ready after 10 minutes`);
+    await sleep(100);
+  }
+}
+
+export async function accountIsolation(sizes: Sizes, log: Log): Promise<ScenarioResult> {
+  const n = Math.max(20, Math.round(sizes.medium / 10));
+  const t0 = Date.now();
+  const world = await World.start({ updateDelayMs: 200 });
+  try {
+    await setUp(world);
+    const rate = sizes.rate;
+    const operator = await world.startOperator({
+      flags: [
+        `--aws-rps=${rate * 2}`,
+        `--aws-burst=${rate * 2}`,
+        `--aws-mutating-rps=${rate}`,
+        `--aws-mutating-burst=${rate}`,
+      ],
+    });
+    try {
+      log(`  accounts: B creates ${n} profiles, A idle`);
+      let since = Date.now();
+      await create(world, "b", "idle", n);
+      const idle = await converge(world, "b", "idle", n, since);
+      // SageMaker throttles A's account×region to a tenth of the rate; A queues as many creates as B.
+      await world.admin("POST", `accounts/${ACCOUNTS.a}/us-east-1/throttle`, {
+        rps: rate / 10,
+        burst: 1,
+        mutatingRps: rate / 10,
+        mutatingBurst: 1,
+      });
+      log(`  accounts: A throttled to ${rate / 10}/s with ${n} creates; B creates ${n} more`);
+      await create(world, "a", "throttled", n);
+      since = Date.now();
+      await create(world, "b", "busy", n);
+      const underThrottle = await converge(world, "b", "busy", n, since);
+      const throttles = await operator.metric("sagemaker_api_throttles_total");
+      const figures: Figure[] = [
+        { name: "account B converges, A idle", value: idle, unit: "s" },
+        { name: "account B converges, A throttled with a backlog", value: underThrottle, unit: "s" },
+        { name: "throttles seen (all of them A's)", value: throttles, unit: "calls" },
+      ];
+      const goals: Goal[] = [
+        {
+          name: "account B's convergence, A throttled / A idle",
+          value: underThrottle / idle,
+          op: "<=",
+          bound: 1.5,
+          unit: "ratio",
+        },
+      ];
+      return {
+        scenario: `accounts N=${n}, account B while account A is throttled`,
+        resources: 3 * n,
+        figures,
+        goals,
+        seconds: (Date.now() - t0) / 1000,
+      };
+    } finally {
+      await operator.child.stop();
+    }
+  } finally {
+    await world.close();
+  }
+}

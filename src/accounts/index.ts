@@ -1,0 +1,10 @@
+export { accountCrd } from "./crd.js";
+export {
+  type AccountDecision,
+  type AccountInput,
+  type AccountReason,
+  type AccountState,
+  resolveAccount,
+  type Target,
+} from "./resolve.js";
+export * from "./types.js";
