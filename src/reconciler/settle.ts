@@ -87,8 +87,7 @@ export class SettleEstimates {
       // (a backlog) says nothing about SageMaker.
       if (now - p.sentAt <= p.pollMs * LATE_FACTOR)
         this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
-    }
-    else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
+    } else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
   }
 
   forget(key: string): void {
