@@ -7,7 +7,11 @@
  *   npm run bench -- --small           # N = 200: the harness check `npm test` also runs (no files written)
  *   npm run bench -- --only storm      # scenarios whose name contains "storm"
  */
+
+import { join } from "node:path";
 import { Command } from "commander";
+import { repoRoot } from "./processes.js";
+import { rewriteReport } from "./report.js";
 import { runBench } from "./run.js";
 
 const program = new Command("bench")
@@ -17,9 +21,14 @@ const program = new Command("bench")
     "--out <dir>",
     "where to write results.json, chart.svg and README.md (default: docs/benchmarks; not with --small)",
   )
+  .option("--rewrite", "only rewrite chart.svg and README.md from the results.json already there")
   .parse();
-const flags = program.opts<{ small?: boolean; only?: string; out?: string }>();
+const flags = program.opts<{ small?: boolean; only?: string; out?: string; rewrite?: boolean }>();
 
+if (flags.rewrite) {
+  rewriteReport(flags.out ?? join(repoRoot, "docs", "benchmarks"));
+  process.exit(0);
+}
 const report = await runBench({
   size: flags.small ? "small" : "full",
   only: flags.only,

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
+import { buildCli } from "../scripts/build.js";
 
 export const repoRoot = join(import.meta.dirname, "..");
 /**
@@ -15,13 +16,18 @@ export const repoRoot = join(import.meta.dirname, "..");
  * the repository's layout, so the local stack's imports of the operator's modules resolve as in the sources.
  */
 const distDir = join(repoRoot, ".bench", "dist");
-const operatorMain = join(distDir, "src", "cli", "main.js");
+/** The operator as the image runs it: `npm run build`'s bundle (scripts/build.ts), not the per-file compile. */
+const operatorDir = join(repoRoot, ".bench", "operator");
+const operatorMain = join(operatorDir, "cli", "main.js");
 const localStackMain = join(distDir, "packages", "local-stack", "src", "cli", "main.js");
 /** The local stack's commands; everything else is the operator's CLI. */
 const LOCAL_STACK_COMMANDS = new Set(["local-kube", "emulator", "demo"]);
 
-/** Compiles src/ and packages/local-stack/src to .bench/dist unless it is already newer than every source file. */
-export function ensureBuild(): void {
+/**
+ * Compiles src/ and packages/local-stack/src to .bench/dist and bundles the operator into .bench/operator, unless both
+ * are already newer than every source file.
+ */
+export async function ensureBuild(): Promise<void> {
   const newestSource = Math.max(
     newestMtime(join(repoRoot, "src")),
     newestMtime(join(repoRoot, "packages", "local-stack", "src")),
@@ -34,6 +40,7 @@ export function ensureBuild(): void {
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`building ${relative(repoRoot, distDir)} failed:\n${r.stdout}${r.stderr}`);
+  await buildCli(operatorDir);
 }
 
 function newestMtime(dir: string): number {

@@ -45,8 +45,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     { name: "accounts", run: (s) => accountIsolation(s, log) },
   ];
   const selected = scenarios.filter((s) => !options.only || s.name.includes(options.only));
-  log("building the CLI (.bench/dist)");
-  ensureBuild();
+  log("building the CLI (.bench/dist, .bench/operator)");
+  await ensureBuild();
   const started = Date.now();
   const results: ScenarioResult[] = [];
   for (const [i, s] of selected.entries()) {

@@ -4,6 +4,7 @@
  * rate limiter, no ResourceInUse backoff, a DescribeUserProfile per profile per resync period.
  */
 import {
+  type CallCounts,
   count,
   DECLARED_INSTANCE,
   DRIFTED_INSTANCE,
@@ -196,6 +197,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     const calls = await world.calls();
     const activity = await world.activity();
     const kube = await world.kubeStats();
+    if (process.env.BENCH_DEBUG) log(JSON.stringify({ calls, kube }));
     const updates = count(calls, "ok", "UpdateUserProfile");
     const updateSpan = ((activity.UpdateUserProfile?.last ?? 0) - (activity.UpdateUserProfile?.first ?? 0)) / 1000;
     const achieved = updateSpan > 0 ? (updates - 1) / updateSpan : Number.NaN;
@@ -205,6 +207,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     const startup = ((activity.DescribeUserProfile?.first ?? Number.NaN) - op.child.startedAt) / 1000;
     const memory = op.child.memory();
     const cpuMs = (seconds: number) => (seconds * 1000) / n;
+    const operatorCpuMs = cpuMs(op.child.cpuSeconds());
     const heap = (await op.metric("nodejs_heap_size_used_bytes")) / 2 ** 20;
     figures.push(
       { name: "achieved update rate", value: achieved, unit: "updates/s" },
@@ -218,7 +221,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
       { name: "operator peak RSS", value: memory.peakRssMiB, unit: "MiB" },
       { name: "operator anonymous memory (RssAnon)", value: memory.anonMiB, unit: "MiB" },
       { name: "operator heap used", value: heap, unit: "MiB" },
-      { name: "CPU per converged profile: operator", value: cpuMs(op.child.cpuSeconds()), unit: "ms" },
+      { name: "CPU per converged profile: operator", value: operatorCpuMs, unit: "ms" },
       {
         name: "CPU per converged profile: API server",
         value: cpuMs(world.kube.cpuSeconds() - (serverCpu[0] as number)),
@@ -236,12 +239,27 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
         { name: `throttled calls at ${n} (configured = limit)`, value: throttled, op: "<=", bound: 0, unit: "calls" },
         { name: `RSS at ${n} resources`, value: memory.peakRssMiB, op: "<=", bound: 128, unit: "MiB" },
         { name: `start-up to first reconcile at ${n}`, value: startup, op: "<=", bound: 5, unit: "s" },
+        {
+          name: `Kubernetes writes per converged profile at ${n}`,
+          value: kube.writes / n,
+          op: "<=",
+          bound: 3,
+          unit: "writes",
+        },
+        // Half of the 12.2 ms measured before issue 17 (docs/benchmarks/README.md), same run conditions.
+        {
+          name: `CPU per converged profile at ${n}`,
+          value: operatorCpuMs,
+          op: "<=",
+          bound: 6.1,
+          unit: "ms",
+        },
       );
       figures.push(
         { name: "edit -> update p50, under backlog", value: quantile(backlogLatencies, 0.5), unit: "ms" },
         { name: "edit -> update p99, under backlog", value: quantile(backlogLatencies, 0.99), unit: "ms" },
       );
-      const steady = await steadyState(world, n, sizes, log);
+      const steady = await steadyState(world, op, n, sizes, log);
       figures.push(...steady.figures);
       goals.push(...steady.goals);
     } else {
@@ -255,7 +273,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
 }
 
 /** Three resync periods with nothing changing, three with 1 % changed out of band, then timed spec edits at idle. */
-async function steadyState(world: World, n: number, sizes: Sizes, log: Log) {
+async function steadyState(world: World, op: RunningOperator, n: number, sizes: Sizes, log: Log) {
   const periods = 3;
   log(`  steady state: ${periods} resync periods of ${sizes.resyncMs / 1000} s, nothing changing`);
   await world.resetCalls();
@@ -285,12 +303,35 @@ async function steadyState(world: World, n: number, sizes: Sizes, log: Log) {
 
   log(`  spec edits at idle: ${sizes.edits}, one at a time`);
   await world.resetCalls();
+  await world.kubeStats(true);
   const idle = await timeEdits(
     world,
     Array.from({ length: sizes.edits }, (_, k) => k),
     "ml.m5.large",
     true,
   );
+  await converged(op, n);
+  await sleep(2_000); // the Describe that sees the last edit InService
+  const editCalls = profileCalls(await world.calls());
+  if (process.env.BENCH_DEBUG) log(JSON.stringify(await world.calls()));
+  const editWrites = (await world.kubeStats(true)).writes - sizes.edits; // less the benchmark's own spec edits
+
+  // New resources while the operator runs (new users): CreateUserProfile, then the Describe that sees it InService.
+  const created = sizes.edits * 5;
+  log(`  new resources at idle: ${created}`);
+  await world.resetCalls();
+  await world.kubeStats(true);
+  // One at a time, as new users come: the first ones teach the operator how long SageMaker takes to create one.
+  for (let k = 0; k < created; k++) {
+    await world.addResources(n + k, 1);
+    await sleep(100);
+  }
+  const createdWritesOwn = created; // the benchmark's own creates of the resources
+  await converged(op, n + created);
+  await sleep(2_000);
+  const createCalls = profileCalls(await world.calls());
+  if (process.env.BENCH_DEBUG) log(JSON.stringify(await world.calls()));
+  const createWrites = (await world.kubeStats(true)).writes - createdWritesOwn;
   const perPeriod = (calls: number) => calls / n / periods;
   const figures: Figure[] = [
     { name: "steady state: AWS calls per profile per resync period", value: perPeriod(count(quiet)), unit: "calls" },
@@ -304,6 +345,10 @@ async function steadyState(world: World, n: number, sizes: Sizes, log: Log) {
     { name: "1 % changed: time to repair all", value: (repairedAt - changedAt) / 1000, unit: "s" },
     { name: "edit -> update p50, idle", value: quantile(idle, 0.5), unit: "ms" },
     { name: "edit -> update p99, idle", value: quantile(idle, 0.99), unit: "ms" },
+    { name: "AWS calls per edited profile", value: editCalls / sizes.edits, unit: "calls" },
+    { name: "Kubernetes writes per edited profile", value: editWrites / sizes.edits, unit: "writes" },
+    { name: "AWS calls per created profile", value: createCalls / created, unit: "calls" },
+    { name: "Kubernetes writes per created profile", value: createWrites / created, unit: "writes" },
   ];
   const goals: Goal[] = [
     { name: "steady state: Kubernetes writes", value: quietKube.writes, op: "<=", bound: 0, unit: "writes" },
@@ -329,9 +374,17 @@ async function steadyState(world: World, n: number, sizes: Sizes, log: Log) {
       unit: "s",
     },
     { name: "edit -> update p99 at idle", value: quantile(idle, 0.99), op: "<=", bound: 1000, unit: "ms" },
+    { name: "AWS calls per edited profile", value: editCalls / sizes.edits, op: "<=", bound: 3.2, unit: "calls" },
+    { name: "AWS calls per created profile", value: createCalls / created, op: "<=", bound: 2.5, unit: "calls" },
   ];
   return { figures, goals };
 }
+
+/** Calls about single profiles (Describe, ListTags, Create, Update...): the List resync's pages are not per change. */
+const profileCalls = (calls: CallCounts) =>
+  Object.entries(calls)
+    .filter(([op]) => op !== "ListUserProfiles")
+    .reduce((sum, [, outcomes]) => sum + Object.values(outcomes).reduce((a, b) => a + b, 0), 0);
 
 /** Waits until the operator reports all N Ready (used to start measuring from a converged state). */
 export async function converged(op: RunningOperator, n: number, timeoutMs = 10 * 60_000) {

@@ -144,6 +144,22 @@ export class World {
     await queue.onIdle();
   }
 
+  /** Resources `from` .. `from + n - 1` with no profile in SageMaker yet (new users: the operator creates them). */
+  async addResources(from: number, n: number): Promise<void> {
+    const queue = new PQueue({ concurrency: 32 });
+    for (let i = from; i < from + n; i++)
+      void queue.add(() =>
+        this.api.createNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: NAMESPACE,
+          body: resource(profileNameOf(i), DECLARED_INSTANCE, NAMESPACE),
+        }),
+      );
+    await queue.onIdle();
+  }
+
   /** `run` from the compiled CLI, leader election off, metrics on a free port; resolves once it serves /metrics. */
   async startOperator(settings: OperatorSettings): Promise<RunningOperator> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];

@@ -38,6 +38,7 @@ import { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 import { errorSummary } from "./log.js";
 import { PolicyGuard } from "./policy.js";
+import { profileCacheTransform } from "./profile-cache.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 import { NO_ACCOUNT_SHARD, ShardRouting } from "./sharding.js";
 
@@ -79,6 +80,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         kubeConfig,
         resource: { ...resource, namespace },
         log: log.child({ component: "informer", namespace: namespace ?? "*" }),
+        transform: profileCacheTransform,
       }),
   );
   const cached = (key: string) => {
@@ -196,6 +198,10 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
+    knownAbsent: (obj) => {
+      const domainKey = accounts.resyncKey(obj);
+      return domainKey !== undefined && (listResync?.absent(domainKey, profileName(obj)) ?? false);
+    },
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
       onForget: (key) => metrics.forgetProfile(key),

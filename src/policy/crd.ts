@@ -2,7 +2,7 @@
  * The SageMakerProfilePolicy CRD, written by scripts/generate.ts into crds/ and the chart. Cluster-scoped so that only
  * cluster administrators (RBAC on a cluster-scoped kind) can write the rules tenants are held to.
  */
-import { GROUP, VERSION } from "../api/types.js";
+import { crdOf } from "../api/crd.js";
 import { POLICY_KIND, POLICY_PLURAL } from "./types.js";
 
 const patterns = (what: string) => ({
@@ -67,124 +67,89 @@ export const labelSelector = {
   },
 };
 
-export const policyCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: `${POLICY_PLURAL}.${GROUP}` },
+export const policyCrd = crdOf({
+  kind: POLICY_KIND,
+  plural: POLICY_PLURAL,
+  shortNames: ["smpp"],
+  scope: "Cluster",
+  printerColumns: [
+    { name: "Namespaces", type: "string", jsonPath: ".spec.namespaces" },
+    { name: "Domains", type: "string", jsonPath: ".spec.domains" },
+  ],
+  description:
+    "Guardrails for the SageMakerUserProfile resources of the namespaces it covers: which domains, IAM roles, instance types, security groups and other shared resources (images, lifecycle configs, KMS keys, secrets, S3 prefixes, file systems, POSIX ids, code repositories, profile names, tags) they may use.",
   spec: {
-    group: GROUP,
-    names: {
-      kind: POLICY_KIND,
-      listKind: `${POLICY_KIND}List`,
-      plural: POLICY_PLURAL,
-      singular: POLICY_KIND.toLowerCase(),
-      shortNames: ["smpp"],
-      categories: ["sagemaker"],
+    type: "object",
+    properties: {
+      namespaces: {
+        type: "array",
+        description: "Namespaces covered, by name.",
+        maxItems: 1024,
+        "x-kubernetes-list-type": "set",
+        items: { type: "string", maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+      },
+      namespaceSelector: labelSelector,
+      domains: patterns("Allowed spec.domainId values."),
+      executionRoles: patterns(
+        "Allowed IAM role ARNs: userSettings.executionRole and every other role ARN in userSettings (Canvas, EMR).",
+      ),
+      images: patterns("Allowed SageMaker image and image version ARNs (sageMakerImageArn, sageMakerImageVersionArn)."),
+      imageNames: patterns("Allowed custom image names (customImages[].imageName)."),
+      appImageConfigs: patterns("Allowed app image config names (customImages[].appImageConfigName)."),
+      lifecycleConfigs: patterns(
+        "Allowed studio lifecycle config ARNs (lifecycleConfigArns, defaultResourceSpec.lifecycleConfigArn, builtInLifecycleConfigArn).",
+      ),
+      trainingPlans: patterns("Allowed training plan ARNs (defaultResourceSpec.trainingPlanArn; None always passes)."),
+      secrets: patterns("Allowed Secrets Manager secret ARNs (Canvas identity provider OAuth settings)."),
+      kmsKeys: patterns("Allowed KMS key ids, key ARNs and aliases, compared as written (s3KmsKeyId)."),
+      s3Prefixes: pathPrefixes(
+        "Allowed S3 URI prefixes (sharingSettings.s3OutputPath, Canvas s3ArtifactPath, S3 file system s3Uri).",
+        "^(s3|https)://[^/]+(/.*)?$",
+      ),
+      fileSystems: patterns("Allowed EFS and FSx for Lustre file system ids (customFileSystemConfigs)."),
+      fileSystemPaths: pathPrefixes(
+        "Allowed directories of custom file systems (customFileSystemConfigs[].*.fileSystemPath).",
+        "^/",
+      ),
+      posixUids: idRanges("Allowed POSIX user ids (customPosixUserConfig.uid)."),
+      posixGids: idRanges("Allowed POSIX group ids (customPosixUserConfig.gid)."),
+      codeRepositories: patterns(
+        "Allowed code repository URLs (codeRepositories[].repositoryUrl); URLs with . or .. segments are refused.",
+      ),
+      userProfileNames: patterns(
+        "Allowed SageMaker profile names: spec.userProfileName, else metadata.name (e.g. {namespace}-*).",
+      ),
+      singleSignOnUserValues: patterns("Allowed spec.singleSignOnUserValue values."),
+      requiredTagKeys: patterns(
+        "Tag keys spec.tags must contain, compared ignoring case: each pattern needs a matching key.",
+      ),
+      forbiddenTagKeys: patterns("Tag keys spec.tags must not contain, compared ignoring case."),
+      instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
+      securityGroups: patterns("Allowed userSettings.securityGroups entries."),
+      deletionCleanup: {
+        type: "string",
+        enum: ["None", "Apps", "AppsAndSpaces"],
+        description:
+          "The most spec.deletion.cleanup may delete in the covered namespaces (None, Apps, AppsAndSpaces). Omitted: not constrained by this policy; cleanup needs at least one covering policy that sets it, and the lowest level set wins.",
+      },
+      adoption: {
+        type: "string",
+        description:
+          "Whether spec.adoptExisting may take over an existing profile that has no owner tag (made in the console, by another tool, or released with deletionPolicy: Retain). Every policy covering a namespace must allow it.",
+        enum: ["Allowed", "Refused"],
+        default: "Refused",
+      },
     },
-    scope: "Cluster",
-    versions: [
+    "x-kubernetes-validations": [
       {
-        name: VERSION,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "Namespaces", type: "string", jsonPath: ".spec.namespaces" },
-          { name: "Domains", type: "string", jsonPath: ".spec.domains" },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            description:
-              "Guardrails for the SageMakerUserProfile resources of the namespaces it covers: which domains, IAM roles, instance types, security groups and other shared resources (images, lifecycle configs, KMS keys, secrets, S3 prefixes, file systems, POSIX ids, code repositories, profile names, tags) they may use.",
-            required: ["spec"],
-            properties: {
-              apiVersion: { type: "string" },
-              kind: { type: "string" },
-              metadata: { type: "object" },
-              spec: {
-                type: "object",
-                properties: {
-                  namespaces: {
-                    type: "array",
-                    description: "Namespaces covered, by name.",
-                    maxItems: 1024,
-                    "x-kubernetes-list-type": "set",
-                    items: { type: "string", maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
-                  },
-                  namespaceSelector: labelSelector,
-                  domains: patterns("Allowed spec.domainId values."),
-                  executionRoles: patterns(
-                    "Allowed IAM role ARNs: userSettings.executionRole and every other role ARN in userSettings (Canvas, EMR).",
-                  ),
-                  images: patterns(
-                    "Allowed SageMaker image and image version ARNs (sageMakerImageArn, sageMakerImageVersionArn).",
-                  ),
-                  imageNames: patterns("Allowed custom image names (customImages[].imageName)."),
-                  appImageConfigs: patterns("Allowed app image config names (customImages[].appImageConfigName)."),
-                  lifecycleConfigs: patterns(
-                    "Allowed studio lifecycle config ARNs (lifecycleConfigArns, defaultResourceSpec.lifecycleConfigArn, builtInLifecycleConfigArn).",
-                  ),
-                  trainingPlans: patterns(
-                    "Allowed training plan ARNs (defaultResourceSpec.trainingPlanArn; None always passes).",
-                  ),
-                  secrets: patterns("Allowed Secrets Manager secret ARNs (Canvas identity provider OAuth settings)."),
-                  kmsKeys: patterns("Allowed KMS key ids, key ARNs and aliases, compared as written (s3KmsKeyId)."),
-                  s3Prefixes: pathPrefixes(
-                    "Allowed S3 URI prefixes (sharingSettings.s3OutputPath, Canvas s3ArtifactPath, S3 file system s3Uri).",
-                    "^(s3|https)://[^/]+(/.*)?$",
-                  ),
-                  fileSystems: patterns("Allowed EFS and FSx for Lustre file system ids (customFileSystemConfigs)."),
-                  fileSystemPaths: pathPrefixes(
-                    "Allowed directories of custom file systems (customFileSystemConfigs[].*.fileSystemPath).",
-                    "^/",
-                  ),
-                  posixUids: idRanges("Allowed POSIX user ids (customPosixUserConfig.uid)."),
-                  posixGids: idRanges("Allowed POSIX group ids (customPosixUserConfig.gid)."),
-                  codeRepositories: patterns(
-                    "Allowed code repository URLs (codeRepositories[].repositoryUrl); URLs with . or .. segments are refused.",
-                  ),
-                  userProfileNames: patterns(
-                    "Allowed SageMaker profile names: spec.userProfileName, else metadata.name (e.g. {namespace}-*).",
-                  ),
-                  singleSignOnUserValues: patterns("Allowed spec.singleSignOnUserValue values."),
-                  requiredTagKeys: patterns(
-                    "Tag keys spec.tags must contain, compared ignoring case: each pattern needs a matching key.",
-                  ),
-                  forbiddenTagKeys: patterns("Tag keys spec.tags must not contain, compared ignoring case."),
-                  instanceTypes: patterns("Allowed instance types in every defaultResourceSpec."),
-                  securityGroups: patterns("Allowed userSettings.securityGroups entries."),
-                  deletionCleanup: {
-                    type: "string",
-                    enum: ["None", "Apps", "AppsAndSpaces"],
-                    description:
-                      "The most spec.deletion.cleanup may delete in the covered namespaces (None, Apps, AppsAndSpaces). Omitted: not constrained by this policy; cleanup needs at least one covering policy that sets it, and the lowest level set wins.",
-                  },
-                  adoption: {
-                    type: "string",
-                    description:
-                      "Whether spec.adoptExisting may take over an existing profile that has no owner tag (made in the console, by another tool, or released with deletionPolicy: Retain). Every policy covering a namespace must allow it.",
-                    enum: ["Allowed", "Refused"],
-                    default: "Refused",
-                  },
-                },
-                "x-kubernetes-validations": [
-                  {
-                    rule: "has(self.namespaces) || has(self.namespaceSelector)",
-                    message: "set namespaces, namespaceSelector or both: a policy must say which namespaces it covers",
-                  },
-                ],
-              },
-              status: {
-                type: "object",
-                description: "Reserved; violations are reported on the SageMakerUserProfile resources.",
-                "x-kubernetes-preserve-unknown-fields": true,
-              },
-            },
-          },
-        },
+        rule: "has(self.namespaces) || has(self.namespaceSelector)",
+        message: "set namespaces, namespaceSelector or both: a policy must say which namespaces it covers",
       },
     ],
   },
-};
+  status: {
+    type: "object",
+    description: "Reserved; violations are reported on the SageMakerUserProfile resources.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  },
+});

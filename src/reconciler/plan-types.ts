@@ -126,6 +126,10 @@ export interface PlanContext {
   jitter: number;
   /** The flap guard's state for this resource. */
   flap?: FlapState;
+  /** When to describe again after a write, from SageMaker's observed settle times (settle.ts); unset: pollIntervalMs. */
+  firstPoll?: { create?: number; update?: number };
+  /** The ARN of the profile this process created for this resource or saw its owner tag on (memory, not status). */
+  ownedArn?: string;
   /** Which spec.deletion.cleanup the namespace may use; undefined: none (no guardrails, no grant). */
   cleanup?: CleanupPermission;
 }

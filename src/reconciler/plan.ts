@@ -24,6 +24,7 @@ import {
   stalledGeneration,
   stalledReason,
 } from "./resource.js";
+import { QUIET_SETTLE_MS } from "./settle.js";
 import { comparesTags, declaredTagKeys, tagChanges, tagSteps } from "./tags.js";
 import { seconds, truncate } from "./text.js";
 
@@ -78,6 +79,12 @@ function stalledOnce(resource: SageMakerUserProfile, reason: string, message: st
   if (!already) plan.steps.push({ event: { type: "Warning", reason, note: message } });
   return plan;
 }
+
+/**
+ * Whether a write whose next Describe comes within `nextLookMs` goes without a status write of its own: that Describe
+ * reports it (InSync, or still Pending/Updating), sooner than anyone would notice the difference.
+ */
+const quiet = (nextLookMs: number): boolean => nextLookMs <= QUIET_SETTLE_MS;
 
 /** A plan that only reports an outcome. */
 const held = (outcome: Outcome, action = {}): Plan => ({ ...nothing(), outcome, action });
@@ -153,19 +160,19 @@ function planLive(
         { phase: "Held", reason: "NotFound", message: `profile ${domainId}/${name} does not exist` },
         { requeueAfter: resyncDelay(settings, ctx.jitter) },
       );
+    const firstPoll = ctx.firstPoll?.create;
     return {
       steps: [
         { call: { op: "CreateUserProfile", request: buildCreateRequest(resource.spec, name, owner) } },
         { event: { type: "Normal", reason: "Created", note: `Created user profile ${domainId}/${name}` } },
       ],
-      outcome: {
-        phase: "Progressing",
-        reason: "Creating",
-        message: "CreateUserProfile accepted; waiting for InService",
-      },
+      // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
+      outcome: quiet(firstPoll ?? settings.pollIntervalMs)
+        ? undefined
+        : { phase: "Progressing", reason: "Creating", message: "CreateUserProfile accepted; waiting for InService" },
       // The ARN is CreateUserProfile's answer.
       facts: { ownedBy: owner, profileStatus: "Pending", managedTagKeys: declaredTagKeys(resource) },
-      action: { requeueAfter: settings.pollIntervalMs },
+      action: { requeueAfter: firstPoll ?? settings.pollIntervalMs },
     };
   }
 
@@ -187,8 +194,10 @@ function planLive(
         { requeueAfter: resyncDelay(settings, ctx.jitter) },
       );
   } else {
-    // The status cache spares a ListTags only to a reconcile that writes nothing (verifiedBeforeWriting).
-    if (observed.tags === undefined && !cachedOwner(resource, arn, owner)) return { need: "tags" };
+    // The status cache, or this process's memory of a profile it created or saw tagged, spares a ListTags only to a
+    // reconcile that writes nothing (verifiedBeforeWriting).
+    const known = ctx.ownedArn !== undefined && ctx.ownedArn === arn;
+    if (observed.tags === undefined && !known && !cachedOwner(resource, arn, owner)) return { need: "tags" };
     const own = observed.tags ? ownership(resource, profile, observed.tags, owner, adoptionOf(ctx)) : { mine: true };
     // Refused: only that the profile exists, not its settings (it may belong to another namespace).
     if ("refuse" in own) return held(own.refuse, { requeueAfter: settings.stalledRetryMs });
@@ -306,16 +315,16 @@ function repair(
   steps.push({ flap: recordRepair(state, generation, drift.fields, ctx.now, contest.windowMs) }, ...parts.tags, {
     event: { type: "Normal", reason: "Updated", note: truncate(`Updated ${note}${summary}`) },
   });
+  const firstPoll = drift.updateRequest ? ctx.firstPoll?.update : undefined;
   return {
     steps,
-    outcome: {
-      phase: "Progressing",
-      reason: "Updating",
-      message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}`,
-    },
+    // A settle too short to see is reported by the Describe that sees it done (one status write instead of two).
+    outcome: quiet(firstPoll ?? ctx.settings.pollIntervalMs)
+      ? undefined
+      : { phase: "Progressing", reason: "Updating", message: `UpdateUserProfile sent for ${drift.blocks.join(", ")}` },
     facts: parts.facts,
     drift,
-    action: { requeueAfter: ctx.settings.pollIntervalMs },
+    action: { requeueAfter: firstPoll ?? ctx.settings.pollIntervalMs },
     forget: ["inUse"],
     repaired: drift.blocks,
   };

@@ -29,7 +29,8 @@ import {
   type PlanSettings,
 } from "./plan-types.js";
 import type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
-import { isDeleting } from "./resource.js";
+import { isDeleting, isManaged } from "./resource.js";
+import { SettleEstimates } from "./settle.js";
 import { buildStatus } from "./status.js";
 
 export interface ReconcilerOptions {
@@ -58,6 +59,11 @@ export interface ReconcilerOptions {
   resyncPeriodMs?: number;
   /** Stalled resources are retried this slowly (a spec change retries at once). */
   stalledRetryMs?: number;
+  /**
+   * Whether SageMaker's last List of the domain had no profile of this name (the List resync's knowledge): a resource
+   * that never had a profile is then created without a Describe first.
+   */
+  knownAbsent?(resource: SageMakerUserProfile): boolean;
   hooks?: ReconcilerHooks;
   clock?: Clock;
   random?: () => number;
@@ -103,6 +109,13 @@ export class ProfileReconciler {
   private readonly backoffs: Record<BackoffName, RateLimiter>;
   /** The flap guard's state per key (planner input and output). */
   private readonly flaps = new Map<string, FlapState>();
+  /** How long SageMaker takes to settle a write, as seen so far: times the Describe after one. */
+  private readonly settle = new SettleEstimates();
+  /**
+   * key -> ARN of the profile this process created for it or saw its owner tag on, until a status write records the
+   * ownership: a write that goes without a status write (settle.ts) costs no ListTags on the Describe after it.
+   */
+  private readonly ownedArns = new Map<string, string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.settings = planSettings(o);
@@ -118,6 +131,8 @@ export class ProfileReconciler {
       this.backoffs.inUse.forget(key);
       this.backoffs.transient.forget(key);
       this.flaps.delete(key);
+      this.settle.forget(key);
+      this.ownedArns.delete(key);
       this.hooks.onForget?.(key);
       return {};
     }
@@ -153,6 +168,8 @@ export class ProfileReconciler {
       now: this.clock.now(),
       jitter: this.random(),
       flap: this.flaps.get(key),
+      firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
+      ownedArn: this.ownedArns.get(key),
       cleanup: this.o.policy?.cleanup?.(resource),
     };
   }
@@ -175,20 +192,35 @@ export class ProfileReconciler {
         finalizerAdded = true;
       },
       onRead: (need, observed) => {
-        if (need === "profile" && observed.profile && !isDeleting(resource))
-          this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
+        if (need !== "profile") return;
+        this.settle.observed(key, observed.profile?.Status, this.clock.now());
+        if (observed.profile && !isDeleting(resource)) this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
       },
     };
-    const act = (p: Plan) =>
-      execute(resource, p, {
+    const act = async (p: Plan) => {
+      const executed = await execute(resource, p, {
         sagemaker,
         kube: this.o.kube,
         signal,
         finalizerAdded,
         onFlap: (state) => this.flaps.set(key, state),
       });
+      const pollMs = p.action.requeueAfter ?? this.settings.pollIntervalMs;
+      for (const c of callsOf(p))
+        if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile")
+          this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now(), pollMs);
+      return executed;
+    };
 
-    const first = await observe(sagemaker, resource, {}, planner, options);
+    const start: Observation =
+      isManaged(resource) &&
+      !isDeleting(resource) &&
+      !resource.status?.userProfileArn &&
+      !this.ownedArns.has(key) && // created since that List
+      this.o.knownAbsent?.(resource)
+        ? { profile: null }
+        : {};
+    const first = await observe(sagemaker, resource, start, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan) };
     } catch (err) {
@@ -238,7 +270,10 @@ export class ProfileReconciler {
     for (const b of p.forget ?? []) this.backoffs[b].forget(key);
     if (p.release) this.hooks.onForget?.(key);
     if (p.repaired) this.hooks.onRepair?.(p.repaired);
+    const arn = executed.createdArn ?? p.facts.userProfileArn;
+    if (p.facts.ownedBy && arn && !p.outcome) this.ownedArns.set(key, arn);
     if (!p.outcome) return;
+    if (p.facts.ownedBy) this.ownedArns.delete(key); // the status written below vouches for it from now on
     // This reconcile's finalizer patch may not be in `resource`: build on the latest we know (read-your-writes).
     const latest = this.o.kube.get(key) ?? resource;
     const facts = executed.createdArn === undefined ? p.facts : { userProfileArn: executed.createdArn, ...p.facts };

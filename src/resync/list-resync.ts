@@ -64,6 +64,8 @@ export class ListResync {
   private readonly fine = { list: false, describe: false };
   /** key -> when a full resync is next due. */
   private readonly due = new Map<string, number>();
+  /** Per domain, the last complete List: lower-case profile name -> LastModifiedTime. */
+  private readonly listings = new Map<string, Map<string, number>>();
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -88,6 +90,16 @@ export class ListResync {
     this.seen.set(key, { described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS });
   }
 
+  /**
+   * Whether the last complete List of the domain had no profile of this name. The reconciler then creates without a
+   * Describe first: CreateUserProfile is itself the existence check (a profile made since answers ResourceInUse, and
+   * the reconciler then describes it and checks its owner tag as for any existing profile).
+   */
+  absent(domainId: string, profileName: string): boolean {
+    const listing = this.listings.get(domainId);
+    return listing !== undefined && !listing.has(profileName.toLowerCase());
+  }
+
   /** One pass over every domain; returns the keys it enqueued. */
   async tick(): Promise<string[]> {
     const byDomain = new Map<string, ResyncTarget[]>();
@@ -100,6 +112,7 @@ export class ListResync {
     }
     for (const key of [...this.seen.keys()]) if (!live.has(key)) this.seen.delete(key);
     for (const key of [...this.due.keys()]) if (!live.has(key)) this.due.delete(key);
+    for (const domainId of [...this.listings.keys()]) if (!byDomain.has(domainId)) this.listings.delete(domainId);
 
     const enqueued: string[] = [];
     const now = this.now();
@@ -119,6 +132,7 @@ export class ListResync {
         this.o.onError?.(domainId, err);
         continue; // the next period tries again; full resyncs below still run
       }
+      this.listings.set(domainId, modified);
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
         const seen = this.seen.get(t.key);

@@ -34,6 +34,10 @@ describe("benchmark harness (N = 200)", () => {
     expect(figure("steady state", "ours: AWS calls per profile per resync period")).toBeLessThan(0.5);
     // One update per drifted profile: nothing sent twice.
     expect(figure(large, "AWS calls per converged profile")).toBeLessThan(6);
+    // A new resource: CreateUserProfile and the Describe that sees it (no Describe first once a List has run), and no
+    // Creating status of its own when SageMaker settles at once: finalizer, Created event, InSync status.
+    expect(figure(large, "AWS calls per created profile")).toBeLessThanOrEqual(2.5);
+    expect(figure(large, "Kubernetes writes per created profile")).toBeLessThanOrEqual(3);
     // The storm's every edit reached SageMaker, the quiet namespace's too (else the scenario throws).
     expect(figure("fair share", "storm: busy namespace's update rate / R")).toBeGreaterThan(0);
     // The table was printed, one line per figure.

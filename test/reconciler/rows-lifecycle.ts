@@ -4,6 +4,7 @@
  */
 import { expect } from "vitest";
 import { OWNER_TAG } from "../../src/api/types.js";
+import { MIN_FIRST_POLL_MS } from "../../src/reconciler/settle.js";
 import {
   CONSOLE_ROLE,
   DOMAIN,
@@ -169,6 +170,30 @@ export const rows: Row[] = [
     },
   },
   {
+    name: "create after a List without the name: CreateUserProfile with no Describe first",
+    given: (w) => {
+      w.absentFromList = true;
+      w.apply(resource());
+    },
+    calls: ["CreateUserProfile"],
+    events: ["Normal Created"],
+    status: ["Progressing", "Creating"],
+    action: { requeueAfter: POLL },
+    finalizer: ["add"],
+  },
+  {
+    name: "create after a stale List: ResourceInUse, then described and its owner tag checked like any existing one",
+    given: (w) => {
+      foreign(w);
+      w.absentFromList = true;
+      w.apply(resource());
+    },
+    calls: ["CreateUserProfile", "DescribeUserProfile", "ListTags"],
+    status: ["Stalled", "AlreadyExists"],
+    action: { requeueAfter: STALLED },
+    finalizer: ["add"],
+  },
+  {
     name: "AlreadyExists: an untagged profile without adoptExisting is not written",
     given: (w) => {
       foreign(w);
@@ -255,8 +280,26 @@ export const rows: Row[] = [
     },
     calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"],
     events: ["Normal Updated"],
-    status: ["Progressing", "Updating"],
-    action: { requeueAfter: POLL },
+    // The earlier repairs were seen settled at once (the fake clock stood still): the Describe after this one comes
+    // after the shortest wait, and a settle that short writes no Updating status of its own.
+    status: "none",
+    action: { requeueAfter: MIN_FIRST_POLL_MS },
+  },
+  {
+    name: "settle time learnt: the Describe after an update comes when updates were seen to settle, no Updating write",
+    given: async (w) => {
+      await w.inSync();
+      driftedRole(w);
+      await w.reconcile(); // UpdateUserProfile; SageMaker settles it within 1 s
+      w.clock.advance(1_000);
+      await w.reconcile(); // InService: 1 s learnt
+      w.clock.advance(MINUTE);
+      driftedRole(w);
+    },
+    calls: ["DescribeUserProfile", "ListTags", "UpdateUserProfile"], // the owner tag read before any write
+    events: ["Normal Updated"],
+    status: "none",
+    action: { requeueAfter: 1_250 },
   },
   {
     name: "policy: PolicyViolation before any AWS call and before the finalizer",

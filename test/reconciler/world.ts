@@ -76,6 +76,9 @@ export class World {
   readonly seen = { inUse: 0, repaired: [] as string[], forgotten: [] as string[], observed: 0 };
   readonly reconciler: ProfileReconciler;
 
+  /** What the List resync would say: the domain's last List had no profile of this name. */
+  absentFromList = false;
+
   constructor() {
     this.sagemaker.addDomain(DOMAIN, [DOMAIN_SG]);
     this.reconciler = new ProfileReconciler({
@@ -101,6 +104,7 @@ export class World {
       pollIntervalMs: POLL,
       resyncPeriodMs: RESYNC,
       stalledRetryMs: STALLED,
+      knownAbsent: () => this.absentFromList,
       clock: this.clock,
       random: () => 0.5,
       hooks: {

@@ -55,6 +55,19 @@ describe("ListResync", () => {
     expect(enqueued.sort()).toEqual(["ns/p7", "ns/p9"]);
   });
 
+  it("knows which names the domain's last complete List did not have (nothing before the first List)", async () => {
+    const w = world(3);
+    const r = new ListResync({ ...w, enqueue: () => {}, periodMs: 1000, fullResyncPeriodMs: 3_600_000 });
+    expect(r.absent("d-1", "new-user")).toBe(false); // no List yet: unknown, so not absent
+    await r.tick();
+    expect(r.absent("d-1", "new-user")).toBe(true);
+    expect(r.absent("d-1", "P1")).toBe(false); // names are not case sensitive
+    expect(r.absent("d-2", "new-user")).toBe(false); // a domain never listed
+    w.modified.set("new-user", OLD);
+    await r.tick();
+    expect(r.absent("d-1", "new-user")).toBe(false);
+  });
+
   it("does not count a change the reconciler has already seen (the operator's own update)", async () => {
     const w = world(3);
     const r = new ListResync({ ...w, enqueue: () => {}, periodMs: 1000, fullResyncPeriodMs: 3_600_000 });

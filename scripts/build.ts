@@ -1,0 +1,58 @@
+/**
+ * `npm run build`: type-checks src/ (tsconfig.build.json) and bundles the CLI into dist/cli/ with esbuild: ES modules,
+ * tree-shaken, minified, one chunk per lazily loaded command. Why a bundle: V8 keeps the source text of every loaded
+ * module in the heap (lazy compilation needs it), and the unbundled dependencies brought some 25 MiB of it, comments
+ * and unused API groups included; minified and tree-shaken it is about 4 MiB (figures in docs/benchmarks/README.md).
+ * The chunks stay in dist/cli/, one level below dist/ like the compiled sources were, so `new URL("../../crds/...",
+ * import.meta.url)` still finds crds/ next to dist/.
+ *
+ *   npx tsx scripts/build.ts [--outDir DIR] [--no-check]
+ */
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Bundles src/cli/main.ts into `<outDir>/cli/main.js` (and its chunks); `outDir` is emptied first. */
+export async function buildCli(outDir: string): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  await build({
+    entryPoints: [join(root, "src", "cli", "main.ts")],
+    outdir: join(outDir, "cli"),
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    minify: true,
+    // Kept: stack traces and log fields name real functions and classes.
+    keepNames: true,
+    legalComments: "none",
+    // ASCII keeps every source string one byte per character in V8's heap.
+    charset: "ascii",
+    // The CommonJS dependencies (the AWS SDK's, pino's) call require(); an ES module has none of its own.
+    banner: { js: "import{createRequire as __req}from'node:module';const require=__req(import.meta.url);" },
+    logLevel: "warning",
+  });
+}
+
+/** Type errors fail the build, as `tsc -p tsconfig.build.json` did when it also emitted. */
+function typecheck(): void {
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--noEmit"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--outDir");
+  const outDir = resolve(root, at >= 0 ? (args[at + 1] ?? "dist") : "dist");
+  if (!args.includes("--no-check")) typecheck();
+  await buildCli(outDir);
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { FINALIZER, PAUSED_ANNOTATION, type SageMakerUserProfile } from "../../src/api/types.js";
+import { profileCacheTransform } from "../../src/operator/profile-cache.js";
+
+const listed = (): SageMakerUserProfile =>
+  ({
+    apiVersion: "sagemaker.gitops.io/v1alpha1",
+    kind: "SageMakerUserProfile",
+    metadata: {
+      name: "alice",
+      namespace: "team-a",
+      uid: "u-1",
+      resourceVersion: "42",
+      generation: 3,
+      deletionTimestamp: "2026-01-01T00:00:00Z",
+      finalizers: [FINALIZER, "other.example/keep"],
+      labels: { app: "x" },
+      annotations: {
+        [PAUSED_ANNOTATION]: "true",
+        "kubectl.kubernetes.io/last-applied-configuration": "{...a copy of the object...}",
+        "argocd.argoproj.io/tracking-id": "app:sagemaker.gitops.io/SageMakerUserProfile:team-a/alice",
+      },
+      managedFields: [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }],
+      ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "x", uid: "u-2" }],
+      creationTimestamp: "2025-12-01T00:00:00Z",
+    },
+    spec: { domainId: "d-1", userSettings: { executionRole: "arn:aws:iam::123456789012:role/R" } },
+    status: {
+      observedGeneration: 3,
+      userProfileArn: "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-1/alice",
+      conditions: [{ type: "Ready", status: "True", reason: "InSync", message: "The profile matches the spec" }],
+    },
+  }) as unknown as SageMakerUserProfile;
+
+describe("the profile informer's cache transform", () => {
+  it("keeps what the reconciler, the update filter and events read", () => {
+    const kept = profileCacheTransform(listed());
+    const original = listed();
+    expect(kept.spec).toEqual(original.spec);
+    expect(kept.status).toEqual(original.status);
+    expect(kept.metadata).toEqual({
+      name: "alice",
+      namespace: "team-a",
+      uid: "u-1",
+      resourceVersion: "42",
+      generation: 3,
+      deletionTimestamp: "2026-01-01T00:00:00Z",
+      finalizers: [FINALIZER, "other.example/keep"],
+      labels: { app: "x" },
+      annotations: {
+        [PAUSED_ANNOTATION]: "true",
+        "argocd.argoproj.io/tracking-id": "app:sagemaker.gitops.io/SageMakerUserProfile:team-a/alice",
+      },
+    });
+    expect([kept.apiVersion, kept.kind]).toEqual([original.apiVersion, original.kind]);
+  });
+
+  it("drops managedFields and kubectl's last-applied copy, and no annotations are left when that was the only one", () => {
+    const obj = listed();
+    obj.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": "{}" };
+    const kept = profileCacheTransform(obj);
+    expect(kept.metadata.annotations).toBeUndefined();
+    expect((kept.metadata as Record<string, unknown>).managedFields).toBeUndefined();
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { MIN_FIRST_POLL_MS, SettleEstimates } from "../../src/reconciler/settle.js";
+
+describe("SettleEstimates", () => {
+  it("times the Describe after a write from what SageMaker was seen to take, and follows it when it slows down", () => {
+    const s = new SettleEstimates();
+    expect(s.firstPoll("update")).toBeUndefined(); // nothing seen: the poll interval
+    s.sent("a", "update", 0, 60_000);
+    s.observed("a", "InService", 1_000);
+    expect(s.firstPoll("update")).toBe(1_250);
+    expect(s.firstPoll("create")).toBeUndefined(); // each kind of write on its own
+    // Hits (settled at the first Describe) lower it: the true time may be shorter.
+    for (let i = 0; i < 5; i++) {
+      s.sent("a", "update", 0, 60_000);
+      s.observed("a", "InService", 1_250);
+    }
+    expect(s.firstPoll("update")).toBeLessThan(1_250);
+    // A hit that came late (a backlog in our own queue) says nothing about SageMaker: the estimate stays.
+    const settled = s.expected("update");
+    s.sent("a", "update", 0, 1_000);
+    s.observed("a", "InService", 30_000);
+    expect(s.expected("update")).toBe(settled);
+    // A miss (still Updating at 3 s) raises it above what it saw, not to the late Describe that found it done.
+    s.sent("a", "update", 0, 60_000);
+    s.observed("a", "Updating", 3_000);
+    s.observed("a", "InService", 60_000);
+    expect(s.expected("update")).toBe(6_000);
+  });
+
+  it("learns nothing from a failed write or a forgotten key, and never polls sooner than the minimum", () => {
+    const s = new SettleEstimates();
+    s.sent("a", "create", 0, 60_000);
+    s.observed("a", "Failed", 300);
+    s.sent("b", "create", 0, 60_000);
+    s.forget("b");
+    s.observed("b", "InService", 300);
+    expect(s.expected("create")).toBeUndefined();
+    s.sent("a", "create", 0, 60_000);
+    s.observed("a", "InService", 0);
+    expect(s.firstPoll("create")).toBe(MIN_FIRST_POLL_MS);
+  });
+});
