@@ -68,7 +68,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     ...(config.aws.credentials ? { ownCredentials: config.aws.credentials } : {}),
     stsRegion: config.aws.region ?? "us-east-1",
     ...(config.aws.stsEndpoint ? { stsEndpoint: config.aws.stsEndpoint } : {}),
-    sessionName: `sagemaker-profile-operator-${config.clusterId}`.slice(0, 64).replace(/[^\w+=,.@-]/g, "-"),
+    sessionName: sessionName(config),
     idleMs: config.accounts.clientIdleMs,
     clock: systemClock,
   });
@@ -175,6 +175,16 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
       if (manager.lostLeadership) process.exitCode = 1;
     },
   };
+}
+
+/**
+ * The RoleSessionName of assumed roles (CloudTrail shows it). Sharded, it ends with the replica's identity, so the
+ * calls of each replica can be told apart (the end, where a Pod name's random suffix is, is kept within 64 chars).
+ */
+function sessionName(config: OperatorConfig): string {
+  const name = `sagemaker-profile-operator-${config.clusterId}`;
+  const full = config.sharding.enabled ? `${name}-${config.leaderElection.identity}`.slice(-64) : name.slice(0, 64);
+  return full.replace(/[^\w+=,.@-]/g, "-");
 }
 
 interface GatewayScope {

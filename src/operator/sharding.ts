@@ -132,7 +132,7 @@ export class ShardRouting {
 
   /** Awaited before the shard's Lease is released: its in-flight reconciles finish (their writes are refused). */
   private async released(shard: string): Promise<void> {
-    this.o.log.info({ shard }, "shard released");
     await Promise.allSettled([...(this.inflight.get(shard) ?? [])]);
+    this.o.log.info({ shard }, "shard released");
   }
 }
