@@ -1,6 +1,6 @@
 /** `local-kube` command: starts the server with the repository's CRDs, prints the KUBECONFIG line, stops on SIGTERM. */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,10 +37,14 @@ describe("local-kube command", () => {
 
     const kubectl = await kubectlRunner(kubeconfig);
     const crds = await kubectl(["get", "crd", "-o", "name"]);
-    expect(crds.stdout.trim().split("\n")).toEqual([
-      "customresourcedefinition.apiextensions.k8s.io/sagemakerprofilepolicies.sagemaker.gitops.io",
-      "customresourcedefinition.apiextensions.k8s.io/sagemakeruserprofiles.sagemaker.gitops.io",
-    ]);
+    // Every CRD of the repository's crds/ folder (sagemaker.gitops.io_<plural>.yaml), by name.
+    const expected = (await readdir(join(repoRoot, "crds")))
+      .map((f) => /^(.+)_(.+)\.yaml$/.exec(f))
+      .filter((m) => m !== null)
+      .map((m) => `customresourcedefinition.apiextensions.k8s.io/${m[2]}.${m[1]}`)
+      .sort();
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    expect(crds.stdout.trim().split("\n")).toEqual(expected);
 
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
