@@ -8,7 +8,8 @@
  * planned at, when that first Describe found it done). After that, a Describe that
  * finds it settled says only "at most this long" (and "this long" includes our own queueing), so averaging those would
  * creep up at every write: a hit lowers the estimate a little instead (the true time may be shorter), and a miss
- * (still Pending/Updating at elapsed t, a true lower bound) raises it to twice the larger of itself and t. The
+ * (still Pending/Updating at elapsed t, a true lower bound) raises it to at least 2t (never compounding over writes
+ * in flight together). The
  * estimate then hovers above the typical settle time, with few writes needing a second Describe.
  */
 
@@ -87,7 +88,10 @@ export class SettleEstimates {
       // (a backlog) says nothing about SageMaker.
       if (now - p.sentAt <= p.pollMs * LATE_FACTOR)
         this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
-    } else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt) * MISS_FACTOR);
+    }
+    // Twice the lower bound this write proved, not twice the current estimate: writes in flight together all miss
+    // the same too-short estimate, and compounding their misses would multiply it by 2^n.
+    else this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt * MISS_FACTOR));
   }
 
   forget(key: string): void {

@@ -39,4 +39,14 @@ describe("SettleEstimates", () => {
     s.observed("a", "InService", 0);
     expect(s.firstPoll("create")).toBe(MIN_FIRST_POLL_MS);
   });
+
+  it("writes in flight together that all miss raise the estimate once, not once per write", () => {
+    // The demo's first five creates: each Describe at 1 s finds Pending, each settles by 2 s.
+    const s = new SettleEstimates();
+    for (const k of ["a", "b", "c", "d", "e"]) s.sent(k, "create", 0, 1_000);
+    for (const k of ["a", "b", "c", "d", "e"]) s.observed(k, "Pending", 1_000);
+    for (const k of ["a", "b", "c", "d", "e"]) s.observed(k, "InService", 2_000);
+    expect(s.expected("create")).toBe(2_000);
+    expect(s.firstPoll("create")).toBe(2_500);
+  });
 });
