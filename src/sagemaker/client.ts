@@ -4,6 +4,7 @@
  */
 import { SageMakerClient, type SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import { StandardRetryStrategy } from "@smithy/core/retry";
+import { Sha256 } from "./sha256.js";
 
 export interface SageMakerClientOptions {
   /** Default: the SDK's chain (AWS_REGION, shared config). */
@@ -33,6 +34,8 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts,
+    // SigV4's hashes and HMACs without node:crypto's per-call key preparation (src/sagemaker/sha256.ts).
+    sha256: Sha256,
     retryStrategy: new ThrottleRefusingRetry(maxAttempts),
     requestHandler: {
       httpAgent: agent,
