@@ -5,8 +5,9 @@
  *
  *   npx tsx bench/_cpu.ts N R ROUNDS "label|main|node options" ...
  */
-import { configuredFor } from "./scenarios.js";
+
 import { ensureBuild } from "./processes.js";
+import { configuredFor } from "./scenarios.js";
 import { World } from "./world.js";
 
 await ensureBuild();
@@ -41,7 +42,8 @@ for (let round = 0; round < rounds; round++) {
     }
     const conv = (Date.now() - op.child.startedAt) / 1000;
     const cpu = op.child.cpuSeconds();
-    const stat = (await import("node:fs")).readFileSync(`/proc/${op.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const stat =
+      (await import("node:fs")).readFileSync(`/proc/${op.child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
     const [user, sys] = [Number(stat[11]) / 100, Number(stat[12]) / 100];
     const servers = world.kube.cpuSeconds() + world.emulator.cpuSeconds() - cpuServers0;
     const perProfile = (cpu * 1000) / n;
@@ -65,4 +67,9 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 for (const [label, xs] of totals)
-  console.log(label, "mean ms/profile", (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2), xs.map((x) => x.toFixed(2)));
+  console.log(
+    label,
+    "mean ms/profile",
+    (xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2),
+    xs.map((x) => x.toFixed(2)),
+  );
