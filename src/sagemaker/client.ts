@@ -29,7 +29,7 @@ export interface SageMakerClientOptions {
 export function createSageMakerClient(options: SageMakerClientOptions = {}): SageMakerClient {
   const maxAttempts = options.maxAttempts ?? 3;
   const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 50 };
-  return new SageMakerClient({
+  const client = new SageMakerClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -45,6 +45,15 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
       throwOnRequestTimeout: true,
     },
   });
+  // The SDK builds its default user agent (os.release(), platform, versions) again for every call; it cannot change
+  // within a process, so it is built once.
+  const sdkUserAgent = client.config.defaultUserAgentProvider;
+  let userAgent: ReturnType<typeof sdkUserAgent> | undefined;
+  client.config.defaultUserAgentProvider = () => {
+    userAgent ??= sdkUserAgent();
+    return userAgent;
+  };
+  return client;
 }
 
 type RetryToken = Awaited<ReturnType<StandardRetryStrategy["acquireInitialRetryToken"]>>;
