@@ -18,6 +18,7 @@ describe("benchmark harness (N = 200)", () => {
       "ResourceInUse storm",
       "fair share",
       "accounts",
+      "sharding",
     ]);
     for (const r of report.results)
       for (const f of [...r.figures, ...r.goals])
