@@ -5,6 +5,8 @@
  */
 import PQueue from "p-queue";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
+import { loadKubeConfig } from "../src/kube/index.js";
+import { applyAccount } from "../test/support/account.js";
 import type { Figure, Goal, ScenarioResult, Sizes } from "./scenarios.js";
 import { DECLARED_INSTANCE, DOMAIN, resource, sleep, World } from "./world.js";
 
@@ -18,6 +20,7 @@ const roleOf = (id: string) => `arn:aws:iam::${id}:role/sagemaker-profile-operat
  * assume, the bench domain in us-east-1, a namespace `acct-<name>` whose profiles use it, and its SageMakerAccount.
  */
 export async function setUpAccounts(world: World, accounts: Record<string, string> = ACCOUNTS): Promise<void> {
+  const kubeConfig = loadKubeConfig({ path: world.kubeconfigPath });
   for (const [name, id] of Object.entries(accounts)) {
     await world.admin("POST", "sts/roles", { arn: roleOf(id), trustedPrincipals: [HUB_USER] });
     await world.admin("POST", `accounts/${id}/us-east-1/domains`, {
@@ -27,16 +30,11 @@ export async function setUpAccounts(world: World, accounts: Record<string, strin
     await world.kubeRequest("POST", "/api/v1/namespaces", {
       metadata: { name: `acct-${name}`, labels: { tenant: name, [`${GROUP}/account`]: name } },
     });
-    await world.kubeRequest("POST", `/apis/${GROUP}/${VERSION}/sagemakeraccounts`, {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: "SageMakerAccount",
-      metadata: { name },
-      spec: {
-        accountId: id,
-        roleArn: roleOf(id),
-        regions: ["us-east-1"],
-        namespaceSelector: { matchLabels: { tenant: name } },
-      },
+    await applyAccount(kubeConfig, name, {
+      accountId: id,
+      roleArn: roleOf(id),
+      regions: ["us-east-1"],
+      namespaceSelector: { matchLabels: { tenant: name } },
     });
   }
 }
