@@ -10,7 +10,9 @@
  * Every process runs on this machine's cores: the replicas share them with each other and with the API server and the
  * emulator, so three replicas' CPU and times are not three machines' (the scenario's title says how many cores).
  */
-import { cpus } from "node:os";
+import { writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { createIn, setUpAccounts } from "./accounts.js";
 import { configuredFor, type Figure, type Goal, type ScenarioResult, type Sizes } from "./scenarios.js";
 import { count, type RunningOperator, sleep, World } from "./world.js";
@@ -23,6 +25,9 @@ const ACCOUNTS: Record<string, string> = {
   s4: "444444444444",
 };
 const REGION = "us-east-1";
+/** Each account×region's SageMaker limit, R / 5 of the other scenarios: mutating calls/s (6 times as many in all). */
+const RATE = 10;
+const LIMIT_SUM = RATE * Object.keys(ACCOUNTS).length;
 const REPLICAS = ["replica-a", "replica-b", "replica-c"];
 /** Shorter than the chart's 15 s / 10 s / 2 s so the hand-over is quick to measure; the same ratios roughly. */
 const LEASE = { durationMs: 5_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
@@ -87,14 +92,18 @@ async function createEverywhere(world: World, prefix: string, perAccount: number
   await Promise.all(Object.keys(ACCOUNTS).map((name) => createIn(world, name, prefix, perAccount, 8)));
 }
 
-/** Polls the API server until `total` resources in all namespaces are Ready; returns the seconds since `since`. */
+/**
+ * Polls the API server until `total` resources in all namespaces are Ready; returns the seconds since `since`. Gives
+ * up after a minute plus five times what the accounts' limits need.
+ */
 async function allReady(world: World, total: number, since: number, log: Log, what: string): Promise<number> {
-  const deadline = Date.now() + 15 * 60_000;
+  const timeoutMs = Math.round(60_000 + (5_000 * total) / LIMIT_SUM);
+  const deadline = Date.now() + timeoutMs;
   let lastLog = Date.now();
   for (;;) {
     const { ready } = await world.countReady(null);
     if (ready >= total) return (Date.now() - since) / 1000;
-    if (Date.now() > deadline) throw new Error(`${what}: only ${ready}/${total} Ready after 15 minutes`);
+    if (Date.now() > deadline) throw new Error(`${what}: only ${ready}/${total} Ready after ${timeoutMs / 1000} s`);
     if (Date.now() - lastLog > 10_000) {
       log(`    ${what}: ${ready}/${total} Ready after ${((Date.now() - since) / 1000).toFixed(0)} s`);
       lastLog = Date.now();
@@ -116,9 +125,7 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
   const perAccount = Math.round((2 * sizes.medium) / accounts);
   const n = perAccount * accounts;
   const later = Math.max(1, Math.round(perAccount / 4));
-  // Each account×region's limit, and their sum: what all of them together may do.
-  const r = sizes.rate / 5;
-  const limitSum = r * accounts;
+  const r = RATE;
   const flags = configuredFor(r);
   const figures: Figure[] = [];
   const goals: Goal[] = [];
@@ -136,7 +143,7 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
     figures.push(
       { name: "1 replica: time to all Ready", value: seconds, unit: "s" },
       { name: "1 replica: creates / s", value: rate, unit: "creates/s" },
-      { name: "1 replica: creates / s over the sum of the accounts' limits", value: rate / limitSum, unit: "ratio" },
+      { name: "1 replica: creates / s over the sum of the accounts' limits", value: rate / LIMIT_SUM, unit: "ratio" },
       { name: "1 replica: RSS", value: op.child.memory().rssMiB, unit: "MiB" },
       { name: "1 replica: CPU per converged profile", value: (cpu * 1000) / n, unit: "ms" },
       { name: "1 replica: SageMaker calls per CPU second", value: calls / cpu, unit: "calls" },
@@ -154,7 +161,13 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
     await createEverywhere(world, "user", perAccount);
     const started = Date.now();
     for (const op of await Promise.all(
-      REPLICAS.map((name) => world.startOperator({ flags: [...flags, ...SHARDED_FLAGS], name, keepLines: SHARD_LINE })),
+      REPLICAS.map((name) =>
+        world.startOperator({
+          flags: [...flags, ...SHARDED_FLAGS],
+          name,
+          keepLines: process.env.BENCH_DEBUG ? /./ : SHARD_LINE,
+        }),
+      ),
     ))
       replicas.set(REPLICAS[replicas.size] as string, op);
     const seconds = await allReady(world, n, started, log, `${REPLICAS.length} replicas`);
@@ -164,7 +177,7 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
       { name: `${REPLICAS.length} replicas: creates / s`, value: rate, unit: "creates/s" },
       {
         name: `${REPLICAS.length} replicas: creates / s over the sum of the accounts' limits`,
-        value: rate / limitSum,
+        value: rate / LIMIT_SUM,
         unit: "ratio",
       },
     );
@@ -278,6 +291,12 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
       },
       { name: "profile writes outside the writer's shard term", value: outside, op: "<=", bound: 0, unit: "writes" },
     );
+  } catch (err) {
+    // BENCH_DEBUG: every replica's log (all lines kept then) for a run that did not converge.
+    if (process.env.BENCH_DEBUG)
+      for (const [name, op] of replicas)
+        writeFileSync(join(tmpdir(), `sharding-${name}.log`), op.child.output().join("\n"));
+    throw err;
   } finally {
     for (const op of replicas.values()) await op.child.stop();
     await world.close();

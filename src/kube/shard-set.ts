@@ -11,19 +11,17 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { type Clock, sleep, systemClock } from "./clock.js";
 import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
-import { LeaderElector } from "./leader.js";
+import { LeaderElector, type LeaseTiming, leaseTiming } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
 import { MemberView, memberAnnotation, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 
-export interface ShardSetOptions {
+/** Every shard's Lease is held with the same timings. */
+export interface ShardSetOptions extends LeaseTiming {
   kubeConfig: KubeConfig;
   namespace: string;
   /** The leader election id: Leases are `<id>-shard-<hash>` and `<id>-shard-members`. */
   id: string;
   identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
   /** The shards that exist now (read from the caches at every tick). */
   shards(): Iterable<string>;
   /** A shard was acquired; `term` aborts when it is lost or released. */
@@ -108,9 +106,7 @@ export class ShardSet {
       namespace: this.o.namespace,
       name: shardLeaseName(this.o.id, shard),
       identity: this.o.identity,
-      leaseDurationMs: this.o.leaseDurationMs,
-      renewDeadlineMs: this.o.renewDeadlineMs,
-      retryPeriodMs: this.o.retryPeriodMs,
+      ...leaseTiming(this.o),
       clock: this.clock,
       log: this.log,
       ...(this.o.random ? { random: this.o.random } : {}),

@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { SageMakerUserProfile } from "../api/types.js";
-import { type Action, type Logger, ShardSet } from "../kube/index.js";
+import { type Action, type Logger, leaseTiming, ShardSet } from "../kube/index.js";
 import type { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 
@@ -45,9 +45,7 @@ export class ShardRouting {
       namespace: e.namespace,
       id: e.id,
       identity: e.identity,
-      leaseDurationMs: e.leaseDurationMs,
-      renewDeadlineMs: e.renewDeadlineMs,
-      retryPeriodMs: e.retryPeriodMs,
+      ...leaseTiming(e),
       log: o.log,
       shards: () => this.shards(),
       onAcquired: (shard, term) => this.acquired(shard, term),

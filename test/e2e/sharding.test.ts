@@ -57,6 +57,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * A profile per account×region; those in the default region name neither account nor region (the namespace's label
+ * and the account's defaultRegion give them), so their shard is known only once the account was checked.
+ */
 async function createProfiles(suffix: string): Promise<string[]> {
   const custom = stack.kubeConfig.makeApiClient(CustomObjectsApi);
   const names: string[] = [];
@@ -74,8 +78,7 @@ async function createProfiles(suffix: string): Promise<string[]> {
           metadata: { name },
           spec: {
             domainId: domainOf(acct, region),
-            accountRef: { name: acct },
-            region,
+            ...(region === "us-east-1" ? {} : { accountRef: { name: acct }, region }),
             userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.medium" } } },
           },
         },
