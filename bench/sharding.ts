@@ -163,7 +163,7 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
     for (const op of await Promise.all(
       REPLICAS.map((name) =>
         world.startOperator({
-          flags: [...flags, ...SHARDED_FLAGS],
+          flags: [...flags, ...SHARDED_FLAGS, ...(process.env.BENCH_DEBUG ? ["--log-level=debug"] : [])],
           name,
           keepLines: process.env.BENCH_DEBUG ? /./ : SHARD_LINE,
         }),
@@ -293,6 +293,22 @@ export async function sharding(sizes: Sizes, log: Log): Promise<ScenarioResult> 
     );
   } catch (err) {
     // BENCH_DEBUG: every replica's log (all lines kept then) for a run that did not converge.
+    if (process.env.BENCH_DEBUG) {
+      const all = (await world.api.listClusterCustomObject({
+        group: "sagemaker.gitops.io",
+        version: "v1alpha1",
+        plural: "sagemakeruserprofiles",
+      })) as {
+        items: Array<{
+          metadata: { name: string; namespace: string };
+          status?: { conditions?: Array<{ type: string; status: string }> };
+        }>;
+      };
+      const notReady = all.items.filter(
+        (o) => !o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      );
+      writeFileSync(join(tmpdir(), "sharding-not-ready.json"), JSON.stringify(notReady, null, 1));
+    }
     if (process.env.BENCH_DEBUG)
       for (const [name, op] of replicas)
         writeFileSync(join(tmpdir(), `sharding-${name}.log`), op.child.output().join("\n"));

@@ -63,6 +63,14 @@ export class ShardSet {
     return this.electors.get(shard)?.elector.holdsLease() ?? false;
   }
 
+  /**
+   * This replica is the shard's holder (until it sees otherwise), renewed in time or not: its keys are ours to
+   * reconcile, though writes wait for holdsLease.
+   */
+  isHolder(shard: string): boolean {
+    return this.electors.get(shard)?.elector.isLeader() ?? false;
+  }
+
   /** The shards held now. */
   held(): string[] {
     return [...this.electors].filter(([, h]) => h.elector.isLeader()).map(([s]) => s);
