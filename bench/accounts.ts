@@ -3,7 +3,10 @@
  * throttled hard by SageMaker (its own account×region rate limit) and has N creates of its own queued. B's time to
  * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter.
  */
+import PQueue from "p-queue";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
+import { loadKubeConfig } from "../src/kube/index.js";
+import { applyAccount } from "../test/support/account.js";
 import type { Figure, Goal, ScenarioResult, Sizes } from "./scenarios.js";
 import { DECLARED_INSTANCE, DOMAIN, resource, sleep, World } from "./world.js";
 
@@ -12,8 +15,13 @@ const HUB_USER = "arn:aws:iam::123456789012:user/local";
 const ACCOUNTS = { a: "111111111111", b: "222222222222" } as const;
 const roleOf = (id: string) => `arn:aws:iam::${id}:role/sagemaker-profile-operator`;
 
-async function setUp(world: World): Promise<void> {
-  for (const [name, id] of Object.entries(ACCOUNTS)) {
+/**
+ * Spoke accounts (SageMakerAccount name -> account id), each with: a role the operator (signing as `local`) may
+ * assume, the bench domain in us-east-1, a namespace `acct-<name>` whose profiles use it, and its SageMakerAccount.
+ */
+export async function setUpAccounts(world: World, accounts: Record<string, string> = ACCOUNTS): Promise<void> {
+  const kubeConfig = loadKubeConfig({ path: world.kubeconfigPath });
+  for (const [name, id] of Object.entries(accounts)) {
     await world.admin("POST", "sts/roles", { arn: roleOf(id), trustedPrincipals: [HUB_USER] });
     await world.admin("POST", `accounts/${id}/us-east-1/domains`, {
       domainId: DOMAIN,
@@ -22,30 +30,29 @@ async function setUp(world: World): Promise<void> {
     await world.kubeRequest("POST", "/api/v1/namespaces", {
       metadata: { name: `acct-${name}`, labels: { tenant: name, [`${GROUP}/account`]: name } },
     });
-    await world.kubeRequest("POST", `/apis/${GROUP}/${VERSION}/sagemakeraccounts`, {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: "SageMakerAccount",
-      metadata: { name },
-      spec: {
-        accountId: id,
-        roleArn: roleOf(id),
-        regions: ["us-east-1"],
-        namespaceSelector: { matchLabels: { tenant: name } },
-      },
+    await applyAccount(kubeConfig, name, {
+      accountId: id,
+      roleArn: roleOf(id),
+      regions: ["us-east-1"],
+      namespaceSelector: { matchLabels: { tenant: name } },
     });
   }
 }
 
-/** Creates `n` resources named `<prefix>-<i>` in the account's namespace. */
-async function create(world: World, account: "a" | "b", prefix: string, n: number): Promise<void> {
+/** Creates `n` resources named `<prefix>-<i>` in the account's namespace, `concurrency` at a time. */
+export async function createIn(world: World, account: string, prefix: string, n: number, concurrency = 1) {
+  const queue = new PQueue({ concurrency });
   for (let i = 0; i < n; i++)
-    await world.api.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace: `acct-${account}`,
-      body: resource(`${prefix}-${i}`, DECLARED_INSTANCE, `acct-${account}`),
-    });
+    void queue.add(() =>
+      world.api.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: `acct-${account}`,
+        body: resource(`${prefix}-${i}`, DECLARED_INSTANCE, `acct-${account}`),
+      }),
+    );
+  await queue.onIdle();
 }
 
 /** Seconds until every resource of the prefix is Ready. */
@@ -74,7 +81,7 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
   const t0 = Date.now();
   const world = await World.start({ updateDelayMs: 200 });
   try {
-    await setUp(world);
+    await setUpAccounts(world);
     const rate = sizes.rate;
     const operator = await world.startOperator({
       flags: [
@@ -87,7 +94,7 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
     try {
       log(`  accounts: B creates ${n} profiles, A idle`);
       let since = Date.now();
-      await create(world, "b", "idle", n);
+      await createIn(world, "b", "idle", n);
       const idle = await converge(world, "b", "idle", n, since);
       // SageMaker throttles A's account×region to a tenth of the rate; A queues as many creates as B.
       await world.admin("POST", `accounts/${ACCOUNTS.a}/us-east-1/throttle`, {
@@ -97,9 +104,9 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
         mutatingBurst: 1,
       });
       log(`  accounts: A throttled to ${rate / 10}/s with ${n} creates; B creates ${n} more`);
-      await create(world, "a", "throttled", n);
+      await createIn(world, "a", "throttled", n);
       since = Date.now();
-      await create(world, "b", "busy", n);
+      await createIn(world, "b", "busy", n);
       const underThrottle = await converge(world, "b", "busy", n, since);
       const throttles = await operator.metric("sagemaker_api_throttles_total");
       const figures: Figure[] = [

@@ -83,14 +83,17 @@ export interface Child {
   memory(): { rssMiB: number; peakRssMiB: number; anonMiB: number };
   /** CPU time used so far (user + system), in seconds. */
   cpuSeconds(): number;
-  stop(): Promise<void>;
+  /** SIGTERM (or `signal`), SIGKILL after 10 s; resolves once it exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** The first 200 stdout lines, and every later one matching startCli's `keep`. */
+  output(): readonly string[];
 }
 
 /**
  * Starts `node .bench/dist/.../cli/main.js <args>` (the local stack's CLI for its commands, else the operator's); stderr
- * is kept for the error message if it dies early.
+ * is kept for the error message if it dies early; stdout lines matching `keep` are kept beyond the first 200.
  */
-export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}, keep?: RegExp): Child {
   const startedAt = Date.now();
   const cliMain = LOCAL_STACK_COMMANDS.has(args[0] ?? "") ? localStackMain : operatorMain;
   const main = name === "operator" && process.env.BENCH_OPERATOR_MAIN ? process.env.BENCH_OPERATOR_MAIN : cliMain;
@@ -115,7 +118,7 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    if (lines.length < 200) lines.push(line);
+    if (lines.length < 200 || keep?.test(line)) lines.push(line);
     for (const w of [...waiters]) {
       const m = line.match(w.pattern);
       if (m) {
@@ -159,6 +162,7 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
         });
       });
     },
+    output: () => lines,
     memory: () => ({ rssMiB: procStatus("VmRSS"), peakRssMiB: procStatus("VmHWM"), anonMiB: procStatus("RssAnon") }),
     cpuSeconds() {
       try {
@@ -169,9 +173,9 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
         return Number.NaN;
       }
     },
-    async stop() {
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
       if (exitCode !== undefined) return;
-      proc.kill("SIGTERM");
+      proc.kill(signal);
       const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);

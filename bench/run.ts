@@ -15,6 +15,7 @@ import {
   storm,
   throttleAdaptation,
 } from "./scenarios.js";
+import { sharding } from "./sharding.js";
 
 export interface BenchOptions {
   size: "full" | "small";
@@ -43,6 +44,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     { name: "storm", run: (s) => storm(s, log) },
     { name: "fairness", run: (s) => fairShare(s, log) },
     { name: "accounts", run: (s) => accountIsolation(s, log) },
+    { name: "sharding", run: (s) => sharding(s, log) },
   ];
   const selected = scenarios.filter((s) => !options.only || s.name.includes(options.only));
   log("building the CLI (.bench/dist, .bench/operator)");

@@ -53,6 +53,10 @@ export type CallCounts = Record<string, Record<string, number>>;
 export interface OperatorSettings {
   /** Extra `run` flags (rates, resync, backoff). */
   flags: string[];
+  /** The replica's identity (POD_NAME: its Leases and its assumed-role sessions are named after it). */
+  name?: string;
+  /** Stdout lines to keep beyond the first 200 (Child.output). */
+  keepLines?: RegExp;
 }
 
 export interface RunningOperator {
@@ -160,7 +164,10 @@ export class World {
     await queue.onIdle();
   }
 
-  /** `run` from the compiled CLI, leader election off, metrics on a free port; resolves once it serves /metrics. */
+  /**
+   * `run` from the compiled CLI, leader election off unless the flags turn it (or sharding) on, metrics on a free
+   * port; resolves once it serves /metrics.
+   */
   async startOperator(settings: OperatorSettings): Promise<RunningOperator> {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const child = startCli(
@@ -175,6 +182,7 @@ export class World {
       ],
       {
         ...AWS_ENV,
+        ...(settings.name ? { POD_NAME: settings.name, POD_NAMESPACE: "default" } : {}),
         KUBECONFIG: this.kubeconfigPath,
         AWS_ENDPOINT_URL_SAGEMAKER: this.sagemakerUrl,
         // The emulator answers STS on the same port (SageMakerAccount roles).
@@ -184,6 +192,7 @@ export class World {
         // --heapsnapshot-signal=SIGUSR2 to look into the operator's heap).
         NODE_OPTIONS: `${chartNodeOptions()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),
       },
+      settings.keepLines,
     );
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const deadline = Date.now() + 60_000;
@@ -256,20 +265,28 @@ export class World {
       byVerb: Record<string, number>;
     };
 
-  /** Resources with Ready=True at their current generation (one paged LIST: the truth, not the operator's word). */
-  async countReady(): Promise<{ ready: number; total: number }> {
+  /**
+   * Resources with Ready=True at their current generation (one paged LIST: the truth, not the operator's word), in
+   * one namespace or (null) in all.
+   */
+  async countReady(namespace: string | null = NAMESPACE): Promise<{ ready: number; total: number }> {
     let ready = 0;
     let total = 0;
     let token: string | undefined;
     do {
-      const page = (await this.api.listNamespacedCustomObject({
+      const query = {
         group: GROUP,
         version: VERSION,
         plural: PLURAL,
-        namespace: NAMESPACE,
         limit: 2000,
         ...(token ? { _continue: token } : {}),
-      })) as { items: SageMakerUserProfile[]; metadata?: { continue?: string } };
+      };
+      const page = (await (namespace === null
+        ? this.api.listClusterCustomObject(query)
+        : this.api.listNamespacedCustomObject({ ...query, namespace }))) as {
+        items: SageMakerUserProfile[];
+        metadata?: { continue?: string };
+      };
       for (const o of page.items) {
         total++;
         const r = o.status?.conditions?.find((c) => c.type === "Ready");

@@ -19,7 +19,13 @@ export { EventRecorder, type EventRecorderOptions, type EventType } from "./even
 export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalizer.js";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { deepEqual, mergePatch } from "./json.js";
-export { LeaderElector, type LeaderElectorOptions, NotLeaderError } from "./leader.js";
+export {
+  LeaderElector,
+  type LeaderElectorOptions,
+  type LeaseTiming,
+  leaseTiming,
+  NotLeaderError,
+} from "./leader.js";
 export { type Logger, silentLogger } from "./log.js";
 export { type LeaderElection, type LeadershipHooks, Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export {

@@ -19,16 +19,34 @@ import { type Clock, sleep, systemClock } from "./clock.js";
 import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 
-export interface LeaderElectorOptions {
+/**
+ * How a Lease is held (client-go's LeaseDuration, RenewDeadline, RetryPeriod): one set of timings for the leader
+ * Lease, the shards' Leases and the operator's configuration.
+ */
+export interface LeaseTiming {
+  /** A Lease whose record has not changed for this long (on our own clock) is free to take. */
+  leaseDurationMs: number;
+  /** A holder that has not renewed for this long stops writing and leading (shorter than leaseDurationMs). */
+  renewDeadlineMs: number;
+  /** How often candidates try and holders renew. */
+  retryPeriodMs: number;
+}
+
+/** Just the timings, from a config or options object that carries more. */
+export const leaseTiming = ({ leaseDurationMs, renewDeadlineMs, retryPeriodMs }: LeaseTiming): LeaseTiming => ({
+  leaseDurationMs,
+  renewDeadlineMs,
+  retryPeriodMs,
+});
+
+/** Unset timings are client-go's defaults: 15 s, 10 s, 2 s. */
+export interface LeaderElectorOptions extends Partial<LeaseTiming> {
   kubeConfig: KubeConfig;
   namespace: string;
   /** The Lease's name. */
   name: string;
   /** Unique per process, e.g. `${hostname}_${uuid}`. */
   identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
   releaseOnCancel?: boolean;
   /** Asked before taking a free or expired lease (not before a renew); false: stay a candidate (sharding's quota). */
   mayAcquire?(): boolean;

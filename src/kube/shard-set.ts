@@ -11,19 +11,17 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { type Clock, sleep, systemClock } from "./clock.js";
 import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
-import { LeaderElector } from "./leader.js";
+import { LeaderElector, type LeaseTiming, leaseTiming } from "./leader.js";
 import { type Logger, silentLogger } from "./log.js";
 import { MemberView, memberAnnotation, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 
-export interface ShardSetOptions {
+/** Every shard's Lease is held with the same timings. */
+export interface ShardSetOptions extends LeaseTiming {
   kubeConfig: KubeConfig;
   namespace: string;
   /** The leader election id: Leases are `<id>-shard-<hash>` and `<id>-shard-members`. */
   id: string;
   identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
   /** The shards that exist now (read from the caches at every tick). */
   shards(): Iterable<string>;
   /** A shard was acquired; `term` aborts when it is lost or released. */
@@ -63,6 +61,14 @@ export class ShardSet {
   /** Held, and renewed within the renew deadline: this replica may write for the shard. */
   holdsLease(shard: string): boolean {
     return this.electors.get(shard)?.elector.holdsLease() ?? false;
+  }
+
+  /**
+   * This replica is the shard's holder (until it sees otherwise), renewed in time or not: its keys are ours to
+   * reconcile, though writes wait for holdsLease.
+   */
+  isHolder(shard: string): boolean {
+    return this.electors.get(shard)?.elector.isLeader() ?? false;
   }
 
   /** The shards held now. */
@@ -108,9 +114,7 @@ export class ShardSet {
       namespace: this.o.namespace,
       name: shardLeaseName(this.o.id, shard),
       identity: this.o.identity,
-      leaseDurationMs: this.o.leaseDurationMs,
-      renewDeadlineMs: this.o.renewDeadlineMs,
-      retryPeriodMs: this.o.retryPeriodMs,
+      ...leaseTiming(this.o),
       clock: this.clock,
       log: this.log,
       ...(this.o.random ? { random: this.o.random } : {}),

@@ -1,4 +1,5 @@
 /** The operator's configuration: what `run` flags (and the Helm chart's values) set. */
+import type { LeaseTiming } from "../kube/index.js";
 
 export interface OperatorConfig {
   /** Path of a kubeconfig file; else KUBECONFIG, else in-cluster. */
@@ -45,14 +46,12 @@ export interface OperatorConfig {
   /** A field someone else keeps changing back is repaired again after this (doubling up to the max). */
   contestBackoffBaseMs: number;
   contestBackoffMaxMs: number;
-  leaderElection: {
+  /** The leader Lease, or with sharding every shard's Lease: where, who, and held with which timings. */
+  leaderElection: LeaseTiming & {
     enabled: boolean;
     namespace: string;
     id: string;
     identity: string;
-    leaseDurationMs: number;
-    renewDeadlineMs: number;
-    retryPeriodMs: number;
   };
   /**
    * Replicas split the work: one Lease per account×region (and one for profiles with no account), named from

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger as PinoLogger } from "pino";
-import { LeaderElector, loadKubeConfig, Manager, NotLeaderError, systemClock } from "../kube/index.js";
+import { LeaderElector, leaseTiming, loadKubeConfig, Manager, NotLeaderError, systemClock } from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
 import { type GatewayOptions, SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
@@ -92,9 +92,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
               namespace: election.namespace,
               name: election.id,
               identity: election.identity,
-              leaseDurationMs: election.leaseDurationMs,
-              renewDeadlineMs: election.renewDeadlineMs,
-              retryPeriodMs: election.retryPeriodMs,
+              ...leaseTiming(election),
               log: log.child({ component: "leader-election" }),
               onStartedLeading: hooks.onStartedLeading,
               onStoppedLeading: hooks.onStoppedLeading,

@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { SageMakerUserProfile } from "../api/types.js";
-import { type Action, type Logger, ShardSet } from "../kube/index.js";
+import { type Action, type Clock, type Logger, leaseTiming, ShardSet } from "../kube/index.js";
 import type { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 
@@ -20,6 +20,7 @@ export const NO_ACCOUNT_SHARD = "";
 
 export interface ShardRoutingOptions {
   config: OperatorConfig;
+  clock?: Clock;
   kubeConfig: KubeConfig;
   log: Logger;
   accounts: Pick<AccountRegistry, "decide">;
@@ -45,10 +46,9 @@ export class ShardRouting {
       namespace: e.namespace,
       id: e.id,
       identity: e.identity,
-      leaseDurationMs: e.leaseDurationMs,
-      renewDeadlineMs: e.renewDeadlineMs,
-      retryPeriodMs: e.retryPeriodMs,
+      ...leaseTiming(e),
       log: o.log,
+      ...(o.clock ? { clock: o.clock } : {}),
       shards: () => this.shards(),
       onAcquired: (shard, term) => this.acquired(shard, term),
       onReleased: (shard) => this.released(shard),
@@ -87,10 +87,15 @@ export class ShardRouting {
     return c.key === undefined || this.shardOfKey(c.key) === c.shard;
   }
 
-  /** Runs the reconcile of `key` if this replica holds its shard; else drops the key (its holder reconciles it). */
+  /**
+   * Runs the reconcile of `key` if this replica holds its shard; else drops the key (its holder reconciles it, having
+   * enqueued every key of the shard when it acquired it). A holder whose renew is late still runs it: the fence
+   * refuses its writes, so it is retried with backoff; dropped, it would wait for the next resync, as nobody else
+   * takes a shard that was never lost.
+   */
   async reconcile(key: string, reconcile: () => Promise<Action>): Promise<Action> {
     const shard = this.shardOfKey(key);
-    if (!this.holds(shard)) return {};
+    if (!this.set.isHolder(shard)) return {};
     const run = this.current.run({ key, shard }, reconcile);
     const set = this.inflight.get(shard) ?? new Set();
     this.inflight.set(shard, set);

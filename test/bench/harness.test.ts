@@ -18,6 +18,7 @@ describe("benchmark harness (N = 200)", () => {
       "ResourceInUse storm",
       "fair share",
       "accounts",
+      "sharding",
     ]);
     for (const r of report.results)
       for (const f of [...r.figures, ...r.goals])
@@ -40,6 +41,11 @@ describe("benchmark harness (N = 200)", () => {
     expect(figure(large, "Kubernetes writes per created profile")).toBeLessThanOrEqual(3);
     // The storm's every edit reached SageMaker, the quiet namespace's too (else the scenario throws).
     expect(figure("fair share", "storm: busy namespace's update rate / R")).toBeGreaterThan(0);
+    // Sharded replicas: no profile written by a replica outside its term on the profile's shard, before or after the
+    // SIGKILL of one of them (every profile converged, or the scenario throws).
+    const sharded = report.results.find((r) => r.scenario.startsWith("sharding"));
+    expect(sharded?.goals.find((g) => g.name === "profile writes outside the writer's shard term")?.value).toBe(0);
+    expect(figure("sharding", "profile writes checked against the writer's shard terms")).toBeGreaterThan(0);
     // The table was printed, one line per figure.
     expect(lines.some((l) => l.includes("achieved / R"))).toBe(true);
   }, 600_000);

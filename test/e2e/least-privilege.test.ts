@@ -12,6 +12,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
 import { FULLNAME, NAMESPACE, render } from "../chart/helm.js";
+import { applyAccount } from "../support/account.js";
 import { applyPolicy } from "../support/policy.js";
 import { waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
@@ -97,16 +98,11 @@ const profile = (name: string, instanceType = "ml.t3.medium") => ({
 async function exercise({ e2e }: Run): Promise<void> {
   const api = e2e.stack.kubeConfig.makeApiClient(CustomObjectsApi);
   // A SageMakerAccount (the operator's own identity, marked default): read, checked, its status written.
-  await api.createClusterCustomObject({
-    group: "sagemaker.gitops.io",
-    version: "v1alpha1",
-    plural: "sagemakeraccounts",
-    body: {
-      apiVersion: "sagemaker.gitops.io/v1alpha1",
-      kind: "SageMakerAccount",
-      metadata: { name: "own" },
-      spec: { accountId: "123456789012", regions: ["us-east-1"], namespaceSelector: {}, default: true },
-    },
+  await applyAccount(e2e.stack.kubeConfig, "own", {
+    accountId: "123456789012",
+    regions: ["us-east-1"],
+    namespaceSelector: {},
+    default: true,
   });
   await applyPolicy(e2e.stack.kubeConfig, "team-a", { namespaces: ["team-a"], domains: [DEMO_DOMAIN] });
   // A conflict on the first finalizer patch and on the first status patch: both re-read the object (get).

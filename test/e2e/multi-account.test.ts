@@ -7,6 +7,7 @@ import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SageMakerAccountSpec } from "../../src/accounts/index.js";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
+import { applyAccount } from "../support/account.js";
 import { waitFor } from "../support/wait.js";
 import { condition, type E2E, isReady, startE2E } from "./harness.js";
 
@@ -43,24 +44,14 @@ async function namespace(e: E2E, name: string, labels: Record<string, string>): 
 
 async function account(e: E2E, name: string, spec: Partial<SageMakerAccountSpec>): Promise<void> {
   const id = ACCOUNTS[name as keyof typeof ACCOUNTS] ?? "333333333333";
-  await e.stack.kubeConfig.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: "sagemaker.gitops.io",
-    version: "v1alpha1",
-    plural: "sagemakeraccounts",
-    body: {
-      apiVersion: "sagemaker.gitops.io/v1alpha1",
-      kind: "SageMakerAccount",
-      metadata: { name },
-      spec: {
-        accountId: id,
-        roleArn: roleOf(id),
-        externalId: `ext-${name}`,
-        regions: [...REGIONS],
-        defaultRegion: "us-east-1",
-        namespaceSelector: { matchLabels: { tenant: name } },
-        ...spec,
-      },
-    },
+  await applyAccount(e.stack.kubeConfig, name, {
+    accountId: id,
+    roleArn: roleOf(id),
+    externalId: `ext-${name}`,
+    regions: [...REGIONS],
+    defaultRegion: "us-east-1",
+    namespaceSelector: { matchLabels: { tenant: name } },
+    ...spec,
   });
 }
 

@@ -8,6 +8,7 @@ import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { type LocalStack, startLocalStack } from "@sagemaker-profile-operator/local-stack/stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
+import { applyAccount } from "../support/account.js";
 import { type OperatorProcess, startOperatorProcess } from "../support/operator-process.js";
 import { waitFor } from "../support/wait.js";
 import { isReady } from "./harness.js";
@@ -27,7 +28,6 @@ const processes: OperatorProcess[] = [];
 beforeAll(async () => {
   stack = await startLocalStack({ sagemaker: { delays: { createMs: 200, updateMs: 200, deleteMs: 200 } } });
   const core = stack.kubeConfig.makeApiClient(CoreV1Api);
-  const custom = stack.kubeConfig.makeApiClient(CustomObjectsApi);
   for (const [name, id] of Object.entries(ACCOUNTS)) {
     // Each process signs as its own user (its name): every one of them may assume the spoke role.
     stack.sagemaker.sts.setRole({
@@ -42,21 +42,12 @@ beforeAll(async () => {
     await core.createNamespace({
       body: { metadata: { name: `team-${name}`, labels: { tenant: name, "sagemaker.gitops.io/account": name } } },
     });
-    await custom.createClusterCustomObject({
-      ...GROUP,
-      plural: "sagemakeraccounts",
-      body: {
-        apiVersion: "sagemaker.gitops.io/v1alpha1",
-        kind: "SageMakerAccount",
-        metadata: { name },
-        spec: {
-          accountId: id,
-          roleArn: roleOf(id),
-          regions: [...REGIONS],
-          defaultRegion: "us-east-1",
-          namespaceSelector: { matchLabels: { tenant: name } },
-        },
-      },
+    await applyAccount(stack.kubeConfig, name, {
+      accountId: id,
+      roleArn: roleOf(id),
+      regions: [...REGIONS],
+      defaultRegion: "us-east-1",
+      namespaceSelector: { matchLabels: { tenant: name } },
     });
   }
 });
@@ -66,6 +57,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * A profile per account×region; those in the default region name neither account nor region (the namespace's label
+ * and the account's defaultRegion give them), so their shard is known only once the account was checked.
+ */
 async function createProfiles(suffix: string): Promise<string[]> {
   const custom = stack.kubeConfig.makeApiClient(CustomObjectsApi);
   const names: string[] = [];
@@ -83,8 +78,7 @@ async function createProfiles(suffix: string): Promise<string[]> {
           metadata: { name },
           spec: {
             domainId: domainOf(acct, region),
-            accountRef: { name: acct },
-            region,
+            ...(region === "us-east-1" ? {} : { accountRef: { name: acct }, region }),
             userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.medium" } } },
           },
         },
