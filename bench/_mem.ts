@@ -11,7 +11,7 @@ const n = Number(process.argv[2] ?? 1000);
 const variants = process.argv.slice(3);
 const world = await World.start({});
 if (n) await world.seed(n, 0);
-for (const v of ["warmup", ...variants]) {
+for (const v of process.env.SKIP_WARMUP ? variants : ["warmup", ...variants]) {
   const [label, main, opts, args, env] = v === "warmup" ? ["warmup"] : v.split("|");
   if (main) process.env.BENCH_OPERATOR_MAIN = main;
   else delete process.env.BENCH_OPERATOR_MAIN;
