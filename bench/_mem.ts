@@ -3,7 +3,9 @@
  *   npx tsx bench/_mem.ts N 'label|main|NODE_OPTIONS|node args|ENV=V ENV2=V' ...
  * (every part after the label may be empty; "main" replaces the bundle, NODE_OPTIONS and node args add to the chart's).
  */
-import { ensureBuild } from "./processes.js";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ensureBuild, repoRoot } from "./processes.js";
 import { World } from "./world.js";
 
 if (!process.env.SKIP_BUILD) await ensureBuild();
@@ -47,8 +49,16 @@ for (const v of process.env.SKIP_WARMUP ? variants : ["warmup", ...variants]) {
     }),
   );
   if (process.env.SNAP) {
+    // Written into the repository root as Heap.*.heapsnapshot; wait until its size stops changing.
     process.kill(op.child.pid, "SIGUSR2");
-    await new Promise((r) => setTimeout(r, 15000));
+    let last = -1;
+    for (let i = 0; i < 120; i++) {
+      await new Promise((r) => setTimeout(r, 3000));
+      const snaps = readdirSync(repoRoot).filter((f) => f.endsWith(".heapsnapshot"));
+      const size = snaps.reduce((sum, f) => sum + statSync(join(repoRoot, f)).size, 0);
+      if (size > 0 && size === last) break;
+      last = size;
+    }
   }
   await op.child.stop();
 }

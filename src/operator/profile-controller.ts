@@ -18,6 +18,7 @@ import {
   isForbidden,
   MaxOfRateLimiter,
   makeClients,
+  objectKey,
   type QueueObserver,
   RBAC_HINT,
   RecentWrites,
@@ -148,7 +149,10 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       onDelete: (obj) => recent.observed(obj, true),
     });
   const clients = makeClients(kubeConfig);
-  const onWritten = (obj: unknown) => recent.record(obj as SageMakerUserProfile);
+  const onWritten = (obj: unknown) => {
+    const written = obj as SageMakerUserProfile;
+    recent.record(written, cached(objectKey(written)));
+  };
   const kube: KubePort = {
     get: (key) => recent.read(key, cached(key)),
     writeStatus: (obj, status) =>
