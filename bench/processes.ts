@@ -77,10 +77,10 @@ export interface Child {
   /** Resolves with the first stdout line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /**
-   * Resident set size now and at its peak (VmHWM), and the anonymous part (RssAnon: heap and native allocations,
-   * without the node binary's shared, reclaimable text), in MiB, from /proc.
+   * Resident set size now and at its peak (VmHWM), the anonymous part (RssAnon: heap and native allocations) and the
+   * file-backed part (RssFile: the node binary's text and ICU data, shared and reclaimable), in MiB, from /proc.
    */
-  memory(): { rssMiB: number; peakRssMiB: number; anonMiB: number };
+  memory(): { rssMiB: number; peakRssMiB: number; anonMiB: number; fileMiB: number };
   /** CPU time used so far (user + system), in seconds. */
   cpuSeconds(): number;
   /** SIGTERM (or `signal`), SIGKILL after 10 s; resolves once it exited. */
@@ -90,14 +90,20 @@ export interface Child {
 }
 
 /**
- * Starts `node .bench/dist/.../cli/main.js <args>` (the local stack's CLI for its commands, else the operator's); stderr
- * is kept for the error message if it dies early; stdout lines matching `keep` are kept beyond the first 200.
+ * Starts `node <nodeArgs> .bench/dist/.../cli/main.js <args>` (the local stack's CLI for its commands, else the
+ * operator's); stderr is kept for the error message if it dies early; stdout lines matching `keep` are kept beyond the
+ * first 200.
  */
-export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = {}, keep?: RegExp): Child {
+export function startCli(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  { keep, nodeArgs = [] }: { keep?: RegExp; nodeArgs?: string[] } = {},
+): Child {
   const startedAt = Date.now();
   const cliMain = LOCAL_STACK_COMMANDS.has(args[0] ?? "") ? localStackMain : operatorMain;
   const main = name === "operator" && process.env.BENCH_OPERATOR_MAIN ? process.env.BENCH_OPERATOR_MAIN : cliMain;
-  const proc: ChildProcess = spawn(process.execPath, [main, ...args], {
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, main, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -163,7 +169,12 @@ export function startCli(name: string, args: string[], env: NodeJS.ProcessEnv = 
       });
     },
     output: () => lines,
-    memory: () => ({ rssMiB: procStatus("VmRSS"), peakRssMiB: procStatus("VmHWM"), anonMiB: procStatus("RssAnon") }),
+    memory: () => ({
+      rssMiB: procStatus("VmRSS"),
+      peakRssMiB: procStatus("VmHWM"),
+      anonMiB: procStatus("RssAnon"),
+      fileMiB: procStatus("RssFile"),
+    }),
     cpuSeconds() {
       try {
         // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command), in clock ticks of 1/100 s.

@@ -45,17 +45,18 @@ export function rewriteReport(dir: string): void {
 const LIMITS: Array<[RegExp, string]> = [
   [
     /^RSS/,
-    "What is left is mostly fixed cost. The node binary's text and the ICU data it touches are 50-53 MiB of the RSS " +
-      "(`RssFile`, shared and reclaimable, but counted). Of the anonymous part, the V8 heap holds 30-50 MiB of " +
-      "loaded code and its source even after bundling (the generated client of @kubernetes/client-node is kept " +
-      "whole: its ObjectSerializer references every model, so tree-shaking cannot drop them; undici, which " +
-      "client-node imports, is another 0.7 MiB of source), plus per resource about 3-4 KiB (the cached object, " +
-      "its work-queue, metrics and resync entries). Measured on a converged world of 10,000 resources with the " +
-      "bundle: 182 MiB RSS, 53 MiB of it file-backed, 53 MiB heap used. `--max-semi-space-size=1` measured the " +
-      "same there (184 MiB) and converged in 118 s instead of 62 s; `--optimize-for-size` and `--lite-mode` are " +
-      "refused by Node in NODE_OPTIONS (they would have to go on the image's command line, unmeasured at scale). " +
-      "Meeting 128 MiB needs a Kubernetes client without the generated API groups (a few REST calls over the " +
-      "KubeConfig's auth): the next step.",
+    "Measured on one converged world of 10,000 resources (bench/_mem.ts, chart settings, the first run writing " +
+      "every status): 150 MiB RSS (151 and 158 in two more runs), of which 53-54 MiB file-backed and 97 anonymous; " +
+      "49.6 MiB of V8 heap used of 69 committed. The file-backed part is fixed: the node binary's text and the " +
+      "ICU data it touches (official Node builds are full-icu with the data inside the binary; --icu-data-dir " +
+      "applies only to a small-icu build, and an empty script already has 38 MiB file-backed). Of the heap, a " +
+      "snapshot at 2,000 resources held 10.5 MiB of compiled code and about 3 MiB of the bundle's own source " +
+      "(undici, 0.75 MiB of it, stays: client-node's KubeConfig and Watch need it; @aws-sdk/client-sagemaker is " +
+      "another 0.43 MiB), and per resource about 2 KiB remains (heap used 45-50 MiB at 10,000 against 30-38 at " +
+      "2,000; by the code: the cached object, the resync's Seen and due entries, the metrics snapshot, the work " +
+      "queue's key). V8 had 69 MiB committed for 50 used; the other 28 MiB of anonymous memory is native " +
+      "(malloc: undici, libuv; thread stacks). Left to try: --max-semi-space-size=1 with the fixes below (-2 MiB " +
+      "at 2,000), a smaller cached object, and the peak in the convergence scenario itself (not re-run here).",
   ],
   [
     /^update rate|^CPU/,
@@ -109,6 +110,23 @@ const CHANGES: string[] = [
   "- **V8 flags**: kept at `--max-old-space-size=128 --max-semi-space-size=2`. Bare imports of both clients: 155 MiB " +
     "RSS, 133 with `--max-semi-space-size=1`; but at 10,000 resources semi-space 1 gave the same RSS (184 against " +
     "182 MiB) and a slower convergence (118 s against 62 s), and GC was already 15 % of the operator's CPU.",
+  "- **Kubernetes client without its generated API classes** (src/kube/rest.ts: get, list, create, replace, merge " +
+    "and JSON patch over client-node's KubeConfig, which still does authentication and TLS, with undici's fetch as " +
+    "client-node does; KubeConfig and Watch by deep import; scripts/build.ts marks client-node's model files free of " +
+    "side effects): the bundle's JavaScript 3.17 -> 2.81 MiB (0.36 MiB of models and the API classes gone). " +
+    "Converged world of 2,000 resources, same run and flags: 166 -> 136-138 MiB RSS (anonymous 113 -> 82-84), " +
+    "7.2 -> 5.7-6.4 s of CPU to converge.",
+  "- **V8 and malloc settings, measured** at 2,000 resources in one run (RSS, convergence s, CPU s): the bundle " +
+    "above 136 / 31 / 6.4; `MALLOC_ARENA_MAX=2` 127 / 22 / 5.8 (now in the chart, `mallocArenaMax`); " +
+    "`--max-semi-space-size=1` plus `--optimize-for-size` (command line) 137, and with the arena limit 126 (no gain " +
+    "over the limit alone); `--single-threaded-gc` 196; `--lite-mode` and `--jitless` turn WebAssembly off, so " +
+    "undici's HTTP parser cannot run and the operator made no request in 7 minutes. At 10,000: one arena 158 MiB, " +
+    "two 151. The chart gained `nodeArgs` (the container's command line, which the bench uses too) but sets none.",
+  "- **Read-your-writes cache fixed** (src/kube/recent-writes.ts): the watch often delivers our status write before " +
+    "the write's response, and the response was then kept for an event that had come already: a heap snapshot at " +
+    "2,000 resources found 7,824 of the 7,826 copies of the InSync message in it, one whole object per resource " +
+    "with managedFields. First converging run at 10,000 (every status written): 191 -> 150 MiB RSS, heap used " +
+    "86 -> 50 MiB.",
   "- **No Describe before a create** when the List resync's last List had no such profile, and **the Describe after " +
     "a write timed from observed settle times** (src/reconciler/settle.ts): AWS calls per created profile 2 " +
     "(CreateUserProfile and the Describe that sees it InService; before: Describe, Create, then a Describe per poll " +

@@ -187,12 +187,17 @@ export class World {
         AWS_ENDPOINT_URL_SAGEMAKER: this.sagemakerUrl,
         // The emulator answers STS on the same port (SageMakerAccount roles).
         AWS_ENDPOINT_URL_STS: this.sagemakerUrl,
-        ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+        // The chart's glibc arena limit; MALLOC_ARENA_MAX in the environment overrides it (0: glibc's default).
+        ...mallocArenaMax(),
         // The chart's V8 settings, so memory is measured as deployed; BENCH_NODE_OPTIONS adds to them (e.g.
         // --heapsnapshot-signal=SIGUSR2 to look into the operator's heap).
-        NODE_OPTIONS: `${chartNodeOptions()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),
+        NODE_OPTIONS: `${chartValue("nodeOptions")} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),
       },
-      settings.keepLines,
+      {
+        keep: settings.keepLines,
+        // The chart's node command-line flags (V8 flags Node refuses in NODE_OPTIONS), plus BENCH_NODE_ARGS to try others.
+        nodeArgs: `${chartValue("nodeArgs")} ${process.env.BENCH_NODE_ARGS ?? ""}`.split(" ").filter(Boolean),
+      },
     );
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     const deadline = Date.now() + 60_000;
@@ -322,10 +327,16 @@ async function requestJson(server: string, method: string, url: string, body?: u
   return JSON.parse(text);
 }
 
-/** `nodeOptions` from the chart's values.yaml. */
-function chartNodeOptions(): string {
+function mallocArenaMax(): { MALLOC_ARENA_MAX?: string } {
+  const value = process.env.MALLOC_ARENA_MAX ?? chartValue("mallocArenaMax");
+  return value && value !== "0" ? { MALLOC_ARENA_MAX: value } : {};
+}
+
+/** A value from the chart's values.yaml (`nodeOptions`, `nodeArgs`), as a space-separated string. */
+function chartValue(key: "nodeOptions" | "nodeArgs" | "mallocArenaMax"): string {
   const values = parseYaml(readFileSync(join(repoRoot, "charts", "sagemaker-profile-operator", "values.yaml"), "utf8"));
-  return String((values as { nodeOptions?: string }).nodeOptions ?? "");
+  const value = (values as Record<string, unknown>)[key];
+  return Array.isArray(value) ? value.join(" ") : String(value ?? "");
 }
 
 export function resource(name: string, instanceType: string, namespace: string): SageMakerUserProfile {

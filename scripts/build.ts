@@ -2,7 +2,7 @@
  * `npm run build`: type-checks src/ (tsconfig.build.json) and bundles the CLI into dist/cli/ with esbuild: ES modules,
  * tree-shaken, minified, one chunk per lazily loaded command. Why a bundle: V8 keeps the source text of every loaded
  * module in the heap (lazy compilation needs it), and the unbundled dependencies brought some 25 MiB of it, comments
- * and unused API groups included; minified and tree-shaken it is about 4 MiB (figures in docs/benchmarks/README.md).
+ * and unused API groups included; minified and tree-shaken it is about 3 MiB (figures in docs/benchmarks/README.md).
  * The chunks stay in dist/cli/, one level below dist/ like the compiled sources were, so `new URL("../../crds/...",
  * import.meta.url)` still finds crds/ next to dist/.
  *
@@ -12,9 +12,32 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * Marks @kubernetes/client-node's generated model files as free of side effects, so the bundle drops the models
+ * nothing uses. Each model file defines one class and assigns its own statics (`V1Lease.attributeTypeMap = [...]`),
+ * which esbuild must otherwise keep; the package declares no `sideEffects`. The operator imports none of the generated
+ * API classes (src/kube/rest.ts), and so no ObjectSerializer, the only code that reaches every model; client-node's
+ * KubeConfig still imports gen/index.js (for createConfiguration), which re-exports them all.
+ */
+const clientNodeModelsArePure: Plugin = {
+  name: "client-node-models-are-pure",
+  setup(b) {
+    b.onResolve({ filter: /\/models\/[^/]+\.js$/ }, async (args) => {
+      if (args.pluginData?.resolving || !args.importer.includes("@kubernetes/client-node/dist/gen/")) return undefined;
+      const r = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      return r.errors.length ? undefined : { path: r.path, sideEffects: false };
+    });
+  },
+};
 
 /** Bundles src/cli/main.ts into `<outDir>/cli/main.js` (and its chunks); `outDir` is emptied first. */
 export async function buildCli(outDir: string): Promise<void> {
@@ -35,6 +58,7 @@ export async function buildCli(outDir: string): Promise<void> {
     charset: "ascii",
     // The CommonJS dependencies (the AWS SDK's, pino's) call require(); an ES module has none of its own.
     banner: { js: "import{createRequire as __req}from'node:module';const require=__req(import.meta.url);" },
+    plugins: [clientNodeModelsArePure],
     logLevel: "warning",
   });
 }

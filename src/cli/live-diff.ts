@@ -5,10 +5,10 @@
  * would change or cannot converge, 0 when nothing would, 1 on errors. `-o markdown` prints a table per profile for a
  * pull-request comment.
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { GROUP, OWNER_TAG, PLURAL, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import { validateManifestText } from "../api/validation.js";
-import { errorMessage, isNotFound, loadKubeConfig } from "../kube/index.js";
+import { collectionPath, errorMessage, isNotFound, KubeApi, type KubeObject, loadKubeConfig } from "../kube/index.js";
 import { POLICY_PLURAL, partitionOf, type SageMakerProfilePolicy } from "../policy/index.js";
 import type { SageMakerCall } from "../reconciler/index.js";
 import { SageMakerGateway } from "../sagemaker/index.js";
@@ -189,26 +189,25 @@ function fromFiles(path: string | undefined): SageMakerUserProfile[] {
 }
 
 async function fromCluster(kubeConfig: KubeConfig, namespace: string | undefined): Promise<SageMakerUserProfile[]> {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const coords = { group: GROUP, version: VERSION, plural: PLURAL };
-  const list = (await (namespace
-    ? api.listNamespacedCustomObject({ ...coords, namespace })
-    : api.listClusterCustomObject(coords))) as { items: SageMakerUserProfile[] };
-  return list.items;
+  const api = new KubeApi(kubeConfig);
+  const path = collectionPath({ group: GROUP, version: VERSION, plural: PLURAL, namespace });
+  return (await api.get<{ items: SageMakerUserProfile[] }>(path)).items;
 }
 
 /** The SageMakerProfilePolicy resources and namespace labels the operator would evaluate (none without the CRD). */
 async function clusterGuardrails(kubeConfig: KubeConfig, partition: string): Promise<Guardrails> {
   try {
-    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const policies = await custom
-      .listClusterCustomObject({ group: GROUP, version: VERSION, plural: POLICY_PLURAL })
-      .then((list) => (list as { items: SageMakerProfilePolicy[] }).items)
+    const api = new KubeApi(kubeConfig);
+    const policies = await api
+      .get<{ items: SageMakerProfilePolicy[] }>(
+        collectionPath({ group: GROUP, version: VERSION, plural: POLICY_PLURAL }),
+      )
+      .then((list) => list.items)
       .catch((e: unknown) => {
         if (isNotFound(e)) return [];
         throw e;
       });
-    const namespaces = await kubeConfig.makeApiClient(CoreV1Api).listNamespace();
+    const namespaces = await api.get<{ items: KubeObject[] }>("/api/v1/namespaces");
     const labels = new Map(namespaces.items.map((n) => [n.metadata?.name ?? "", n.metadata?.labels ?? {}]));
     return { policies, namespaceLabels: (ns) => labels.get(ns), partition };
   } catch (e) {

@@ -3,8 +3,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api, KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { PooledKubeConfig } from "./pooled-kubeconfig.js";
+import { KubeApi } from "./rest.js";
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -60,18 +61,10 @@ export function inClusterNamespace(): string | undefined {
 
 export interface KubeClients {
   kubeConfig: KubeConfig;
-  customObjects: CustomObjectsApi;
-  coordination: CoordinationV1Api;
-  events: EventsV1Api;
-  core: CoreV1Api;
+  /** The REST calls of the writers (status, finalizers); see rest.ts for why not client-node's generated APIs. */
+  api: KubeApi;
 }
 
 export function makeClients(kubeConfig: KubeConfig): KubeClients {
-  return {
-    kubeConfig,
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-    events: kubeConfig.makeApiClient(EventsV1Api),
-    core: kubeConfig.makeApiClient(CoreV1Api),
-  };
+  return { kubeConfig, api: new KubeApi(kubeConfig) };
 }

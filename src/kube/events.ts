@@ -6,11 +6,13 @@
  */
 
 import { hostname } from "node:os";
-import { CoreV1Api, EventsV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
+import { microTime } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { KubeObject } from "./object.js";
+import { KubeApi, MERGE_PATCH } from "./rest.js";
 import { truncateUtf8, utf8Prefix } from "./utf8.js";
 
 export type EventType = "Normal" | "Warning";
@@ -59,8 +61,9 @@ const REPORTING_INSTANCE_MAX_BYTES = 128;
 
 export class EventRecorder {
   private readonly series = new Map<string, Series>();
-  private readonly eventsApi?: EventsV1Api;
-  private readonly coreApi?: CoreV1Api;
+  private readonly api: KubeApi;
+  /** core/v1 Events (involvedObject, count) instead of events.k8s.io/v1 (regarding, series). */
+  private readonly core: boolean;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly windowMs: number;
@@ -70,8 +73,8 @@ export class EventRecorder {
   private seq = 0;
 
   constructor(private readonly o: EventRecorderOptions) {
-    if ((o.apiVersion ?? "events.k8s.io/v1") === "v1") this.coreApi = o.kubeConfig.makeApiClient(CoreV1Api);
-    else this.eventsApi = o.kubeConfig.makeApiClient(EventsV1Api);
+    this.api = new KubeApi(o.kubeConfig);
+    this.core = (o.apiVersion ?? "events.k8s.io/v1") === "v1";
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? silentLogger;
     this.windowMs = o.windowMs ?? 10 * 60_000;
@@ -201,7 +204,7 @@ export class EventRecorder {
     const metadata = { name: s.name, namespace: s.namespace };
     const first = microTime(s.firstSeen);
     const last = microTime(s.lastSeen);
-    if (this.coreApi) {
+    if (this.core) {
       const body = {
         metadata,
         involvedObject: regarding,
@@ -217,7 +220,7 @@ export class EventRecorder {
         reportingComponent: this.o.reportingController,
         reportingInstance: this.instance,
       };
-      return this.coreApi.createNamespacedEvent({ namespace: s.namespace, body: body as never });
+      return this.api.create(this.eventsPath(s.namespace), body);
     }
     const body = {
       metadata,
@@ -231,20 +234,20 @@ export class EventRecorder {
       reportingInstance: this.instance,
       ...(count > 1 ? { series: { count, lastObservedTime: last } } : {}),
     };
-    return (this.eventsApi as EventsV1Api).createNamespacedEvent({ namespace: s.namespace, body: body as never });
+    return this.api.create(this.eventsPath(s.namespace), body);
   }
 
   private patchCount(s: Series, count: number): Promise<unknown> {
-    const opts = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-    const target = { name: s.name as string, namespace: s.namespace };
-    if (this.coreApi) {
-      return this.coreApi.patchNamespacedEvent(
-        { ...target, body: { count, lastTimestamp: seconds(s.lastSeen) } },
-        opts,
-      );
-    }
-    const body = { series: { count, lastObservedTime: microTime(s.lastSeen) } };
-    return (this.eventsApi as EventsV1Api).patchNamespacedEvent({ ...target, body }, opts);
+    const path = `${this.eventsPath(s.namespace)}/${encodeURIComponent(s.name as string)}`;
+    const body = this.core
+      ? { count, lastTimestamp: seconds(s.lastSeen) }
+      : { series: { count, lastObservedTime: microTime(s.lastSeen) } };
+    return this.api.patch(path, body, MERGE_PATCH);
+  }
+
+  private eventsPath(namespace: string): string {
+    const ns = encodeURIComponent(namespace);
+    return this.core ? `/api/v1/namespaces/${ns}/events` : `/apis/events.k8s.io/v1/namespaces/${ns}/events`;
   }
 
   /** client-go's naming: `<object>.<unix nanos in hex>`, unique per recorder. */
@@ -263,7 +266,5 @@ export class EventRecorder {
   }
 }
 
-/** metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
-const microTime = (ms: number) => new Date(ms).toISOString().replace(/Z$/, "000Z");
 /** metav1.Time: RFC 3339 in whole seconds. */
 const seconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");

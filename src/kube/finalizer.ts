@@ -3,9 +3,9 @@
  * finalizers are still what we read, so another controller's finalizer is never dropped by a stale read-modify-write.
  * A failed test (422) or a conflict (409) re-reads the object and tries again.
  */
-import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { httpStatus, isNotFound } from "./errors.js";
-import type { KubeObject, ResourceRef } from "./object.js";
+import { type KubeObject, objectPath, type ResourceRef } from "./object.js";
+import { JSON_PATCH, type KubeApi } from "./rest.js";
 
 type Coords = Pick<ResourceRef, "group" | "version" | "plural">;
 type Op =
@@ -21,7 +21,7 @@ export interface FinalizerOptions {
 
 /** Adds `finalizer` if absent. Returns whether a patch was made. Throws if the object is gone. */
 export function addFinalizer(
-  api: CustomObjectsApi,
+  api: KubeApi,
   resource: Coords,
   obj: KubeObject,
   finalizer: string,
@@ -46,7 +46,7 @@ export function addFinalizer(
 
 /** Removes `finalizer` if present, leaving every other finalizer. Returns whether a patch was made (false if gone). */
 export async function removeFinalizer(
-  api: CustomObjectsApi,
+  api: KubeApi,
   resource: Coords,
   obj: KubeObject,
   finalizer: string,
@@ -69,34 +69,27 @@ export async function removeFinalizer(
 }
 
 async function patchFinalizers(
-  api: CustomObjectsApi,
+  api: KubeApi,
   resource: Coords,
   obj: KubeObject,
   options: FinalizerOptions | undefined,
   makePatch: (current: KubeObject) => Op[] | undefined,
 ): Promise<boolean> {
   const maxRetries = options?.maxRetries ?? 5;
-  const name = obj.metadata?.name ?? "";
-  const namespace = obj.metadata?.namespace;
-  const coords = { group: resource.group, version: resource.version, plural: resource.plural, name };
-  const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
+  const path = objectPath({ ...resource, namespace: obj.metadata?.namespace }, obj.metadata?.name ?? "");
   let current = obj;
   for (let attempt = 0; ; attempt++) {
     const body = makePatch(current);
     if (!body) return false;
     try {
-      const written = await (namespace
-        ? api.patchNamespacedCustomObject({ ...coords, namespace, body }, jsonPatch)
-        : api.patchClusterCustomObject({ ...coords, body }, jsonPatch));
+      const written = await api.patch(path, body, JSON_PATCH);
       options?.onWritten?.(written);
       return true;
     } catch (err) {
       const code = httpStatus(err);
       // 422: a test op failed (the finalizers moved under us); 409: a conflict. Both mean: read again.
       if ((code !== 422 && code !== 409) || attempt >= maxRetries) throw err;
-      current = (await (namespace
-        ? api.getNamespacedCustomObject({ ...coords, namespace })
-        : api.getClusterCustomObject(coords))) as KubeObject;
+      current = await api.get<KubeObject>(path);
     }
   }
 }

@@ -1,5 +1,6 @@
 /** The controller runtime: watcher, reflector and informer; work queue and rate limiters; controller; status,
- * finalizer and event writers; leader election; kubeconfig loading. Built on @kubernetes/client-node. */
+ * finalizer and event writers; leader election; kubeconfig loading. Built on @kubernetes/client-node's KubeConfig and
+ * Watch, with the few REST calls in rest.ts (not its generated API classes). */
 export { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 export { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
 export { type Condition, type ConditionInput, findCondition, isConditionTrue, setCondition } from "./conditions.js";
@@ -26,6 +27,7 @@ export {
   leaseTiming,
   NotLeaderError,
 } from "./leader.js";
+export { type Lease, LeaseApi, type LeaseSpec, microTime } from "./leases.js";
 export { type Logger, silentLogger } from "./log.js";
 export { type LeaderElection, type LeadershipHooks, Manager, type ManagerOptions, type Runnable } from "./manager.js";
 export {
@@ -34,6 +36,7 @@ export {
   type KubeObjectMeta,
   LAST_APPLIED_ANNOTATION,
   objectKey,
+  objectPath,
   type ResourceRef,
   splitKey,
   stripForCache,
@@ -50,6 +53,7 @@ export {
 } from "./ratelimiter.js";
 export { RecentWrites } from "./recent-writes.js";
 export { type Change, Store, type StoreReader } from "./reflector.js";
+export { JSON_PATCH, KubeApi, KubeApiError, MERGE_PATCH, type Query } from "./rest.js";
 export { ShardSet, type ShardSetOptions } from "./shard-set.js";
 export { MemberView, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 export { type StatusWriteOptions, writeStatus } from "./status.js";

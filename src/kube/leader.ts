@@ -14,10 +14,12 @@
  * was paused, its clock jumped, the API server was unreachable) may already have been replaced, so it must not write,
  * even before its renew loop gets to run and notice.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { type Clock, sleep, systemClock } from "./clock.js";
 import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
+import { type Lease, LeaseApi, microTime } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
+import { KubeApi } from "./rest.js";
 
 /**
  * How a Lease is held (client-go's LeaseDuration, RenewDeadline, RetryPeriod): one set of timings for the leader
@@ -69,14 +71,14 @@ export class NotLeaderError extends Error {
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly api: LeaseApi;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
-  private lease: V1Lease | undefined;
+  private lease: Lease | undefined;
   private observedRecord = "";
   private observedHolder: string | undefined;
   private observedAt = 0;
@@ -86,7 +88,7 @@ export class LeaderElector {
   private term: AbortController | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {
-    this.api = o.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = new LeaseApi(new KubeApi(o.kubeConfig));
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? silentLogger;
     this.random = o.random ?? Math.random;
@@ -176,23 +178,23 @@ export class LeaderElector {
     const { namespace, name, identity } = this.o;
     const now = this.clock.now();
     const durationSeconds = Math.max(1, Math.round(this.leaseDurationMs / 1000));
-    let lease: V1Lease;
+    let lease: Lease;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.api.read(namespace, name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       if (this.o.mayAcquire && !this.o.mayAcquire()) return "held-by-other";
-      const body: V1Lease = {
+      const body: Lease = {
         metadata: { name, namespace },
         spec: {
           holderIdentity: identity,
           leaseDurationSeconds: durationSeconds,
-          acquireTime: new V1MicroTime(now),
-          renewTime: new V1MicroTime(now),
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
           leaseTransitions: 0,
         },
       };
-      this.observe(await this.api.createNamespacedLease({ namespace, body }), now);
+      this.observe(await this.api.create(namespace, body), now);
       this.renewedAt = now;
       return "leading";
     }
@@ -207,18 +209,18 @@ export class LeaderElector {
       ...spec,
       holderIdentity: identity,
       leaseDurationSeconds: durationSeconds,
-      renewTime: new V1MicroTime(now),
-      acquireTime: mine && spec.acquireTime ? spec.acquireTime : new V1MicroTime(now),
+      renewTime: microTime(now),
+      acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
       leaseTransitions: mine ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
     };
     // Carries metadata.resourceVersion: a concurrent writer makes this a 409, and this attempt fails.
-    this.observe(await this.api.replaceNamespacedLease({ name, namespace, body: lease }), now);
+    this.observe(await this.api.replace(namespace, name, lease), now);
     this.renewedAt = now;
     return "leading";
   }
 
   /** Tracks when the lease record last changed, on our clock. */
-  private observe(lease: V1Lease, now: number): void {
+  private observe(lease: Lease, now: number): void {
     this.lease = lease;
     const s = lease.spec ?? {};
     const record = JSON.stringify([s.holderIdentity, String(s.renewTime), s.leaseDurationSeconds, s.leaseTransitions]);
@@ -261,12 +263,11 @@ export class LeaderElector {
     const { namespace, name, identity } = this.o;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const lease =
-          attempt === 0 && this.lease ? this.lease : await this.api.readNamespacedLease({ name, namespace });
+        const lease = attempt === 0 && this.lease ? this.lease : await this.api.read(namespace, name);
         if (lease.spec?.holderIdentity !== identity) return;
-        const now = new V1MicroTime(this.clock.now());
+        const now = microTime(this.clock.now());
         lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
-        this.observe(await this.api.replaceNamespacedLease({ name, namespace, body: lease }), this.clock.now());
+        this.observe(await this.api.replace(namespace, name, lease), this.clock.now());
         this.log.info({ lease: name }, "released the leader lease");
         return;
       } catch (err) {

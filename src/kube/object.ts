@@ -49,6 +49,11 @@ export function collectionPath(r: ResourceRef): string {
   return r.group === "" ? `/api/${r.version}${ns}/${r.plural}` : `/apis/${r.group}/${r.version}${ns}/${r.plural}`;
 }
 
+/** One object's path, optionally a subresource of it (`status`). */
+export function objectPath(r: ResourceRef, name: string, subresource?: string): string {
+  return `${collectionPath(r)}/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ""}`;
+}
+
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**

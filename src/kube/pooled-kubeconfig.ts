@@ -7,7 +7,7 @@
  * thousands of sockets (EMFILE) and a handshake per status write. Only the dispatcher is swapped; authentication
  * (tokens, exec plugins) still runs per request.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 
 type RequestContext = Parameters<KubeConfig["applySecurityAuthentication"]>[0];
 type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;

@@ -2,7 +2,9 @@
  * Read-your-writes over an informer cache: the objects the API server returned for our own writes, kept until the
  * informer has caught up. Without it, the next write after a finalizer patch or a status write carries the cached
  * (older) resourceVersion and costs a 409, a GET and a retry. Entries live only until the watch delivers the same
- * or a later version, so the map holds at most the writes in flight.
+ * or a later version, so the map holds at most the writes in flight. The watch often delivers a write before the
+ * write's own response arrives: recording it then would keep a whole object per resource for an event that has come
+ * already (a heap snapshot at 2,000 converged resources held 2,000 such objects, managedFields included).
  */
 import type { KubeObject } from "./object.js";
 import { objectKey } from "./object.js";
@@ -10,9 +12,11 @@ import { objectKey } from "./object.js";
 export class RecentWrites<T extends KubeObject> {
   private readonly written = new Map<string, T>();
 
-  /** The object a write returned. */
-  record(obj: T): void {
-    this.written.set(objectKey(obj), obj);
+  /** The object a write returned; `cached` is the informer's copy now, which may have it already. */
+  record(obj: T, cached: T | undefined): void {
+    const key = objectKey(obj);
+    if (cached && !isOlder(cached.metadata?.resourceVersion, obj.metadata?.resourceVersion)) this.written.delete(key);
+    else this.written.set(key, obj);
   }
 
   /** The informer delivered `obj` (or its deletion): drop ours once the cache is as new. */

@@ -8,11 +8,13 @@
  * holdsLease(shard) is the per-shard write fence (see LeaderElector.holdsLease). Released shards are awaited
  * (onReleased) before their Lease is emptied, so a successor never overlaps with our in-flight work.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { type Clock, sleep, systemClock } from "./clock.js";
 import { errorMessage, isConflict, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { LeaderElector, type LeaseTiming, leaseTiming } from "./leader.js";
+import { type Lease, LeaseApi } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
+import { KubeApi } from "./rest.js";
 import { MemberView, memberAnnotation, membersLeaseName, shardLeaseName, shardQuota, shardsToShed } from "./shards.js";
 
 /** Every shard's Lease is held with the same timings. */
@@ -40,7 +42,7 @@ interface Held {
 }
 
 export class ShardSet {
-  private readonly api: CoordinationV1Api;
+  private readonly api: LeaseApi;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly electors = new Map<string, Held>();
@@ -51,7 +53,7 @@ export class ShardSet {
   private joined = false;
 
   constructor(private readonly o: ShardSetOptions) {
-    this.api = o.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.api = new LeaseApi(new KubeApi(o.kubeConfig));
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? silentLogger;
     this.members = new MemberView(o.leaseDurationMs);
@@ -139,9 +141,9 @@ export class ShardSet {
     const name = membersLeaseName(this.o.id);
     const now = this.clock.now();
     try {
-      let lease: V1Lease | undefined;
+      let lease: Lease | undefined;
       try {
-        lease = await this.api.readNamespacedLease({ name, namespace });
+        lease = await this.api.read(namespace, name);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -150,9 +152,9 @@ export class ShardSet {
       for (const key of this.members.staleFor(now, 10 * this.o.leaseDurationMs)) delete annotations[key];
       if (lease) {
         lease.metadata = { ...lease.metadata, annotations };
-        await this.api.replaceNamespacedLease({ name, namespace, body: lease }); // a 409 waits for the next tick
+        await this.api.replace(namespace, name, lease); // a 409 waits for the next tick
       } else {
-        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace, annotations } } });
+        await this.api.create(namespace, { metadata: { name, namespace, annotations } });
       }
       this.joined = true;
     } catch (err) {
@@ -168,12 +170,12 @@ export class ShardSet {
     const name = membersLeaseName(this.o.id);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const lease = await this.api.readNamespacedLease({ name, namespace });
+        const lease = await this.api.read(namespace, name);
         const annotations = { ...(lease.metadata?.annotations ?? {}) };
         if (!(this.self in annotations)) return;
         delete annotations[this.self];
         lease.metadata = { ...lease.metadata, annotations };
-        await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+        await this.api.replace(namespace, name, lease);
         return;
       } catch (err) {
         if (!isConflict(err)) return;

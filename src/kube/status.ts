@@ -2,10 +2,10 @@
  * Status writes through the /status subresource, only when the status really changed (no write per resync), as a
  * JSON merge patch guarded by the object's resourceVersion; a 409 Conflict re-reads the object and tries again.
  */
-import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { isConflict } from "./errors.js";
 import { deepEqual, mergePatch } from "./json.js";
-import type { KubeObject, ResourceRef } from "./object.js";
+import { type KubeObject, objectPath, type ResourceRef } from "./object.js";
+import { type KubeApi, MERGE_PATCH } from "./rest.js";
 
 export interface StatusWriteOptions {
   /** Conflicts tolerated before giving up (the error is then thrown). */
@@ -25,17 +25,15 @@ export interface StatusWriteOptions {
  * Returns whether a write happened. Throws on errors other than a bounded number of 409s.
  */
 export async function writeStatus<T extends KubeObject & { status?: unknown }>(
-  api: CustomObjectsApi,
+  api: KubeApi,
   resource: Pick<ResourceRef, "group" | "version" | "plural">,
   obj: T,
   status: unknown,
   options: StatusWriteOptions = {},
 ): Promise<boolean> {
   const maxRetries = options.maxConflictRetries ?? 5;
+  const ref = { ...resource, namespace: obj.metadata?.namespace };
   const name = obj.metadata?.name ?? "";
-  const namespace = obj.metadata?.namespace;
-  const coords = { group: resource.group, version: resource.version, plural: resource.plural, name };
-  const mergePatchOptions = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
   let current = obj;
   for (let attempt = 0; ; attempt++) {
     if (deepEqual(current.status, status)) return false;
@@ -45,17 +43,13 @@ export async function writeStatus<T extends KubeObject & { status?: unknown }>(
       status: mergePatch(current.status ?? {}, status) ?? {},
     };
     try {
-      const written = await (namespace
-        ? api.patchNamespacedCustomObjectStatus({ ...coords, namespace, body }, mergePatchOptions)
-        : api.patchClusterCustomObjectStatus({ ...coords, body }, mergePatchOptions));
+      const written = await api.patch(objectPath(ref, name, "status"), body, MERGE_PATCH);
       options.onWritten?.(written);
       return true;
     } catch (err) {
       if (!isConflict(err) || attempt >= maxRetries) throw err;
       // Someone wrote in between (often our own previous write, not yet in the informer cache): re-read and retry.
-      current = (await (namespace
-        ? api.getNamespacedCustomObject({ ...coords, namespace })
-        : api.getClusterCustomObject(coords))) as T;
+      current = await api.get<T>(objectPath(ref, name));
     }
   }
 }

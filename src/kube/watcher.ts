@@ -12,12 +12,14 @@
  * Handlers are awaited one at a time, in order; the watcher never runs two at once and never re-watches before the
  * events already received are handled (the resourceVersion only advances as they are).
  */
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
+import { Watch } from "@kubernetes/client-node/dist/watch.js";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
 import { errorMessage, httpStatus, isForbidden, RBAC_HINT } from "./errors.js";
 import { type Logger, silentLogger } from "./log.js";
 import { collectionPath, type KubeObject, type ResourceRef } from "./object.js";
+import { KubeApi } from "./rest.js";
 
 export type WatcherEvent<T> =
   | { type: "init-start" }
@@ -72,8 +74,7 @@ interface RawWatchObject extends KubeObject {
 }
 
 export class Watcher<T extends KubeObject = KubeObject> {
-  private readonly api: CustomObjectsApi;
-  private readonly core: CoreV1Api;
+  private readonly api: KubeApi;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly backoff: ResettingBackoff;
@@ -88,8 +89,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
   private resourceVersion: string | undefined;
 
   constructor(private readonly o: WatcherOptions) {
-    this.api = o.kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.api = new KubeApi(o.kubeConfig);
     this.log = o.log ?? silentLogger;
     this.clock = o.clock ?? systemClock;
     this.backoff = new ResettingBackoff({ clock: this.clock, ...o.backoff });
@@ -200,24 +200,16 @@ export class Watcher<T extends KubeObject = KubeObject> {
   }
 
   private listPage(cont: string | undefined): Promise<unknown> {
-    const { group, version, plural, namespace } = this.o.resource;
-    const common = {
-      group,
-      version,
-      plural,
+    const { group, plural } = this.o.resource;
+    // The one core resource the operator watches (namespace labels, for policy selectors).
+    if (group === "" && plural !== "namespaces")
+      throw new Error(`the watcher does not support core resource ${plural}`);
+    return this.api.get(collectionPath(this.o.resource), {
       limit: this.o.pageSize ?? 500,
-      _continue: cont,
+      continue: cont,
       labelSelector: this.o.labelSelector,
       fieldSelector: this.o.fieldSelector,
-    };
-    if (group === "") {
-      // The one core resource the operator watches (namespace labels, for policy selectors).
-      if (plural !== "namespaces") throw new Error(`the watcher does not support core resource ${plural}`);
-      return this.core.listNamespace(common);
-    }
-    return namespace
-      ? this.api.listNamespacedCustomObject({ ...common, namespace })
-      : this.api.listClusterCustomObject(common);
+    });
   }
 
   /** One watch request; resolves once it has ended and every event it delivered has been handled. */

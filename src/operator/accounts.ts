@@ -217,7 +217,7 @@ export class AccountRegistry implements AccountPort {
       // Only on a change of what it says: a periodic check that finds the same writes nothing.
       lastCheckTime: sameConditions(previous, status0(check)) ? (account.status?.lastCheckTime ?? now) : now,
     };
-    const api = makeClients(this.o.kubeConfig).customObjects;
+    const api = makeClients(this.o.kubeConfig).api;
     await writeStatus(api, { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL }, account, status, {
       beforeAttempt: this.o.fence,
     });

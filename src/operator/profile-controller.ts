@@ -18,6 +18,7 @@ import {
   isForbidden,
   MaxOfRateLimiter,
   makeClients,
+  objectKey,
   type QueueObserver,
   RBAC_HINT,
   RecentWrites,
@@ -148,18 +149,21 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       onDelete: (obj) => recent.observed(obj, true),
     });
   const clients = makeClients(kubeConfig);
-  const onWritten = (obj: unknown) => recent.record(obj as SageMakerUserProfile);
+  const onWritten = (obj: unknown) => {
+    const written = obj as SageMakerUserProfile;
+    recent.record(written, cached(objectKey(written)));
+  };
   const kube: KubePort = {
     get: (key) => recent.read(key, cached(key)),
     writeStatus: (obj, status) =>
-      writeStatus(clients.customObjects, resource, obj, status, { onWritten, beforeAttempt: d.fence }),
+      writeStatus(clients.api, resource, obj, status, { onWritten, beforeAttempt: d.fence }),
     addFinalizer: async (obj) => {
       d.fence();
-      await addFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
+      await addFinalizer(clients.api, resource, obj, FINALIZER, { onWritten });
     },
     removeFinalizer: async (obj) => {
       d.fence();
-      await removeFinalizer(clients.customObjects, resource, obj, FINALIZER, { onWritten });
+      await removeFinalizer(clients.api, resource, obj, FINALIZER, { onWritten });
     },
     event: (obj, type, reason, note) => {
       if (d.mayWrite()) events.event(obj, type, reason, note);

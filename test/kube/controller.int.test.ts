@@ -35,7 +35,7 @@ describe("Controller over a real informer", () => {
         const obj = informer.get(key);
         if (!obj) return {};
         const generation = obj.metadata?.generation ?? 0;
-        await writeStatus(c.customObjects, PROFILES, obj, {
+        await writeStatus(c.api, PROFILES, obj, {
           observedGeneration: generation,
           profileStatus: "InService",
         });

@@ -1,5 +1,5 @@
 /** Integration helpers: the project's local API server, reached through the real client-node via a kubeconfig. */
-import { CoreV1Api, type CustomObjectsApi } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api } from "@kubernetes/client-node";
 import { startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/api/types.js";
 import { type KubeClients, loadKubeConfig, makeClients } from "../../src/kube/config.js";
@@ -10,7 +10,12 @@ export const PROFILES: ResourceRef = { group: GROUP, version: VERSION, plural: P
 
 export type LocalKube = Awaited<ReturnType<typeof startLocalKube>>;
 
+/** The operator's clients, and client-node's generated APIs for the tests' own setup and checks. */
 export interface Cluster extends KubeClients {
+  customObjects: CustomObjectsApi;
+  coordination: CoordinationV1Api;
+  events: EventsV1Api;
+  core: CoreV1Api;
   kube: LocalKube;
   close(): Promise<void>;
 }
@@ -18,7 +23,15 @@ export interface Cluster extends KubeClients {
 export async function startCluster(): Promise<Cluster> {
   const kube = await startLocalKube({ port: 0 });
   const clients = makeClients(loadKubeConfig({ path: kube.kubeconfigPath }));
-  return { ...clients, kube, close: () => kube.close() };
+  return {
+    ...clients,
+    customObjects: clients.kubeConfig.makeApiClient(CustomObjectsApi),
+    coordination: clients.kubeConfig.makeApiClient(CoordinationV1Api),
+    events: clients.kubeConfig.makeApiClient(EventsV1Api),
+    core: clients.kubeConfig.makeApiClient(CoreV1Api),
+    kube,
+    close: () => kube.close(),
+  };
 }
 
 export async function ensureNamespace(c: Cluster, name: string): Promise<void> {

@@ -43,12 +43,12 @@ describe("writeStatus", () => {
   it("writes through /status only when the status differs", async () => {
     const name = unique("st");
     const created = await createProfile(c.customObjects, NS, name);
-    expect(await writeStatus(c.customObjects, PROFILES, created, readyStatus("ok"))).toBe(true);
+    expect(await writeStatus(c.api, PROFILES, created, readyStatus("ok"))).toBe(true);
     const after = await getProfile(c.customObjects, NS, name);
     expect(after.status).toEqual(readyStatus("ok"));
     expect(after.metadata?.generation).toBe(1); // the status subresource does not bump generation
 
-    expect(await writeStatus(c.customObjects, PROFILES, after, readyStatus("ok"))).toBe(false);
+    expect(await writeStatus(c.api, PROFILES, after, readyStatus("ok"))).toBe(false);
     const again = await getProfile(c.customObjects, NS, name);
     expect(again.metadata?.resourceVersion).toBe(after.metadata?.resourceVersion);
   });
@@ -56,10 +56,10 @@ describe("writeStatus", () => {
   it("removes status fields that the new status no longer has", async () => {
     const name = unique("st");
     const created = await createProfile(c.customObjects, NS, name);
-    await writeStatus(c.customObjects, PROFILES, created, { ...readyStatus("x"), failureReason: "boom" });
+    await writeStatus(c.api, PROFILES, created, { ...readyStatus("x"), failureReason: "boom" });
     const withFailure = await getProfile(c.customObjects, NS, name);
     expect((withFailure.status as { failureReason?: string }).failureReason).toBe("boom");
-    await writeStatus(c.customObjects, PROFILES, withFailure, readyStatus("x"));
+    await writeStatus(c.api, PROFILES, withFailure, readyStatus("x"));
     expect((await getProfile(c.customObjects, NS, name)).status).toEqual(readyStatus("x"));
   });
 
@@ -67,21 +67,21 @@ describe("writeStatus", () => {
     const name = unique("st");
     const stale = await createProfile(c.customObjects, NS, name);
     await jsonPatch(name, [{ op: "add", path: "/metadata/labels", value: { someone: "else" } }]);
-    expect(await writeStatus(c.customObjects, PROFILES, stale, readyStatus("after conflict"))).toBe(true);
+    expect(await writeStatus(c.api, PROFILES, stale, readyStatus("after conflict"))).toBe(true);
     const fresh = await getProfile(c.customObjects, NS, name);
     expect(fresh.status).toEqual(readyStatus("after conflict"));
     expect(fresh.metadata?.labels).toEqual({ someone: "else" });
     // The same stale object again: the conflict re-read shows the status is already there.
-    expect(await writeStatus(c.customObjects, PROFILES, stale, readyStatus("after conflict"))).toBe(false);
+    expect(await writeStatus(c.api, PROFILES, stale, readyStatus("after conflict"))).toBe(false);
   });
 
   it("retries injected 409s and gives up after the bound", async () => {
     const name = unique("st");
     const obj = await createProfile(c.customObjects, NS, name);
     c.kube.faults.failNext({ verb: "patch", path: new RegExp(`/${name}/status$`), status: 409, count: 2 });
-    expect(await writeStatus(c.customObjects, PROFILES, obj, readyStatus("retried"))).toBe(true);
+    expect(await writeStatus(c.api, PROFILES, obj, readyStatus("retried"))).toBe(true);
     c.kube.faults.failNext({ verb: "patch", path: new RegExp(`/${name}/status$`), status: 409, count: 10 });
-    const err = await writeStatus(c.customObjects, PROFILES, obj, readyStatus("never"), {
+    const err = await writeStatus(c.api, PROFILES, obj, readyStatus("never"), {
       maxConflictRetries: 2,
     }).catch((e: unknown) => e);
     expect(httpStatus(err)).toBe(409);
@@ -90,9 +90,9 @@ describe("writeStatus", () => {
     const name = unique("st");
     const stale = await createProfile(c.customObjects, NS, name);
     // Someone else (a new leader) wrote the status since `stale` was read.
-    await writeStatus(c.customObjects, PROFILES, stale, readyStatus("new leader"));
+    await writeStatus(c.api, PROFILES, stale, readyStatus("new leader"));
     let attempts = 0;
-    const err = await writeStatus(c.customObjects, PROFILES, stale, readyStatus("deposed leader"), {
+    const err = await writeStatus(c.api, PROFILES, stale, readyStatus("deposed leader"), {
       beforeAttempt: () => {
         if (++attempts > 1) throw new Error("lease lost");
       },
@@ -110,18 +110,18 @@ describe("finalizers", () => {
   it("adds ours next to a foreign finalizer and removes only ours", async () => {
     const name = unique("fin");
     const obj = await createProfile(c.customObjects, NS, name, { metadata: { finalizers: [foreign] } });
-    expect(await addFinalizer(c.customObjects, PROFILES, obj, ours)).toBe(true);
+    expect(await addFinalizer(c.api, PROFILES, obj, ours)).toBe(true);
     const withOurs = await getProfile(c.customObjects, NS, name);
     expect(withOurs.metadata?.finalizers).toEqual([foreign, ours]);
-    expect(await addFinalizer(c.customObjects, PROFILES, withOurs, ours)).toBe(false); // already there
-    expect(await removeFinalizer(c.customObjects, PROFILES, withOurs, ours)).toBe(true);
+    expect(await addFinalizer(c.api, PROFILES, withOurs, ours)).toBe(false); // already there
+    expect(await removeFinalizer(c.api, PROFILES, withOurs, ours)).toBe(true);
     expect((await getProfile(c.customObjects, NS, name)).metadata?.finalizers).toEqual([foreign]);
   });
 
   it("adds to an object without finalizers", async () => {
     const name = unique("fin");
     const obj = await createProfile(c.customObjects, NS, name);
-    expect(await addFinalizer(c.customObjects, PROFILES, obj, ours)).toBe(true);
+    expect(await addFinalizer(c.api, PROFILES, obj, ours)).toBe(true);
     expect((await getProfile(c.customObjects, NS, name)).metadata?.finalizers).toEqual([ours]);
   });
 
@@ -130,12 +130,12 @@ describe("finalizers", () => {
     const created = await createProfile(c.customObjects, NS, name, { metadata: { finalizers: [foreign] } });
     // add with a stale object: someone appended a finalizer after our read
     await jsonPatch(name, [{ op: "add", path: "/metadata/finalizers/-", value: "third.example.com/x" }]);
-    expect(await addFinalizer(c.customObjects, PROFILES, created, ours)).toBe(true);
+    expect(await addFinalizer(c.api, PROFILES, created, ours)).toBe(true);
     const current = await getProfile(c.customObjects, NS, name);
     expect(current.metadata?.finalizers).toEqual([foreign, "third.example.com/x", ours]);
     // remove with a stale object: someone inserted at the front, so our index moved (the test op fails -> re-read)
     await jsonPatch(name, [{ op: "add", path: "/metadata/finalizers/0", value: "first.example.com/y" }]);
-    expect(await removeFinalizer(c.customObjects, PROFILES, current, ours)).toBe(true);
+    expect(await removeFinalizer(c.api, PROFILES, current, ours)).toBe(true);
     expect((await getProfile(c.customObjects, NS, name)).metadata?.finalizers).toEqual([
       "first.example.com/y",
       foreign,
@@ -149,11 +149,11 @@ describe("finalizers", () => {
     await c.customObjects.deleteNamespacedCustomObject({ ...PROFILES, namespace: NS, name });
     const deleting = await getProfile(c.customObjects, NS, name);
     expect(deleting.metadata?.deletionTimestamp).toBeDefined();
-    expect(await removeFinalizer(c.customObjects, PROFILES, obj, ours)).toBe(true);
+    expect(await removeFinalizer(c.api, PROFILES, obj, ours)).toBe(true);
     const gone = await getProfile(c.customObjects, NS, name).catch((e: unknown) => e);
     expect(httpStatus(gone)).toBe(404);
     // and again, on the object that no longer exists: nothing to do
-    expect(await removeFinalizer(c.customObjects, PROFILES, deleting, ours)).toBe(false);
+    expect(await removeFinalizer(c.api, PROFILES, deleting, ours)).toBe(false);
   });
 });
 
