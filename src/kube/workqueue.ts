@@ -44,6 +44,12 @@ export interface WorkQueueOptions<K> {
   unfinishedWorkPeriodMs?: number;
   /** The flow a key belongs to; flows are served round robin. Default: one flow for all keys (plain FIFO). */
   fairnessKey?: (key: K) => string;
+  /**
+   * True for a key whose reconcile would only wait now (its account×region's SageMaker limiter already has calls
+   * waiting): such a key is handed out only when no other is queued, so one throttled downstream cannot park every
+   * worker while keys of idle ones wait. Never drops or reorders a key; default: every key may start.
+   */
+  saturated?: (key: K) => boolean;
 }
 
 export class WorkQueue<K = string> {
@@ -51,6 +57,7 @@ export class WorkQueue<K = string> {
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
   private readonly fairnessKey: (key: K) => string;
+  private readonly admit?: (key: K) => boolean;
   /** Keys waiting for a worker, per flow (for the `flows` gauge; a promoted key is counted once). */
   private readonly pending = new Map<string, number>();
   /** Keys waiting for a worker, both priorities (a promoted key once; a key being processed is not waiting). */
@@ -77,6 +84,8 @@ export class WorkQueue<K = string> {
     this.limiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
     this.observer = options.observer ?? {};
     this.fairnessKey = options.fairnessKey ?? (() => "");
+    const saturated = options.saturated;
+    if (saturated) this.admit = (key) => !saturated(key);
     this.fifo = new FairFifo<K>(this.fairnessKey);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
@@ -117,9 +126,17 @@ export class WorkQueue<K = string> {
     this.dispatch();
   }
 
-  /** The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. */
+  /**
+   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. Keys
+   * of saturated downstreams come last, in the same order (the first pass only passes them over).
+   */
   private next(): K | undefined {
-    return this.fifo.shift() ?? this.lowFifo.shift((k) => this.low.has(k) && !this.processing.has(k));
+    const live = (k: K) => this.low.has(k) && !this.processing.has(k);
+    if (this.admit) {
+      const admitted = this.fifo.shift(undefined, this.admit) ?? this.lowFifo.shift(live, this.admit);
+      if (admitted !== undefined) return admitted;
+    }
+    return this.fifo.shift() ?? this.lowFifo.shift(live);
   }
 
   /** Queues `key` after `ms`; if it already waits, the earlier time wins. */

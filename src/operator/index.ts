@@ -229,6 +229,10 @@ function makeGateway(
       },
       onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation, ...labels }),
       onRateChange: (rps) => metrics.sagemakerRateLimit.set(labels, rps),
+      onLoadChange: (waiting, inFlight) => {
+        metrics.sagemakerLimiterWaiting.set(labels, waiting);
+        metrics.sagemakerInFlight.set(labels, inFlight);
+      },
     },
   });
 }

@@ -130,6 +130,13 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     observer: queueObserver(metrics, CONTROLLER_NAME),
     // Namespaces take turns: one namespace's thousands of changes do not queue another's edits behind them.
     fairnessKey: namespaceOfKey,
+    // A key whose account×region limiter already has calls waiting goes after the keys of other accounts and regions:
+    // a throttled account would otherwise hold every worker in its limiter while the others' keys wait.
+    saturated: (key) => {
+      const obj = cached(key);
+      const decision = obj && accounts.decide(obj);
+      return decision?.ok === true && decision.target !== undefined && d.pool.saturated(decision.target);
+    },
   });
 
   const events = new EventRecorder({
@@ -357,6 +364,7 @@ const queueObserver = (metrics: OperatorMetrics, name: string): QueueObserver =>
 
 /** controller-runtime's controller_runtime_reconcile_* metrics for a controller. */
 const controllerObserver = (metrics: OperatorMetrics, controller: string): ControllerObserver => ({
+  activeWorkers: (n) => metrics.activeWorkers.set({ controller }, n),
   reconciled: (result, seconds) => {
     metrics.reconcileTotal.inc({ controller, result });
     if (result === "error") metrics.reconcileErrors.inc({ controller });

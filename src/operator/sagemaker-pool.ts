@@ -106,6 +106,16 @@ export class SageMakerPool {
     return this.gateways.size;
   }
 
+  /**
+   * Whether calls to this account and region already wait for its limiter (a reconcile started for it now would only
+   * wait too), while another account×region has a client open. With one client there is nobody to make way for.
+   */
+  saturated(target: Target): boolean {
+    if (this.gateways.size < 2) return false;
+    const entry = this.gateways.get(`${target.account}/${target.region}`);
+    return entry !== undefined && entry.gateway.limiter.waiting > 0;
+  }
+
   /** The account×region keys with an open client. */
   keys(): string[] {
     return [...this.gateways.keys()];
