@@ -72,8 +72,8 @@ export class FairFifo<K, F = string> {
   /**
    * The next flow's oldest entry for which `live` holds; entries that fail it are dropped without costing their flow
    * its turn (the queue's stale low-priority entries). With `admit`, a flow whose oldest live entry it refuses is passed
-   * over (it goes to the end of the turns, its entries untouched) and undefined is returned when no flow's is admitted;
-   * when that happens every flow was passed over in order, so the turn order is unchanged.
+   * over (it goes to the end of the turns, its entries untouched): it keeps its order relative to the flows that were
+   * passed over with it, and undefined is returned when no flow's entry is admitted.
    */
   shift(live: (key: K) => boolean = () => true, admit?: (key: K) => boolean): K | undefined {
     for (let flows = this.turns.length; flows > 0; flows--) {

@@ -57,6 +57,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     makeGateway: (target, account, credentials) => {
       const limits = account.spec.rateLimits?.find((l) => l.region === target.region);
       return makeGateway(config, metrics, () => mayWrite(), flowOf, {
+        onDrained: () => pool.limiterDrained(),
         labels: { account: target.account, region: target.region },
         region: target.region,
         credentials: credentials?.provider ?? config.aws.credentials,
@@ -195,6 +196,8 @@ interface GatewayScope {
   rps?: number;
   burst?: number;
   mutatingRps?: number;
+  /** The limiter's last waiting call was granted. */
+  onDrained?: () => void;
 }
 
 /** A SageMaker client behind its own rate limit, its calls counted in the metrics. */
@@ -209,6 +212,7 @@ function makeGateway(
   const rps = scope?.rps ?? config.aws.rps;
   const mutatingRps = scope?.mutatingRps ?? config.aws.mutatingRps;
   metrics.sagemakerRateLimit.set(labels, rps);
+  let hadWaiting = false;
   return new SageMakerGateway({
     mayWrite,
     flowOf,
@@ -232,6 +236,8 @@ function makeGateway(
       onLoadChange: (waiting, inFlight) => {
         metrics.sagemakerLimiterWaiting.set(labels, waiting);
         metrics.sagemakerInFlight.set(labels, inFlight);
+        if (hadWaiting && waiting === 0) scope?.onDrained?.();
+        hadWaiting = waiting > 0;
       },
     },
   });

@@ -130,14 +130,21 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     observer: queueObserver(metrics, CONTROLLER_NAME),
     // Namespaces take turns: one namespace's thousands of changes do not queue another's edits behind them.
     fairnessKey: namespaceOfKey,
-    // A key whose account×region limiter already has calls waiting goes after the keys of other accounts and regions:
-    // a throttled account would otherwise hold every worker in its limiter while the others' keys wait.
-    saturated: (key) => {
+    // Per account×region (issue 15): a throttled account's reconciles wait in its limiter, and without a bound they
+    // would hold every worker while the other accounts' keys wait. A key of an account×region whose limiter already has
+    // a call waiting stays queued until that call is granted; and with several account×regions declared, one never
+    // holds every worker (a burst of its keys would otherwise take them all before its limiter shows any wait).
+    downstreamOf: (key) => {
       const obj = cached(key);
       const decision = obj && accounts.decide(obj);
-      return decision?.ok === true && decision.target !== undefined && d.pool.saturated(decision.target);
+      return decision?.ok === true && decision.target
+        ? `${decision.target.account}/${decision.target.region}`
+        : undefined;
     },
+    saturated: (downstream, inProgress) =>
+      inProgress > 0 && (d.pool.saturated(downstream) || (inProgress >= config.workers - 1 && accounts.targets() > 1)),
   });
+  d.pool.onDrained(() => queue.poke());
 
   const events = new EventRecorder({
     kubeConfig,

@@ -39,6 +39,7 @@ interface Entry {
 export class SageMakerPool {
   private readonly gateways = new Map<string, Entry>();
   private readonly credentials = new Map<string, { generation: number | undefined; value: AccountCredentials }>();
+  private readonly drainedListeners = new Set<() => void>();
 
   constructor(private readonly o: PoolOptions) {}
 
@@ -107,13 +108,21 @@ export class SageMakerPool {
   }
 
   /**
-   * Whether calls to this account and region already wait for its limiter (a reconcile started for it now would only
-   * wait too), while another account×region has a client open. With one client there is nobody to make way for.
+   * Whether a call to this account and region (`<account>/<region>`) already waits for its limiter: a reconcile started
+   * for it now would only wait too, holding a worker that another account's reconcile could use.
    */
-  saturated(target: Target): boolean {
-    if (this.gateways.size < 2) return false;
-    const entry = this.gateways.get(`${target.account}/${target.region}`);
-    return entry !== undefined && entry.gateway.limiter.waiting > 0;
+  saturated(key: string): boolean {
+    return (this.gateways.get(key)?.gateway.limiter.waiting ?? 0) > 0;
+  }
+
+  /** Calls `listener` whenever a limiter of the pool has no call waiting any more (see saturated). */
+  onDrained(listener: () => void): void {
+    this.drainedListeners.add(listener);
+  }
+
+  /** The gateways' limiter observers report here when their last waiting call was granted. */
+  limiterDrained(): void {
+    for (const listener of this.drainedListeners) listener();
   }
 
   /** The account×region keys with an open client. */
