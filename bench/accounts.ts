@@ -1,7 +1,9 @@
 /**
  * Accounts do not slow each other (issue 15): account B creates N profiles with account A idle, then again while A is
  * throttled hard by SageMaker (its own account×region rate limit) and has N creates of its own queued. B's time to
- * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter.
+ * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter,
+ * and the work queue keeps A's reconciles from holding every worker (docs/multi-account.md, "Workers and limiters").
+ * BENCH_TRACE=1 logs, every second, the queue depth, busy workers and calls waiting in each account's limiter.
  */
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
 import type { Figure, Goal, ScenarioResult, Sizes } from "./scenarios.js";

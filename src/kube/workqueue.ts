@@ -11,6 +11,10 @@
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
  * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
  *
+ * Admitted per downstream (not in client-go; the bound is APF's seats per priority level): with `downstreamOf` and
+ * `saturated`, a key whose downstream (an account×region) says it would only wait stays queued in its place while
+ * other keys go, so a throttled downstream cannot hold every worker.
+ *
  * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
  * controller stops taking work immediately and only waits for what is in flight.
  */
