@@ -135,6 +135,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     // a call waiting stays queued until that call is granted; and with several account×regions declared, one never
     // holds every worker (a burst of its keys would otherwise take them all before its limiter shows any wait).
     downstreamOf: (key) => {
+      if (!accounts.inUse()) return undefined; // one gateway: nothing to make way for
       const obj = cached(key);
       const decision = obj && accounts.decide(obj);
       return decision?.ok === true && decision.target
