@@ -1,7 +1,9 @@
 /**
  * Accounts do not slow each other (issue 15): account B creates N profiles with account A idle, then again while A is
  * throttled hard by SageMaker (its own account×region rate limit) and has N creates of its own queued. B's time to
- * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter.
+ * converge under A's throttling, over its idle time, is the figure: each account×region has its own client and limiter,
+ * and the work queue keeps A's reconciles from holding every worker (docs/multi-account.md, "Workers and limiters").
+ * BENCH_TRACE=1 logs, every second, the queue depth, busy workers and calls waiting in each account's limiter.
  */
 import PQueue from "p-queue";
 import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
@@ -76,6 +78,37 @@ async function converge(world: World, account: "a" | "b", prefix: string, n: num
   }
 }
 
+/** One labelled sample from the operator's /metrics text (0 when absent). */
+function sample(text: string, name: string, labels = ""): number {
+  let sum = 0;
+  for (const line of text.split("\n"))
+    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels))
+      sum += Number(line.split(" ").at(-1));
+  return sum;
+}
+
+/** Logs, once a second until stopped, where the workers are: queue depth, workers busy, calls waiting per account. */
+function trace(metricsUrl: string, log: Log, since: number): () => void {
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const text = await (await fetch(metricsUrl)).text();
+      const per = (n: string, a: string) => sample(text, n, `account="${a}"`);
+      log(
+        `    t=${((Date.now() - since) / 1000).toFixed(1)}s depth=${sample(text, "workqueue_depth")} ` +
+          `workers=${sample(text, "controller_runtime_active_workers")} ` +
+          `waiting A=${per("sagemaker_api_limiter_waiting", "a")} B=${per("sagemaker_api_limiter_waiting", "b")} ` +
+          `inflight A=${per("sagemaker_api_calls_in_flight", "a")} B=${per("sagemaker_api_calls_in_flight", "b")} ` +
+          `rateA=${per("sagemaker_api_rate_limit", "a").toFixed(1)} calls A=${per("sagemaker_api_calls_total", "a")} B=${per("sagemaker_api_calls_total", "b")}`,
+      );
+      await sleep(1000);
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
 export async function accountIsolation(sizes: Sizes, log: Log): Promise<ScenarioResult> {
   const n = Math.max(20, Math.round(sizes.medium / 10));
   const t0 = Date.now();
@@ -92,10 +125,16 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
       ],
     });
     try {
+      // A first batch warms up (B's assumed role and DescribeDomain, the JIT, and the settle estimate that times the
+      // Describe after each create: cold, it waits ~8 s longer), so both figures below are B's steady pace.
+      await createIn(world, "b", "warm", n);
+      await converge(world, "b", "warm", n, Date.now());
       log(`  accounts: B creates ${n} profiles, A idle`);
       let since = Date.now();
+      const stopIdle = process.env.BENCH_TRACE ? trace(operator.metricsUrl, log, since) : () => {};
       await createIn(world, "b", "idle", n);
       const idle = await converge(world, "b", "idle", n, since);
+      stopIdle();
       // SageMaker throttles A's account×region to a tenth of the rate; A queues as many creates as B.
       await world.admin("POST", `accounts/${ACCOUNTS.a}/us-east-1/throttle`, {
         rps: rate / 10,
@@ -104,10 +143,12 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
         mutatingBurst: 1,
       });
       log(`  accounts: A throttled to ${rate / 10}/s with ${n} creates; B creates ${n} more`);
+      const stopA = process.env.BENCH_TRACE ? trace(operator.metricsUrl, log, Date.now()) : () => {};
       await createIn(world, "a", "throttled", n);
       since = Date.now();
       await createIn(world, "b", "busy", n);
       const underThrottle = await converge(world, "b", "busy", n, since);
+      stopA();
       const throttles = await operator.metric("sagemaker_api_throttles_total");
       const figures: Figure[] = [
         { name: "account B converges, A idle", value: idle, unit: "s" },
@@ -125,7 +166,7 @@ export async function accountIsolation(sizes: Sizes, log: Log): Promise<Scenario
       ];
       return {
         scenario: `accounts N=${n}, account B while account A is throttled`,
-        resources: 3 * n,
+        resources: 4 * n,
         figures,
         goals,
         seconds: (Date.now() - t0) / 1000,

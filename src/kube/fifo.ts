@@ -17,6 +17,9 @@ export class Fifo<K> {
   push(k: K): void {
     this.items.push(k);
   }
+  peek(): K | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
   shift(): K | undefined {
     if (this.head >= this.items.length) return undefined;
     const k = this.items[this.head++];
@@ -68,20 +71,31 @@ export class FairFifo<K, F = string> {
 
   /**
    * The next flow's oldest entry for which `live` holds; entries that fail it are dropped without costing their flow
-   * its turn (the queue's stale low-priority entries).
+   * its turn (the queue's stale low-priority entries). With `admit`, a flow whose oldest live entry it refuses is passed
+   * over (it goes to the end of the turns, its entries untouched): it keeps its order relative to the flows that were
+   * passed over with it, and undefined is returned when no flow's entry is admitted.
    */
-  shift(live: (key: K) => boolean = () => true): K | undefined {
-    for (let flow = this.turns.shift(); flow !== undefined; flow = this.turns.shift()) {
+  shift(live: (key: K) => boolean = () => true, admit?: (key: K) => boolean): K | undefined {
+    for (let flows = this.turns.length; flows > 0; flows--) {
+      const flow = this.turns.shift() as F;
       const queue = this.queues.get(flow) as Fifo<K>;
-      let found: K | undefined;
-      while (found === undefined && queue.length > 0) {
-        const key = queue.shift() as K;
+      while (queue.length > 0 && !live(queue.peek() as K)) {
+        queue.shift();
         this.size--;
-        if (live(key)) found = key;
       }
+      if (queue.length === 0) {
+        this.queues.delete(flow);
+        continue;
+      }
+      if (admit && !admit(queue.peek() as K)) {
+        this.turns.push(flow);
+        continue;
+      }
+      const key = queue.shift() as K;
+      this.size--;
       if (queue.length > 0) this.turns.push(flow);
       else this.queues.delete(flow);
-      if (found !== undefined) return found;
+      return key;
     }
     return undefined;
   }

@@ -11,6 +11,10 @@
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
  * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
  *
+ * Admitted per downstream (not in client-go; the bound is APF's seats per priority level): with `downstreamOf` and
+ * `saturated`, a key whose downstream (an account×region) says it would only wait stays queued in its place while
+ * other keys go, so a throttled downstream cannot hold every worker.
+ *
  * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
  * controller stops taking work immediately and only waits for what is in flight.
  */
@@ -44,6 +48,14 @@ export interface WorkQueueOptions<K> {
   unfinishedWorkPeriodMs?: number;
   /** The flow a key belongs to; flows are served round robin. Default: one flow for all keys (plain FIFO). */
   fairnessKey?: (key: K) => string;
+  /** The downstream a key's work goes to (an account×region); undefined: none that `saturated` limits. */
+  downstreamOf?: (key: K) => string | undefined;
+  /**
+   * Whether a key of this downstream, which has `inProgress` keys being processed, would only wait now (e.g. its
+   * SageMaker limiter already has a call waiting): such a key stays queued, in its place, while other keys go first;
+   * call `poke()` when the answer may have changed. So a throttled downstream cannot hold every worker.
+   */
+  saturated?: (downstream: string, inProgress: number) => boolean;
 }
 
 export class WorkQueue<K = string> {
@@ -51,6 +63,11 @@ export class WorkQueue<K = string> {
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
   private readonly fairnessKey: (key: K) => string;
+  private readonly admit?: (key: K) => boolean;
+  /** Keys being processed per downstream, and the downstream each was handed out for. */
+  private readonly busy = new Map<string, number>();
+  private readonly downstreams = new Map<K, string>();
+  private readonly downstreamOf?: (key: K) => string | undefined;
   /** Keys waiting for a worker, per flow (for the `flows` gauge; a promoted key is counted once). */
   private readonly pending = new Map<string, number>();
   /** Keys waiting for a worker, both priorities (a promoted key once; a key being processed is not waiting). */
@@ -77,6 +94,14 @@ export class WorkQueue<K = string> {
     this.limiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
     this.observer = options.observer ?? {};
     this.fairnessKey = options.fairnessKey ?? (() => "");
+    const { saturated, downstreamOf } = options;
+    if (saturated && downstreamOf) {
+      this.downstreamOf = downstreamOf;
+      this.admit = (key) => {
+        const d = downstreamOf(key);
+        return d === undefined || !saturated(d, this.busy.get(d) ?? 0);
+      };
+    }
     this.fifo = new FairFifo<K>(this.fairnessKey);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
@@ -117,9 +142,18 @@ export class WorkQueue<K = string> {
     this.dispatch();
   }
 
-  /** The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. */
+  /**
+   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. A
+   * flow whose next key is saturated is passed over without losing its place.
+   */
   private next(): K | undefined {
-    return this.fifo.shift() ?? this.lowFifo.shift((k) => this.low.has(k) && !this.processing.has(k));
+    const live = (k: K) => this.low.has(k) && !this.processing.has(k);
+    return this.fifo.shift(undefined, this.admit) ?? this.lowFifo.shift(live, this.admit);
+  }
+
+  /** A downstream is no longer saturated: hands its keys to idle workers. */
+  poke(): void {
+    if (!this.shuttingDown) this.dispatch();
   }
 
   /** Queues `key` after `ms`; if it already waits, the earlier time wins. */
@@ -163,10 +197,19 @@ export class WorkQueue<K = string> {
   /** Marks the key processed; if it was added meanwhile it is queued again now. */
   done(key: K): void {
     if (!this.processing.delete(key)) return;
+    const downstream = this.downstreams.get(key);
+    if (downstream !== undefined) {
+      this.downstreams.delete(key);
+      const n = (this.busy.get(downstream) ?? 1) - 1;
+      if (n > 0) this.busy.set(downstream, n);
+      else this.busy.delete(downstream);
+    }
     const started = this.startedAt.get(key);
     this.startedAt.delete(key);
     if (started !== undefined) this.observer.workDuration?.((this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
+    // Its downstream has one key fewer in progress: a key of it that was held back may start now.
+    else if (downstream !== undefined) this.poke();
     if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
@@ -232,6 +275,11 @@ export class WorkQueue<K = string> {
     this.dirty.delete(key);
     this.low.delete(key);
     this.processing.add(key);
+    const downstream = this.downstreamOf?.(key);
+    if (downstream !== undefined) {
+      this.downstreams.set(key, downstream);
+      this.busy.set(downstream, (this.busy.get(downstream) ?? 0) + 1);
+    }
     const now = this.clock.now();
     const added = this.addedAt.get(key);
     this.addedAt.delete(key);

@@ -35,6 +35,12 @@ export class OperatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly activeWorkers = new Gauge({
+    name: "controller_runtime_active_workers",
+    help: "Number of currently used workers per controller",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
   readonly workqueueDepth = new Gauge({
     name: "workqueue_depth",
     help: "Current depth of workqueue",
@@ -107,6 +113,18 @@ export class OperatorMetrics {
   readonly sagemakerRateLimit = new Gauge({
     name: "sagemaker_api_rate_limit",
     help: "Current SageMaker call rate allowed by the adaptive limiter (calls per second)",
+    labelNames: ["account", "region"] as const,
+    registers: [this.registry],
+  });
+  readonly sagemakerLimiterWaiting = new Gauge({
+    name: "sagemaker_api_limiter_waiting",
+    help: "SageMaker calls waiting for the limiter of their account and region (each one holds a reconcile)",
+    labelNames: ["account", "region"] as const,
+    registers: [this.registry],
+  });
+  readonly sagemakerInFlight = new Gauge({
+    name: "sagemaker_api_calls_in_flight",
+    help: "SageMaker calls in flight per account and region",
     labelNames: ["account", "region"] as const,
     registers: [this.registry],
   });

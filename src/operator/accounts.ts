@@ -85,6 +85,13 @@ export class AccountRegistry implements AccountPort {
     return this.informer.list().length > 0;
   }
 
+  /** How many account×region pairs the SageMakerAccounts declare. */
+  targets(): number {
+    let n = 0;
+    for (const a of this.informer.list()) n += a.spec.regions.length;
+    return n;
+  }
+
   decide(obj: SageMakerUserProfile): AccountDecision {
     const ns = obj.metadata.namespace ?? "";
     const namespace = this.o.namespaces.get(ns);

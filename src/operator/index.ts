@@ -57,6 +57,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     makeGateway: (target, account, credentials) => {
       const limits = account.spec.rateLimits?.find((l) => l.region === target.region);
       return makeGateway(config, metrics, () => mayWrite(), flowOf, {
+        onDrained: () => pool.limiterDrained(),
         labels: { account: target.account, region: target.region },
         region: target.region,
         credentials: credentials?.provider ?? config.aws.credentials,
@@ -193,6 +194,8 @@ interface GatewayScope {
   rps?: number;
   burst?: number;
   mutatingRps?: number;
+  /** The limiter's last waiting call was granted. */
+  onDrained?: () => void;
 }
 
 /** A SageMaker client behind its own rate limit, its calls counted in the metrics. */
@@ -208,6 +211,7 @@ function makeGateway(
   const mutatingRps = scope?.mutatingRps ?? config.aws.mutatingRps;
   metrics.sagemakerRateLimit.set(labels, rps);
   const callSeries = new Map<string, { calls: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  let hadWaiting = false;
   return new SageMakerGateway({
     mayWrite,
     flowOf,
@@ -238,6 +242,12 @@ function makeGateway(
       },
       onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation, ...labels }),
       onRateChange: (rps) => metrics.sagemakerRateLimit.set(labels, rps),
+      onLoadChange: (waiting, inFlight) => {
+        metrics.sagemakerLimiterWaiting.set(labels, waiting);
+        metrics.sagemakerInFlight.set(labels, inFlight);
+        if (hadWaiting && waiting === 0) scope?.onDrained?.();
+        hadWaiting = waiting > 0;
+      },
     },
   });
 }

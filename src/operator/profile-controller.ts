@@ -131,7 +131,22 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     observer: queueObserver(metrics, CONTROLLER_NAME),
     // Namespaces take turns: one namespace's thousands of changes do not queue another's edits behind them.
     fairnessKey: namespaceOfKey,
+    // Per account×region (issue 15): a throttled account's reconciles wait in its limiter, and without a bound they
+    // would hold every worker while the other accounts' keys wait. A key of an account×region whose limiter already has
+    // a call waiting stays queued until that call is granted; and with several account×regions declared, one never
+    // holds every worker (a burst of its keys would otherwise take them all before its limiter shows any wait).
+    downstreamOf: (key) => {
+      if (!accounts.inUse()) return undefined; // one gateway: nothing to make way for
+      const obj = cached(key);
+      const decision = obj && accounts.decide(obj);
+      return decision?.ok === true && decision.target
+        ? `${decision.target.account}/${decision.target.region}`
+        : undefined;
+    },
+    saturated: (downstream, inProgress) =>
+      inProgress > 0 && (d.pool.saturated(downstream) || (inProgress >= config.workers - 1 && accounts.targets() > 1)),
   });
+  d.pool.onDrained(() => queue.poke());
 
   const events = new EventRecorder({
     kubeConfig,
@@ -363,6 +378,7 @@ const queueObserver = (metrics: OperatorMetrics, name: string): QueueObserver =>
 
 /** controller-runtime's controller_runtime_reconcile_* metrics for a controller. */
 const controllerObserver = (metrics: OperatorMetrics, controller: string): ControllerObserver => ({
+  activeWorkers: (n) => metrics.activeWorkers.set({ controller }, n),
   reconciled: (result, seconds) => {
     metrics.reconcileTotal.inc({ controller, result });
     if (result === "error") metrics.reconcileErrors.inc({ controller });

@@ -39,6 +39,7 @@ interface Entry {
 export class SageMakerPool {
   private readonly gateways = new Map<string, Entry>();
   private readonly credentials = new Map<string, { generation: number | undefined; value: AccountCredentials }>();
+  private readonly drainedListeners = new Set<() => void>();
 
   constructor(private readonly o: PoolOptions) {}
 
@@ -104,6 +105,24 @@ export class SageMakerPool {
         this.gateways.delete(key);
       }
     return this.gateways.size;
+  }
+
+  /**
+   * Whether a call to this account and region (`<account>/<region>`) already waits for its limiter: a reconcile started
+   * for it now would only wait too, holding a worker that another account's reconcile could use.
+   */
+  saturated(key: string): boolean {
+    return (this.gateways.get(key)?.gateway.limiter.waiting ?? 0) > 0;
+  }
+
+  /** Calls `listener` whenever a limiter of the pool has no call waiting any more (see saturated). */
+  onDrained(listener: () => void): void {
+    this.drainedListeners.add(listener);
+  }
+
+  /** The gateways' limiter observers report here when their last waiting call was granted. */
+  limiterDrained(): void {
+    for (const listener of this.drainedListeners) listener();
   }
 
   /** The account×region keys with an open client. */

@@ -42,6 +42,8 @@ export interface CallObserver {
   onThrottle(op: string): void;
   /** The limiter's shared rate changed (calls per second); also called once with the configured rate. */
   onRateChange(rps: number): void;
+  /** Calls waiting for the limiter and calls in flight, whenever either may have changed. */
+  onLoadChange?(waiting: number, inFlight: number): void;
 }
 
 export interface GatewayOptions extends Omit<SageMakerClientOptions, "maxSockets"> {
@@ -136,6 +138,7 @@ export class SageMakerGateway {
       ...options.aimd,
       clock: this.clock,
       onRateChange: (rps) => this.observer.onRateChange(rps),
+      onLoadChange: (waiting, inFlight) => this.observer.onLoadChange?.(waiting, inFlight),
     });
     this.observer.onRateChange(options.rps);
     const mayWrite = options.mayWrite;

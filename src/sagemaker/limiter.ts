@@ -46,6 +46,8 @@ export interface RateLimiterOptions {
   clock?: Clock;
   /** Called with the shared rate whenever AIMD changes it (for a gauge). */
   onRateChange?: (rps: number) => void;
+  /** Called with the calls waiting and in flight whenever either may have changed (for gauges). */
+  onLoadChange?: (waiting: number, inFlight: number) => void;
 }
 
 interface Budget {
@@ -70,6 +72,7 @@ export class RateLimiter {
   private readonly mutating?: Budget;
   private readonly concurrency: number;
   private readonly onRateChange?: (rps: number) => void;
+  private readonly onLoadChange?: (waiting: number, inFlight: number) => void;
   /** Waiting calls per flow, FIFO within a flow; `reads` counts the reads among them. */
   private readonly queues = new Map<string, { waiters: Waiter[]; reads: number }>();
   /** Flows with calls waiting, in the order of their next turn: a flow that joins or was just served goes last. */
@@ -84,6 +87,7 @@ export class RateLimiter {
       throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
     this.concurrency = options.concurrency;
     this.onRateChange = options.onRateChange;
+    this.onLoadChange = options.onLoadChange;
     const now = this.clock.now();
     const aimd = {
       decreaseFactor: options.decreaseFactor,
@@ -241,6 +245,7 @@ export class RateLimiter {
       // for a token is work in progress (a CLI would otherwise exit with its call still queued).
       if (this.waitingCount > 0) (this.timer as { ref?: () => void } | undefined)?.ref?.();
     }
+    this.onLoadChange?.(this.waitingCount, this.inFlight);
   }
 
   /**

@@ -254,6 +254,31 @@ describe("many accounts and regions", () => {
     expect(betaCreates.map((m) => m.request.UserProfileName).sort()).toEqual(names.map((n) => `b-${n}`));
   });
 
+  it("a throttled account's backlog does not hold the workers: another account converges while that backlog waits", async () => {
+    const e = await start();
+    await namespace(e, "team-a", { tenant: "alpha", "sagemaker.gitops.io/account": "alpha" });
+    await namespace(e, "team-b", { tenant: "beta", "sagemaker.gitops.io/account": "beta" });
+    // alpha's us-east-1 allows one call every 10 s (SageMaker throttles it there too): its calls wait in its limiter.
+    e.sagemaker.account(ACCOUNTS.alpha, "us-east-1").admin.setThrottle({ rps: 0.1, burst: 1 });
+    await account(e, "alpha", { rateLimits: [{ region: "us-east-1", rps: 0.1, burst: 1 }] });
+    await account(e, "beta", {});
+    // A backlog in alpha three times the workers, queued before beta's profiles, which arrive once alpha's calls wait.
+    const backlog = 3 * e.config.workers;
+    for (let i = 0; i < backlog; i++) await profile(e, "team-a", `a-${i}`, domainOf("alpha", "us-east-1"));
+    const alphaCalls = () => e.sagemaker.requests().filter((r) => r.account === ACCOUNTS.alpha);
+    await waitFor("alpha's first call", () => alphaCalls().length > 0, 20_000);
+    const names = ["b-1", "b-2", "b-3", "b-4", "b-5", "b-6"];
+    for (const n of names) await profile(e, "team-b", n, domainOf("beta", "us-east-1"));
+    // Before the fix, every worker waited in alpha's limiter and beta got one for each call alpha was granted (one
+    // per 10 s): its six profiles needed minutes. Now they converge while alpha has made only a few calls.
+    const allReady = async () =>
+      (await Promise.all(names.map(async (n) => isReady(await e.get("team-b", n))))).every(Boolean);
+    await waitFor("beta's profiles Ready", allReady, 40_000);
+    const alphaCreated = e.sagemaker.mutations("CreateUserProfile").filter((m) => m.account === ACCOUNTS.alpha);
+    expect(alphaCreated.length).toBeLessThanOrEqual(backlog / 2);
+    expect(alphaCalls().length).toBeLessThan(names.length * 2);
+  }, 90_000);
+
   it("spec.accountRef and spec.region are immutable", async () => {
     const e = await start();
     await namespace(e, "team-a", { tenant: "alpha" });

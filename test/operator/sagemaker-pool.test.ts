@@ -30,6 +30,7 @@ function pool(clock: FakeClock) {
         rps: 1,
         burst: 1,
         concurrency: 1,
+        clock,
       });
       made.push({ key: `${t.account}/${t.region}`, gateway });
       return gateway;
@@ -50,6 +51,24 @@ describe("SageMakerPool", () => {
     expect(p.get(target("alpha", "us-east-1"), account("alpha"))).toBe(a);
     expect(p.get(target("alpha", "eu-west-1"), account("alpha"))).not.toBe(a);
     expect(made.map((m) => m.key)).toEqual(["alpha/us-east-1", "alpha/eu-west-1"]);
+    p.destroy();
+  });
+
+  it("an account and region is saturated while a call waits for its limiter, and only that one", async () => {
+    const clock = new FakeClock();
+    const { p } = pool(clock);
+    const a = p.get(target("alpha", "us-east-1"), account("alpha"));
+    p.get(target("beta", "us-east-1"), account("beta"));
+    const release = await a.limiter.acquire("read"); // the burst's one token and the one slot
+    expect(p.saturated("alpha/us-east-1")).toBe(false);
+    const waiting = a.limiter.acquire("read");
+    expect(p.saturated("alpha/us-east-1")).toBe(true);
+    expect(p.saturated("beta/us-east-1")).toBe(false);
+    expect(p.saturated("gamma/us-east-1")).toBe(false); // no client yet: nothing waits
+    release();
+    clock.advance(1_000);
+    (await waiting)();
+    expect(p.saturated("alpha/us-east-1")).toBe(false);
     p.destroy();
   });
 
