@@ -13,6 +13,7 @@ import {
   sleep,
   World,
 } from "./world.js";
+import { trace } from "./trace.js";
 
 export interface Figure {
   name: string;
@@ -198,6 +199,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     const activity = await world.activity();
     const kube = await world.kubeStats();
     if (process.env.BENCH_DEBUG) log(JSON.stringify({ calls, kube }));
+    await trace(world, log, `convergence of ${n}`);
     const updates = count(calls, "ok", "UpdateUserProfile");
     const updateSpan = ((activity.UpdateUserProfile?.last ?? 0) - (activity.UpdateUserProfile?.first ?? 0)) / 1000;
     const achieved = updateSpan > 0 ? (updates - 1) / updateSpan : Number.NaN;
@@ -314,6 +316,7 @@ async function steadyState(world: World, op: RunningOperator, n: number, sizes: 
   await sleep(2_000); // the Describe that sees the last edit InService
   const editCalls = profileCalls(await world.calls());
   if (process.env.BENCH_DEBUG) log(JSON.stringify(await world.calls()));
+  await trace(world, log, "spec edits at idle");
   const editWrites = (await world.kubeStats(true)).writes - sizes.edits; // less the benchmark's own spec edits
 
   // New resources while the operator runs (new users): CreateUserProfile, then the Describe that sees it InService.
@@ -331,6 +334,7 @@ async function steadyState(world: World, op: RunningOperator, n: number, sizes: 
   await sleep(2_000);
   const createCalls = profileCalls(await world.calls());
   if (process.env.BENCH_DEBUG) log(JSON.stringify(await world.calls()));
+  await trace(world, log, "new resources at idle");
   const createWrites = (await world.kubeStats(true)).writes - createdWritesOwn;
   const perPeriod = (calls: number) => calls / n / periods;
   const figures: Figure[] = [
