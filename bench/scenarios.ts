@@ -3,6 +3,8 @@
  * with units) and goals (a figure against a bound). "Naive" runs use the same operator without its protections: no
  * rate limiter, no ResourceInUse backoff, a DescribeUserProfile per profile per resync period.
  */
+
+import { trace } from "./trace.js";
 import {
   type CallCounts,
   count,
@@ -13,7 +15,6 @@ import {
   sleep,
   World,
 } from "./world.js";
-import { trace } from "./trace.js";
 
 export interface Figure {
   name: string;

@@ -19,6 +19,7 @@ import { SageMakerError } from "../sagemaker/index.js";
 import { asksDomain, asksStudio, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
 import { type Executed, execute, type ObserveOptions, observe, readStudio } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
+import { type OwnershipMemory, rememberOwner } from "./ownership.js";
 import { plan } from "./plan.js";
 import {
   type BackoffName,
@@ -30,7 +31,6 @@ import {
 } from "./plan-types.js";
 import type { AccountPort, KubePort, PolicyPort, ReconcilerHooks, SageMakerPort } from "./ports.js";
 import { isDeleting, isManaged } from "./resource.js";
-import { type OwnershipMemory, rememberOwner } from "./ownership.js";
 import { SettleEstimates } from "./settle.js";
 import { buildStatus } from "./status.js";
 
@@ -199,7 +199,11 @@ export class ProfileReconciler {
         const status = observed.profile?.Status;
         this.settle.observed(key, status, this.clock.now());
         if (observed.profile && !isDeleting(resource))
-          this.hooks.onObserved?.(key, observed.profile.LastModifiedTime, status !== "Pending" && status !== "Updating");
+          this.hooks.onObserved?.(
+            key,
+            observed.profile.LastModifiedTime,
+            status !== "Pending" && status !== "Updating",
+          );
       },
     };
     const act = async (p: Plan) => {

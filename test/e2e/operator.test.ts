@@ -84,7 +84,10 @@ describe("operator end to end", () => {
         apiVersion: alice.apiVersion,
         kind: alice.kind,
         metadata: { name: "frank", namespace: "team-a" },
-        spec: { domainId: alice.spec.domainId, userSettings: { executionRole: alice.spec.userSettings?.executionRole } },
+        spec: {
+          domainId: alice.spec.domainId,
+          userSettings: { executionRole: alice.spec.userSettings?.executionRole },
+        },
       },
     });
     await waitFor("frank Ready", async () => isReady(await e2e.tryGet("team-a", "frank")), 30_000);
