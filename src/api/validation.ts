@@ -8,7 +8,7 @@
  * YAML is parsed as Kubernetes tooling does (YAML 1.1 booleans and octals, timestamps kept as strings), refusing
  * duplicate keys and alias bombs.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import {
   type DocumentOptions,
   type ParseOptions,
@@ -21,7 +21,7 @@ import { isObject as isPlainObject } from "./schema/json.js";
 import type { SchemaNode } from "./schema/schema-node.js";
 import { StructuralSchema } from "./schema/structural-schema.js";
 import { type FieldProblem, jsonType, quote, schemaProblems } from "./schema-problems.js";
-import { API_VERSION, GROUP, KIND } from "./types.js";
+import { GROUP, KIND } from "./types.js";
 
 export type { FieldProblem } from "./schema-problems.js";
 
@@ -47,19 +47,50 @@ export const NO_PROFILES_MESSAGE = `no ${KIND} documents`;
 /** YAML errors reported per document; a hostile document can otherwise yield one per character. */
 export const MAX_YAML_ERRORS = 5;
 
-const CRD_URL = new URL("../../crds/sagemaker.gitops.io_sagemakeruserprofiles.yaml", import.meta.url);
+const CRDS_DIR = new URL("../../crds/", import.meta.url);
 
-let profileSchemaCache: StructuralSchema | undefined;
-/** The CRD's openAPIV3Schema compiled by the engine the local API server uses (CEL rules type-checked). */
-function profileSchema(): StructuralSchema {
-  if (profileSchemaCache) return profileSchemaCache;
-  const crd = parseYaml(readFileSync(CRD_URL, "utf8")) as {
-    spec: { versions: { name: string; schema: { openAPIV3Schema: SchemaNode } }[] };
-  };
-  const version = crd.spec.versions.find((v) => `${GROUP}/${v.name}` === API_VERSION);
-  if (!version) throw new Error(`${CRD_URL.pathname} has no version for ${API_VERSION}`);
-  profileSchemaCache = new StructuralSchema(version.schema.openAPIV3Schema);
-  return profileSchemaCache;
+/** One of this project's kinds, as its CRD in crds/ declares it. */
+interface OwnKind {
+  apiVersions: string[];
+  namespaced: boolean;
+  /** The CRD's openAPIV3Schema of the first served version, compiled (on first use) by the local API server's engine. */
+  schema: () => StructuralSchema;
+}
+
+let ownKindsCache: Map<string, OwnKind> | undefined;
+/**
+ * Every kind of this project's group, read from the CRDs in crds/ (SageMakerUserProfile, SageMakerProfilePolicy,
+ * SageMakerAccount), so `validate` checks each document against its own CRD, as the API server would.
+ */
+function ownKinds(): Map<string, OwnKind> {
+  if (ownKindsCache) return ownKindsCache;
+  const kinds = new Map<string, OwnKind>();
+  for (const file of readdirSync(CRDS_DIR)
+    .filter((f) => f.startsWith(`${GROUP}_`) && f.endsWith(".yaml"))
+    .sort()) {
+    const crd = parseYaml(readFileSync(new URL(file, CRDS_DIR), "utf8")) as {
+      spec: {
+        names: { kind: string };
+        scope: "Namespaced" | "Cluster";
+        versions: { name: string; served: boolean; schema: { openAPIV3Schema: SchemaNode } }[];
+      };
+    };
+    const served = crd.spec.versions.filter((v) => v.served);
+    let compiled: StructuralSchema | undefined;
+    const first = served[0];
+    if (!first) throw new Error(`crds/${file} serves no version`);
+    kinds.set(crd.spec.names.kind, {
+      apiVersions: served.map((v) => `${GROUP}/${v.name}`),
+      namespaced: crd.spec.scope === "Namespaced",
+      schema: () => {
+        compiled ??= new StructuralSchema(first.schema.openAPIV3Schema);
+        return compiled;
+      },
+    });
+  }
+  if (!kinds.has(KIND)) throw new Error(`crds/ holds no CRD for ${KIND}`);
+  ownKindsCache = kinds;
+  return kinds;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -81,7 +112,7 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PROFILE_NAME_PATTERN = "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}";
 
-function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
+function checkMetadata(obj: Record<string, unknown>, kind: OwnKind): FieldProblem[] {
   const out: FieldProblem[] = [];
   const metadata = obj.metadata;
   if (metadata === undefined || metadata === null) return [{ path: ".metadata.name", message: "Required value" }];
@@ -96,7 +127,7 @@ function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
       path: ".metadata.name",
       message: `Invalid value: ${quote(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
     });
-  else {
+  else if (obj.kind === KIND) {
     const spec = obj.spec;
     const declared = isPlainObject(spec) ? spec.userProfileName : undefined;
     // metadata.name is the SageMaker profile name when the spec names none: SageMaker's rule applies to it then.
@@ -106,7 +137,8 @@ function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
         message: `Invalid value: ${quote(name)}: used as the SageMaker profile name (spec.userProfileName is not set), should match '^(?:${PROFILE_NAME_PATTERN})$'`,
       });
   }
-  if (namespace !== undefined && namespace !== null) {
+  // A cluster-scoped object's namespace is cleared by the API server (registry/rest BeforeCreate), not refused.
+  if (kind.namespaced && namespace !== undefined && namespace !== null) {
     if (typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace))
       out.push({
         path: ".metadata.namespace",
@@ -116,31 +148,46 @@ function checkMetadata(obj: Record<string, unknown>): FieldProblem[] {
   return out;
 }
 
-function checkTypeMeta(obj: Record<string, unknown>): FieldProblem[] {
-  const out: FieldProblem[] = [];
+/** apiVersion and kind, and this project's kind they name (undefined when they name none: nothing else is checked). */
+function checkTypeMeta(obj: Record<string, unknown>): { problems: FieldProblem[]; kind?: OwnKind } {
+  const problems: FieldProblem[] = [];
+  const kinds = ownKinds();
   const { apiVersion, kind } = obj;
+  // Without a kind the document is read as a SageMakerUserProfile, the kind `validate` is mostly for.
+  const own = kinds.get(kind === undefined || kind === null || kind === "" ? KIND : String(kind));
+  const supported = (values: Iterable<string>) =>
+    [...values]
+      .sort()
+      .map((v) => `"${v}"`)
+      .join(", ");
   if (apiVersion === undefined || apiVersion === null || apiVersion === "")
-    out.push({ path: ".apiVersion", message: "Required value" });
-  else if (apiVersion !== API_VERSION)
-    out.push({
+    problems.push({ path: ".apiVersion", message: "Required value" });
+  else if (own && !own.apiVersions.includes(String(apiVersion)))
+    problems.push({
       path: ".apiVersion",
-      message: `Unsupported value: ${quote(apiVersion)}: supported values: "${API_VERSION}"`,
+      message: `Unsupported value: ${quote(apiVersion)}: supported values: ${supported(own.apiVersions)}`,
     });
-  if (kind === undefined || kind === null || kind === "") out.push({ path: ".kind", message: "Required value" });
-  else if (kind !== KIND)
-    out.push({ path: ".kind", message: `Unsupported value: ${quote(kind)}: supported values: "${KIND}"` });
-  return out;
+  if (kind === undefined || kind === null || kind === "") problems.push({ path: ".kind", message: "Required value" });
+  else if (!own)
+    problems.push({
+      path: ".kind",
+      message: `Unsupported value: ${quote(kind)}: supported values: ${supported(kinds.keys())}`,
+    });
+  return { problems, ...(own ? { kind: own } : {}) };
 }
 
 /**
- * Validates a SageMakerUserProfile object as the API server would on `kubectl apply` (strict field validation).
- * Returns every problem, [] when valid.
+ * Validates a SageMakerUserProfile object (or a SageMakerProfilePolicy or SageMakerAccount: each against its own
+ * CRD) as the API server would on `kubectl apply` (strict field validation). Returns every problem, [] when valid.
  */
 export function validateProfile(obj: unknown): FieldProblem[] {
   if (!isPlainObject(obj)) return [{ path: "", message: `Invalid value: "${jsonType(obj)}": must be of type object` }];
   const value = dropNulls(obj) as Record<string, unknown>;
-  const problems = [...checkTypeMeta(value), ...checkMetadata(value)];
-  problems.push(...schemaProblems(profileSchema(), value));
+  const typeMeta = checkTypeMeta(value);
+  // A kind of our group that no CRD declares: the API server has no schema to check the rest against.
+  if (!typeMeta.kind) return typeMeta.problems;
+  const problems = [...typeMeta.problems, ...checkMetadata(value, typeMeta.kind)];
+  problems.push(...schemaProblems(typeMeta.kind.schema(), value));
   const seen = new Set<string>();
   return problems.filter((p) => {
     const id = `${p.path}\u0000${p.message}`;
@@ -241,15 +288,23 @@ export function isProfileDocument(object: unknown): boolean {
 }
 
 /**
- * Parses and validates a manifest file's text. `documents` are the SageMakerUserProfile documents, `skipped` the
- * documents of other kinds. A text with no document at all is a problem (`no SageMakerUserProfile documents`).
+ * Parses and validates a manifest file's text. `documents` are the SageMakerUserProfile documents (and documents of
+ * our group with an unknown kind, reported as problems), `related` this project's other kinds (SageMakerProfilePolicy,
+ * SageMakerAccount: validated against their CRDs, not diffed), `skipped` the documents of other groups. A text with
+ * no document at all is a problem (`no SageMakerUserProfile documents`).
  */
 export function validateManifestText(
   text: string,
   fileName: string,
-): { documents: ManifestDocument[]; skipped: ManifestDocument[]; problems: ManifestProblem[] } {
+): {
+  documents: ManifestDocument[];
+  related: ManifestDocument[];
+  skipped: ManifestDocument[];
+  problems: ManifestProblem[];
+} {
   const parsed = parseManifests(text, fileName);
   const documents: ManifestDocument[] = [];
+  const related: ManifestDocument[] = [];
   const skipped: ManifestDocument[] = [];
   const problems = [...parsed.problems];
   for (const doc of parsed.documents) {
@@ -257,12 +312,13 @@ export function validateManifestText(
       skipped.push(doc);
       continue;
     }
-    documents.push(doc);
+    const kind = isPlainObject(doc.object) ? doc.object.kind : undefined;
+    (kind !== KIND && typeof kind === "string" && ownKinds().has(kind) ? related : documents).push(doc);
     for (const p of validateProfile(doc.object)) problems.push({ document: doc.label, ...p });
   }
   if (parsed.documents.length === 0 && parsed.problems.length === 0)
     problems.push({ document: fileName, path: "", message: NO_PROFILES_MESSAGE });
-  return { documents, skipped, problems };
+  return { documents, related, skipped, problems };
 }
 
 /** `file.yaml#1 (team-a/alice): .spec.domainId: Required value`, the line the CLI prints for a problem. */

@@ -4,7 +4,7 @@
  * (validateManifestText: none, problems are values; parseObserved: DiffInputError; computeDrift: none), or hang.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { DescribeUserProfileResponse } from "../../src/api/generated/sagemaker-shapes.js";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
@@ -79,6 +79,8 @@ const yamlToken = fc.constantFrom(
 );
 
 describe("validateManifestText (the CLI's validate and diff read path)", () => {
+  // Compiling a CRD's schema on first use is a one-off cost, not a hang in the making: pay it before timing.
+  beforeAll(() => validateManifestText(VALID, "warm.yaml"));
   it("never throws on arbitrary text", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 2000 }), (text) => {

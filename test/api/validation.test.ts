@@ -297,6 +297,26 @@ describe("parseManifests / validateManifestText", () => {
     );
   });
 
+  it("checks policies and accounts against their own CRDs, and keeps them apart from the profiles", () => {
+    const policy =
+      "apiVersion: sagemaker.gitops.io/v1alpha1\nkind: SageMakerProfilePolicy\nmetadata:\n  name: p\nspec:\n  namespaces: [team-a]\n  deletionCleanup: AppsAndSpaces\n";
+    const account =
+      'apiVersion: sagemaker.gitops.io/v1alpha1\nkind: SageMakerAccount\nmetadata:\n  name: b\nspec:\n  accountId: "222222222222"\n  regions: [us-east-1]\n  namespaceSelector: {}\n';
+    const valid = validateManifestText(`${policy}---\n${account}---\n${doc("a")}`, "m.yaml");
+    expect(valid.problems).toEqual([]);
+    expect(valid.documents.map((d) => d.label)).toEqual(["m.yaml#3 (team-a/a)"]);
+    expect(valid.related.map((d) => d.label)).toEqual(["m.yaml#1 (p)", "m.yaml#2 (b)"]);
+    const bad = validateManifestText(
+      `${policy.replace("AppsAndSpaces", "Everything")}---\n${account.replace("222222222222", "22")}`,
+      "m.yaml",
+    ).problems;
+    expect([...new Set(bad.map((p) => `${p.document} ${p.path}`))]).toEqual([
+      "m.yaml#1 (p) .spec.deletionCleanup",
+      "m.yaml#2 (b) .spec.accountId",
+    ]);
+    expect(bad[0]?.message).toMatch(/^Unsupported value: "Everything": supported values: /);
+  });
+
   it("checks documents that misspell our kind instead of skipping them", () => {
     const text = doc("a").replace("kind: SageMakerUserProfile", "kind: SagemakerUserProfile");
     expect(validateManifestText(text, "m.yaml").problems.map((p) => p.path)).toEqual([".kind"]);

@@ -12,6 +12,20 @@ describe("validate", { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(r.stdout).toBe(`${examples.length} documents valid\n`);
   });
 
+  it("checks the policies and accounts next to the profiles (a GitOps folder holds all three)", async () => {
+    const ok = await runCli(["validate", "-f", "examples/deletion-cleanup", "-f", "examples/policies", "-v"]);
+    expect(ok).toMatchObject({ code: 0, stderr: "" });
+    expect(lines(ok.stdout)).toContain("examples/deletion-cleanup/policy.yaml#1 (team-c-deletion-cleanup): valid");
+    const dir = mkdtempSync(join(tmpdir(), "validate-"));
+    writeFileSync(
+      join(dir, "account.yaml"),
+      'apiVersion: sagemaker.gitops.io/v1alpha1\nkind: SageMakerAccount\nmetadata:\n  name: research\nspec:\n  accountId: "111111111111"\n  regions: [eu-west-1]\n  namespaceSelector: {}\n  defaultRegion: us-east-1\n',
+    );
+    const bad = await runCli(["validate", "-f", dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/account\.yaml#1 \(research\): \.spec: .*defaultRegion/);
+  });
+
   it("exits 1 with one line per problem naming file, document, field path and message", async () => {
     const r = await runCli([
       "validate",
@@ -28,7 +42,7 @@ describe("validate", { timeout: CLI_TEST_TIMEOUT }, () => {
       "test/corpus/invalid/unknown-field-spec.yaml#1 (team-a/corpus): .spec.domainId: Required value",
       'test/corpus/invalid/unknown-field-spec.yaml#1 (team-a/corpus): .spec.domainID: unknown field "domainID"',
     ]);
-    expect(r.stderr).toBe("3 problems in 2 documents (3 SageMakerUserProfile documents read)\n");
+    expect(r.stderr).toBe("3 problems in 2 documents (3 sagemaker.gitops.io documents read)\n");
   });
 
   it("reports every file of a directory, YAML errors with line and column", async () => {

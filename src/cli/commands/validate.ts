@@ -1,8 +1,9 @@
 /**
- * `validate -f FILE|DIR ...`: checks SageMakerUserProfile manifests as the API server would at `kubectl apply`
+ * `validate -f FILE|DIR ...`: checks SageMakerUserProfile, SageMakerProfilePolicy and SageMakerAccount manifests as the API server would at `kubectl apply`
  * time, offline. Exit 0 when every document is valid, 1 otherwise (one line per problem on stdout).
  */
 import type { Command } from "commander";
+import { GROUP } from "../../api/types.js";
 import { type ManifestProblem, NO_PROFILES_MESSAGE, validateManifestText } from "../../api/validation.js";
 import { collect, err, out, printProblems, readManifestFiles } from "../output.js";
 
@@ -14,7 +15,9 @@ interface ValidateFlags {
 export function register(program: Command): void {
   program
     .command("validate")
-    .description("Validate SageMakerUserProfile manifests offline: CRD schema, unknown fields, CEL rules, YAML safety")
+    .description(
+      "Validate SageMakerUserProfile (and SageMakerProfilePolicy, SageMakerAccount) manifests offline: CRD schema, unknown fields, CEL rules, YAML safety",
+    )
     .option("-f, --filename <path>", "manifest file, or directory of *.yaml / *.yml files (repeatable)", collect)
     .option("-v, --verbose", "also list valid documents and documents of other kinds (skipped)")
     .action((flags: ValidateFlags, command: Command) => {
@@ -34,12 +37,12 @@ function runValidate(paths: string[], verbose: boolean): number {
       continue;
     }
     const result = validateManifestText(file.text, file.path);
-    profiles += result.documents.length;
+    profiles += result.documents.length + result.related.length;
     problems.push(...result.problems);
     printProblems(result.problems, out);
     if (verbose) {
       const invalid = new Set(result.problems.map((p) => p.document));
-      for (const d of result.documents) if (!invalid.has(d.label)) out(`${d.label}: valid`);
+      for (const d of [...result.documents, ...result.related]) if (!invalid.has(d.label)) out(`${d.label}: valid`);
       for (const d of result.skipped) out(`${d.label}: skipped (${describeKind(d.object)})`);
     }
   }
@@ -59,7 +62,7 @@ function runValidate(paths: string[], verbose: boolean): number {
 function summary(problems: ManifestProblem[], profiles: number): string {
   const documents = new Set(problems.map((p) => p.document)).size;
   const s = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  return `${s(problems.length, "problem")} in ${s(documents, "document")} (${s(profiles, "SageMakerUserProfile document")} read)`;
+  return `${s(problems.length, "problem")} in ${s(documents, "document")} (${s(profiles, `${GROUP} document`)} read)`;
 }
 
 function describeKind(object: unknown): string {
