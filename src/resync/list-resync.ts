@@ -155,17 +155,21 @@ export class ListResync {
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
         const seen = this.seen.get(t.key);
-        const changed = seen !== undefined && !seen.writing && changedSince(seen, current, this.fine);
+        // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
+        // and the Describe is the newer look; the next tick compares again.
+        const newer = seen?.describedSince !== undefined && seen.describedSince > now;
+        const changed = seen !== undefined && !seen.writing && !newer && changedSince(seen, current, this.fine);
         const confirm =
           seen !== undefined &&
           !seen.writing &&
+          !newer &&
           !changed &&
           needsConfirming(seen, current, this.fine) &&
           now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
         if (seen === undefined || changed) this.seen.set(t.key, { listed: current, confirmed: false });
         else {
           // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
-          if (!seen.writing) seen.listed = current;
+          if (!seen.writing && !newer) seen.listed = current;
           // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
           // never describes, and must not be enqueued every period for it).
           if (confirm) seen.confirmed = true;

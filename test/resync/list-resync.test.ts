@@ -105,6 +105,40 @@ describe("ListResync", () => {
     expect(enqueued).toEqual(["ns/p1"]);
   });
 
+  it("does not count a List page older than a Describe made while the List was paged", async () => {
+    const w = world(300);
+    const enqueued: string[] = [];
+    let now = START;
+    const r = new ListResync({
+      ...w,
+      listUserProfiles: async function* (domainId) {
+        let page = 0;
+        for await (const p of w.listUserProfiles(domainId)) {
+          yield p;
+          if (page++ === 0) {
+            // While the later pages are read, p1 (on the first page) is updated and described by the operator.
+            now += 500;
+            r.observed("ns/p1", new Date(OLD + 9_000));
+          }
+        }
+      },
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => now,
+      random: () => 0.5,
+    });
+    for (const t of w.targets()) r.observed(t.key, new Date(OLD));
+    now += 1000;
+    expect(await r.tick()).toEqual([]); // the first page still says OLD: older than that Describe
+    w.modified.set("p1", OLD + 9_000);
+    now += 1000;
+    expect(await r.tick()).toEqual([]); // and the next List agrees with it
+    w.modified.set("p1", OLD + 60_000); // then an out-of-band change
+    now += 1000;
+    expect(await r.tick()).toEqual(["ns/p1"]);
+  });
+
   it("matches names case-insensitively: a spec's Alice is List's alice, not a vanished profile", async () => {
     const w = world(3);
     const enqueued: string[] = [];
