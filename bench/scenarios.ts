@@ -199,6 +199,8 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
     const calls = await world.calls();
     const activity = await world.activity();
     const kube = await world.kubeStats();
+    // Less the benchmark's own spec edits under the backlog (as the edit phase does): they are no operator write.
+    const operatorWrites = kube.writes - (extras ? sizes.edits : 0);
     if (process.env.BENCH_DEBUG) log(JSON.stringify({ calls, kube }));
     await trace(world, log, `convergence of ${n}`);
     const updates = count(calls, "ok", "UpdateUserProfile");
@@ -218,7 +220,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
       { name: "time to all Ready", value: (convergedAt - op.child.startedAt) / 1000, unit: "s" },
       { name: "throttled calls", value: throttled, unit: "calls" },
       { name: "AWS calls per converged profile", value: count(calls) / n, unit: "calls" },
-      { name: "Kubernetes writes per converged profile", value: kube.writes / n, unit: "writes" },
+      { name: "Kubernetes writes per converged profile", value: operatorWrites / n, unit: "writes" },
       { name: "start-up to first reconcile", value: startup, unit: "s" },
       { name: "operator RSS", value: memory.rssMiB, unit: "MiB" },
       { name: "operator peak RSS", value: memory.peakRssMiB, unit: "MiB" },
@@ -244,7 +246,7 @@ export async function convergence(n: number, sizes: Sizes, log: Log, extras: boo
         { name: `start-up to first reconcile at ${n}`, value: startup, op: "<=", bound: 5, unit: "s" },
         {
           name: `Kubernetes writes per converged profile at ${n}`,
-          value: kube.writes / n,
+          value: operatorWrites / n,
           op: "<=",
           bound: 3,
           unit: "writes",

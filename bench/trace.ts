@@ -76,5 +76,13 @@ export async function trace(world: World, log: Log, phase: string): Promise<void
     log,
     "Kubernetes writes per resource",
   );
+  // The resources whose writes differ from the usual, by name (to look them up in the calls above).
+  const usual = new Map<string, number>();
+  for (const w of perResource.values()) usual.set(w.join(" "), (usual.get(w.join(" ")) ?? 0) + 1);
+  const rare = [...perResource].filter(([, w]) => (usual.get(w.join(" ")) ?? 0) <= 3).slice(0, 5);
+  for (const [name, w] of rare) {
+    const calls = perProfile.get(name);
+    log(`      rare: ${name}: ${w.join(" ")}; calls ${calls ? timed(calls) : "(none in the log)"}`);
+  }
   log(`    writes naming no object: ${JSON.stringify(Object.fromEntries(unnamed))}`);
 }
