@@ -125,8 +125,8 @@ export function remembered(memory: OwnershipMemory | undefined, profile: Describ
 
 /**
  * The memory after a reconcile that described `profile`: kept (from that Describe) when ownership was proved from AWS in
- * this reconcile (`verified`) or memory already vouched for it; forgotten otherwise. `wrote`: this reconcile's write
- * (UpdateUserProfile, tags) was accepted, so the next Describe may see LastModifiedTime moved by it.
+ * this reconcile (`verified`) or memory already vouched for it; forgotten otherwise. `wrote`: this reconcile's
+ * UpdateUserProfile (or DeleteUserProfile) was accepted, so the next Describe may see LastModifiedTime moved by it.
  */
 export function rememberOwner(
   memory: OwnershipMemory | undefined,

@@ -257,7 +257,8 @@ export class ProfileReconciler {
       return;
     }
     if (observed.profile === undefined) return; // nothing described (a refusal before any read): nothing learnt
-    const wrote = callsOf(p).some((c) => c.op !== "CreateUserProfile");
+    // Only writes that move LastModifiedTime open the window (tag writes do not: a moved time after one is a sign).
+    const wrote = callsOf(p).some((c) => c.op === "UpdateUserProfile" || c.op === "DeleteUserProfile");
     const next = rememberOwner(this.owned.get(key), observed.profile, { verified: p.ownerVerified === true, wrote });
     if (next) this.owned.set(key, next);
     else this.owned.delete(key);
