@@ -209,6 +209,7 @@ function makeGateway(
   const rps = scope?.rps ?? config.aws.rps;
   const mutatingRps = scope?.mutatingRps ?? config.aws.mutatingRps;
   metrics.sagemakerRateLimit.set(labels, rps);
+  const callSeries = new Map<string, { calls: { inc(): void }; duration: { observe(seconds: number): void } }>();
   return new SageMakerGateway({
     mayWrite,
     flowOf,
@@ -224,8 +225,18 @@ function makeGateway(
     requestTimeoutMs: config.aws.requestTimeoutMs,
     observer: {
       onCall: (operation, outcome, seconds) => {
-        metrics.sagemakerCalls.inc({ operation, outcome, ...labels });
-        metrics.sagemakerCallDuration.observe({ operation, ...labels }, seconds);
+        // The label sets' children, kept: prom-client hashes a label object on every inc/observe otherwise.
+        const key = `${operation} ${outcome}`;
+        let child = callSeries.get(key);
+        if (!child) {
+          child = {
+            calls: metrics.sagemakerCalls.labels({ operation, outcome, ...labels }),
+            duration: metrics.sagemakerCallDuration.labels({ operation, ...labels }),
+          };
+          callSeries.set(key, child);
+        }
+        child.calls.inc();
+        child.duration.observe(seconds);
       },
       onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation, ...labels }),
       onRateChange: (rps) => metrics.sagemakerRateLimit.set(labels, rps),

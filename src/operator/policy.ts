@@ -31,6 +31,17 @@ export interface PolicyGuardOptions {
 export class PolicyGuard implements PolicyPort {
   readonly policies: Informer<SageMakerProfilePolicy>;
   readonly namespaces: Informer<Namespace>;
+  /**
+   * The reconciler asks for a resource's decision at every reconcile (3-4 per change) and the evaluation walks the
+   * spec by the model (about 4 % of the operator's CPU while converging 2,000 profiles). An allowed decision depends
+   * only on the spec (its generation), the policies and the namespace's labels, and is the same for every resource of
+   * a namespace: remembered per resource as (generation, inputs), the decision itself once per namespace. Refusals
+   * are not remembered (rare, and their violations are the resource's own).
+   */
+  private readonly allowed = new Map<string, { generation: number; inputs: string }>();
+  private readonly allowedIn = new Map<string, { inputs: string; decision: PolicyDecision }>();
+  private allowedLimit = 1024;
+  private lastInputs = "";
 
   constructor(private readonly o: PolicyGuardOptions) {
     this.policies = new Informer<SageMakerProfilePolicy>({
@@ -54,12 +65,33 @@ export class PolicyGuard implements PolicyPort {
   }
 
   decide(obj: SageMakerUserProfile): PolicyDecision {
-    return evaluatePolicies({
+    const namespace = obj.metadata.namespace ?? "";
+    const policies = this.policies.list();
+    const { uid, generation } = obj.metadata;
+    // What the decision depends on besides the spec: every policy's version and the namespace's (its labels).
+    let inputs = `${this.namespaces.get(namespace)?.metadata?.resourceVersion ?? "-"}`;
+    for (const p of policies) inputs += `|${p.metadata.name}@${p.metadata.resourceVersion}`;
+    if (inputs === this.lastInputs) inputs = this.lastInputs;
+    else this.lastInputs = inputs;
+    const known = uid !== undefined ? this.allowed.get(uid) : undefined;
+    const shared = this.allowedIn.get(namespace);
+    if (known && known.generation === generation && known.inputs === inputs && shared?.inputs === inputs)
+      return shared.decision;
+    const decision = evaluatePolicies({
       resource: obj,
-      policies: this.policies.list(),
-      namespaceLabels: this.labels(obj.metadata.namespace ?? ""),
+      policies,
+      namespaceLabels: this.labels(namespace),
       partition: this.o.partition,
     });
+    if (decision.allowed === true && uid !== undefined && generation !== undefined) {
+      if (this.allowed.size >= this.allowedLimit) {
+        this.allowed.clear(); // deleted resources' entries go too; the rest are evaluated again once
+        this.allowedLimit = Math.max(1024, 2 * this.o.profiles().length);
+      }
+      this.allowed.set(uid, { generation, inputs });
+      if (shared?.inputs !== inputs) this.allowedIn.set(namespace, { inputs, decision });
+    }
+    return decision;
   }
 
   /** Which spec.deletion.cleanup the resource's namespace may use (src/policy/cleanup.ts). */

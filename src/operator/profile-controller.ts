@@ -227,15 +227,17 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       const inTenant = () => reconciler.reconcile(key, ctx);
       const reconcile = () => (d.tenant ? d.tenant.run(namespaceOfKey(key), inTenant) : inTenant());
       const action = await (sharding ? sharding.reconcile(key, reconcile) : reconcile());
-      log.debug(
-        {
-          key,
-          ms: Math.round(performance.now() - started),
-          requeueAfter: action.requeueAfter,
-          status: cached(key)?.status?.profileStatus,
-        },
-        "reconciled",
-      );
+      // Not even built at the default level: this runs for every reconcile.
+      if (log.isLevelEnabled("debug"))
+        log.debug(
+          {
+            key,
+            ms: Math.round(performance.now() - started),
+            requeueAfter: action.requeueAfter,
+            status: cached(key)?.status?.profileStatus,
+          },
+          "reconciled",
+        );
       return action;
     },
     errorPolicy: (key, err) => {

@@ -4,6 +4,7 @@
  */
 import { SageMakerClient, type SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import { StandardRetryStrategy } from "@smithy/core/retry";
+import { Sha256 } from "./sha256.js";
 
 export interface SageMakerClientOptions {
   /** Default: the SDK's chain (AWS_REGION, shared config). */
@@ -28,11 +29,13 @@ export interface SageMakerClientOptions {
 export function createSageMakerClient(options: SageMakerClientOptions = {}): SageMakerClient {
   const maxAttempts = options.maxAttempts ?? 3;
   const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 50 };
-  return new SageMakerClient({
+  const client = new SageMakerClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts,
+    // SigV4's hashes and HMACs without node:crypto's per-call key preparation (src/sagemaker/sha256.ts).
+    sha256: Sha256,
     retryStrategy: new ThrottleRefusingRetry(maxAttempts),
     requestHandler: {
       httpAgent: agent,
@@ -42,6 +45,15 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
       throwOnRequestTimeout: true,
     },
   });
+  // The SDK builds its default user agent (os.release(), platform, versions) again for every call; it cannot change
+  // within a process, so it is built once.
+  const sdkUserAgent = client.config.defaultUserAgentProvider;
+  let userAgent: ReturnType<typeof sdkUserAgent> | undefined;
+  client.config.defaultUserAgentProvider = () => {
+    userAgent ??= sdkUserAgent();
+    return userAgent;
+  };
+  return client;
 }
 
 type RetryToken = Awaited<ReturnType<StandardRetryStrategy["acquireInitialRetryToken"]>>;
