@@ -131,6 +131,8 @@ export interface PlanContext {
   flap?: FlapState;
   /** When to describe again after a write, from SageMaker's observed settle times (settle.ts); unset: pollIntervalMs. */
   firstPoll?: { create?: number; update?: number };
+  /** This reconcile's Describe is the first since our own write (settle.ts): still in progress is a timing miss. */
+  firstLookAfterWrite?: boolean;
   /** What this process learnt from AWS about the owner of this resource's profile (memory, not status). */
   owned?: OwnershipMemory;
   /** Which spec.deletion.cleanup the namespace may use; undefined: none (no guardrails, no grant). */

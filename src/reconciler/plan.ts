@@ -231,11 +231,16 @@ function planLive(
     case "Deleting":
       return {
         steps,
-        outcome: {
-          phase: "Progressing",
-          reason: `Profile${profile.Status}`,
-          message: `SageMaker status is ${profile.Status}`,
-        },
+        // The first Describe after our own write came before SageMaker settled (the estimate was short): the next one,
+        // within QUIET_SETTLE_MS, reports it; observedGeneration lags meanwhile, so kstatus readers see it in progress.
+        outcome:
+          ctx.firstLookAfterWrite && profile.Status !== "Deleting" && quiet(settings.pollIntervalMs)
+            ? undefined
+            : {
+                phase: "Progressing",
+                reason: `Profile${profile.Status}`,
+                message: `SageMaker status is ${profile.Status}`,
+              },
         facts,
         action: { requeueAfter: settings.pollIntervalMs },
       };

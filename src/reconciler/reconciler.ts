@@ -173,6 +173,7 @@ export class ProfileReconciler {
       flap: this.flaps.get(key),
       firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
       owned: this.owned.get(key),
+      firstLookAfterWrite: this.settle.firstLook(key),
       cleanup: this.o.policy?.cleanup?.(resource),
     };
   }

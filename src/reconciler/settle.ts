@@ -69,12 +69,26 @@ export class SettleEstimates {
     this.pending.set(key, { kind, sentAt: now, pollMs });
   }
 
+  /** Whether a write of this key awaits the Describe that sees it settle. */
+  awaiting(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Whether the next Describe of this key is the first since its write (none has seen it in progress yet). */
+  firstLook(key: string): boolean {
+    const p = this.pending.get(key);
+    return p !== undefined && p.missedAt === undefined;
+  }
+
   /** A Describe of the profile saw `status`: a settled one ends the wait and teaches the estimate. */
   observed(key: string, status: string | undefined, now: number): void {
     const p = this.pending.get(key);
     if (!p) return;
     if (status === "Pending" || status === "Updating") {
       p.missedAt = now - p.sentAt;
+      // Raised now, not when it settles (a poll interval later): writes planned meanwhile would miss the same way.
+      const e = this.estimate[p.kind];
+      if (e !== undefined) this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt * MISS_FACTOR));
       return;
     }
     this.pending.delete(key);

@@ -53,6 +53,16 @@ describe("SettleEstimates", () => {
     expect(s.firstPoll("update")).toBeGreaterThan(200); // compounded, it was at the 100 ms floor: every write missed
   });
 
+  it("a miss raises the estimate at once, before the write settles (writes planned meanwhile do not miss too)", () => {
+    const s = new SettleEstimates();
+    s.sent("a", "update", 0, 1_000);
+    s.observed("a", "InService", 160);
+    s.sent("b", "update", 0, s.firstPoll("update") as number);
+    s.observed("b", "Updating", 199); // SageMaker takes 200 ms: the estimate was too short
+    expect(s.expected("update")).toBe(398);
+    expect(s.awaiting("b")).toBe(true);
+  });
+
   it("writes in flight together that all miss raise the estimate once, not once per write", () => {
     // The demo's first five creates: each Describe at 1 s finds Pending, each settles by 2 s.
     const s = new SettleEstimates();
