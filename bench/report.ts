@@ -85,15 +85,10 @@ const LATE_LIMITS: Array<[RegExp, string]> = [
   ],
   [
     /^Kubernetes writes|^AWS calls per edited/,
-    "Measured before the last change to the settle estimates: under the 10,000-item backlog the Describes after " +
-      "updates came late, every late hit lowered the estimate to its 100 ms floor, and Describes then came too early " +
-      "(a miss costs a second Describe and a ProfileUpdating status write: 4.88 calls and 3.85 writes per converged " +
-      "profile here, 3.70 calls per edited one at idle). Since then a hit that came late (held up in our own queue) " +
-      "no longer lowers the estimate; the N = 200 run then measured 4.13 calls and 3.06 writes per converged profile, " +
-      "3.20 calls per edited and 2.16 per created profile. The full run was not repeated (21 minutes here). This run " +
-      "predates the merge of tenant isolation (issue 13): a ListTags now precedes every write in the same reconcile, " +
-      "so an edit is Describe, ListTags, Update, Describe (4) until the drift is computed against the last Describe " +
-      "this process saw (kept in memory), which would make it ListTags, Update, Describe (3): not built yet.",
+    "Met on the calls-floor branch (full run of the 10,000 convergence at 0.99 R: 3 writes per converged profile, 3 " +
+      "calls per edited profile). If they fail again, trace the phase with BENCH_DEBUG=1 (calls per profile and " +
+      "writes per resource): a second Describe after an edit was a settle-estimate miss or a List resync enqueue; " +
+      "a second status write a miss's ProfileUpdating.",
   ],
 ];
 
@@ -136,6 +131,19 @@ const CHANGES: string[] = [
     "quiet write): Kubernetes writes per converged profile 4 -> 3.02 at 1,000 (finalizer, Updated event, InSync " +
     "status; a separate run of the 1,000 scenario) with 4.04 AWS calls; a first try without the ownership memory cost " +
     "0.65 more ListTags per profile (1,650 for 1,000). At 10,000 see the limits above.",
+  "- **Ownership remembered from AWS, and no second Describe** (src/reconciler/ownership.ts, settle.ts, " +
+    "src/resync/list-resync.ts): a profile this process created, or whose owner tag it listed, needs no ListTags " +
+    "before a write while it shows no other writer (same CreationTime, LastModifiedTime moved only by our own " +
+    "write); a hit lowers the settle estimate its write was planned on, not the current one (100 repairs made " +
+    "together had taken it to the 100 ms floor), a miss raises it at once, and a first look that misses writes no " +
+    "status of its own; the List resync counts neither our own write before its settled Describe nor a List page " +
+    "read before a Describe made while it paged. Traced before (BENCH_DEBUG=1, full run, load average 14-20, 0.23 " +
+    "R): an edit was Describe, ListTags, Update, Describe, plus a second Describe in 6 of 20 edits: 4.30 calls per " +
+    "edited profile (4.55 counting the full resync's Describes of other profiles, now reported apart); 34 " +
+    "converging profiles wrote a ProfileUpdating status. After (full run at 0.99 R): every edit Describe, Update, " +
+    "the Describe that sees it InService, 3 calls per edited profile; 3.00 Kubernetes writes per converged profile " +
+    "(the benchmark's own 20 spec edits no longer counted); 4.14 AWS calls per converged profile (4.56 published); " +
+    "2 per created profile.",
   "- **CPU per call** (measured with bench/_cpu.ts: the variants side by side, each in its own world, at the same " +
     "time, N drifted profiles at R = 50; the machine's load average was 20-24): SigV4's HMAC keyed by the signing " +
     "key gets a KeyObject made once per key and plain hashes use node:crypto's one-shot hash (src/sagemaker/sha256.ts, " +

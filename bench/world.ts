@@ -261,7 +261,13 @@ export class World {
   activity = async () => (await this.admin("GET", "activity")) as Record<string, { first: number; last: number }>;
   mutations = async (op: string) =>
     (await this.admin("GET", `mutations/${op}`)) as Array<{ at: number; request: Record<string, unknown> }>;
+  /** Every SageMaker request since the last reset (reads too; the emulator keeps the last 10,000). */
+  requests = async () =>
+    (await this.admin("GET", "requests")) as Array<{ op: string; at: number; request: Record<string, unknown> }>;
   resetCalls = async () => void (await this.admin("POST", "reset-calls"));
+  /** The API server's resource requests since the last kubeStats reset: verb, resource, name. */
+  kubeRequests = async () =>
+    (await this.kubeRequest("GET", "/_local/requests")) as Array<{ verb: string; resource: string; name?: string }>;
   /** The API server's request counters since the last reset; `reset` reads and zeroes them. */
   kubeStats = async (reset = false) =>
     (await this.kubeRequest(reset ? "DELETE" : "GET", "/_local/stats")) as {

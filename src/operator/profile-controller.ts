@@ -228,7 +228,8 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         for (const field of blocks) metrics.driftRepairs.inc({ field });
       },
       onResourceInUse: () => metrics.resourceInUseRetries.inc(),
-      onObserved: (key, lastModifiedTime) => listResync?.observed(key, lastModifiedTime),
+      onObserved: (key, lastModifiedTime, settled) => listResync?.observed(key, lastModifiedTime, settled),
+      onWrite: (key) => listResync?.wrote(key),
     },
   });
 

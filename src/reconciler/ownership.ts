@@ -3,8 +3,9 @@
  * write it. A profile this resource created (or adopted) carries its tag; an untagged one is adopted only when the
  * spec asks and a policy allows it; a profile tagged by another resource is never written. Pure.
  *
- * Authority is always the tags SageMaker answered in the same reconcile: `status.ownedBy` is written by the operator
- * but anyone who may write the status subresource can forge it, so it only lets a reconcile that writes nothing skip
+ * Authority always comes from AWS: the tags SageMaker answered in this reconcile, or this process's memory of its own
+ * create or of an earlier ListTags (OwnershipMemory), never `status`: `status.ownedBy` is written by the operator but
+ * anyone who may write the status subresource can forge it, so it only lets a reconcile that writes nothing skip
  * ListTags (docs/security.md).
  */
 import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
@@ -86,4 +87,59 @@ export function ownership(
 /** Whether this resource owns the profile, from the tags SageMaker answered (deletion asks before deleting). */
 export function owns(profile: DescribeUserProfileResponse, tags: readonly Tag[], owner: string): boolean {
   return Boolean(profile.UserProfileArn) && ownerOf(tags) === owner;
+}
+
+/**
+ * What this process learnt from AWS about the owner of one resource's profile: it created the profile, or listed its
+ * tags and found ours (or adopted it). Kept in memory only (a restart starts over with ListTags), and trusted only while
+ * the profile shows no sign of a change made by someone else since.
+ */
+export interface OwnershipMemory {
+  arn: string;
+  /** The profile's CreationTime (epoch ms); undefined: created by this process and not described since. */
+  created?: number;
+  /** LastModifiedTime (epoch ms) at the last Describe. */
+  modified?: number;
+  /** A write of ours was accepted since `modified` and no Describe has seen it settle: LastModifiedTime may move. */
+  writing: boolean;
+}
+
+/** Epoch ms of an SDK timestamp (a Date; numbers and strings from other clients). */
+export function epochMs(t: unknown): number | undefined {
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === "number") return t < 1e11 ? t * 1000 : t;
+  if (typeof t === "string") return Date.parse(t);
+  return undefined;
+}
+
+/**
+ * Whether memory vouches that the described profile is ours: the same ARN, the same profile (not deleted and made again
+ * under that name: SageMaker's ARN is the name's), and not modified since we last saw it unless by our own write in
+ * flight. Any other change (the console, another tool) may have been a re-tagging too: ListTags again.
+ */
+export function remembered(memory: OwnershipMemory | undefined, profile: DescribeUserProfileResponse): boolean {
+  if (!memory || memory.arn !== profile.UserProfileArn) return false;
+  if (memory.created !== undefined && memory.created !== epochMs(profile.CreationTime)) return false;
+  return memory.writing || memory.modified === epochMs(profile.LastModifiedTime);
+}
+
+/**
+ * The memory after a reconcile that described `profile`: kept (from that Describe) when ownership was proved from AWS in
+ * this reconcile (`verified`) or memory already vouched for it; forgotten otherwise. `wrote`: this reconcile's
+ * UpdateUserProfile (or DeleteUserProfile) was accepted, so the next Describe may see LastModifiedTime moved by it.
+ */
+export function rememberOwner(
+  memory: OwnershipMemory | undefined,
+  profile: DescribeUserProfileResponse | null | undefined,
+  how: { verified: boolean; wrote: boolean },
+): OwnershipMemory | undefined {
+  const arn = profile?.UserProfileArn;
+  if (!profile || !arn || !(how.verified || remembered(memory, profile))) return undefined;
+  const settling = profile.Status === "Pending" || profile.Status === "Updating";
+  return {
+    arn,
+    created: epochMs(profile.CreationTime),
+    modified: epochMs(profile.LastModifiedTime),
+    writing: how.wrote || (settling && (memory?.writing ?? false)),
+  };
 }

@@ -18,6 +18,7 @@ import type { Action } from "../kube/index.js";
 import type { CleanupPermission, PolicyDecision } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
 import type { FlapPolicy, FlapState } from "./flap-guard.js";
+import type { OwnershipMemory } from "./ownership.js";
 import type { AppRef } from "./ports.js";
 
 /** What SageMaker answered, read by read; a member is undefined until the planner asked for it. */
@@ -96,6 +97,8 @@ export interface Plan {
   release?: boolean;
   /** The userSettings blocks an update repaired (metrics). */
   repaired?: string[];
+  /** This reconcile read the profile's tags and found it ours (or adopts it): proof from AWS, kept in memory. */
+  ownerVerified?: boolean;
 }
 
 /** The operator's settings the planner reads. */
@@ -128,8 +131,10 @@ export interface PlanContext {
   flap?: FlapState;
   /** When to describe again after a write, from SageMaker's observed settle times (settle.ts); unset: pollIntervalMs. */
   firstPoll?: { create?: number; update?: number };
-  /** The ARN of the profile this process created for this resource or saw its owner tag on (memory, not status). */
-  ownedArn?: string;
+  /** This reconcile's Describe is the first since our own write (settle.ts): still in progress is a timing miss. */
+  firstLookAfterWrite?: boolean;
+  /** What this process learnt from AWS about the owner of this resource's profile (memory, not status). */
+  owned?: OwnershipMemory;
   /** Which spec.deletion.cleanup the namespace may use; undefined: none (no guardrails, no grant). */
   cleanup?: CleanupPermission;
 }

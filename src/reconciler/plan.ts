@@ -11,7 +11,7 @@ import type { Outcome } from "./conditions.js";
 import { domainNotFound } from "./domain.js";
 import { planFinalize } from "./finalizer.js";
 import { decideFlap, recordRepair } from "./flap-guard.js";
-import { cachedOwner, OWNER_TAG_VALUE_MAX, ownerOf, ownership, ownerTag } from "./ownership.js";
+import { cachedOwner, OWNER_TAG_VALUE_MAX, ownerOf, ownership, ownerTag, remembered } from "./ownership.js";
 import { callsOf, isNeed, type Need, type Observation, type Plan, type PlanContext, type Step } from "./plan-types.js";
 import {
   hasFinalizer,
@@ -50,16 +50,26 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
       message: `the owner tag ${OWNER_TAG}=${owner} would be ${owner.length} characters and SageMaker allows ${OWNER_TAG_VALUE_MAX}: shorten metadata.name (spec.userProfileName sets the SageMaker name) or the cluster id`,
     });
 
-  const planned = verifiedBeforeWriting(planLive(resource, observed, ctx, manage, owner), observed);
-  return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
+  const planned = verifiedBeforeWriting(planLive(resource, observed, ctx, manage, owner), observed, ctx);
+  if (isNeed(planned)) return !manage || hasFinalizer(resource) ? planned : { ...planned, finalizer: "add" };
+  // Tags read in this reconcile named this resource (or it adopts the profile): the reconciler remembers that.
+  const verified = manage && observed.tags !== undefined && planned.facts.ownedBy === owner;
+  return {
+    ...planned,
+    ...(verified ? { ownerVerified: true } : {}),
+    ...(!manage || hasFinalizer(resource) ? {} : { finalizer: "add" as const }),
+  };
 }
 
 /**
- * No SageMaker write to an existing profile without its tags read in this reconcile: a plan written from the status
- * cache alone becomes a read of the tags first, and is planned again with them (the ownership check then decides).
+ * No SageMaker write to an existing profile unless AWS said it is ours: its tags read in this reconcile, or this
+ * process's memory of its create or of an earlier ListTags, with no sign of another writer since (remembered). A plan
+ * written from the status cache alone becomes a read of the tags first, and is planned again with them (the ownership
+ * check then decides).
  */
-function verifiedBeforeWriting(planned: Plan | Need, observed: Observation): Plan | Need {
+function verifiedBeforeWriting(planned: Plan | Need, observed: Observation, ctx: PlanContext): Plan | Need {
   if (isNeed(planned) || !observed.profile || observed.tags !== undefined) return planned;
+  if (remembered(ctx.owned, observed.profile)) return planned;
   return callsOf(planned).some((c) => c.op !== "CreateUserProfile") ? { need: "tags" } : planned;
 }
 
@@ -194,9 +204,9 @@ function planLive(
         { requeueAfter: resyncDelay(settings, ctx.jitter) },
       );
   } else {
-    // The status cache, or this process's memory of a profile it created or saw tagged, spares a ListTags only to a
-    // reconcile that writes nothing (verifiedBeforeWriting).
-    const known = ctx.ownedArn !== undefined && ctx.ownedArn === arn;
+    // This process's memory of a profile it created or saw tagged spares a ListTags (it is AWS's word); the status
+    // cache spares it only to a reconcile that writes nothing (verifiedBeforeWriting).
+    const known = remembered(ctx.owned, profile);
     if (observed.tags === undefined && !known && !cachedOwner(resource, arn, owner)) return { need: "tags" };
     const own = observed.tags ? ownership(resource, profile, observed.tags, owner, adoptionOf(ctx)) : { mine: true };
     // Refused: only that the profile exists, not its settings (it may belong to another namespace).
@@ -221,11 +231,16 @@ function planLive(
     case "Deleting":
       return {
         steps,
-        outcome: {
-          phase: "Progressing",
-          reason: `Profile${profile.Status}`,
-          message: `SageMaker status is ${profile.Status}`,
-        },
+        // The first Describe after our own write came before SageMaker settled (the estimate was short): the next one,
+        // within QUIET_SETTLE_MS, reports it; observedGeneration lags meanwhile, so kstatus readers see it in progress.
+        outcome:
+          ctx.firstLookAfterWrite && profile.Status !== "Deleting" && quiet(settings.pollIntervalMs)
+            ? undefined
+            : {
+                phase: "Progressing",
+                reason: `Profile${profile.Status}`,
+                message: `SageMaker status is ${profile.Status}`,
+              },
         facts,
         action: { requeueAfter: settings.pollIntervalMs },
       };

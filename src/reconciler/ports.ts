@@ -92,6 +92,11 @@ export interface ReconcilerHooks {
   onForget?(key: string): void;
   onRepair?(blocks: string[]): void;
   onResourceInUse?(): void;
-  /** Every successful DescribeUserProfile, with the LastModifiedTime seen (for the List-based resync). */
-  onObserved?(key: string, lastModifiedTime: unknown): void;
+  /**
+   * Every successful DescribeUserProfile, with the LastModifiedTime seen (for the List-based resync) and whether the
+   * profile was settled (not Pending/Updating).
+   */
+  onObserved?(key: string, lastModifiedTime: unknown, settled: boolean): void;
+  /** SageMaker accepted a CreateUserProfile or UpdateUserProfile of this resource's profile (a Describe will follow). */
+  onWrite?(key: string): void;
 }

@@ -19,6 +19,7 @@ import { SageMakerError } from "../sagemaker/index.js";
 import { asksDomain, asksStudio, backoffFor, type ErrorVerdict, errorPolicy, type Failure } from "./error-policy.js";
 import { type Executed, execute, type ObserveOptions, observe, readStudio } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
+import { type OwnershipMemory, rememberOwner } from "./ownership.js";
 import { plan } from "./plan.js";
 import {
   type BackoffName,
@@ -112,10 +113,11 @@ export class ProfileReconciler {
   /** How long SageMaker takes to settle a write, as seen so far: times the Describe after one. */
   private readonly settle = new SettleEstimates();
   /**
-   * key -> ARN of the profile this process created for it or saw its owner tag on, until a status write records the
-   * ownership: a write that goes without a status write (settle.ts) costs no ListTags on the Describe after it.
+   * key -> what this process learnt from AWS about its profile's owner (its own create, or a ListTags that named this
+   * resource): a later write needs no ListTags while the profile shows no sign of another writer (ownership.ts). Never
+   * taken from status, which anyone who may write the status subresource can forge.
    */
-  private readonly ownedArns = new Map<string, string>();
+  private readonly owned = new Map<string, OwnershipMemory>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.settings = planSettings(o);
@@ -132,14 +134,15 @@ export class ProfileReconciler {
       this.backoffs.transient.forget(key);
       this.flaps.delete(key);
       this.settle.forget(key);
-      this.ownedArns.delete(key);
+      this.owned.delete(key);
       this.hooks.onForget?.(key);
       return {};
     }
     const account = this.o.accounts?.decide(resource);
     const sagemaker = this.portFor(account);
     try {
-      const { plan, executed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
+      const { plan, executed, observed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
+      this.remember(key, plan, executed, observed);
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
@@ -169,7 +172,8 @@ export class ProfileReconciler {
       jitter: this.random(),
       flap: this.flaps.get(key),
       firstPoll: { create: this.settle.firstPoll("create"), update: this.settle.firstPoll("update") },
-      ownedArn: this.ownedArns.get(key),
+      owned: this.owned.get(key),
+      firstLookAfterWrite: this.settle.firstLook(key),
       cleanup: this.o.policy?.cleanup?.(resource),
     };
   }
@@ -180,7 +184,7 @@ export class ProfileReconciler {
     signal: AbortSignal,
     account: AccountDecision | undefined,
     sagemaker: SageMakerPort,
-  ): Promise<{ plan: Plan; executed: Executed }> {
+  ): Promise<{ plan: Plan; executed: Executed; observed: Observation }> {
     const context = this.context(key, resource, account);
     const planner = (observed: Observation) => plan(resource, observed, context);
     let finalizerAdded = false;
@@ -193,8 +197,14 @@ export class ProfileReconciler {
       },
       onRead: (need, observed) => {
         if (need !== "profile") return;
-        this.settle.observed(key, observed.profile?.Status, this.clock.now());
-        if (observed.profile && !isDeleting(resource)) this.hooks.onObserved?.(key, observed.profile.LastModifiedTime);
+        const status = observed.profile?.Status;
+        this.settle.observed(key, status, this.clock.now());
+        if (observed.profile && !isDeleting(resource))
+          this.hooks.onObserved?.(
+            key,
+            observed.profile.LastModifiedTime,
+            status !== "Pending" && status !== "Updating",
+          );
       },
     };
     const act = async (p: Plan) => {
@@ -207,8 +217,10 @@ export class ProfileReconciler {
       });
       const pollMs = p.action.requeueAfter ?? this.settings.pollIntervalMs;
       for (const c of callsOf(p))
-        if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile")
+        if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile") {
           this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now(), pollMs);
+          this.hooks.onWrite?.(key);
+        }
       return executed;
     };
 
@@ -216,13 +228,13 @@ export class ProfileReconciler {
       isManaged(resource) &&
       !isDeleting(resource) &&
       !resource.status?.userProfileArn &&
-      !this.ownedArns.has(key) && // created since that List
+      !this.owned.has(key) && // created since that List
       this.o.knownAbsent?.(resource)
         ? { profile: null }
         : {};
     const first = await observe(sagemaker, resource, start, planner, options);
     try {
-      return { plan: first.plan, executed: await act(first.plan) };
+      return { plan: first.plan, executed: await act(first.plan), observed: first.observed };
     } catch (err) {
       const created = callsOf(first.plan).some((c) => c.op === "CreateUserProfile");
       if (!(created && err instanceof SageMakerError && err.kind === "inUse")) throw err;
@@ -232,8 +244,25 @@ export class ProfileReconciler {
       const again = await observe(sagemaker, resource, { ...first.observed, profile: undefined }, planner, options);
       // Not there after all (busy for another reason): the ResourceInUse backoff applies.
       if (!again.observed.profile) throw err;
-      return { plan: again.plan, executed: await act(again.plan) };
+      return { plan: again.plan, executed: await act(again.plan), observed: again.observed };
     }
+  }
+
+  /**
+   * What this reconcile taught about the profile's owner, from AWS only: our create, tags that named this resource, or
+   * memory that still vouched for the profile described (ownership.ts). Anything else forgets it.
+   */
+  private remember(key: string, p: Plan, executed: Executed, observed: Observation): void {
+    if (executed.createdArn) {
+      this.owned.set(key, { arn: executed.createdArn, writing: true });
+      return;
+    }
+    if (observed.profile === undefined) return; // nothing described (a refusal before any read): nothing learnt
+    // Only writes that move LastModifiedTime open the window (tag writes do not: a moved time after one is a sign).
+    const wrote = callsOf(p).some((c) => c.op === "UpdateUserProfile" || c.op === "DeleteUserProfile");
+    const next = rememberOwner(this.owned.get(key), observed.profile, { verified: p.ownerVerified === true, wrote });
+    if (next) this.owned.set(key, next);
+    else this.owned.delete(key);
   }
 
   /** The error policy's verdict, with the reads and backoffs it takes as inputs. */
@@ -270,10 +299,7 @@ export class ProfileReconciler {
     for (const b of p.forget ?? []) this.backoffs[b].forget(key);
     if (p.release) this.hooks.onForget?.(key);
     if (p.repaired) this.hooks.onRepair?.(p.repaired);
-    const arn = executed.createdArn ?? p.facts.userProfileArn;
-    if (p.facts.ownedBy && arn && !p.outcome) this.ownedArns.set(key, arn);
     if (!p.outcome) return;
-    if (p.facts.ownedBy) this.ownedArns.delete(key); // the status written below vouches for it from now on
     // This reconcile's finalizer patch may not be in `resource`: build on the latest we know (read-your-writes).
     const latest = this.o.kube.get(key) ?? resource;
     const facts = executed.createdArn === undefined ? p.facts : { userProfileArn: executed.createdArn, ...p.facts };

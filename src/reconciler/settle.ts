@@ -7,7 +7,8 @@
  * The first estimate is the elapsed time at the Describe that first saw a write settled (at most the delay it was
  * planned at, when that first Describe found it done). After that, a Describe that
  * finds it settled says only "at most this long" (and "this long" includes our own queueing), so averaging those would
- * creep up at every write: a hit lowers the estimate a little instead (the true time may be shorter), and a miss
+ * creep up at every write: a hit lowers the estimate it was planned on a little instead (the true time may be shorter;
+ * never compounding over writes in flight together), and a miss
  * (still Pending/Updating at elapsed t, a true lower bound) raises it to at least 2t (never compounding over writes
  * in flight together). The
  * estimate then hovers above the typical settle time, with few writes needing a second Describe.
@@ -68,12 +69,26 @@ export class SettleEstimates {
     this.pending.set(key, { kind, sentAt: now, pollMs });
   }
 
+  /** Whether a write of this key awaits the Describe that sees it settle. */
+  awaiting(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Whether the next Describe of this key is the first since its write (none has seen it in progress yet). */
+  firstLook(key: string): boolean {
+    const p = this.pending.get(key);
+    return p !== undefined && p.missedAt === undefined;
+  }
+
   /** A Describe of the profile saw `status`: a settled one ends the wait and teaches the estimate. */
   observed(key: string, status: string | undefined, now: number): void {
     const p = this.pending.get(key);
     if (!p) return;
     if (status === "Pending" || status === "Updating") {
       p.missedAt = now - p.sentAt;
+      // Raised now, not when it settles (a poll interval later): writes planned meanwhile would miss the same way.
+      const e = this.estimate[p.kind];
+      if (e !== undefined) this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, Math.max(e, p.missedAt * MISS_FACTOR));
       return;
     }
     this.pending.delete(key);
@@ -85,9 +100,11 @@ export class SettleEstimates {
       this.estimate[p.kind] = Math.min(MAX_FIRST_POLL_MS, now - p.sentAt, p.missedAt === undefined ? p.pollMs : now);
     else if (p.missedAt === undefined) {
       // Only a Describe that came when planned says a shorter wait might have done; one held up in our own queue
-      // (a backlog) says nothing about SageMaker.
+      // (a backlog) says nothing about SageMaker. A hit lowers the estimate this write was planned on, not the current
+      // one: writes in flight together then lower it once, as their misses raise it once. Compounded, a hundred
+      // repairs made together took it from 400 ms to the 100 ms floor, and every write after missed.
       if (now - p.sentAt <= p.pollMs * LATE_FACTOR)
-        this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, e * HIT_FACTOR);
+        this.estimate[p.kind] = Math.max(MIN_FIRST_POLL_MS / MARGIN, Math.min(e, (p.pollMs / MARGIN) * HIT_FACTOR));
     }
     // Twice the lower bound this write proved, not twice the current estimate: writes in flight together all miss
     // the same too-short estimate, and compounding their misses would multiply it by 2^n.

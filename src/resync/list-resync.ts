@@ -52,6 +52,11 @@ interface Seen {
   describedSince?: number;
   /** No change can hide behind `described` in a coarse List value. */
   confirmed: boolean;
+  /**
+   * The reconciler's own write was accepted and the Describe that sees it settle is scheduled: a List showing it
+   * changed enqueues nothing (that Describe is the look, and computes drift against whatever is there by then).
+   */
+  writing?: boolean;
 }
 
 export class ListResync {
@@ -78,16 +83,30 @@ export class ListResync {
    * The reconciler reports the LastModifiedTime of every profile it describes, so a change made after that (before
    * the next List) is found, and a change the operator made itself and has since seen is not counted again.
    */
-  observed(key: string, lastModifiedTime: unknown): void {
+  observed(key: string, lastModifiedTime: unknown, settled = true): void {
     const at = timeOf(lastModifiedTime);
     const now = this.now();
     if (at % 1000 !== 0) this.fine.describe = true;
     const prev = this.seen.get(key);
+    // Still settling: our write may move LastModifiedTime again (emulator mode lastModifiedTime: on-settle).
+    const writing = prev?.writing === true && !settled;
     if (prev?.described === at && prev.describedSince !== undefined) {
       prev.confirmed ||= now - prev.describedSince >= CONFIRM_AFTER_MS;
+      prev.writing = writing;
       return;
     }
-    this.seen.set(key, { described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS });
+    this.seen.set(key, { described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS, writing });
+  }
+
+  /**
+   * The reconciler's write of this profile was accepted and it will describe the profile until settled: until then a
+   * List showing a change enqueues nothing. Without this, a List between the write and that Describe enqueued the
+   * resource at once, and the extra Describe came too early (still Updating: a status write of its own too).
+   */
+  wrote(key: string): void {
+    const seen = this.seen.get(key);
+    if (seen) seen.writing = true;
+    else this.seen.set(key, { confirmed: false, writing: true });
   }
 
   /**
@@ -136,15 +155,21 @@ export class ListResync {
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
         const seen = this.seen.get(t.key);
-        const changed = seen !== undefined && changedSince(seen, current, this.fine);
+        // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
+        // and the Describe is the newer look; the next tick compares again.
+        const newer = seen?.describedSince !== undefined && seen.describedSince > now;
+        const changed = seen !== undefined && !seen.writing && !newer && changedSince(seen, current, this.fine);
         const confirm =
           seen !== undefined &&
+          !seen.writing &&
+          !newer &&
           !changed &&
           needsConfirming(seen, current, this.fine) &&
           now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
         if (seen === undefined || changed) this.seen.set(t.key, { listed: current, confirmed: false });
         else {
-          seen.listed = current;
+          // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
+          if (!seen.writing && !newer) seen.listed = current;
           // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
           // never describes, and must not be enqueued every period for it).
           if (confirm) seen.confirmed = true;

@@ -35,6 +35,9 @@ describe("benchmark harness (N = 200)", () => {
     expect(figure("steady state", "ours: AWS calls per profile per resync period")).toBeLessThan(0.5);
     // One update per drifted profile: nothing sent twice.
     expect(figure(large, "AWS calls per converged profile")).toBeLessThan(6);
+    // An edit: Describe, UpdateUserProfile and the Describe that sees it InService (ownership remembered from the
+    // reconcile that read the owner tag: no ListTags), a second Describe only when the settle estimate missed.
+    expect(figure(large, "AWS calls per edited profile")).toBeLessThanOrEqual(3.2);
     // A new resource: CreateUserProfile and the Describe that sees it (no Describe first once a List has run), and no
     // Creating status of its own when SageMaker settles at once: finalizer, Created event, InSync status.
     expect(figure(large, "AWS calls per created profile")).toBeLessThanOrEqual(2.5);

@@ -71,6 +71,39 @@ describe("operator end to end", () => {
     );
   });
 
+  it("makes an edit with exactly DescribeUserProfile, UpdateUserProfile and the Describe that sees it InService", async () => {
+    // No declared tags (a spec edit compares declared tags with one ListTags): only ownership could ask for one, and
+    // this process knows from its own CreateUserProfile that the profile is its.
+    const alice = await e2e.get("team-a", "alice");
+    await e2e.api.createNamespacedCustomObject({
+      group: alice.apiVersion.split("/")[0] as string,
+      version: alice.apiVersion.split("/")[1] as string,
+      plural: "sagemakeruserprofiles",
+      namespace: "team-a",
+      body: {
+        apiVersion: alice.apiVersion,
+        kind: alice.kind,
+        metadata: { name: "frank", namespace: "team-a" },
+        spec: {
+          domainId: alice.spec.domainId,
+          userSettings: { executionRole: alice.spec.userSettings?.executionRole },
+        },
+      },
+    });
+    await waitFor("frank Ready", async () => isReady(await e2e.tryGet("team-a", "frank")), 30_000);
+    await sleep(500); // nothing of frank's create in flight
+    e2e.sagemaker.resetCalls();
+    const gen = await e2e.patch("team-a", "frank", {
+      spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
+    });
+    await waitFor("frank edited", async () => isReady(await e2e.get("team-a", "frank"), gen));
+    await sleep(1_000); // a later call for this edit would show here
+    const frank = e2e.sagemaker
+      .requests()
+      .filter((r) => r.request.UserProfileName === "frank" || String(r.request.ResourceArn ?? "").endsWith("/frank"));
+    expect(frank.map((r) => r.op)).toEqual(["DescribeUserProfile", "UpdateUserProfile", "DescribeUserProfile"]);
+  });
+
   it("rides out ResourceInUse with growing jittered backoff while other profiles keep converging (one worker)", async () => {
     const holds = 4;
     e2e.sagemaker.admin.setProfile(DEMO_DOMAIN, "bob", { inUseFor: { count: holds } });

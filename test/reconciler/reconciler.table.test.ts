@@ -8,10 +8,11 @@ import { describe, expect, it } from "vitest";
 import { rows as cleanup } from "./rows-cleanup.js";
 import { rows as converge } from "./rows-converge.js";
 import { rows as lifecycle } from "./rows-lifecycle.js";
+import { rows as memory } from "./rows-memory.js";
 import { rows as tenancy } from "./rows-tenancy.js";
 import { CONDITIONS, World } from "./world.js";
 
-const rows = [...converge, ...lifecycle, ...tenancy, ...cleanup];
+const rows = [...converge, ...lifecycle, ...tenancy, ...memory, ...cleanup];
 
 describe("ProfileReconciler, one row per transition", () => {
   for (const row of rows)

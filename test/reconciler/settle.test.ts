@@ -9,9 +9,9 @@ describe("SettleEstimates", () => {
     s.observed("a", "InService", 1_000);
     expect(s.firstPoll("update")).toBe(1_250);
     expect(s.firstPoll("create")).toBeUndefined(); // each kind of write on its own
-    // Hits (settled at the first Describe) lower it: the true time may be shorter.
+    // Hits (settled at the first Describe, planned at the estimate) lower it: the true time may be shorter.
     for (let i = 0; i < 5; i++) {
-      s.sent("a", "update", 0, 60_000);
+      s.sent("a", "update", 0, s.firstPoll("update") as number);
       s.observed("a", "InService", 1_250);
     }
     expect(s.firstPoll("update")).toBeLessThan(1_250);
@@ -38,6 +38,29 @@ describe("SettleEstimates", () => {
     s.sent("a", "create", 0, 60_000);
     s.observed("a", "InService", 0);
     expect(s.firstPoll("create")).toBe(MIN_FIRST_POLL_MS);
+  });
+
+  it("writes in flight together that all hit lower the estimate once, not once per write", () => {
+    // A hundred out-of-band changes repaired together, SageMaker settling each in 200 ms, each Describe on time.
+    const s = new SettleEstimates();
+    s.sent("first", "update", 0, 1_000);
+    s.observed("first", "InService", 400);
+    const planned = s.firstPoll("update") as number;
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    for (const k of keys) s.sent(k, "update", 1_000, planned);
+    for (const k of keys) s.observed(k, "InService", 1_000 + planned);
+    expect(s.expected("update")).toBe(400 * 0.98);
+    expect(s.firstPoll("update")).toBeGreaterThan(200); // compounded, it was at the 100 ms floor: every write missed
+  });
+
+  it("a miss raises the estimate at once, before the write settles (writes planned meanwhile do not miss too)", () => {
+    const s = new SettleEstimates();
+    s.sent("a", "update", 0, 1_000);
+    s.observed("a", "InService", 160);
+    s.sent("b", "update", 0, s.firstPoll("update") as number);
+    s.observed("b", "Updating", 199); // SageMaker takes 200 ms: the estimate was too short
+    expect(s.expected("update")).toBe(398);
+    expect(s.awaiting("b")).toBe(true);
   });
 
   it("writes in flight together that all miss raise the estimate once, not once per write", () => {

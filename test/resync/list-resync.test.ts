@@ -77,6 +77,68 @@ describe("ListResync", () => {
     expect(await r.tick()).toEqual([]);
   });
 
+  it("enqueues nothing for the operator's own write until the Describe that sees it settle; then changes count again", async () => {
+    const w = world(3);
+    const enqueued: string[] = [];
+    let now = START;
+    const r = new ListResync({
+      ...w,
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => now,
+      random: () => 0.5,
+    });
+    for (const t of w.targets()) r.observed(t.key, new Date(OLD));
+    r.wrote("ns/p1"); // UpdateUserProfile accepted; its Describe is scheduled
+    w.modified.set("p1", OLD + 5_000); // List shows the update before that Describe
+    now += 1000;
+    expect(await r.tick()).toEqual([]);
+    r.observed("ns/p1", new Date(OLD + 5_000), false); // still Updating
+    w.modified.set("p1", OLD + 6_000); // settled (LastModifiedTime moves again in SageMaker's on-settle behaviour)
+    now += 1000;
+    expect(await r.tick()).toEqual([]);
+    r.observed("ns/p1", new Date(OLD + 6_000), true); // the Describe that sees it InService
+    w.modified.set("p1", OLD + 60_000); // then someone else changes it
+    now += 1000;
+    expect(await r.tick()).toEqual(["ns/p1"]);
+    expect(enqueued).toEqual(["ns/p1"]);
+  });
+
+  it("does not count a List page older than a Describe made while the List was paged", async () => {
+    const w = world(300);
+    const enqueued: string[] = [];
+    let now = START;
+    const r = new ListResync({
+      ...w,
+      listUserProfiles: async function* (domainId) {
+        let page = 0;
+        for await (const p of w.listUserProfiles(domainId)) {
+          yield p;
+          if (page++ === 0) {
+            // While the later pages are read, p1 (on the first page) is updated and described by the operator.
+            now += 500;
+            r.observed("ns/p1", new Date(OLD + 9_000));
+          }
+        }
+      },
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => now,
+      random: () => 0.5,
+    });
+    for (const t of w.targets()) r.observed(t.key, new Date(OLD));
+    now += 1000;
+    expect(await r.tick()).toEqual([]); // the first page still says OLD: older than that Describe
+    w.modified.set("p1", OLD + 9_000);
+    now += 1000;
+    expect(await r.tick()).toEqual([]); // and the next List agrees with it
+    w.modified.set("p1", OLD + 60_000); // then an out-of-band change
+    now += 1000;
+    expect(await r.tick()).toEqual(["ns/p1"]);
+  });
+
   it("matches names case-insensitively: a spec's Alice is List's alice, not a vanished profile", async () => {
     const w = world(3);
     const enqueued: string[] = [];

@@ -54,6 +54,8 @@ const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 /** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
 export const STATS_PATH = "/_local/stats";
+/** GET: the resource requests since the last reset (RequestRecord[]): who wrote what, for a server in another process. */
+export const REQUESTS_PATH = "/_local/requests";
 const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
 export class KubeServer {
@@ -142,6 +144,10 @@ export class KubeServer {
       const stats = this.stats();
       if (method === "DELETE") this.resetStats();
       return sendJson(res, 200, stats);
+    }
+    if (path === REQUESTS_PATH && method === "GET") {
+      await drain(req);
+      return sendJson(res, 200, this.requestLog());
     }
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
     let resource: ResourceRequest | undefined;

@@ -117,7 +117,7 @@ async function route(core: EmulatorCore, req: IncomingMessage, res: ServerRespon
 
 /**
  * Admin routes (JSON in, JSON out; errors as `{error, message}` with 404 / 409 / 400):
- *   GET  calls   GET activity (first/last call per op)   GET mutations[/<op>]   POST reset-calls
+ *   GET  calls   GET activity (first/last call per op)   GET mutations[/<op>]   GET requests[/<op>]   POST reset-calls
  *   GET  faults                     POST faults (a rule or a list) -> {ids}    DELETE faults    DELETE faults/<id>
  *   POST config {delays, throttle, limits, modes}   GET modes
  *   POST resources (AdminResources: seed what exists, for referencedResources: checked)   GET resources
@@ -176,6 +176,9 @@ function admin(core: EmulatorCore, method: string, path: string, body: string, r
         break;
       case "GET mutations":
         out = core.mutationLog(first);
+        break;
+      case "GET requests":
+        out = core.requestLog(first);
         break;
       case "POST reset-calls":
         core.resetCalls();
