@@ -3,7 +3,7 @@
  * local API server and SageMaker emulator (separate processes), prints a table of figures and PASS/FAIL goals, and
  * writes docs/benchmarks/ (results.json, chart.svg, README.md).
  *
- *   npm run bench                      # full: 10,000 resources, about 12 minutes on 2 cores
+ *   npm run bench                      # full: 10,000 resources, about 17 minutes on 2 cores
  *   npm run bench -- --small           # N = 200: the harness check `npm test` also runs (no files written)
  *   npm run bench -- --only storm      # scenarios whose name contains "storm"
  */
