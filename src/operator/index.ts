@@ -212,6 +212,9 @@ function makeGateway(
   metrics.sagemakerRateLimit.set(labels, rps);
   const callSeries = new Map<string, { calls: { inc(): void }; duration: { observe(seconds: number): void } }>();
   let hadWaiting = false;
+  // Label children taken once: onLoadChange runs on every grant and release, and prom-client hashes a label object.
+  const limiterWaiting = metrics.sagemakerLimiterWaiting.labels(labels);
+  const inFlightCalls = metrics.sagemakerInFlight.labels(labels);
   return new SageMakerGateway({
     mayWrite,
     flowOf,
@@ -243,8 +246,8 @@ function makeGateway(
       onThrottle: (operation) => metrics.sagemakerThrottles.inc({ operation, ...labels }),
       onRateChange: (rps) => metrics.sagemakerRateLimit.set(labels, rps),
       onLoadChange: (waiting, inFlight) => {
-        metrics.sagemakerLimiterWaiting.set(labels, waiting);
-        metrics.sagemakerInFlight.set(labels, inFlight);
+        limiterWaiting.set(waiting);
+        inFlightCalls.set(inFlight);
         if (hadWaiting && waiting === 0) scope?.onDrained?.();
         hadWaiting = waiting > 0;
       },
