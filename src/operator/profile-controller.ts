@@ -91,13 +91,14 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     }
     return undefined;
   };
+  const profiles = () => informers.flatMap((i) => i.list());
 
   // Source: policy and namespace-label changes re-enqueue the resources they affect.
   const guard = new PolicyGuard({
     kubeConfig,
     log: log.child({ component: "policy" }),
     partition: partitionOf(config.aws.region ?? "us-east-1"),
-    profiles: () => informers.flatMap((i) => i.list()),
+    profiles,
   });
 
   // Source: SageMakerAccount changes and account checks re-enqueue the resources they affect.
@@ -106,7 +107,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     kubeConfig,
     log: log.child({ component: "accounts" }),
     namespaces: guard.namespaces,
-    profiles: () => informers.flatMap((i) => i.list()),
+    profiles,
     pool: d.pool,
     operatorRegion,
     whoAmI: (account, signal) =>
@@ -187,7 +188,6 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
 
   let listResync: ListResync | undefined;
   let controller: Controller<SageMakerUserProfile> | undefined;
-  const profiles = () => informers.flatMap((i) => i.list());
   const sharding = config.sharding.enabled
     ? new ShardRouting({
         config,
