@@ -8,6 +8,7 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
+import { intern } from "./intern.js";
 import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { microTime } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
@@ -35,11 +36,25 @@ export interface EventRecorderOptions {
   log?: Logger;
 }
 
+/** The fields of the object an Event is about (`regarding` / `involvedObject`). */
+interface Regarding {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+}
+
 interface Series {
   namespace: string;
   /** The Event's name once created. */
   name?: string;
-  regarding: KubeObject;
+  /**
+   * Only the reference, not the object: a series lives for minutes (up to maxKeys of them), and holding the object
+   * kept a superseded copy of every resource, spec and status included (4,096 of them at 10,000 resources).
+   */
+  regarding: Regarding;
   type: EventType;
   reason: string;
   note: string;
@@ -91,17 +106,26 @@ export class EventRecorder {
       const action = utf8Prefix(fullAction, ACTION_MAX_BYTES);
       const now = this.clock.now();
       const meta = regarding.metadata ?? {};
-      const trimmed = truncateUtf8(note, NOTE_MAX_BYTES, "...");
+      // One copy of a note many resources share ("Updated jupyterServerAppSettings...").
+      const trimmed = intern(truncateUtf8(note, NOTE_MAX_BYTES, "..."));
       const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, type, reason, action, trimmed].join("\u0000");
       let s = this.series.get(key);
       if (s && now - s.lastSeen > this.windowMs) {
         if (s.timer !== undefined) this.clock.clearTimeout(s.timer);
         s = undefined;
       }
+      const ref: Regarding = {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      };
       if (!s) {
         s = {
           namespace: meta.namespace || "default",
-          regarding,
+          regarding: ref,
           type,
           reason,
           note: trimmed,
@@ -115,7 +139,7 @@ export class EventRecorder {
       }
       s.count++;
       s.lastSeen = now;
-      s.regarding = regarding;
+      s.regarding = ref;
       this.series.delete(key); // re-insert: Map order is the LRU order
       this.series.set(key, s);
       this.evict();
@@ -192,15 +216,7 @@ export class EventRecorder {
   }
 
   private create(s: Series, count: number): Promise<unknown> {
-    const m = s.regarding.metadata ?? {};
-    const regarding = {
-      apiVersion: s.regarding.apiVersion,
-      kind: s.regarding.kind,
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      resourceVersion: m.resourceVersion,
-    };
+    const regarding = s.regarding;
     const metadata = { name: s.name, namespace: s.namespace };
     const first = microTime(s.firstSeen);
     const last = microTime(s.lastSeen);
@@ -251,9 +267,9 @@ export class EventRecorder {
   }
 
   /** client-go's naming: `<object>.<unix nanos in hex>`, unique per recorder. */
-  private eventName(regarding: KubeObject): string {
+  private eventName(regarding: Regarding): string {
     const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
-    return `${regarding.metadata?.name ?? "object"}.${nanos.toString(16)}`;
+    return `${regarding.name ?? "object"}.${nanos.toString(16)}`;
   }
 
   private evict(): void {

@@ -51,6 +51,7 @@ export {
   MaxOfRateLimiter,
   type RateLimiter,
 } from "./ratelimiter.js";
+export { intern } from "./intern.js";
 export { RecentWrites } from "./recent-writes.js";
 export { type Change, Store, type StoreReader } from "./reflector.js";
 export { JSON_PATCH, KubeApi, KubeApiError, MERGE_PATCH, type Query } from "./rest.js";

@@ -11,6 +11,22 @@ export interface ProfileSnapshot {
   ready: boolean;
 }
 
+/**
+ * One frozen snapshot per distinct value: there are a few dozen (profile statuses times three flags), and a copy per
+ * resource was 10,000 objects at 10,000 resources. Bounded: an unknown status string beyond it is kept as given.
+ */
+const snapshots = new Map<string, ProfileSnapshot>();
+const SNAPSHOTS_MAX = 256;
+
+function shared(s: ProfileSnapshot): ProfileSnapshot {
+  const key = `${s.profileStatus ?? ""}|${+s.drifted}${+s.stalled}${+s.ready}`;
+  const known = snapshots.get(key);
+  if (known) return known;
+  const frozen = Object.freeze({ ...s });
+  if (snapshots.size < SNAPSHOTS_MAX) snapshots.set(key, frozen);
+  return frozen;
+}
+
 export class OperatorMetrics {
   readonly registry = new Registry();
   /** Per-resource state, for the gauges computed at scrape time; bounded by the number of resources. */
@@ -191,7 +207,7 @@ export class OperatorMetrics {
   }
 
   recordProfile(key: string, snapshot: ProfileSnapshot): void {
-    this.profiles.set(key, snapshot);
+    this.profiles.set(key, shared(snapshot));
   }
 
   forgetProfile(key: string): void {

@@ -63,3 +63,50 @@ describe("the profile informer's cache transform", () => {
     expect((kept.metadata as Record<string, unknown>).managedFields).toBeUndefined();
   });
 });
+
+describe("the cache transform's shared copies", () => {
+  const converged = (name: string): SageMakerUserProfile => {
+    const obj = listed();
+    obj.metadata.name = name;
+    const at = "2026-11-30T08:00:00.000Z";
+    Object.assign(obj.status as object, {
+      userProfileName: name,
+      managedTagKeys: ["team", "cost-center"],
+      drift: { count: 0, fields: [] },
+      lastSyncTime: at,
+      conditions: ["Ready", "Synced", "Stalled"].map((type) => ({
+        type,
+        status: "True",
+        reason: "InSync",
+        message: "The profile matches the spec",
+        lastTransitionTime: at,
+      })),
+    });
+    return obj;
+  };
+
+  it("keeps every value: lists, an empty drift, timestamps and names read as before", () => {
+    const kept = profileCacheTransform(converged("bob"));
+    expect(kept.status).toEqual(converged("bob").status);
+    expect(kept.spec).toEqual(converged("bob").spec);
+  });
+
+  it("a list resources share is frozen: a change in place throws instead of changing every resource's copy", () => {
+    const a = profileCacheTransform(converged("a"));
+    const b = profileCacheTransform(converged("b"));
+    const keys = a.status?.managedTagKeys as string[];
+    expect(() => keys.push("x")).toThrow(TypeError);
+    expect(b.status?.managedTagKeys).toEqual(["team", "cost-center"]);
+    expect(b.metadata.finalizers).toEqual([FINALIZER, "other.example/keep"]);
+  });
+
+  it("a drifted resource keeps its own drift", () => {
+    const obj = converged("c");
+    (obj.status as { drift: unknown }).drift = { count: 1, fields: ["/userSettings/executionRole"], detectedTime: "t" };
+    expect(profileCacheTransform(obj).status?.drift).toEqual({
+      count: 1,
+      fields: ["/userSettings/executionRole"],
+      detectedTime: "t",
+    });
+  });
+});
