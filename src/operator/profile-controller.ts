@@ -286,7 +286,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
             const domainKey = accounts.resyncKey(obj);
             if (domainKey !== undefined)
               yield {
-                key: `${obj.metadata.namespace}/${obj.metadata.name}`,
+                key: objectKey(obj),
                 domainId: domainKey,
                 profileName: profileName(obj),
               };
