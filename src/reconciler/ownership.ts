@@ -104,7 +104,7 @@ export interface OwnershipMemory {
   modified?: number;
   /** A write of ours was accepted since `modified` and no Describe has seen it settle: LastModifiedTime may move. */
   writing: boolean;
-  /** Epoch ms: the owner was last read from AWS (create, ListTags) at most the recheck period before this. */
+  /** Epoch ms from which memory no longer vouches: the recheck period after AWS last named the owner (create, ListTags). */
   vouchesUntil: number;
 }
 
