@@ -197,6 +197,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         profiles,
         get: cached,
         enqueue: (key) => controller?.enqueue(key),
+        onHeld: (lease, held) => metrics.leaderStatus.set({ name: lease }, held ? 1 : 0),
       })
     : undefined;
   if (sharding) d.sharded?.(sharding);
@@ -217,6 +218,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
+    ownerRecheckMs: config.ownerRecheckMs,
     knownAbsent: (obj) => {
       const domainKey = accounts.resyncKey(obj);
       return domainKey !== undefined && (listResync?.absent(domainKey, profileName(obj)) ?? false);
