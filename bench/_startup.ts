@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/_startup.ts N R "label|main" ...
  */
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { type CreateBurst, createBurst } from "./creates.js";
 import { ensureBuild } from "./processes.js";
@@ -43,6 +44,11 @@ async function one(label: string, main: string) {
     const b = await createBurst(world, op, 0, n, (l) => console.log(label, l));
     console.log(`${label}: ${line(b)} (load ${loadavg()[0]?.toFixed(1)})`);
     await trace(world, (l) => console.log(label, l), `${n} created at once`);
+    if (process.env.BENCH_DUMP) {
+      const rows = (await world.requests()).map((q) => [q.op, q.at, q.request.UserProfileName ?? q.request.ResourceArn]);
+      writeFileSync(`${process.env.BENCH_DUMP}.${label}.json`, JSON.stringify(rows));
+      writeFileSync(`${process.env.BENCH_DUMP}.${label}.metrics`, await (await fetch(op.metricsUrl)).text());
+    }
     await op.child.stop();
   } finally {
     await world.close();

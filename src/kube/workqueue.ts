@@ -7,6 +7,13 @@
  * queued at low priority, so a spec edit, a requeue after a poll or a watch event does not wait behind a backlog of
  * 10,000 start-up reconciles; a normal add of a key waiting at low priority promotes it.
  *
+ * Two lanes at normal priority, served in turn: keys added now (watch events: new objects, edits) and keys whose delay
+ * has come due (`addAfter`, `addRateLimited`: the Describe after our own write, a poll, a retry). In client-go a due
+ * key joins the back of the one FIFO, so with 1,000 new objects applied at once the Describe that would see the first
+ * profile created waited behind every create still queued (first Ready after N / R seconds, not one settle time). In
+ * turn, a due key waits behind at most as many new keys as there are due keys ahead of it, and a mass of due keys
+ * (retries in a throttling storm) still leaves every other dispatch to new keys and edits.
+ *
  * Fair between flows: keys are grouped by `fairnessKey` (the namespace, for `ns/name` keys) and each priority level
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
  * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
@@ -60,6 +67,10 @@ export interface WorkQueueOptions<K> {
 
 export class WorkQueue<K = string> {
   private readonly fifo: FairFifo<K>;
+  /** Normal-priority keys whose delay came due (see the class comment); served in turn with `fifo`. */
+  private readonly dueFifo: FairFifo<K>;
+  /** Which of the two lanes goes first at the next dispatch. */
+  private dueTurn = true;
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
   private readonly fairnessKey: (key: K) => string;
@@ -75,6 +86,8 @@ export class WorkQueue<K = string> {
   private readonly dirty = new Set<K>();
   /** Dirty keys added only at low priority so far. */
   private readonly low = new Set<K>();
+  /** Dirty keys whose first normal-priority add was a delay coming due: they wait in `dueFifo`. */
+  private readonly due = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly waiters: Array<(k: K | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
@@ -103,6 +116,7 @@ export class WorkQueue<K = string> {
       };
     }
     this.fifo = new FairFifo<K>(this.fairnessKey);
+    this.dueFifo = new FairFifo<K>(this.fairnessKey);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
       this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
@@ -114,15 +128,27 @@ export class WorkQueue<K = string> {
    * keys are handed out only when no normal one is queued.
    */
   add(key: K, lowPriority = false): void {
+    this.addIn(key, lowPriority ? "low" : "new");
+  }
+
+  /**
+   * Into a lane. A dirty key keeps its place, except that a low one moves up (its old entry goes stale); one already
+   * waiting at normal priority stays in its lane.
+   */
+  private addIn(key: K, lane: "low" | "new" | "due"): void {
     if (this.shuttingDown) return;
     if (this.dirty.has(key)) {
-      if (!lowPriority && this.low.delete(key) && !this.processing.has(key)) this.push(key);
+      if (lane !== "low" && this.low.delete(key)) {
+        if (lane === "due") this.due.add(key);
+        if (!this.processing.has(key)) this.push(key);
+      }
       return;
     }
     this.dirty.add(key);
     this.observer.add?.();
     if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
-    if (lowPriority) this.low.add(key);
+    if (lane === "low") this.low.add(key);
+    else if (lane === "due") this.due.add(key);
     if (!this.processing.has(key)) this.enqueue(key);
   }
 
@@ -135,20 +161,27 @@ export class WorkQueue<K = string> {
     this.push(key);
   }
 
-  /** Into its priority's FIFO (a promoted key is already counted as waiting). */
+  /** Into its lane's FIFO (a promoted key is already counted as waiting). */
   private push(key: K): void {
-    (this.low.has(key) ? this.lowFifo : this.fifo).push(key);
+    (this.low.has(key) ? this.lowFifo : this.due.has(key) ? this.dueFifo : this.fifo).push(key);
     this.observer.depth?.(this.len());
     this.dispatch();
   }
 
   /**
-   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. A
-   * flow whose next key is saturated is passed over without losing its place.
+   * The next queued key: normal priority first, its two lanes (due, new) in turn, then low (skipping stale low
+   * entries); flows in turn within each. A flow whose next key is saturated is passed over without losing its place.
    */
   private next(): K | undefined {
+    const [first, second] = this.dueTurn ? [this.dueFifo, this.fifo] : [this.fifo, this.dueFifo];
+    for (const lane of [first, second]) {
+      const key = lane.shift(undefined, this.admit);
+      if (key === undefined) continue;
+      this.dueTurn = lane !== this.dueFifo;
+      return key;
+    }
     const live = (k: K) => this.low.has(k) && !this.processing.has(k);
-    return this.fifo.shift(undefined, this.admit) ?? this.lowFifo.shift(live, this.admit);
+    return this.lowFifo.shift(live, this.admit);
   }
 
   /** A downstream is no longer saturated: hands its keys to idle workers. */
@@ -247,8 +280,10 @@ export class WorkQueue<K = string> {
     this.timerAt = Number.POSITIVE_INFINITY;
     this.waiting.clear();
     this.fifo.clear();
+    this.dueFifo.clear();
     this.lowFifo.clear();
     this.low.clear();
+    this.due.clear();
     this.dirty.clear();
     this.addedAt.clear();
     this.pending.clear();
@@ -274,6 +309,7 @@ export class WorkQueue<K = string> {
     this.observer.flows?.(this.pending.size);
     this.dirty.delete(key);
     this.low.delete(key);
+    this.due.delete(key);
     this.processing.add(key);
     const downstream = this.downstreamOf?.(key);
     if (downstream !== undefined) {
@@ -314,7 +350,7 @@ export class WorkQueue<K = string> {
     const now = this.clock.now();
     for (let head = this.waiting.peek(); head && head.readyAt <= now; head = this.waiting.peek()) {
       this.waiting.pop();
-      this.add(head.key);
+      this.addIn(head.key, "due");
     }
     this.armTimer();
   }
