@@ -45,7 +45,11 @@ async function one(label: string, main: string) {
     console.log(`${label}: ${line(b)} (load ${loadavg()[0]?.toFixed(1)})`);
     await trace(world, (l) => console.log(label, l), `${n} created at once`);
     if (process.env.BENCH_DUMP) {
-      const rows = (await world.requests()).map((q) => [q.op, q.at, q.request.UserProfileName ?? q.request.ResourceArn]);
+      const rows = (await world.requests()).map((q) => [
+        q.op,
+        q.at,
+        q.request.UserProfileName ?? q.request.ResourceArn,
+      ]);
       writeFileSync(`${process.env.BENCH_DUMP}.${label}.json`, JSON.stringify(rows));
       writeFileSync(`${process.env.BENCH_DUMP}.${label}.metrics`, await (await fetch(op.metricsUrl)).text());
     }

@@ -54,7 +54,11 @@ export async function createBurst(
   const seen = new Map<string, number>();
   let calls = 0;
   for (const r of await world.requests()) {
-    const name = r.request.UserProfileName ?? String(r.request.ResourceArn ?? "").split("/").at(-1);
+    const name =
+      r.request.UserProfileName ??
+      String(r.request.ResourceArn ?? "")
+        .split("/")
+        .at(-1);
     if (r.op === "ListUserProfiles" || typeof name !== "string" || !applied.has(name)) continue;
     calls++;
     if (r.op === "CreateUserProfile" && !created.has(name)) created.set(name, r.at);

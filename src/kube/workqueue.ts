@@ -7,12 +7,14 @@
  * queued at low priority, so a spec edit, a requeue after a poll or a watch event does not wait behind a backlog of
  * 10,000 start-up reconciles; a normal add of a key waiting at low priority promotes it.
  *
- * Two lanes at normal priority, served in turn: keys added now (watch events: new objects, edits) and keys whose delay
- * has come due (`addAfter`, `addRateLimited`: the Describe after our own write, a poll, a retry). In client-go a due
- * key joins the back of the one FIFO, so with 1,000 new objects applied at once the Describe that would see the first
- * profile created waited behind every create still queued (first Ready after N / R seconds, not one settle time). In
- * turn, a due key waits behind at most as many new keys as there are due keys ahead of it, and a mass of due keys
- * (retries in a throttling storm) still leaves every other dispatch to new keys and edits.
+ * Two lanes at normal priority, served in turn within each flow: keys added now (watch events: new objects, edits)
+ * and keys whose delay has come due (`addAfter`, `addRateLimited`: the Describe after our own write, a poll, a retry).
+ * In client-go a due key joins the back of the one FIFO, so with 1,000 new objects applied at once the Describe that
+ * would see the first profile created waited behind every create still queued (first Ready after N / R seconds, not
+ * one settle time). In turn, a due key waits behind at most as many new keys as there are due keys ahead of it, and a
+ * mass of due keys (retries in a throttling storm) still leaves every other turn to new keys and edits. The lanes are
+ * inside a flow's turn, not around the flows: a namespace with both due and new keys gets one turn per round, as one
+ * with only new keys does (docs/architecture.md, "The work queue's order").
  *
  * Fair between flows: keys are grouped by `fairnessKey` (the namespace, for `ns/name` keys) and each priority level
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
@@ -65,12 +67,13 @@ export interface WorkQueueOptions<K> {
   saturated?: (downstream: string, inProgress: number) => boolean;
 }
 
+/** The lanes of the normal-priority FIFO (see the class comment). */
+const DUE_LANE = 0;
+const NEW_LANE = 1;
+
 export class WorkQueue<K = string> {
+  /** Normal-priority keys: DUE_LANE and NEW_LANE in each flow, in turn (due first in a flow that joins). */
   private readonly fifo: FairFifo<K>;
-  /** Normal-priority keys whose delay came due (see the class comment); served in turn with `fifo`. */
-  private readonly dueFifo: FairFifo<K>;
-  /** Which of the two lanes goes first at the next dispatch. */
-  private dueTurn = true;
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
   private readonly fairnessKey: (key: K) => string;
@@ -86,7 +89,7 @@ export class WorkQueue<K = string> {
   private readonly dirty = new Set<K>();
   /** Dirty keys added only at low priority so far. */
   private readonly low = new Set<K>();
-  /** Dirty keys whose first normal-priority add was a delay coming due: they wait in `dueFifo`. */
+  /** Dirty keys whose first normal-priority add was a delay coming due: they wait in DUE_LANE. */
   private readonly due = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly waiters: Array<(k: K | undefined) => void> = [];
@@ -115,8 +118,7 @@ export class WorkQueue<K = string> {
         return d === undefined || !saturated(d, this.busy.get(d) ?? 0);
       };
     }
-    this.fifo = new FairFifo<K>(this.fairnessKey);
-    this.dueFifo = new FairFifo<K>(this.fairnessKey);
+    this.fifo = new FairFifo<K>(this.fairnessKey, 2);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
       this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
@@ -163,25 +165,20 @@ export class WorkQueue<K = string> {
 
   /** Into its lane's FIFO (a promoted key is already counted as waiting). */
   private push(key: K): void {
-    (this.low.has(key) ? this.lowFifo : this.due.has(key) ? this.dueFifo : this.fifo).push(key);
+    if (this.low.has(key)) this.lowFifo.push(key);
+    else this.fifo.push(key, this.due.has(key) ? DUE_LANE : NEW_LANE);
     this.observer.depth?.(this.len());
     this.dispatch();
   }
 
   /**
-   * The next queued key: normal priority first, its two lanes (due, new) in turn, then low (skipping stale low
-   * entries); flows in turn within each. A flow whose next key is saturated is passed over without losing its place.
+   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each, and
+   * within a flow's turn its due and new lanes in turn. A flow whose next keys are saturated is passed over without
+   * losing its place.
    */
   private next(): K | undefined {
-    const [first, second] = this.dueTurn ? [this.dueFifo, this.fifo] : [this.fifo, this.dueFifo];
-    for (const lane of [first, second]) {
-      const key = lane.shift(undefined, this.admit);
-      if (key === undefined) continue;
-      this.dueTurn = lane !== this.dueFifo;
-      return key;
-    }
     const live = (k: K) => this.low.has(k) && !this.processing.has(k);
-    return this.lowFifo.shift(live, this.admit);
+    return this.fifo.shift(undefined, this.admit) ?? this.lowFifo.shift(live, this.admit);
   }
 
   /** A downstream is no longer saturated: hands its keys to idle workers. */
@@ -280,7 +277,6 @@ export class WorkQueue<K = string> {
     this.timerAt = Number.POSITIVE_INFINITY;
     this.waiting.clear();
     this.fifo.clear();
-    this.dueFifo.clear();
     this.lowFifo.clear();
     this.low.clear();
     this.due.clear();

@@ -86,6 +86,54 @@ describe("WorkQueue: a key whose delay came due does not wait behind new keys", 
     expect(order).toContain("quiet/user-0");
   });
 
+  it("a namespace with both due and new keys gets one turn per round, as a quiet namespace with only new keys does", async () => {
+    const { q, clock, pick } = lanes();
+    for (const k of creates("busy", 500)) q.add(k);
+    for (const k of creates("busy", 500, 500)) q.addAfter(k, 100);
+    clock.advance(100);
+    for (const k of creates("quiet", 10)) q.add(k);
+    const order: string[] = [];
+    for (let i = 0; i < 20; i++) order.push(await pick());
+    // Lanes around the namespaces would give busy a due turn and a new turn for quiet's one: 5 of 10 in 20 picks.
+    expect(order.filter((k) => k.startsWith("quiet/"))).toEqual(creates("quiet", 10));
+    // busy's turns alternate its due and new keys.
+    expect(order.filter((k) => k.startsWith("busy/")).map((k) => Number(k.split("-")[1]) >= 500)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it("a due key of a saturated downstream waits in its place while its namespace's new keys of another go", async () => {
+    const throttled = new Set<string>();
+    const clock = new FakeClock();
+    const q = new WorkQueue<string>({
+      clock,
+      fairnessKey: namespaceOf,
+      // Keys are `<namespace>/<account>-<n>`.
+      downstreamOf: (key) => key.slice(key.indexOf("/") + 1).split("-")[0],
+      saturated: (d, inProgress) => inProgress > 0 && throttled.has(d),
+    });
+    q.add("team/a-0");
+    expect(await q.get()).toBe("team/a-0"); // in progress: a's call waits in its limiter
+    throttled.add("a");
+    q.add("team/b-0");
+    q.add("team/b-1");
+    q.addAfter("team/a-1", 100);
+    clock.advance(100);
+    expect([await q.get(), await q.get()]).toEqual(["team/b-0", "team/b-1"]);
+    throttled.delete("a");
+    q.done("team/a-0");
+    expect(await q.get()).toBe("team/a-1");
+  });
+
   it("a key of the initial list whose delay comes due moves up to the due lane", async () => {
     const { q, clock, pick } = lanes();
     for (const k of creates("team", 3)) q.add(k, true);
