@@ -24,6 +24,7 @@ const line = (b: CreateBurst) =>
   [
     `first Ready ${b.firstReady.toFixed(1)} s`,
     `all Ready ${b.allReady.toFixed(1)} s`,
+    `applied over ${b.applySpan.toFixed(1)} s`,
     `creates over ${b.createSpan.toFixed(1)} s`,
     `apply->Ready p10/p50/p99 ${[0.1, 0.5, 0.99].map((q) => (quantile(b.applyToReady, q) / 1000).toFixed(1)).join("/")} s`,
     `create->Ready p10/p50/p90/max ${[0.1, 0.5, 0.9, 1].map((q) => quantile(b.createToReady, q)).join("/")} ms`,

@@ -17,6 +17,8 @@ export interface CreateBurst {
   applyToReady: number[];
   /** Per profile, ms from its CreateUserProfile to that Describe (sorted): the wait for the follow-up Describe. */
   createToReady: number[];
+  /** Seconds from the first apply to the last accepted (the benchmark's own pace: no create can come before). */
+  applySpan: number;
   /** Seconds from the first CreateUserProfile to the last (the creates' pace). */
   createSpan: number;
   /** SageMaker calls naming these profiles, per profile. */
@@ -80,6 +82,7 @@ export async function createBurst(
     allReady,
     applyToReady,
     createToReady,
+    applySpan: (Math.max(...applied.values()) - t0) / 1000,
     createSpan: (Math.max(...createTimes) - Math.min(...createTimes)) / 1000,
     callsPerCreated: calls / n,
   };
