@@ -36,16 +36,17 @@ export class Fifo<K> {
 }
 
 /**
- * A flow's queue: one FIFO per lane (the work queue's due and new keys), the lanes in turn, so neither lane waits
- * behind the other's backlog; lane 0 first in a flow that just joined.
+ * A flow's queue: one FIFO per lane (the work queue's due and new keys), the lanes in turn, each taking up to its
+ * weight of keys per turn, so neither lane waits behind the other's backlog; lane 0 first in a flow that just joined.
  */
 class FlowQueue<K> {
   private readonly lanes: Array<Fifo<K> | undefined> = [];
-  /** The lane that goes first at the flow's next turn. */
+  /** The lane whose turn it is, and how many keys it has taken in this turn. */
   private turn = 0;
+  private taken = 0;
   length = 0;
 
-  constructor(private readonly laneCount: number) {}
+  constructor(private readonly weights: readonly number[]) {}
 
   push(key: K, lane: number): void {
     let fifo = this.lanes[lane];
@@ -69,14 +70,18 @@ class FlowQueue<K> {
     return dropped;
   }
 
-  /** The head of the lane whose turn it is, else of the next lane that has one `admit` takes; the turn moves on. */
+  /**
+   * The head of the lane whose turn it is, else of the next lane that has one `admit` takes; a lane's turn ends when
+   * it has taken its weight of keys or has none to give.
+   */
   shift(admit?: (key: K) => boolean): K | undefined {
-    const n = this.laneCount;
+    const n = this.weights.length;
     for (let i = 0; i < n; i++) {
       const lane = (this.turn + i) % n;
       const fifo = this.lanes[lane];
       if (!fifo || fifo.length === 0 || (admit && !admit(fifo.peek() as K))) continue;
-      this.turn = (lane + 1) % n;
+      if (lane !== this.turn) [this.turn, this.taken] = [lane, 0];
+      if (++this.taken >= (this.weights[lane] as number)) [this.turn, this.taken] = [(lane + 1) % n, 0];
       this.length--;
       return fifo.shift();
     }
@@ -95,10 +100,13 @@ export class FairFifo<K, F = string> {
   private readonly turns = new Fifo<F>();
   private size = 0;
 
-  /** `lanes`: FIFOs per flow, served in turn within the flow's turn (`push` names one, 0 .. lanes - 1). */
+  /**
+   * `laneWeights`: one FIFO per lane in each flow, the lanes in turn within the flow's turns, each taking up to its
+   * weight of keys before the next lane's turn (`push` names the lane, 0 .. length - 1).
+   */
   constructor(
     private readonly flowOf: (key: K) => F,
-    private readonly lanes = 1,
+    private readonly laneWeights: readonly number[] = [1],
   ) {}
 
   /** Entries queued (stale ones included until they are skipped). */
@@ -112,11 +120,12 @@ export class FairFifo<K, F = string> {
   }
 
   push(key: K, lane = 0): void {
-    if (!(lane >= 0 && lane < this.lanes)) throw new RangeError(`lane ${lane} of ${this.lanes}`);
+    if (!(lane >= 0 && lane < this.laneWeights.length))
+      throw new RangeError(`lane ${lane} of ${this.laneWeights.length}`);
     const flow = this.flowOf(key);
     let queue = this.queues.get(flow);
     if (!queue) {
-      queue = new FlowQueue<K>(this.lanes);
+      queue = new FlowQueue<K>(this.laneWeights);
       this.queues.set(flow, queue);
       this.turns.push(flow);
     }

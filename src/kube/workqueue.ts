@@ -11,8 +11,9 @@
  * and keys whose delay has come due (`addAfter`, `addRateLimited`: the Describe after our own write, a poll, a retry).
  * In client-go a due key joins the back of the one FIFO, so with 1,000 new objects applied at once the Describe that
  * would see the first profile created waited behind every create still queued (first Ready after N / R seconds, not
- * one settle time). In turn, a due key waits behind at most as many new keys as there are due keys ahead of it, and a
- * mass of due keys (retries in a throttling storm) still leaves every other turn to new keys and edits. The lanes are
+ * one settle time). In turn (two due keys per new one), a due key waits behind at most half as many new keys as there
+ * are due keys ahead of it, and a mass of due keys (retries in a throttling storm) still leaves a third of the turns to
+ * new keys and edits. The lanes are
  * inside a flow's turn, not around the flows: a namespace with both due and new keys gets one turn per round, as one
  * with only new keys does (docs/architecture.md, "The work queue's order").
  *
@@ -70,9 +71,15 @@ export interface WorkQueueOptions<K> {
 /** The lanes of the normal-priority FIFO (see the class comment). */
 const DUE_LANE = 0;
 const NEW_LANE = 1;
+/**
+ * Two due keys per new one. One to one would not drain a due backlog while creates go on: each create's completion
+ * frees the worker that takes one due key, and each create adds one, so a backlog built in a stall stayed until the
+ * last create (measured: a tail of 26 s create -> Ready). Two drains it; new keys still get a third of the turns.
+ */
+const LANE_WEIGHTS = [2, 1];
 
 export class WorkQueue<K = string> {
-  /** Normal-priority keys: DUE_LANE and NEW_LANE in each flow, in turn (due first in a flow that joins). */
+  /** Normal-priority keys: DUE_LANE and NEW_LANE in each flow, in turn by LANE_WEIGHTS (due first in a flow that joins). */
   private readonly fifo: FairFifo<K>;
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
@@ -118,7 +125,7 @@ export class WorkQueue<K = string> {
         return d === undefined || !saturated(d, this.busy.get(d) ?? 0);
       };
     }
-    this.fifo = new FairFifo<K>(this.fairnessKey, 2);
+    this.fifo = new FairFifo<K>(this.fairnessKey, LANE_WEIGHTS);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
       this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
