@@ -148,7 +148,7 @@ const CHANGES: string[] = [
   "- **Ownership remembered from AWS, and no second Describe** (src/reconciler/ownership.ts, settle.ts, " +
     "src/resync/list-resync.ts): a profile this process created, or whose owner tag it listed, needs no ListTags " +
     "before a write while it shows no other writer (same CreationTime, LastModifiedTime moved only by our own " +
-    "write); a hit lowers the settle estimate its write was planned on, not the current one (100 repairs made " +
+    "write) and for at most --owner-recheck-period (10 min: the benchmark's edits at idle come within it); a hit lowers the settle estimate its write was planned on, not the current one (100 repairs made " +
     "together had taken it to the 100 ms floor), a miss raises it at once, and a first look that misses writes no " +
     "status of its own; the List resync counts neither our own write before its settled Describe nor a List page " +
     "read before a Describe made while it paged. Traced before (BENCH_DEBUG=1, full run, load average 14-20, 0.23 " +
