@@ -177,9 +177,9 @@ const CHANGES: string[] = [
   "- **The work queue's due lane** (src/kube/workqueue.ts, fifo.ts): a key whose delay came due (the Describe after " +
     "a create, a poll, a retry) and new keys are two lanes inside each namespace's turn, two due keys per new one; " +
     "client-go's order put the Describe behind every create still queued. 1,000 new resources at R = 50 " +
-    "(bench/_startup.ts, both orders side by side in one run, load average 12): create -> Ready p50 16.6 -> 1.5 s, " +
-    "p90 21.6 -> 2.6 s, first Ready 12.3 -> 5.1 s, all Ready 46.6 and 46.9 s, 2 calls per created profile either " +
-    "way. One due key per new one left a 26-50 s tail (a due backlog built in a stall cannot drain while each " +
+    "(bench/_startup.ts, both orders side by side in one run, two runs, load average 12): create -> Ready p50 " +
+    "16.6 -> 1.5 s and 17.2 -> 1.7 s, p90 21.6 -> 2.6 s and 25.7 -> 3.2 s, first Ready 12.3 -> 5.1 s and 8.5 -> " +
+    "2.2 s, all Ready 46.6 -> 46.9 s and 54.0 -> 52.3 s, 2 calls per created profile either way. One due key per new one left a 26-50 s tail (a due backlog built in a stall cannot drain while each " +
     "create adds one).",
 ];
 
