@@ -13,9 +13,8 @@
  * would see the first profile created waited behind every create still queued (first Ready after N / R seconds, not
  * one settle time). In turn (two due keys per new one), a due key waits behind at most half as many new keys as there
  * are due keys ahead of it, and a mass of due keys (retries in a throttling storm) still leaves a third of the turns to
- * new keys and edits. The lanes are
- * inside a flow's turn, not around the flows: a namespace with both due and new keys gets one turn per round, as one
- * with only new keys does (docs/architecture.md, "The work queue's order").
+ * new keys and edits. The lanes are inside a flow's turn, not around the flows: a namespace with both due and new keys
+ * gets one turn per round, as one with only new keys does (docs/architecture.md, "The work queue's order").
  *
  * Fair between flows: keys are grouped by `fairnessKey` (the namespace, for `ns/name` keys) and each priority level
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
