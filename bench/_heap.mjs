@@ -32,7 +32,7 @@ const [a, b, topArg] = process.argv.slice(2);
 const top = Number((b && !b.endsWith(".heapsnapshot") ? b : topArg) ?? 40);
 const A = load(a);
 const mib = (n) => (n / 2 ** 20).toFixed(2);
-if (!b || !b.endsWith(".heapsnapshot")) {
+if (!b?.endsWith(".heapsnapshot")) {
   console.log(`total ${mib(A.total)} MiB`);
   const byType = new Map();
   for (const [k, r] of A.rows) {

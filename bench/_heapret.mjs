@@ -1,14 +1,19 @@
 // Scratch: retainer paths (up to depth 6) of a few nodes matching a type and name prefix, grouped.
 //   node bench/_heapret.mjs A.heapsnapshot 'type' 'name-prefix' [depth]
 import { readFileSync } from "node:fs";
+
 const s = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const [want, prefix] = [process.argv[3], process.argv[4] ?? ""];
 const depth = Number(process.argv[5] ?? 6);
 // Optional: only nodes with a property of this name.
 const hasProp = process.argv[6];
 const m = s.snapshot.meta;
-const nf = m.node_fields, ef = m.edge_fields, nt = m.node_types[0], et = m.edge_types[0];
-const W = nf.length, EW = ef.length;
+const nf = m.node_fields,
+  ef = m.edge_fields,
+  nt = m.node_types[0],
+  et = m.edge_types[0];
+const W = nf.length,
+  EW = ef.length;
 const [iType, iName, iEdges] = ["type", "name", "edge_count"].map((k) => nf.indexOf(k));
 const [eType, eName, eTo] = ["type", "name_or_index", "to_node"].map((k) => ef.indexOf(k));
 const N = s.nodes.length / W;

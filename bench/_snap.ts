@@ -7,8 +7,8 @@
  */
 import { readdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { configuredFor } from "./scenarios.js";
 import { ensureBuild, repoRoot } from "./processes.js";
+import { configuredFor } from "./scenarios.js";
 import { sleep, World } from "./world.js";
 
 if (!process.env.SKIP_BUILD) await ensureBuild();
@@ -44,7 +44,9 @@ for (const v of variants) {
   process.env.BENCH_NODE_ARGS = args ?? "";
   const envs = (env ?? "").split(" ").filter(Boolean);
   for (const kv of envs) process.env[kv.split("=")[0] as string] = kv.split("=")[1];
-  const op = await world.startOperator({ flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list"] });
+  const op = await world.startOperator({
+    flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list"],
+  });
   for (const kv of envs) delete process.env[kv.split("=")[0] as string];
   const t0 = Date.now();
   let maxHeap = 0;

@@ -46,22 +46,33 @@ const LIMITS: Array<[RegExp, string]> = [
   [
     /^RSS/,
     "The full run of 2026-11-30 (session 5, quiet machine): 130 MiB at 1,000 and 186 MiB at 10,000 (peak, while " +
-      "converging; 133 MiB of it anonymous and 75 MiB of heap used), against 162 and 221 in the run before. The " +
-      "heap while 10,000 profiles converge (75 MiB used) is half again what a converged world holds (50 MiB, below): " +
-      "the work queue, settle estimates, ownership memory and the writes in flight of a 10,000-key backlog; not " +
-      "yet broken down. " +
-      "Measured on one converged world of 10,000 resources (bench/_mem.ts, chart settings, the first run writing " +
-      "every status): 150 MiB RSS (151 and 158 in two more runs), of which 53-54 MiB file-backed and 97 anonymous; " +
-      "49.6 MiB of V8 heap used of 69 committed. The file-backed part is fixed: the node binary's text and the " +
-      "ICU data it touches (official Node builds are full-icu with the data inside the binary; --icu-data-dir " +
-      "applies only to a small-icu build, and an empty script already has 38 MiB file-backed). Of the heap, a " +
-      "snapshot at 2,000 resources held 10.5 MiB of compiled code and about 3 MiB of the bundle's own source " +
-      "(undici, 0.75 MiB of it, stays: client-node's KubeConfig and Watch need it; @aws-sdk/client-sagemaker is " +
-      "another 0.43 MiB), and per resource about 2 KiB remains (heap used 45-50 MiB at 10,000 against 30-38 at " +
-      "2,000; by the code: the cached object, the resync's Seen and due entries, the metrics snapshot, the work " +
-      "queue's key). V8 had 69 MiB committed for 50 used; the other 28 MiB of anonymous memory is native " +
-      "(malloc: undici, libuv; thread stacks). Left to try: --max-semi-space-size=1 with the fixes below (-2 MiB " +
-      "at 2,000), a smaller cached object, and a heap snapshot while converging.",
+      "converging; 133 MiB of it anonymous and 75 MiB of heap used), against 162 and 221 in the run before. " +
+      "Broken down by heap snapshots (session 6, bench/_snap.ts: the large convergence's setup, 10,000 drifted " +
+      "profiles at R = 50, a fresh world per variant; bench/_heap.mjs, _heapshape.mjs and _heapret.mjs read them): " +
+      "live heap 54.5 MiB at 40 % of the way and 66.6 MiB once converged, before the cuts below. The growth follows " +
+      "the profiles repaired, not the backlog: the work queue, settle estimates, parked reconciles (32 workers), " +
+      "timers and writes in flight were a few hundred KiB at either point. Per repaired resource (converged, 10,000): " +
+      "its status (4 condition objects, drift, managed tag keys, 5 copies of one timestamp), the flap guard's " +
+      "repair times, the ownership memory (with a second copy of each ARN: 20,000 ARN strings, 1.8 MiB), the List " +
+      "resync's Seen, due time and listing entry, the policy cache's entry, a metrics snapshot, and an Event series " +
+      "for 4,096 of them that held the superseded object whole (4,096 more specs); and about ten Maps of 10,000 " +
+      "keys, whose hash tables alone are 4.45 MiB (V8's large-object space). After the cuts below: 57.1 MiB live " +
+      "once converged. The rest of the peak is V8's headroom and native memory: heap used peaked at 72-84 MiB over " +
+      "57 live (V8 sets the old-generation limit after a mark-compact at the larger of live times a factor of " +
+      "1.1-1.3 and live + 8 MiB, and 10,000 converging profiles promote garbage fast), 80-85 MiB committed, and " +
+      "anonymous memory 30-35 MiB above the committed heap (glibc's main arena alone 18 MiB resident from the " +
+      "first minute on, V8's code range 5 MiB, the second arena 5 MiB). Peak RSS of the same code with the chart's " +
+      "settings in three runs: 165, 171 and 177 MiB (runs differ by the machine's load: other helpers' tests ran " +
+      "throughout, convergence took 239-311 s). Only `--optimize-for-size` cut it far: 152 MiB against 177 in the " +
+      "same run, at 17.59 ms of CPU per profile against 12.29 (+43 %; convergence 281 s against 250), so it is not " +
+      "in the chart (`nodeArgs`: a deployment that has CPU to spare and must fit 128 MiB can set it). " +
+      "`--heap-growing-percent=5` (limit live + 8 MiB) lowered the heap's peak (66 against 72-84 MiB used) but not " +
+      "RSS reliably (165 against 177 in one run, 164 against 165 in the next, with MALLOC_MMAP_THRESHOLD_=131072 " +
+      "added) and cost 11-24 % CPU. The file-backed 53 MiB is fixed: the node binary's text and the ICU data it " +
+      "touches (official Node builds are full-icu with the data inside the binary; an empty script already has 38 " +
+      "MiB file-backed). What is left: fewer Maps keyed by resource (one record per resource for the reconciler's, " +
+      "the resync's and the metrics' state), no second ARN copy, and the native part (what fills the main arena is " +
+      "not traced yet).",
   ],
   [
     /^update rate|^CPU/,
@@ -169,6 +180,17 @@ const CHANGES: string[] = [
     "getSignature 2.3 % -> 0.8 %, policy evaluation 1.8 % -> under 0.5 %, /metrics scrapes 1.9 % -> 1.4 %, " +
     "@smithy/core 12.2 % -> 9.9 %. Operator CPU per converged profile: 21.05 -> 20.91 ms at N = 1,500 and " +
     "28.53 -> 27.45 ms at N = 1,000 (-0.7 % and -3.8 %: within the noise at that load).",
+  "- **Per-resource state shared or dropped** (src/kube/events.ts, src/operator/profile-cache.ts, " +
+    "src/metrics/registry.ts, src/kube/object.ts): an Event series keeps a reference to its object, not the object " +
+    "(4,096 superseded copies, spec and status included); the cache transform shares the spec's short values (a " +
+    "team's role, instance types), the finalizer and managed-tag-key lists (frozen), an empty drift, and one " +
+    "object's equal timestamps and names; metrics keep one frozen snapshot per distinct value; objectKey builds flat " +
+    "strings (a template's cons string stays two objects as a Map key). Heap snapshot once 10,000 drifted profiles " +
+    "converged (bench/_snap.ts, chart flags, forced GC by the snapshot): 66.6 -> 57.1 MiB live (-9.5 MiB, about 1 " +
+    "KiB per resource): plain objects -2.2 MiB (50,676 fewer), timestamps -1.5 (50,000 -> 10,000 strings), role ARNs " +
+    "-1.0, arrays -0.9 (30,000 fewer), cons-string keys -0.8, profile names -0.6, event notes -0.4, instance types " +
+    "-0.4. Peak RSS in the same run (fresh world each, one after the other): 180 -> 171 MiB, anonymous 126 -> 117, " +
+    "heap used at most 85.5 -> 74.8 MiB; CPU per profile 12.85 -> 12.28 ms (within the noise).",
   "- **V8 semi-space, CPU side** (not changed in the chart; same runs, same code): `--max-semi-space-size=8` " +
     "18.05 against 20.91 ms per profile at N = 1,500 (-14 %) and 24.41 against 27.45 ms at N = 1,000 (-11 %); " +
     "`=16` 24.26 ms (-12 %, no better than 8). GC's share of the operator's CPU (perf, 60 s while converging): " +

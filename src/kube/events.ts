@@ -8,8 +8,8 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
-import { intern } from "./intern.js";
 import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
+import { intern } from "./intern.js";
 import { microTime } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
 import type { KubeObject } from "./object.js";

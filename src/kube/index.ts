@@ -19,6 +19,7 @@ export { errorMessage, httpStatus, isConflict, isForbidden, isGone, isNotFound, 
 export { EventRecorder, type EventRecorderOptions, type EventType } from "./events.js";
 export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalizer.js";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
+export { intern } from "./intern.js";
 export { deepEqual, mergePatch } from "./json.js";
 export {
   LeaderElector,
@@ -51,7 +52,6 @@ export {
   MaxOfRateLimiter,
   type RateLimiter,
 } from "./ratelimiter.js";
-export { intern } from "./intern.js";
 export { RecentWrites } from "./recent-writes.js";
 export { type Change, Store, type StoreReader } from "./reflector.js";
 export { JSON_PATCH, KubeApi, KubeApiError, MERGE_PATCH, type Query } from "./rest.js";
