@@ -51,7 +51,11 @@ function callsOf(names: string[], domainId: string) {
   const lists: number[] = [];
   for (const r of e2e.sagemaker.requests()) {
     if (r.op === "ListUserProfiles" && r.request.DomainIdEquals === domainId) lists.push(r.at);
-    const name = r.request.UserProfileName ?? String(r.request.ResourceArn ?? "").split("/").at(-1);
+    const name =
+      r.request.UserProfileName ??
+      String(r.request.ResourceArn ?? "")
+        .split("/")
+        .at(-1);
     if (typeof name === "string") byName.get(name)?.push(r.op);
   }
   return { byName: Object.fromEntries(byName), lists };
