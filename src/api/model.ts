@@ -63,6 +63,19 @@ export interface ModelViolation {
  */
 export function validateShape(shapeName: string, value: unknown, path = ""): ModelViolation[] {
   const out: ModelViolation[] = [];
+  // Strings and lists: SageMaker's messages for a length out of the shape's min..max.
+  const checkLength = (s: Shape, length: number, at: string) => {
+    if (s.min !== undefined && length < s.min)
+      out.push({
+        path: at,
+        message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`,
+      });
+    if (s.max !== undefined && length > s.max)
+      out.push({
+        path: at,
+        message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
+      });
+  };
   const walk = (name: string, v: unknown, p: string) => {
     const s = shape(name);
     const at = p || "request";
@@ -74,16 +87,7 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
             path: at,
             message: `failed to satisfy constraint: Member must satisfy enum value set: [${s.enum.join(", ")}]`,
           });
-        if (s.min !== undefined && v.length < s.min)
-          out.push({
-            path: at,
-            message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`,
-          });
-        if (s.max !== undefined && v.length > s.max)
-          out.push({
-            path: at,
-            message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
-          });
+        checkLength(s, v.length, at);
         if (s.pattern !== undefined && !modelPatternTest(s.pattern, s.max).test(v))
           out.push({
             path: at,
@@ -115,16 +119,7 @@ export function validateShape(shapeName: string, value: unknown, path = ""): Mod
         return;
       case "list": {
         if (!Array.isArray(v)) return void out.push({ path: at, message: "must be a list" });
-        if (s.min !== undefined && v.length < s.min)
-          out.push({
-            path: at,
-            message: `failed to satisfy constraint: Member must have length greater than or equal to ${s.min}`,
-          });
-        if (s.max !== undefined && v.length > s.max)
-          out.push({
-            path: at,
-            message: `failed to satisfy constraint: Member must have length less than or equal to ${s.max}`,
-          });
+        checkLength(s, v.length, at);
         for (const [i, item] of v.entries()) walk(s.member?.shape ?? "", item, `${p}[${i}]`);
         return;
       }

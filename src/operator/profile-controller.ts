@@ -197,6 +197,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         profiles,
         get: cached,
         enqueue: (key) => controller?.enqueue(key),
+        onHeld: (lease, held) => metrics.leaderStatus.set({ name: lease }, held ? 1 : 0),
       })
     : undefined;
   if (sharding) d.sharded?.(sharding);

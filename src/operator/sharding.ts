@@ -11,7 +11,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { SageMakerUserProfile } from "../api/types.js";
-import { type Action, type Clock, type Logger, leaseTiming, ShardSet } from "../kube/index.js";
+import { type Action, type Clock, type Logger, leaseTiming, ShardSet, shardLeaseName } from "../kube/index.js";
 import type { AccountRegistry } from "./accounts.js";
 import type { OperatorConfig } from "./config.js";
 
@@ -27,6 +27,8 @@ export interface ShardRoutingOptions {
   profiles(): SageMakerUserProfile[];
   get(key: string): SageMakerUserProfile | undefined;
   enqueue(key: string): void;
+  /** A shard's Lease became held (true) or stopped being held: for `leader_election_master_status{name=<lease>}`. */
+  onHeld?(lease: string, held: boolean): void;
 }
 
 const keyOf = (obj: SageMakerUserProfile) => `${obj.metadata.namespace}/${obj.metadata.name}`;
@@ -131,12 +133,14 @@ export class ShardRouting {
   private acquired(shard: string, term: AbortSignal): void {
     this.o.log.info({ shard }, "shard acquired; enqueuing its profiles");
     this.terms.set(shard, term);
+    this.o.onHeld?.(shardLeaseName(this.o.config.leaderElection.id, shard), true);
     for (const wake of [...this.waiters]) wake();
     for (const obj of this.o.profiles()) if (this.shardOf(obj) === shard) this.o.enqueue(keyOf(obj));
   }
 
   /** Awaited before the shard's Lease is released: its in-flight reconciles finish (their writes are refused). */
   private async released(shard: string): Promise<void> {
+    this.o.onHeld?.(shardLeaseName(this.o.config.leaderElection.id, shard), false);
     await Promise.allSettled([...(this.inflight.get(shard) ?? [])]);
     this.o.log.info({ shard }, "shard released");
   }

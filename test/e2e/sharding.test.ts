@@ -114,7 +114,7 @@ describe("replicas that split the accounts×regions", () => {
         startOperatorProcess(stack, {
           name,
           leaderElection: { leaseMs: LEASE_MS, renewDeadlineMs: 2_000, retryPeriodMs: 250 },
-          flags: ["--shards", "--cluster-id=e2e"],
+          flags: ["--shards", "--cluster-id=e2e", "--metrics-bind-address=127.0.0.1:0"],
         }),
       );
     await waitFor("all profiles Ready", () => allReady(first), 90_000);
@@ -129,6 +129,15 @@ describe("replicas that split the accounts×regions", () => {
       },
       30_000,
     );
+
+    // Each replica's /metrics names the shard Leases it holds: one leader_election_master_status 1 per held shard.
+    for (const p of processes) {
+      const text = await (await fetch(`http://127.0.0.1:${p.metricsPort}/metrics`)).text();
+      const heldLeases = text
+        .split("\n")
+        .filter((l) => /^leader_election_master_status\{name="[^"]*-shard-[^"]*"\} 1$/.test(l));
+      expect(heldLeases, text).toHaveLength(heldBy(p).size);
+    }
 
     // Kill a replica holding an account's shard; its shards move to the others within the lease (+ a few seconds).
     const victim = processes.find((p) => [...heldBy(p).keys()].some((s) => s !== "")) as OperatorProcess;

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { UserProfileDetails } from "../../src/api/generated/sagemaker-shapes.js";
 import { ListResync } from "../../src/resync/index.js";
-import { CONFIRM_AFTER_MS } from "../../src/resync/list-resync.js";
+import { CONFIRM_AFTER_MS, type ListResyncOptions } from "../../src/resync/list-resync.js";
 
 /** The local clock at the start of each test. */
 const START = Date.UTC(2026, 0, 1, 12);
@@ -26,38 +26,43 @@ function world(n: number) {
     }
   }
   const targets = () => [...Array(n).keys()].map((i) => ({ key: `ns/p${i}`, domainId: "d-1", profileName: `p${i}` }));
-  return { modified, listUserProfiles, targets, calls: () => listCalls };
+  const clock = { now: START };
+  const enqueued: string[] = [];
+  /** A ListResync over this domain on the world's clock, every second, recording what it enqueues; `o` overrides. */
+  const resync = (o: Partial<ListResyncOptions> = {}) =>
+    new ListResync({
+      listUserProfiles,
+      targets,
+      enqueue: (k) => enqueued.push(k),
+      periodMs: 1000,
+      fullResyncPeriodMs: 3_600_000,
+      now: () => clock.now,
+      random: () => 0.5,
+      ...o,
+    });
+  return { modified, listUserProfiles, targets, calls: () => listCalls, clock, enqueued, resync };
 }
 
 describe("ListResync", () => {
   it("enqueues only profiles modified since they were last seen, for one List call per 100 profiles", async () => {
     const w = world(250);
-    const enqueued: string[] = [];
-    let now = START;
-    const r = new ListResync({
-      ...w,
-      enqueue: (k) => enqueued.push(k),
-      periodMs: 1000,
-      fullResyncPeriodMs: 3_600_000,
-      now: () => now,
-      random: () => 0.5,
-    });
+    const r = w.resync();
     for (const t of w.targets()) r.observed(t.key, new Date(OLD)); // what the start-up reconciles saw
     expect(await r.tick()).toEqual([]);
     expect(w.calls()).toBe(3);
     w.modified.set("p7", OLD + 60_000); // an out-of-band change
     w.modified.delete("p9"); // an out-of-band deletion
-    now += 1000;
+    w.clock.now += 1000;
     expect((await r.tick()).sort()).toEqual(["ns/p7", "ns/p9"]);
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual([]); // seen now: not enqueued again
     expect(w.calls()).toBe(9);
-    expect(enqueued.sort()).toEqual(["ns/p7", "ns/p9"]);
+    expect(w.enqueued.sort()).toEqual(["ns/p7", "ns/p9"]);
   });
 
   it("knows which names the domain's last complete List did not have (nothing before the first List)", async () => {
     const w = world(3);
-    const r = new ListResync({ ...w, enqueue: () => {}, periodMs: 1000, fullResyncPeriodMs: 3_600_000 });
+    const r = w.resync();
     expect(r.absent("d-1", "new-user")).toBe(false); // no List yet: unknown, so not absent
     await r.tick();
     expect(r.absent("d-1", "new-user")).toBe(true);
@@ -70,7 +75,7 @@ describe("ListResync", () => {
 
   it("does not count a change the reconciler has already seen (the operator's own update)", async () => {
     const w = world(3);
-    const r = new ListResync({ ...w, enqueue: () => {}, periodMs: 1000, fullResyncPeriodMs: 3_600_000 });
+    const r = w.resync();
     for (const t of w.targets()) r.observed(t.key, OLD / 1000); // epoch seconds, as the SDK's JSON has them
     w.modified.set("p1", OLD + 5_000);
     r.observed("ns/p1", new Date(OLD + 5_000));
@@ -79,103 +84,71 @@ describe("ListResync", () => {
 
   it("enqueues nothing for the operator's own write until the Describe that sees it settle; then changes count again", async () => {
     const w = world(3);
-    const enqueued: string[] = [];
-    let now = START;
-    const r = new ListResync({
-      ...w,
-      enqueue: (k) => enqueued.push(k),
-      periodMs: 1000,
-      fullResyncPeriodMs: 3_600_000,
-      now: () => now,
-      random: () => 0.5,
-    });
+    const r = w.resync();
     for (const t of w.targets()) r.observed(t.key, new Date(OLD));
     r.wrote("ns/p1"); // UpdateUserProfile accepted; its Describe is scheduled
     w.modified.set("p1", OLD + 5_000); // List shows the update before that Describe
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual([]);
     r.observed("ns/p1", new Date(OLD + 5_000), false); // still Updating
     w.modified.set("p1", OLD + 6_000); // settled (LastModifiedTime moves again in SageMaker's on-settle behaviour)
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual([]);
     r.observed("ns/p1", new Date(OLD + 6_000), true); // the Describe that sees it InService
     w.modified.set("p1", OLD + 60_000); // then someone else changes it
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual(["ns/p1"]);
-    expect(enqueued).toEqual(["ns/p1"]);
+    expect(w.enqueued).toEqual(["ns/p1"]);
   });
 
   it("does not count a List page older than a Describe made while the List was paged", async () => {
     const w = world(300);
-    const enqueued: string[] = [];
-    let now = START;
-    const r = new ListResync({
-      ...w,
+    const r = w.resync({
       listUserProfiles: async function* (domainId) {
         let page = 0;
         for await (const p of w.listUserProfiles(domainId)) {
           yield p;
           if (page++ === 0) {
             // While the later pages are read, p1 (on the first page) is updated and described by the operator.
-            now += 500;
+            w.clock.now += 500;
             r.observed("ns/p1", new Date(OLD + 9_000));
           }
         }
       },
-      enqueue: (k) => enqueued.push(k),
-      periodMs: 1000,
-      fullResyncPeriodMs: 3_600_000,
-      now: () => now,
-      random: () => 0.5,
     });
     for (const t of w.targets()) r.observed(t.key, new Date(OLD));
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual([]); // the first page still says OLD: older than that Describe
     w.modified.set("p1", OLD + 9_000);
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual([]); // and the next List agrees with it
     w.modified.set("p1", OLD + 60_000); // then an out-of-band change
-    now += 1000;
+    w.clock.now += 1000;
     expect(await r.tick()).toEqual(["ns/p1"]);
   });
 
   it("matches names case-insensitively: a spec's Alice is List's alice, not a vanished profile", async () => {
     const w = world(3);
-    const enqueued: string[] = [];
-    const r = new ListResync({
-      listUserProfiles: w.listUserProfiles,
+    const r = w.resync({
       // SageMaker lower-cases the names it lists (p0, p1, p2); the specs declare them in capitals.
       targets: () => w.targets().map((t) => ({ ...t, profileName: t.profileName.toUpperCase() })),
-      enqueue: (k) => enqueued.push(k),
-      periodMs: 1000,
-      fullResyncPeriodMs: 3_600_000,
-      now: () => START,
-      random: () => 0.5,
     });
     for (const t of w.targets()) r.observed(t.key, new Date(OLD));
     expect(await r.tick()).toEqual([]);
     w.modified.set("p1", OLD + 60_000);
     expect(await r.tick()).toEqual(["ns/p1"]);
-    expect(enqueued).toEqual(["ns/p1"]);
+    expect(w.enqueued).toEqual(["ns/p1"]);
   });
 
   it("still reconciles every resource once per full-resync period, spread out", async () => {
     const w = world(100);
-    let now = START;
     let i = 0;
-    const r = new ListResync({
-      ...w,
-      enqueue: () => {},
-      periodMs: 1000,
-      fullResyncPeriodMs: 100_000,
-      now: () => now,
-      random: () => (i++ % 100) / 100,
-    });
+    const r = w.resync({ fullResyncPeriodMs: 100_000, random: () => (i++ % 100) / 100 });
     for (const t of w.targets()) r.observed(t.key, new Date(OLD));
     await r.tick();
     const perTick: number[] = [];
     for (let k = 0; k < 10; k++) {
-      now += 10_000;
+      w.clock.now += 10_000;
       perTick.push((await r.tick()).length);
     }
     // Due times were spread over the period: about a tenth each tick, never all at once.
@@ -286,25 +259,16 @@ describe("ListResync where List and Describe differ in precision (undocumented: 
 describe("ListResync learning the precision", () => {
   it("asks no confirming Describe for a whole second once both List and Describe have shown milliseconds", async () => {
     const w = world(2);
-    let now = START;
-    const enqueued: string[] = [];
-    const r = new ListResync({
-      ...w,
-      enqueue: (k) => enqueued.push(k),
-      periodMs: 1000,
-      fullResyncPeriodMs: 3_600_000,
-      now: () => now,
-      random: () => 0.5,
-    });
+    const r = w.resync();
     r.observed("ns/p0", new Date(OLD)); // OLD has milliseconds: Describe is fine
     await r.tick(); // and so has List
     const whole = START - 1000; // recent, and a whole second by chance
     w.modified.set("p1", whole);
     r.observed("ns/p1", new Date(whole));
     for (let i = 0; i < 5; i++) {
-      now += 1000;
+      w.clock.now += 1000;
       await r.tick();
     }
-    expect(enqueued).toEqual([]);
+    expect(w.enqueued).toEqual([]);
   });
 });
