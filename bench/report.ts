@@ -122,8 +122,8 @@ const CHANGES: string[] = [
     "182 MiB) and a slower convergence (118 s against 62 s), and GC was already 15 % of the operator's CPU.",
   "- **Kubernetes client without its generated API classes** (src/kube/rest.ts: get, list, create, replace, merge " +
     "and JSON patch over client-node's KubeConfig, which still does authentication and TLS, then with undici's fetch " +
-    "as client-node does, since session 6 on node:http (below); KubeConfig and Watch by deep import; scripts/build.ts marks client-node's model files free of " +
-    "side effects): the bundle's JavaScript 3.17 -> 2.81 MiB (0.36 MiB of models and the API classes gone). " +
+    "as client-node does, since session 6 on node:http (below); KubeConfig and Watch by deep import; " +
+    "scripts/build.ts marks client-node's model files free of side effects): the bundle's JavaScript 3.17 -> 2.81 MiB (0.36 MiB of models and the API classes gone). " +
     "Converged world of 2,000 resources, same run and flags: 166 -> 136-138 MiB RSS (anonymous 113 -> 82-84), " +
     "7.2 -> 5.7-6.4 s of CPU to converge.",
   "- **V8 and malloc settings, measured** at 2,000 resources in one run (RSS, convergence s, CPU s): the bundle " +
