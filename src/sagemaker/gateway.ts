@@ -352,7 +352,11 @@ export class SageMakerGateway {
       const sent = send();
       let abandoned = false;
       try {
-        const output = signal ? await untilAborted(sent, signal, () => (abandoned = true)) : await sent;
+        const output = signal
+          ? await untilAborted(sent, signal, () => {
+              abandoned = true;
+            })
+          : await sent;
         this.observer.onCall(op, "success", seconds());
         return output;
       } catch (err) {

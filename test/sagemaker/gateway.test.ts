@@ -235,7 +235,12 @@ describe("SageMakerGateway: the calls", () => {
   it("a call its caller gave up on keeps its place in the concurrency bound until its request has ended", async () => {
     const server = await startEmulator();
     let inFlight = 0;
-    const observer: CallObserver = { ...recorder().observer, onLoadChange: (_, n) => void (inFlight = n) };
+    const observer: CallObserver = {
+      ...recorder().observer,
+      onLoadChange: (_, n) => {
+        inFlight = n;
+      },
+    };
     const gw = gatewayFor(server, { concurrency: 1, observer });
     server.admin.injectFault({ op: "DescribeUserProfile", latencyMs: 1_500, count: 1 });
     const reconcile = new AbortController();
