@@ -54,12 +54,6 @@ export function agentFor(kubeConfig: KubeConfig, secure: boolean, options: Reque
   return agent;
 }
 
-/** Closes the pooled connections of a KubeConfig (idle ones at once). */
-export function closeAgents(kubeConfig: KubeConfig): void {
-  for (const pooled of pools.get(kubeConfig)?.values() ?? []) pooled.agent.destroy();
-  pools.delete(kubeConfig);
-}
-
 function sameTls(tls: TlsOptions, options: RequestOptions): boolean {
   for (const k of TLS_KEYS) if (!sameValue(tls[k], options[k])) return false;
   return true;
