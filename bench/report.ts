@@ -150,7 +150,7 @@ const CHANGES: string[] = [
   "- **Ownership remembered from AWS, and no second Describe** (src/reconciler/ownership.ts, settle.ts, " +
     "src/resync/list-resync.ts): a profile this process created, or whose owner tag it listed, needs no ListTags " +
     "before a write while it shows no other writer (same CreationTime, LastModifiedTime moved only by our own " +
-    "write); a hit lowers the settle estimate its write was planned on, not the current one (100 repairs made " +
+    "write) and for at most --owner-recheck-period (10 min: the benchmark's edits at idle come within it); a hit lowers the settle estimate its write was planned on, not the current one (100 repairs made " +
     "together had taken it to the 100 ms floor), a miss raises it at once, and a first look that misses writes no " +
     "status of its own; the List resync counts neither our own write before its settled Describe nor a List page " +
     "read before a Describe made while it paged. Traced before (BENCH_DEBUG=1, full run, load average 14-20, 0.23 " +
@@ -195,6 +195,14 @@ const CHANGES: string[] = [
     "average 7-12: 9.16 ms per converged profile at 10,000 (11.43 published from a quiet machine), 4.14 AWS calls " +
     "and 3 Kubernetes writes per converged profile (4.13 and 3 published); main's bundle in the same scenario right " +
     "after (`BENCH_OPERATOR_MAIN`, load average 6-7): 11.91 ms, 4.13 calls, 3 writes.",
+  "- **The work queue's due lane** (src/kube/workqueue.ts, fifo.ts): a key whose delay came due (the Describe after " +
+    "a create, a poll, a retry) and new keys are two lanes inside each namespace's turn, two due keys per new one; " +
+    "client-go's order put the Describe behind every create still queued. 1,000 new resources at R = 50 " +
+    "(bench/_startup.ts, both orders side by side in one run, two runs, load average 12): create -> Ready p50 " +
+    "16.6 -> 1.5 s and 17.2 -> 1.7 s, p90 21.6 -> 2.6 s and 25.7 -> 3.2 s, first Ready 12.3 -> 5.1 s and 8.5 -> " +
+    "2.2 s, all Ready 46.6 -> 46.9 s and 54.0 -> 52.3 s, the same calls per created profile (2.1-2.2 in that " +
+    "scratch: a Describe before the create until the first List). One due key per new one left a 26-50 s tail (a " +
+    "due backlog built in a stall cannot drain while each create adds one).",
 ];
 
 function readme(results: ScenarioResult[], machine: string, seconds: number, date: string): string {

@@ -148,19 +148,23 @@ export class World {
     await queue.onIdle();
   }
 
-  /** Resources `from` .. `from + n - 1` with no profile in SageMaker yet (new users: the operator creates them). */
-  async addResources(from: number, n: number): Promise<void> {
+  /**
+   * Resources `from` .. `from + n - 1` with no profile in SageMaker yet (new users: the operator creates them);
+   * `onApplied` hears when the API server accepted each.
+   */
+  async addResources(from: number, n: number, onApplied?: (name: string, at: number) => void): Promise<void> {
     const queue = new PQueue({ concurrency: 32 });
     for (let i = from; i < from + n; i++)
-      void queue.add(() =>
-        this.api.createNamespacedCustomObject({
+      void queue.add(async () => {
+        await this.api.createNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
           plural: PLURAL,
           namespace: NAMESPACE,
           body: resource(profileNameOf(i), DECLARED_INSTANCE, NAMESPACE),
-        }),
-      );
+        });
+        onApplied?.(profileNameOf(i), Date.now());
+      });
     await queue.onIdle();
   }
 

@@ -36,16 +36,78 @@ export class Fifo<K> {
 }
 
 /**
+ * A flow's queue: one FIFO per lane (the work queue's due and new keys), the lanes in turn, each taking up to its
+ * weight of keys per turn, so neither lane waits behind the other's backlog; lane 0 first in a flow that just joined.
+ */
+class FlowQueue<K> {
+  private readonly lanes: Array<Fifo<K> | undefined> = [];
+  /** The lane whose turn it is, and how many keys it has taken in this turn. */
+  private turn = 0;
+  private taken = 0;
+  length = 0;
+
+  constructor(private readonly weights: readonly number[]) {}
+
+  push(key: K, lane: number): void {
+    let fifo = this.lanes[lane];
+    if (!fifo) {
+      fifo = new Fifo<K>();
+      this.lanes[lane] = fifo;
+    }
+    fifo.push(key);
+    this.length++;
+  }
+
+  /** Drops the entries `live` refuses from each lane's head (stale ones, without costing the flow its turn). */
+  dropStale(live: (key: K) => boolean): number {
+    let dropped = 0;
+    for (const fifo of this.lanes)
+      while (fifo && fifo.length > 0 && !live(fifo.peek() as K)) {
+        fifo.shift();
+        dropped++;
+      }
+    this.length -= dropped;
+    return dropped;
+  }
+
+  /**
+   * The head of the lane whose turn it is, else of the next lane that has one `admit` takes; a lane's turn ends when
+   * it has taken its weight of keys or has none to give.
+   */
+  shift(admit?: (key: K) => boolean): K | undefined {
+    const n = this.weights.length;
+    for (let i = 0; i < n; i++) {
+      const lane = (this.turn + i) % n;
+      const fifo = this.lanes[lane];
+      if (!fifo || fifo.length === 0 || (admit && !admit(fifo.peek() as K))) continue;
+      if (lane !== this.turn) [this.turn, this.taken] = [lane, 0];
+      if (++this.taken >= (this.weights[lane] as number)) [this.turn, this.taken] = [(lane + 1) % n, 0];
+      this.length--;
+      return fifo.shift();
+    }
+    return undefined;
+  }
+}
+
+/**
  * One FIFO per flow, served round robin: a key waits behind at most one key of every other flow with keys queued, so
- * a flow with 5,000 keys delays a flow with one key by one turn, not by 5,000. Within a flow, FIFO.
+ * a flow with 5,000 keys delays a flow with one key by one turn, not by 5,000. Within a flow, FIFO per lane, and the
+ * lanes in turn (see FlowQueue).
  */
 export class FairFifo<K, F = string> {
-  private readonly queues = new Map<F, Fifo<K>>();
+  private readonly queues = new Map<F, FlowQueue<K>>();
   /** Flows with keys queued, in the order they get their next turn. A flow that joins or has just been served goes last. */
   private readonly turns = new Fifo<F>();
   private size = 0;
 
-  constructor(private readonly flowOf: (key: K) => F) {}
+  /**
+   * `laneWeights`: one FIFO per lane in each flow, the lanes in turn within the flow's turns, each taking up to its
+   * weight of keys before the next lane's turn (`push` names the lane, 0 .. length - 1).
+   */
+  constructor(
+    private readonly flowOf: (key: K) => F,
+    private readonly laneWeights: readonly number[] = [1],
+  ) {}
 
   /** Entries queued (stale ones included until they are skipped). */
   get length(): number {
@@ -57,41 +119,40 @@ export class FairFifo<K, F = string> {
     return this.queues.size;
   }
 
-  push(key: K): void {
+  push(key: K, lane = 0): void {
+    if (!(lane >= 0 && lane < this.laneWeights.length))
+      throw new RangeError(`lane ${lane} of ${this.laneWeights.length}`);
     const flow = this.flowOf(key);
     let queue = this.queues.get(flow);
     if (!queue) {
-      queue = new Fifo<K>();
+      queue = new FlowQueue<K>(this.laneWeights);
       this.queues.set(flow, queue);
       this.turns.push(flow);
     }
-    queue.push(key);
+    queue.push(key, lane);
     this.size++;
   }
 
   /**
-   * The next flow's oldest entry for which `live` holds; entries that fail it are dropped without costing their flow
-   * its turn (the queue's stale low-priority entries). With `admit`, a flow whose oldest live entry it refuses is passed
-   * over (it goes to the end of the turns, its entries untouched): it keeps its order relative to the flows that were
-   * passed over with it, and undefined is returned when no flow's entry is admitted.
+   * The next flow's next live entry (its lanes in turn); entries that fail `live` are dropped without costing their
+   * flow its turn (the queue's stale low-priority entries). With `admit`, a flow none of whose lane heads it admits is
+   * passed over (it goes to the end of the turns, its entries untouched): it keeps its order relative to the flows
+   * that were passed over with it, and undefined is returned when no flow's entry is admitted.
    */
   shift(live: (key: K) => boolean = () => true, admit?: (key: K) => boolean): K | undefined {
     for (let flows = this.turns.length; flows > 0; flows--) {
       const flow = this.turns.shift() as F;
-      const queue = this.queues.get(flow) as Fifo<K>;
-      while (queue.length > 0 && !live(queue.peek() as K)) {
-        queue.shift();
-        this.size--;
-      }
+      const queue = this.queues.get(flow) as FlowQueue<K>;
+      this.size -= queue.dropStale(live);
       if (queue.length === 0) {
         this.queues.delete(flow);
         continue;
       }
-      if (admit && !admit(queue.peek() as K)) {
+      const key = queue.shift(admit);
+      if (key === undefined) {
         this.turns.push(flow);
         continue;
       }
-      const key = queue.shift() as K;
       this.size--;
       if (queue.length > 0) this.turns.push(flow);
       else this.queues.delete(flow);

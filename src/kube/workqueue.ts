@@ -7,6 +7,15 @@
  * queued at low priority, so a spec edit, a requeue after a poll or a watch event does not wait behind a backlog of
  * 10,000 start-up reconciles; a normal add of a key waiting at low priority promotes it.
  *
+ * Two lanes at normal priority, served in turn within each flow: keys added now (watch events: new objects, edits)
+ * and keys whose delay has come due (`addAfter`, `addRateLimited`: the Describe after our own write, a poll, a retry).
+ * In client-go a due key joins the back of the one FIFO, so with 1,000 new objects applied at once the Describe that
+ * would see the first profile created waited behind every create still queued (first Ready after N / R seconds, not
+ * one settle time). In turn (two due keys per new one), a due key waits behind at most half as many new keys as there
+ * are due keys ahead of it, and a mass of due keys (retries in a throttling storm) still leaves a third of the turns to
+ * new keys and edits. The lanes are inside a flow's turn, not around the flows: a namespace with both due and new keys
+ * gets one turn per round, as one with only new keys does (docs/architecture.md, "The work queue's order").
+ *
  * Fair between flows: keys are grouped by `fairnessKey` (the namespace, for `ns/name` keys) and each priority level
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
  * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
@@ -58,7 +67,18 @@ export interface WorkQueueOptions<K> {
   saturated?: (downstream: string, inProgress: number) => boolean;
 }
 
+/** The lanes of the normal-priority FIFO (see the class comment). */
+const DUE_LANE = 0;
+const NEW_LANE = 1;
+/**
+ * Two due keys per new one. One to one would not drain a due backlog while creates go on: each create's completion
+ * frees the worker that takes one due key, and each create adds one, so a backlog built in a stall stayed until the
+ * last create (measured: a tail of 26 s create -> Ready). Two drains it; new keys still get a third of the turns.
+ */
+const LANE_WEIGHTS = [2, 1];
+
 export class WorkQueue<K = string> {
+  /** Normal-priority keys: DUE_LANE and NEW_LANE in each flow, in turn by LANE_WEIGHTS (due first in a flow that joins). */
   private readonly fifo: FairFifo<K>;
   /** Low-priority keys; an entry is stale (skipped) once its key left `low` (promoted or started). */
   private readonly lowFifo: FairFifo<K>;
@@ -75,6 +95,8 @@ export class WorkQueue<K = string> {
   private readonly dirty = new Set<K>();
   /** Dirty keys added only at low priority so far. */
   private readonly low = new Set<K>();
+  /** Dirty keys whose first normal-priority add was a delay coming due: they wait in DUE_LANE. */
+  private readonly due = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly waiters: Array<(k: K | undefined) => void> = [];
   private readonly drainWaiters: Array<() => void> = [];
@@ -102,7 +124,7 @@ export class WorkQueue<K = string> {
         return d === undefined || !saturated(d, this.busy.get(d) ?? 0);
       };
     }
-    this.fifo = new FairFifo<K>(this.fairnessKey);
+    this.fifo = new FairFifo<K>(this.fairnessKey, LANE_WEIGHTS);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
       this.reportUnfinishedWork(options.unfinishedWorkPeriodMs ?? 500);
@@ -114,15 +136,27 @@ export class WorkQueue<K = string> {
    * keys are handed out only when no normal one is queued.
    */
   add(key: K, lowPriority = false): void {
+    this.addIn(key, lowPriority ? "low" : "new");
+  }
+
+  /**
+   * Into a lane. A dirty key keeps its place, except that a low one moves up (its old entry goes stale); one already
+   * waiting at normal priority stays in its lane.
+   */
+  private addIn(key: K, lane: "low" | "new" | "due"): void {
     if (this.shuttingDown) return;
     if (this.dirty.has(key)) {
-      if (!lowPriority && this.low.delete(key) && !this.processing.has(key)) this.push(key);
+      if (lane !== "low" && this.low.delete(key)) {
+        if (lane === "due") this.due.add(key);
+        if (!this.processing.has(key)) this.push(key);
+      }
       return;
     }
     this.dirty.add(key);
     this.observer.add?.();
     if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
-    if (lowPriority) this.low.add(key);
+    if (lane === "low") this.low.add(key);
+    else if (lane === "due") this.due.add(key);
     if (!this.processing.has(key)) this.enqueue(key);
   }
 
@@ -135,16 +169,18 @@ export class WorkQueue<K = string> {
     this.push(key);
   }
 
-  /** Into its priority's FIFO (a promoted key is already counted as waiting). */
+  /** Into its lane's FIFO (a promoted key is already counted as waiting). */
   private push(key: K): void {
-    (this.low.has(key) ? this.lowFifo : this.fifo).push(key);
+    if (this.low.has(key)) this.lowFifo.push(key);
+    else this.fifo.push(key, this.due.has(key) ? DUE_LANE : NEW_LANE);
     this.observer.depth?.(this.len());
     this.dispatch();
   }
 
   /**
-   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each. A
-   * flow whose next key is saturated is passed over without losing its place.
+   * The next queued key: normal priority first, then low (skipping stale low entries); flows in turn within each, and
+   * within a flow's turn its due and new lanes in turn. A flow whose next keys are saturated is passed over without
+   * losing its place.
    */
   private next(): K | undefined {
     const live = (k: K) => this.low.has(k) && !this.processing.has(k);
@@ -249,6 +285,7 @@ export class WorkQueue<K = string> {
     this.fifo.clear();
     this.lowFifo.clear();
     this.low.clear();
+    this.due.clear();
     this.dirty.clear();
     this.addedAt.clear();
     this.pending.clear();
@@ -274,6 +311,7 @@ export class WorkQueue<K = string> {
     this.observer.flows?.(this.pending.size);
     this.dirty.delete(key);
     this.low.delete(key);
+    this.due.delete(key);
     this.processing.add(key);
     const downstream = this.downstreamOf?.(key);
     if (downstream !== undefined) {
@@ -314,7 +352,7 @@ export class WorkQueue<K = string> {
     const now = this.clock.now();
     for (let head = this.waiting.peek(); head && head.readyAt <= now; head = this.waiting.peek()) {
       this.waiting.pop();
-      this.add(head.key);
+      this.addIn(head.key, "due");
     }
     this.armTimer();
   }

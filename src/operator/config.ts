@@ -39,6 +39,11 @@ export interface OperatorConfig {
   resyncMode: "list" | "describe";
   /** In list mode, every resource is still reconciled this often (jittered). */
   fullResyncPeriodMs: number;
+  /**
+   * The owner tag is read again before the first write this long after AWS last named the owner (our create, a
+   * ListTags): a re-tagging with AWS rights alone may not move LastModifiedTime (docs/security.md).
+   */
+  ownerRecheckMs: number;
   pollIntervalMs: number;
   stalledRetryMs: number;
   inUseBackoffBaseMs: number;
@@ -83,6 +88,7 @@ export const defaultConfig = (): OperatorConfig => ({
   resyncPeriodMs: 10 * 60_000,
   resyncMode: "list",
   fullResyncPeriodMs: 6 * 60 * 60_000,
+  ownerRecheckMs: 10 * 60_000,
   pollIntervalMs: 10_000,
   stalledRetryMs: 10 * 60_000,
   inUseBackoffBaseMs: 5_000,

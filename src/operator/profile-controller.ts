@@ -218,6 +218,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     pollIntervalMs: config.pollIntervalMs,
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
+    ownerRecheckMs: config.ownerRecheckMs,
     knownAbsent: (obj) => {
       const domainKey = accounts.resyncKey(obj);
       return domainKey !== undefined && (listResync?.absent(domainKey, profileName(obj)) ?? false);

@@ -92,7 +92,9 @@ export function owns(profile: DescribeUserProfileResponse, tags: readonly Tag[],
 /**
  * What this process learnt from AWS about the owner of one resource's profile: it created the profile, or listed its
  * tags and found ours (or adopted it). Kept in memory only (a restart starts over with ListTags), and trusted only while
- * the profile shows no sign of a change made by someone else since.
+ * the profile shows no sign of a change made by someone else since, and for a bounded time: a re-tagging by someone
+ * with AWS rights alone (AddTags/DeleteTags) may leave LastModifiedTime where it was (undocumented; the emulator's mode
+ * `profileTagWrites`), so the owner tag is read again before the first write after `vouchesUntil`.
  */
 export interface OwnershipMemory {
   arn: string;
@@ -102,6 +104,8 @@ export interface OwnershipMemory {
   modified?: number;
   /** A write of ours was accepted since `modified` and no Describe has seen it settle: LastModifiedTime may move. */
   writing: boolean;
+  /** Epoch ms from which memory no longer vouches: the recheck period after AWS last named the owner (create, ListTags). */
+  vouchesUntil: number;
 }
 
 /** Epoch ms of an SDK timestamp (a Date; numbers and strings from other clients). */
@@ -113,33 +117,46 @@ export function epochMs(t: unknown): number | undefined {
 }
 
 /**
- * Whether memory vouches that the described profile is ours: the same ARN, the same profile (not deleted and made again
- * under that name: SageMaker's ARN is the name's), and not modified since we last saw it unless by our own write in
- * flight. Any other change (the console, another tool) may have been a re-tagging too: ListTags again.
+ * Whether memory vouches that the described profile is ours at `now`: within the recheck period of the last time AWS
+ * named the owner, the same ARN, the same profile (not deleted and made again under that name: SageMaker's ARN is the
+ * name's), and not modified since we last saw it unless by our own write in flight. Any other change (the console,
+ * another tool) may have been a re-tagging too: ListTags again.
  */
-export function remembered(memory: OwnershipMemory | undefined, profile: DescribeUserProfileResponse): boolean {
-  if (!memory || memory.arn !== profile.UserProfileArn) return false;
+export function remembered(
+  memory: OwnershipMemory | undefined,
+  profile: DescribeUserProfileResponse,
+  now: number,
+): boolean {
+  if (!memory || memory.arn !== profile.UserProfileArn || now >= memory.vouchesUntil) return false;
   if (memory.created !== undefined && memory.created !== epochMs(profile.CreationTime)) return false;
   return memory.writing || memory.modified === epochMs(profile.LastModifiedTime);
 }
 
 /**
  * The memory after a reconcile that described `profile`: kept (from that Describe) when ownership was proved from AWS in
- * this reconcile (`verified`) or memory already vouched for it; forgotten otherwise. `wrote`: this reconcile's
- * UpdateUserProfile (or DeleteUserProfile) was accepted, so the next Describe may see LastModifiedTime moved by it.
+ * this reconcile (`verified`: vouching again for `recheckMs` from `now`) or memory still vouched for it (until the same
+ * time as before); forgotten otherwise. `wrote`: this reconcile's UpdateUserProfile (or DeleteUserProfile) was
+ * accepted, so the next Describe may see LastModifiedTime moved by it.
  */
 export function rememberOwner(
   memory: OwnershipMemory | undefined,
   profile: DescribeUserProfileResponse | null | undefined,
-  how: { verified: boolean; wrote: boolean },
+  how: { verified: boolean; wrote: boolean; now: number; recheckMs: number },
 ): OwnershipMemory | undefined {
   const arn = profile?.UserProfileArn;
-  if (!profile || !arn || !(how.verified || remembered(memory, profile))) return undefined;
+  if (!profile || !arn) return undefined;
+  const vouchesUntil = how.verified
+    ? how.now + how.recheckMs
+    : memory && remembered(memory, profile, how.now)
+      ? memory.vouchesUntil
+      : undefined;
+  if (vouchesUntil === undefined) return undefined;
   const settling = profile.Status === "Pending" || profile.Status === "Updating";
   return {
     arn,
     created: epochMs(profile.CreationTime),
     modified: epochMs(profile.LastModifiedTime),
     writing: how.wrote || (settling && (memory?.writing ?? false)),
+    vouchesUntil,
   };
 }

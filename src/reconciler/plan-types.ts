@@ -115,6 +115,11 @@ export interface PlanSettings {
   contest: FlapPolicy;
   /** A namespace no policy covers is refused (Stalled NoPolicy) before any AWS call. */
   requirePolicy: boolean;
+  /**
+   * Ownership memory vouches for a profile at most this long after AWS last named its owner (our create, a ListTags);
+   * the first write after that reads the owner tag again (0: before every write).
+   */
+  ownerRecheckMs: number;
 }
 
 export interface PlanContext {

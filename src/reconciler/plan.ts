@@ -63,13 +63,13 @@ export function plan(resource: SageMakerUserProfile, observed: Observation, ctx:
 
 /**
  * No SageMaker write to an existing profile unless AWS said it is ours: its tags read in this reconcile, or this
- * process's memory of its create or of an earlier ListTags, with no sign of another writer since (remembered). A plan
- * written from the status cache alone becomes a read of the tags first, and is planned again with them (the ownership
- * check then decides).
+ * process's memory of its create or of an earlier ListTags, with no sign of another writer since and within the recheck
+ * period (remembered). A plan written from the status cache alone becomes a read of the tags first, and is planned again
+ * with them (the ownership check then decides).
  */
 function verifiedBeforeWriting(planned: Plan | Need, observed: Observation, ctx: PlanContext): Plan | Need {
   if (isNeed(planned) || !observed.profile || observed.tags !== undefined) return planned;
-  if (remembered(ctx.owned, observed.profile)) return planned;
+  if (remembered(ctx.owned, observed.profile, ctx.now)) return planned;
   return callsOf(planned).some((c) => c.op !== "CreateUserProfile") ? { need: "tags" } : planned;
 }
 
@@ -206,7 +206,7 @@ function planLive(
   } else {
     // This process's memory of a profile it created or saw tagged spares a ListTags (it is AWS's word); the status
     // cache spares it only to a reconcile that writes nothing (verifiedBeforeWriting).
-    const known = remembered(ctx.owned, profile);
+    const known = remembered(ctx.owned, profile, ctx.now);
     if (observed.tags === undefined && !known && !cachedOwner(resource, arn, owner)) return { need: "tags" };
     const own = observed.tags ? ownership(resource, profile, observed.tags, owner, adoptionOf(ctx)) : { mine: true };
     // Refused: only that the profile exists, not its settings (it may belong to another namespace).

@@ -61,6 +61,11 @@ export interface ReconcilerOptions {
   /** Stalled resources are retried this slowly (a spec change retries at once). */
   stalledRetryMs?: number;
   /**
+   * Ownership memory vouches at most this long after AWS last named the owner (default 10 min): the first write after
+   * it reads the owner tag again, even when the profile's LastModifiedTime never moved (ownership.ts).
+   */
+  ownerRecheckMs?: number;
+  /**
    * Whether SageMaker's last List of the domain had no profile of this name (the List resync's knowledge): a resource
    * that never had a profile is then created without a Describe first.
    */
@@ -80,6 +85,7 @@ type SettingOptions = Pick<
   | "resyncPeriodMs"
   | "stalledRetryMs"
   | "requirePolicy"
+  | "ownerRecheckMs"
 >;
 
 /** The settings the planner reads, from the reconciler's options (the operator's defaults for those not given). */
@@ -91,6 +97,7 @@ export function planSettings(o: SettingOptions): PlanSettings {
     resyncPeriodMs: o.resyncPeriodMs ?? 10 * 60_000,
     stalledRetryMs: o.stalledRetryMs ?? 10 * 60_000,
     requirePolicy: o.requirePolicy ?? false,
+    ownerRecheckMs: o.ownerRecheckMs ?? 10 * 60_000,
     contest: {
       windowMs: o.contestWindowMs ?? 10 * 60_000,
       threshold: o.contestThreshold ?? 3,
@@ -140,9 +147,10 @@ export class ProfileReconciler {
     }
     const account = this.o.accounts?.decide(resource);
     const sagemaker = this.portFor(account);
+    const started = this.clock.now();
     try {
       const { plan, executed, observed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
-      this.remember(key, plan, executed, observed);
+      this.remember(key, plan, executed, observed, started);
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
@@ -252,15 +260,22 @@ export class ProfileReconciler {
    * What this reconcile taught about the profile's owner, from AWS only: our create, tags that named this resource, or
    * memory that still vouched for the profile described (ownership.ts). Anything else forgets it.
    */
-  private remember(key: string, p: Plan, executed: Executed, observed: Observation): void {
+  private remember(key: string, p: Plan, executed: Executed, observed: Observation, started: number): void {
+    // Counted from before this reconcile's calls: AWS named the owner no earlier than that.
     if (executed.createdArn) {
-      this.owned.set(key, { arn: executed.createdArn, writing: true });
+      const vouchesUntil = started + this.settings.ownerRecheckMs;
+      this.owned.set(key, { arn: executed.createdArn, writing: true, vouchesUntil });
       return;
     }
     if (observed.profile === undefined) return; // nothing described (a refusal before any read): nothing learnt
     // Only writes that move LastModifiedTime open the window (tag writes do not: a moved time after one is a sign).
     const wrote = callsOf(p).some((c) => c.op === "UpdateUserProfile" || c.op === "DeleteUserProfile");
-    const next = rememberOwner(this.owned.get(key), observed.profile, { verified: p.ownerVerified === true, wrote });
+    const next = rememberOwner(this.owned.get(key), observed.profile, {
+      verified: p.ownerVerified === true,
+      wrote,
+      now: started,
+      recheckMs: this.settings.ownerRecheckMs,
+    });
     if (next) this.owned.set(key, next);
     else this.owned.delete(key);
   }

@@ -60,6 +60,7 @@ describe("chart args → operator flags", () => {
         requestTimeoutMs: 12_000,
       },
       resyncPeriodMs: 30 * 60_000,
+      ownerRecheckMs: 5 * 60_000,
       pollIntervalMs: 20_000,
       stalledRetryMs: 3_600_000,
       inUseBackoffBaseMs: 10_000,

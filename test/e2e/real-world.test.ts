@@ -90,9 +90,10 @@ let e2e: E2E;
 const MODE_SETS: Array<[string, Partial<EmulatorModes>]> = [
   ["default modes", {}],
   [
-    "merge-nested updates, stored-only and own describes",
+    "merge-nested updates, stored-only and own describes, tag writes moving LastModifiedTime",
     {
       updateSemantics: "merge-nested",
+      profileTagWrites: "moved",
       describeServerDefaults: "stored-only",
       describeRStudioUserGroup: "omitted-when-disabled",
       describeSecurityGroups: "own",

@@ -162,7 +162,7 @@ describe("Grafana dashboard (monitoring/grafana-dashboard.json)", () => {
     expect(exprs.flatMap((e) => check(e.where, e.expr))).toEqual([]);
   });
 
-  it("shows reconciles, errors, queue depth, SageMaker calls/latency/throttles, profiles by status, drift, limiter and memory", () => {
+  it("shows reconciles, errors, queue depth, SageMaker calls/latency/throttles, profiles by status, drift, limiter, concurrency and memory", () => {
     const all = dashboardExprs().flatMap((e) => metricNames(e.expr));
     for (const metric of [
       "controller_runtime_reconcile_total",
@@ -175,6 +175,9 @@ describe("Grafana dashboard (monitoring/grafana-dashboard.json)", () => {
       "sagemaker_user_profiles_drifted",
       "sagemaker_drift_repairs_total",
       "sagemaker_api_rate_limit",
+      "sagemaker_api_limiter_waiting",
+      "sagemaker_api_calls_in_flight",
+      "controller_runtime_active_workers",
       "process_resident_memory_bytes",
     ]) {
       expect(all, metric).toContain(metric);

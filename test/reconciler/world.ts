@@ -33,6 +33,8 @@ export const PAUSED = PAUSED_ANNOTATION;
 export const POLL = 5_000;
 export const RESYNC = 600_000;
 export const STALLED = 600_000;
+/** Ownership memory vouches this long after AWS last named the owner (the operator's default). */
+export const OWNER_RECHECK = 600_000;
 
 export function resource(
   spec: Partial<SageMakerUserProfileSpec> = {},
@@ -104,6 +106,7 @@ export class World {
       pollIntervalMs: POLL,
       resyncPeriodMs: RESYNC,
       stalledRetryMs: STALLED,
+      ownerRecheckMs: OWNER_RECHECK,
       knownAbsent: () => this.absentFromList,
       clock: this.clock,
       random: () => 0.5,

@@ -37,6 +37,7 @@ interface RunFlags {
   resyncPeriod: string;
   resyncMode: "list" | "describe";
   fullResyncPeriod: string;
+  ownerRecheckPeriod: string;
   pollInterval: string;
   stalledRetry: string;
   inUseBackoffBase: string;
@@ -113,6 +114,11 @@ export function operatorFlags(cmd: Command): Command {
         .default("list"),
     )
     .option("--full-resync-period <duration>", "in list mode, reconcile every resource at least this often", "6h")
+    .option(
+      "--owner-recheck-period <duration>",
+      "read a profile's owner tag again before the first write this long after it was last read (0: before every write)",
+      "10m",
+    )
     .option("--poll-interval <duration>", "look again while SageMaker is busy", "10s")
     .option("--stalled-retry <duration>", "retry stalled resources this often (a spec change retries at once)", "10m")
     .option("--in-use-backoff-base <duration>", "first delay after ResourceInUse (doubles, full jitter)", "5s")
@@ -182,6 +188,7 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
     resyncPeriodMs: duration("--resync-period", f.resyncPeriod),
     resyncMode: f.resyncMode,
     fullResyncPeriodMs: duration("--full-resync-period", f.fullResyncPeriod),
+    ownerRecheckMs: duration("--owner-recheck-period", f.ownerRecheckPeriod),
     pollIntervalMs: duration("--poll-interval", f.pollInterval),
     stalledRetryMs: duration("--stalled-retry", f.stalledRetry),
     inUseBackoffBaseMs: duration("--in-use-backoff-base", f.inUseBackoffBase),

@@ -3,7 +3,10 @@
  * admin endpoint, and the defaults equal to the emulator's original behaviour.
  */
 import {
+  AddTagsCommand,
   CreateUserProfileCommand,
+  DeleteTagsCommand,
+  DescribeDomainCommand,
   DescribeUserProfileCommand,
   ListUserProfilesCommand,
   type SageMakerClient,
@@ -47,6 +50,7 @@ describe("the admin endpoint", () => {
       describeServerDefaults: "filled",
       describeRStudioUserGroup: "shown",
       lastModifiedTime: "on-request",
+      profileTagWrites: "unchanged",
       listTimestampPrecision: "ms",
       describeTimestampPrecision: "ms",
       referencedResources: "unchecked",
@@ -236,6 +240,41 @@ describe("LastModifiedTime", () => {
     const ready = await describeProfile(sm, "new");
     expect(ready.Status).toBe("InService");
     expect((ready.LastModifiedTime?.getTime() ?? 0) - (ready.CreationTime?.getTime() ?? 0)).toBe(300);
+  });
+});
+
+describe("profileTagWrites", () => {
+  /** Created at 0; AddTags at 1000 and DeleteTags at 2000 by someone with AWS rights alone; then Describe and List. */
+  async function tagTwice(profileTagWrites: "unchanged" | "moved") {
+    const clock = manualClock();
+    const t0 = clock.now();
+    const { sm } = await setup({ now: clock.now, modes: { profileTagWrites } });
+    await create(sm, "tagged");
+    const arn = (await describeProfile(sm, "tagged")).UserProfileArn as string;
+    const domainArn = (await sm.send(new DescribeDomainCommand({ DomainId: DOMAIN }))).DomainArn as string;
+    clock.advance(1000);
+    await sm.send(
+      new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "sagemaker.gitops.io/owner", Value: "x/y/z" }] }),
+    );
+    await sm.send(new AddTagsCommand({ ResourceArn: domainArn, Tags: [{ Key: "team", Value: "a" }] }));
+    clock.advance(1000);
+    await sm.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: ["absent"] }));
+    const modified = (t?: Date) => (t?.getTime() ?? 0) - t0;
+    return {
+      described: modified((await describeProfile(sm, "tagged")).LastModifiedTime),
+      listed: modified((await listed(sm))[0]?.LastModifiedTime),
+      domain: modified((await sm.send(new DescribeDomainCommand({ DomainId: DOMAIN }))).LastModifiedTime),
+    };
+  }
+
+  it("unchanged (default): AddTags and DeleteTags leave the profile's LastModifiedTime as created", async () => {
+    const r = await tagTwice("unchanged");
+    expect(r).toEqual({ described: 0, listed: 0, domain: 0 });
+  });
+
+  it("moved: each accepted AddTags or DeleteTags moves it, in Describe and in List; the domain's stays", async () => {
+    const r = await tagTwice("moved");
+    expect(r).toEqual({ described: 2000, listed: 2000, domain: 0 });
   });
 });
 

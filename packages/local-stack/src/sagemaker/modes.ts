@@ -44,6 +44,11 @@ export interface EmulatorModes {
   describeRStudioUserGroup: "shown" | "omitted-when-disabled";
   /** `on-request`: LastModifiedTime is the time of the request that changed the profile. `on-settle`: also of Pending/Updating -> InService. */
   lastModifiedTime: "on-request" | "on-settle";
+  /**
+   * Whether AddTags and DeleteTags on a user profile move its LastModifiedTime: `unchanged` (default: the stricter for a
+   * client that reads a change of owner from LastModifiedTime) or `moved`. A domain's time stays either way.
+   */
+  profileTagWrites: "unchanged" | "moved";
   /** Precision of ListUserProfiles' timestamps (`s` truncates to whole seconds). */
   listTimestampPrecision: TimestampPrecision;
   /** Precision of DescribeUserProfile's timestamps. */
@@ -74,6 +79,7 @@ export const MODE_VALUES: { readonly [K in keyof EmulatorModes]: readonly Emulat
   describeServerDefaults: ["filled", "stored-only"],
   describeRStudioUserGroup: ["shown", "omitted-when-disabled"],
   lastModifiedTime: ["on-request", "on-settle"],
+  profileTagWrites: ["unchanged", "moved"],
   listTimestampPrecision: ["ms", "s"],
   describeTimestampPrecision: ["ms", "s"],
   referencedResources: ["unchecked", "checked"],

@@ -140,6 +140,7 @@ export const handlers: Record<string, Handler> = {
     for (const t of req.Tags) next.set(t.Key, t.Value);
     if (next.size > MAX_TAGS_PER_RESOURCE) throw tagLimit(req.ResourceArn);
     for (const t of req.Tags) target.tags.set(t.Key, t.Value);
+    store.tagsWritten(target.arn);
     return { Tags: req.Tags };
   },
 
@@ -149,6 +150,7 @@ export const handlers: Record<string, Handler> = {
     refuseReservedTagKeys(req.TagKeys);
     const target = requireTaggable(store, req.ResourceArn);
     for (const key of req.TagKeys) target.tags.delete(key);
+    store.tagsWritten(target.arn);
     return {};
   },
 

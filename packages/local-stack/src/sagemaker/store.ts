@@ -286,6 +286,17 @@ export class Store {
     return targetArn === arn ? { arn, tags: target.tags } : undefined;
   }
 
+  /**
+   * An accepted AddTags or DeleteTags on `arn`: a user profile's LastModifiedTime moves with it only under
+   * `modes.profileTagWrites: moved` (undocumented).
+   */
+  tagsWritten(arn: string): void {
+    if (this.config.modes.profileTagWrites !== "moved") return;
+    const m = /:user-profile\/([^/]+)\/([^/]+)$/.exec(arn);
+    const rec = m ? this.profile(m[1] as string, m[2] as string) : undefined;
+    if (rec && rec.arn === arn) this.touch(rec);
+  }
+
   // ---- views
 
   profileView(rec: ProfileRecord): ProfileView {
