@@ -143,9 +143,9 @@ const CHANGES: string[] = [
     "(CreateUserProfile and the Describe that sees it InService; before: Describe, Create, then a Describe per poll " +
     "interval). A domain no List has covered yet (a new operator, a domain's first resources) is listed at the first " +
     "reconcile that asks, which waits for it at most 1 s: 1,000 new resources applied to a fresh operator went from " +
-    "2.21 and 2.32 to 2.00 calls per created profile (bench/_startup.ts 1000 50, both variants side by side, two runs), and " +
-    "start-up to the first Describe on 10,000 seeded profiles did not move (2.84 s after, 3.25 s before, run one after " +
-    "the other).",
+    "2.21 and 2.32 to 2.00 calls per created profile (bench/_startup.ts 1000 50, both variants side by side, two " +
+    "runs), and start-up to the first Describe on 10,000 seeded profiles did not move (2.84 s after, 3.25 s before, " +
+    "run one after the other).",
   "- **Status writes only at transitions a user sees** (no Creating/Updating status when the next Describe comes " +
     "within 2 s) and **ownership remembered** (a profile this process created or saw tagged needs no ListTags after a " +
     "quiet write): Kubernetes writes per converged profile 4 -> 3.02 at 1,000 (finalizer, Updated event, InSync " +
