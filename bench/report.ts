@@ -79,20 +79,22 @@ const LIMITS: Array<[RegExp, string]> = [
   [
     /^update rate|^CPU/,
     "The full run of 2026-11-30 (session 5, quiet machine, load average about 2): 11.43 ms per converged profile " +
-      "against 12.97 in the run before (-12 %; fewer calls and writes per profile, the per-call savings below). " +
-      "CPU, on a machine shared with other work: CPU per profile grows with the machine's load (the same code measured " +
-      "20.9 ms at 1,500 and 27.5 ms at 1,000 with the load average at 21-24, against 13 ms in the published run), so " +
-      "only figures taken side by side compare. Where it goes (`perf record` of the operator converging 1,000 " +
-      "drifted profiles, real CPU of all threads, after the changes below): V8's GC 21 % (14 % on its worker " +
-      "threads, 7 % on the main thread), V8's compiler threads 11 %, the kernel 3.5 %; on the main thread the AWS " +
-      "SDK's per-call work about 21 % (@smithy/core's middleware, serde and endpoint rules 10 %, SigV4 2 %, " +
-      "@aws-sdk/core 2 %, node:http and hashing the rest), the Kubernetes client about 13 % (undici's fetch 7.6 %, " +
-      "client-node 3.9 %, web streams 1.5 %), promise and stream plumbing most of the rest; the operator's own code " +
-      "(plan, drift, reconciler) under 5 %. What is left to cut is per call, in the two clients: a Kubernetes " +
-      "client on node:http without fetch and the ObjectSerializer (with the RSS work's own client), the SDK's " +
-      "middleware stack resolved once per command (`cacheMiddleware` needs calls without per-call options: the " +
-      "abort signal would have to go), and fewer calls per profile (the calls-floor work). " +
-      "`--max-semi-space-size=8` took 11-14 % off (see below): the chart's flag is the RSS work's to set.",
+      "against 12.97 in the run before. Session 6's per-call work in both clients (below) took it to 9.16 ms in a " +
+      '`--only "convergence large"` run of its branch with the load average at 7-12 (other agents\' work): AWS calls ' +
+      "4.14 and Kubernetes writes 3 per converged profile as before, but the update rate / R was 0.84 under that " +
+      "load; main's bundle run the same way right after (load average 6-7) made 0.85 with 11.91 ms per profile: the " +
+      "API server, the emulator and the operator share 2 cores with the other work, so the rate is the machine's, " +
+      "not the operator's (not yet measured on a quiet machine). CPU per profile grows with the " +
+      "machine's load, so only figures taken side by side compare. Where it goes now (`perf record` of the operator " +
+      "converging 1,000 drifted profiles, an unminified bundle, real CPU of all threads): V8's GC 21 % (15.6 % on " +
+      "its worker threads, 5.7 % on the main thread), V8's compiler threads 10 %, the kernel 5 %; on the main " +
+      "thread, by the innermost client on the stack (node:http, hashing and GC under it included), the AWS SDK 32 % " +
+      "(its middleware, schema serde, SigV4 and endpoint rules about 17 % of it), the Kubernetes client 7 % (undici " +
+      "0.3 %, client-node 0.8 %: the watches), /metrics scrapes 2 %, the operator's own code 9 % (policy evaluation " +
+      "of a new resource 2 %, drift and plan 3 %), promise plumbing most of the rest. What is left is mostly the " +
+      "AWS SDK's per-call work (4 calls per converged profile: per call it still resolves endpoint parameters, signs, " +
+      "serialises through its schemas and deserialises the answer) and GC; `--max-semi-space-size=8` cut GC's share " +
+      "(see below): the chart's flag is the RSS work's to set.",
   ],
 ];
 
@@ -133,9 +135,9 @@ const CHANGES: string[] = [
     "RSS, 133 with `--max-semi-space-size=1`; but at 10,000 resources semi-space 1 gave the same RSS (184 against " +
     "182 MiB) and a slower convergence (118 s against 62 s), and GC was already 15 % of the operator's CPU.",
   "- **Kubernetes client without its generated API classes** (src/kube/rest.ts: get, list, create, replace, merge " +
-    "and JSON patch over client-node's KubeConfig, which still does authentication and TLS, with undici's fetch as " +
-    "client-node does; KubeConfig and Watch by deep import; scripts/build.ts marks client-node's model files free of " +
-    "side effects): the bundle's JavaScript 3.17 -> 2.81 MiB (0.36 MiB of models and the API classes gone). " +
+    "and JSON patch over client-node's KubeConfig, which still does authentication and TLS, then with undici's fetch " +
+    "as client-node does, since session 6 on node:http (below); KubeConfig and Watch by deep import; " +
+    "scripts/build.ts marks client-node's model files free of side effects): the bundle's JavaScript 3.17 -> 2.81 MiB (0.36 MiB of models and the API classes gone). " +
     "Converged world of 2,000 resources, same run and flags: 166 -> 136-138 MiB RSS (anonymous 113 -> 82-84), " +
     "7.2 -> 5.7-6.4 s of CPU to converge.",
   "- **V8 and malloc settings, measured** at 2,000 resources in one run (RSS, convergence s, CPU s): the bundle " +
@@ -152,7 +154,11 @@ const CHANGES: string[] = [
   "- **No Describe before a create** when the List resync's last List had no such profile, and **the Describe after " +
     "a write timed from observed settle times** (src/reconciler/settle.ts): AWS calls per created profile 2 " +
     "(CreateUserProfile and the Describe that sees it InService; before: Describe, Create, then a Describe per poll " +
-    "interval).",
+    "interval). A domain no List has covered yet (a new operator, a domain's first resources) is listed at the first " +
+    "reconcile that asks, which waits for it at most 1 s: 1,000 new resources applied to a fresh operator went from " +
+    "2.21 and 2.32 to 2.00 calls per created profile (bench/_startup.ts 1000 50, both variants side by side, two " +
+    "runs), and start-up to the first Describe on 10,000 seeded profiles did not move (2.84 s after, 3.25 s before, " +
+    "run one after the other).",
   "- **Status writes only at transitions a user sees** (no Creating/Updating status when the next Describe comes " +
     "within 2 s) and **ownership remembered** (a profile this process created or saw tagged needs no ListTags after a " +
     "quiet write): Kubernetes writes per converged profile 4 -> 3.02 at 1,000 (finalizer, Updated event, InSync " +
@@ -198,6 +204,25 @@ const CHANGES: string[] = [
     "`=16` 24.26 ms (-12 %, no better than 8). GC's share of the operator's CPU (perf, 60 s while converging): " +
     "20.5 % with semi-space 2, 12.7 % with 8. The price is resident memory (bench/_mem.ts, a converged world of " +
     "2,000, the same bundle): 158 MiB RSS with semi-space 2, 170 with 8, 190 with 16.",
+  "- **Per-call work in both clients** (session 6; measured with bench/_cpu.ts: the variants side by side, each in " +
+    "its own world, at the same time, N = 1,000 drifted profiles at R = 50, load average 9-17; the baseline is main's " +
+    "bundle built into another directory): the Kubernetes REST calls on node:http(s) with a keep-alive agent per TLS " +
+    "identity instead of undici's fetch (src/kube/rest.ts, src/kube/http-agents.ts; client-node's " +
+    "`applyToHTTPSOptions` still does authentication and TLS for every request, a rotated client certificate gets a " +
+    "new agent, client-node's Watch keeps fetch), and the AWS SDK's middleware stack resolved once per command " +
+    "(`cacheMiddleware`: the gateway now sends without per-call options, so a reconcile's abort stops its wait " +
+    "while the request runs to its end, bounded by the request handler's timeouts, keeping its limiter slot). " +
+    "Operator CPU per converged profile 17.66 and 18.04 -> 13.48 and 13.97 ms in two rounds, and 17.98 -> 13.54 ms " +
+    "in a third run (-23 to -25 %); convergence 96, 95 and 75 s -> 84, 81 and 69 s; AWS calls 4.03-4.05 and " +
+    "Kubernetes writes 3.00 per profile in both. Profile shares after (perf, unminified bundle): undici 0.3 % and " +
+    "client-node 0.8 % (the watches), against 7.6 % and 3.9 % before. Account decisions are remembered per resource " +
+    "generation, profile ARN, namespace and account-registry version (src/operator/accounts.ts: the work queue's " +
+    "downstreamOf and the reconcile each decided again); only with SageMakerAccounts, so not in this benchmark. " +
+    "V8 flags, CPU side, in the same third run (not changed in the chart): `--max-semi-space-size=8` 12.03 against " +
+    '13.54 ms (-11 %), convergence 65 against 69 s. One `--only "convergence large"` run of this code, load ' +
+    "average 7-12: 9.16 ms per converged profile at 10,000 (11.43 published from a quiet machine), 4.14 AWS calls " +
+    "and 3 Kubernetes writes per converged profile (4.13 and 3 published); main's bundle in the same scenario right " +
+    "after (`BENCH_OPERATOR_MAIN`, load average 6-7): 11.91 ms, 4.13 calls, 3 writes.",
   "- **The work queue's due lane** (src/kube/workqueue.ts, fifo.ts): a key whose delay came due (the Describe after " +
     "a create, a poll, a retry) and new keys are two lanes inside each namespace's turn, two due keys per new one; " +
     "client-go's order put the Describe behind every create still queued. 1,000 new resources at R = 50 " +

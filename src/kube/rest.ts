@@ -1,18 +1,23 @@
 /**
  * The few Kubernetes REST calls the operator makes (get, list, create, replace, merge and JSON patch), over client-node's
- * KubeConfig for the connection and authentication, without client-node's generated API classes.
+ * KubeConfig for authentication and TLS, on node:http(s) with keep-alive connections, without client-node's generated
+ * API classes.
  *
  * Why not CustomObjectsApi and friends: their ObjectSerializer references every model of every API group, so a bundle
  * keeps all of them (some 400 KiB of source and the classes V8 builds from it) for the handful of calls made here.
+ * Why not undici's fetch (which client-node's own HTTP library uses, and its Watch still does): per call, fetch builds
+ * WHATWG Request, Headers and Response objects and reads the body through a web stream, which was most of the Kubernetes
+ * client's CPU in the benchmark's profile (docs/benchmarks/README.md); node:http hands over the body's chunks.
  * What stays client-node's: KubeConfig (kubeconfig loading, in-cluster config, tokens, exec and OIDC plugins, client
- * certificates, TLS) applied per request through `applySecurityAuthentication`, exactly as the generated APIs do it
- * (so PooledKubeConfig's pooled dispatcher applies here too), and undici's fetch, which client-node's own HTTP library
- * uses. Errors keep client-node's ApiException shape (`code`: the HTTP status, `body`: the response text), which
- * errors.ts classifies.
+ * certificates, TLS options, proxies) applied per request through `applyToHTTPSOptions`, the call client-node makes for
+ * its own node:https requests (exec, attach, port-forward); http-agents.ts keeps one keep-alive agent per TLS identity.
+ * Errors keep client-node's ApiException shape (`code`: the HTTP status, `body`: the response text), which errors.ts
+ * classifies.
  */
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
-import { HttpMethod, RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js";
-import { fetch } from "undici";
+import { agentFor } from "./http-agents.js";
 
 /** RFC 7386 JSON merge patch (what `kubectl patch --type=merge` sends). */
 export const MERGE_PATCH = "application/merge-patch+json";
@@ -63,21 +68,78 @@ export class KubeApi {
   ): Promise<unknown> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error("no current cluster in the kubeconfig");
-    const url = new URL(cluster.server.replace(/\/+$/, "") + path);
-    for (const [key, value] of Object.entries(query ?? {}))
-      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    ctx.setHeaderParam("Accept", "application/json");
-    if (contentType) ctx.setHeaderParam("Content-Type", contentType);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    const response = await fetch(url, {
-      method,
-      headers: ctx.getHeaders(),
-      dispatcher: ctx.getDispatcher(),
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (response.status < 200 || response.status > 299) throw new KubeApiError(response.status, text, method, path);
-    return text ? JSON.parse(text) : undefined;
+    let url = cluster.server.replace(/\/+$/, "") + path;
+    if (query) {
+      let sep = url.includes("?") ? "&" : "?";
+      for (const key in query) {
+        const value = query[key];
+        if (value === undefined || value === "") continue;
+        url += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+        sep = "&";
+      }
+    }
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const options: RequestOptions & { headers: Record<string, string | number> } = {
+        method,
+        headers: { Accept: "application/json" },
+        timeout: REQUEST_IDLE_TIMEOUT_MS,
+      };
+      await this.kubeConfig.applyToHTTPSOptions(options);
+      if (payload !== undefined) {
+        options.headers["Content-Type"] = contentType ?? "application/json";
+        options.headers["Content-Length"] = Buffer.byteLength(payload);
+      }
+      const secure = url.startsWith("https:");
+      options.agent = agentFor(this.kubeConfig, secure, options);
+      try {
+        const { status, text } = await send(secure, url, options, payload);
+        if (status < 200 || status > 299) throw new KubeApiError(status, text, method, path);
+        return text ? JSON.parse(text) : undefined;
+      } catch (err) {
+        // A kept-alive connection the server closed just as this request went out (Node's documented race): once more
+        // on a new one, for the calls that are safe to repeat (a repeated create could answer 409 for our own object).
+        if (attempt === 0 && method !== "POST" && contentType !== JSON_PATCH && (err as StaleSocket).staleSocket)
+          continue;
+        throw err;
+      }
+    }
   }
+}
+
+/** Like undici's headers and body timeouts: a request whose connection says nothing this long fails. */
+const REQUEST_IDLE_TIMEOUT_MS = 300_000;
+
+interface StaleSocket extends Error {
+  staleSocket?: boolean;
+}
+
+function send(
+  secure: boolean,
+  url: string,
+  options: RequestOptions,
+  payload: string | undefined,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+      res.on("error", reject);
+      res.on("aborted", () => reject(new Error(`${options.method} ${url}: response aborted`)));
+    });
+    req.on("error", (err: StaleSocket) => {
+      if (req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") err.staleSocket = true;
+      reject(err);
+    });
+    req.on("timeout", () =>
+      req.destroy(new Error(`${options.method} ${url}: no data for ${REQUEST_IDLE_TIMEOUT_MS} ms`)),
+    );
+    req.end(payload);
+  });
 }

@@ -67,10 +67,23 @@ export interface AccountRegistryOptions {
   fence(): void;
 }
 
+/** A decision and what it was made from besides the account registry (see AccountRegistry.decide). */
+interface Decided {
+  generation: number | undefined;
+  arn: string | undefined;
+  namespaceVersion: string | undefined;
+  registryVersion: number;
+  decision: AccountDecision;
+}
+
 export class AccountRegistry implements AccountPort {
   readonly informer: Informer<SageMakerAccount>;
   private readonly checks = new Map<string, Check>();
   private readonly changed = new Set<(name: string) => void>();
+  /** Bumped by every change of an account and every check: the decisions made before are stale. */
+  private registryVersion = 0;
+  private readonly decided = new Map<string, Decided>();
+  private decidedLimit = 1024;
 
   constructor(private readonly o: AccountRegistryOptions) {
     this.informer = new Informer<SageMakerAccount>({
@@ -78,11 +91,14 @@ export class AccountRegistry implements AccountPort {
       resource: { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL },
       log: o.log,
     });
+    // Subscribed first, so the event source's re-enqueues below see the new version.
+    const bump = () => void this.registryVersion++;
+    this.informer.subscribe({ onAdd: bump, onUpdate: bump, onDelete: bump });
   }
 
   /** True once any SageMakerAccount exists: the operator then works per account. */
   inUse(): boolean {
-    return this.informer.list().length > 0;
+    return this.informer.size > 0;
   }
 
   /** How many account×region pairs the SageMakerAccounts declare. */
@@ -92,7 +108,39 @@ export class AccountRegistry implements AccountPort {
     return n;
   }
 
+  /**
+   * The profile's account and region. With accounts declared, the decision is remembered per resource: the work queue
+   * asks for every key it hands out (downstreamOf) and the reconcile asks again. It is made again when what it depends
+   * on changed: the spec (generation), status.userProfileArn, the namespace (its labels, by resourceVersion), or any
+   * account or account check (registryVersion), as the policy guard does for its decisions (policy.ts).
+   */
   decide(obj: SageMakerUserProfile): AccountDecision {
+    if (this.informer.size === 0) return this.resolve(obj);
+    const uid = obj.metadata.uid;
+    const { generation } = obj.metadata;
+    const arn = obj.status?.userProfileArn;
+    const namespaceVersion = this.o.namespaces.get(obj.metadata.namespace ?? "")?.metadata?.resourceVersion;
+    const known = uid !== undefined ? this.decided.get(uid) : undefined;
+    if (
+      known &&
+      known.generation === generation &&
+      known.arn === arn &&
+      known.namespaceVersion === namespaceVersion &&
+      known.registryVersion === this.registryVersion
+    )
+      return known.decision;
+    const decision = this.resolve(obj);
+    if (uid !== undefined) {
+      if (this.decided.size >= this.decidedLimit) {
+        this.decided.clear(); // deleted resources' entries go too; the rest are decided again once
+        this.decidedLimit = Math.max(1024, 2 * this.o.profiles().length);
+      }
+      this.decided.set(uid, { generation, arn, namespaceVersion, registryVersion: this.registryVersion, decision });
+    }
+    return decision;
+  }
+
+  private resolve(obj: SageMakerUserProfile): AccountDecision {
     const ns = obj.metadata.namespace ?? "";
     const namespace = this.o.namespaces.get(ns);
     return resolveAccount({
@@ -186,6 +234,7 @@ export class AccountRegistry implements AccountPort {
       };
     }
     this.checks.set(name, check);
+    this.registryVersion++;
     if (
       !before ||
       before.ready !== check.ready ||

@@ -219,9 +219,9 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
     ownerRecheckMs: config.ownerRecheckMs,
-    knownAbsent: (obj) => {
+    knownAbsent: (obj, signal) => {
       const domainKey = accounts.resyncKey(obj);
-      return domainKey !== undefined && (listResync?.absent(domainKey, profileName(obj)) ?? false);
+      return domainKey !== undefined && (listResync?.absentSoon(domainKey, profileName(obj), signal) ?? false);
     },
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),

@@ -67,9 +67,9 @@ export interface ReconcilerOptions {
   ownerRecheckMs?: number;
   /**
    * Whether SageMaker's last List of the domain had no profile of this name (the List resync's knowledge): a resource
-   * that never had a profile is then created without a Describe first.
+   * that never had a profile is then created without a Describe first. May wait (briefly) for the domain's first List.
    */
-  knownAbsent?(resource: SageMakerUserProfile): boolean;
+  knownAbsent?(resource: SageMakerUserProfile, signal: AbortSignal): boolean | Promise<boolean>;
   hooks?: ReconcilerHooks;
   clock?: Clock;
   random?: () => number;
@@ -193,6 +193,13 @@ export class ProfileReconciler {
     account: AccountDecision | undefined,
     sagemaker: SageMakerPort,
   ): Promise<{ plan: Plan; executed: Executed; observed: Observation }> {
+    // Asked first: it may wait for the domain's first List, and the plan's clock is read after.
+    const knownAbsent =
+      isManaged(resource) &&
+      !isDeleting(resource) &&
+      !resource.status?.userProfileArn &&
+      !this.owned.has(key) && // created since that List
+      (await this.o.knownAbsent?.(resource, signal)) === true;
     const context = this.context(key, resource, account);
     const planner = (observed: Observation) => plan(resource, observed, context);
     let finalizerAdded = false;
@@ -232,14 +239,7 @@ export class ProfileReconciler {
       return executed;
     };
 
-    const start: Observation =
-      isManaged(resource) &&
-      !isDeleting(resource) &&
-      !resource.status?.userProfileArn &&
-      !this.owned.has(key) && // created since that List
-      this.o.knownAbsent?.(resource)
-        ? { profile: null }
-        : {};
+    const start: Observation = knownAbsent ? { profile: null } : {};
     const first = await observe(sagemaker, resource, start, planner, options);
     try {
       return { plan: first.plan, executed: await act(first.plan), observed: first.observed };

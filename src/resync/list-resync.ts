@@ -29,6 +29,8 @@ export interface ListResyncOptions {
   now?: () => number;
   random?: () => number;
   onError?(domainId: string, err: unknown): void;
+  /** How long reconciles wait for a domain's first List (counted from its start); default FIRST_LIST_WAIT_MS. */
+  firstListWaitMs?: number;
 }
 
 /**
@@ -41,6 +43,14 @@ export const CONFIRM_AFTER_MS = 2_000;
  * signed with a clock more than 5 minutes off (SigV4), so the clocks agree within that.
  */
 export const SETTLED_AGE_MS = 5 * 60_000 + CONFIRM_AFTER_MS;
+/**
+ * Reconciles wait at most this long (from its start) for the first List of a domain: an empty or small domain answers
+ * within one call, and a large one (100 profiles a page) must not hold the start-up backlog: past this, a profile the
+ * pages have not named yet is described first, as without a List.
+ */
+export const FIRST_LIST_WAIT_MS = 1_000;
+/** A first List that failed is tried again by an asking reconcile no sooner than this (the tick still lists). */
+export const FIRST_LIST_RETRY_MS = 30_000;
 
 /** What the resync knows of one profile's LastModifiedTime (epoch ms). */
 interface Seen {
@@ -59,6 +69,16 @@ interface Seen {
   writing?: boolean;
 }
 
+/** A domain's first List, started by a reconcile that asked about it before any tick had listed the domain. */
+interface FirstList {
+  /** Reconciles waiting, by lower-case profile name: resolved false as soon as a page names the profile. */
+  waiting: Map<string, ((absent: boolean) => void)[]>;
+  /** Reconciles still wait for it (not done, failed, nor past FIRST_LIST_WAIT_MS). */
+  open: boolean;
+  /** When it failed (local clock): asks answer "not known" until FIRST_LIST_RETRY_MS later. */
+  failedAt?: number;
+}
+
 export class ListResync {
   /** A key never seen is not enqueued: the start-up reconcile covers it. Entries go with their resource. */
   private readonly seen = new Map<string, Seen>();
@@ -71,6 +91,8 @@ export class ListResync {
   private readonly due = new Map<string, number>();
   /** Per domain, the last complete List: lower-case profile name -> LastModifiedTime. */
   private readonly listings = new Map<string, Map<string, number>>();
+  /** Per domain never listed by a tick yet, the List that reconciles asked for (in flight, or failed). */
+  private readonly firstLists = new Map<string, FirstList>();
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -119,6 +141,71 @@ export class ListResync {
     return listing !== undefined && !listing.has(profileName.toLowerCase());
   }
 
+  /**
+   * absent(), for a domain that no List has covered yet (a new operator, or a domain's first resources): lists the
+   * domain now, once for all its reconciles asking, and answers from that List. A profile the pages name answers
+   * false at once (it is described, as any existing one); a name the whole List lacks answers true. A List that
+   * fails, is still paging FIRST_LIST_WAIT_MS after its start, or a reconcile aborted, answers false: the
+   * reconcile describes first, as without this.
+   */
+  async absentSoon(domainId: string, profileName: string, signal?: AbortSignal): Promise<boolean> {
+    if (this.listings.has(domainId)) return this.absent(domainId, profileName);
+    let first = this.firstLists.get(domainId);
+    if (first?.failedAt !== undefined && this.now() - first.failedAt >= FIRST_LIST_RETRY_MS) first = undefined;
+    first ??= this.startFirstList(domainId);
+    if (!first.open || signal?.aborted) return this.absent(domainId, profileName);
+    const name = profileName.toLowerCase();
+    const waiting = first.waiting;
+    return new Promise<boolean>((resolve) => {
+      const onAbort = () => resolve(false);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const done = (absent: boolean) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(absent);
+      };
+      const list = waiting.get(name);
+      if (list) list.push(done);
+      else waiting.set(name, [done]);
+    });
+  }
+
+  private startFirstList(domainId: string): FirstList {
+    const first: FirstList = { waiting: new Map(), open: true };
+    this.firstLists.set(domainId, first);
+    const close = (absent: (name: string) => boolean) => {
+      first.open = false;
+      for (const [name, waiters] of first.waiting) for (const done of waiters) done(absent(name));
+      first.waiting.clear();
+    };
+    const timer = setTimeout(() => close(() => false), this.o.firstListWaitMs ?? FIRST_LIST_WAIT_MS);
+    void (async () => {
+      const modified = new Map<string, number>();
+      try {
+        for await (const page of this.o.listUserProfiles(domainId))
+          for (const p of page) {
+            if (!p.UserProfileName) continue;
+            const name = p.UserProfileName.toLowerCase();
+            const at = timeOf(p.LastModifiedTime);
+            if (at % 1000 !== 0) this.fine.list = true;
+            modified.set(name, at);
+            for (const done of first.waiting.get(name) ?? []) done(false);
+            first.waiting.delete(name);
+          }
+        // A tick that listed the domain meanwhile holds a List as recent; either is a complete List.
+        if (!this.listings.has(domainId)) this.listings.set(domainId, modified);
+        close((name) => !modified.has(name));
+        if (this.firstLists.get(domainId) === first) this.firstLists.delete(domainId);
+      } catch (err) {
+        this.o.onError?.(domainId, err);
+        first.failedAt = this.now();
+        close(() => false);
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return first;
+  }
+
   /** One pass over every domain; returns the keys it enqueued. */
   async tick(): Promise<string[]> {
     const byDomain = new Map<string, ResyncTarget[]>();
@@ -132,6 +219,8 @@ export class ListResync {
     for (const key of [...this.seen.keys()]) if (!live.has(key)) this.seen.delete(key);
     for (const key of [...this.due.keys()]) if (!live.has(key)) this.due.delete(key);
     for (const domainId of [...this.listings.keys()]) if (!byDomain.has(domainId)) this.listings.delete(domainId);
+    for (const [domainId, first] of [...this.firstLists])
+      if (first.failedAt !== undefined && !byDomain.has(domainId)) this.firstLists.delete(domainId);
 
     const enqueued: string[] = [];
     const now = this.now();

@@ -37,6 +37,11 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
     // SigV4's hashes and HMACs without node:crypto's per-call key preparation (src/sagemaker/sha256.ts).
     sha256: Sha256,
     retryStrategy: new ThrottleRefusingRetry(maxAttempts),
+    // The middleware stack resolved once per command class instead of on every call (smithy-typescript #1383,
+    // aws-sdk-js-v3 #6423); it serves only sends without per-call options, so the gateway passes none (no abortSignal:
+    // see SageMakerGateway.call). Middleware added after the first send would be ignored: the gateway adds its fence
+    // before any.
+    cacheMiddleware: true,
     requestHandler: {
       httpAgent: agent,
       httpsAgent: agent,

@@ -164,7 +164,7 @@ export class SageMakerGateway {
       const { $metadata, ...profile } = await this.call(
         "DescribeUserProfile",
         "read",
-        (o) => this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+        () => this.client.send(new DescribeUserProfileCommand({ DomainId: domainId, UserProfileName: name })),
         signal,
       );
       return sameJson<DescribeUserProfileResponse>(profile);
@@ -179,7 +179,7 @@ export class SageMakerGateway {
     const { UserProfileArn } = await this.call(
       "CreateUserProfile",
       "mutating",
-      (o) => this.client.send(new CreateUserProfileCommand(sameJson(input)), o),
+      () => this.client.send(new CreateUserProfileCommand(sameJson(input))),
       signal,
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
@@ -189,7 +189,7 @@ export class SageMakerGateway {
     const { UserProfileArn } = await this.call(
       "UpdateUserProfile",
       "mutating",
-      (o) => this.client.send(new UpdateUserProfileCommand(sameJson(input)), o),
+      () => this.client.send(new UpdateUserProfileCommand(sameJson(input))),
       signal,
     );
     return UserProfileArn === undefined ? {} : { UserProfileArn };
@@ -199,7 +199,7 @@ export class SageMakerGateway {
     await this.call(
       "DeleteUserProfile",
       "mutating",
-      (o) => this.client.send(new DeleteUserProfileCommand({ DomainId: domainId, UserProfileName: name }), o),
+      () => this.client.send(new DeleteUserProfileCommand({ DomainId: domainId, UserProfileName: name })),
       signal,
     );
   }
@@ -208,10 +208,9 @@ export class SageMakerGateway {
   async *listUserProfiles(domainId: string): AsyncGenerator<UserProfileDetails[], void, undefined> {
     let token: string | undefined;
     do {
-      const page = await this.call("ListUserProfiles", "read", (o) =>
+      const page = await this.call("ListUserProfiles", "read", () =>
         this.client.send(
           new ListUserProfilesCommand({ DomainIdEquals: domainId, MaxResults: PAGE_SIZE, NextToken: token }),
-          o,
         ),
       );
       yield sameJson<UserProfileDetails[]>(page.UserProfiles ?? []);
@@ -227,7 +226,7 @@ export class SageMakerGateway {
     const value = this.call(
       "DescribeDomain",
       "read",
-      (o) => this.client.send(new DescribeDomainCommand({ DomainId: domainId }), o),
+      () => this.client.send(new DescribeDomainCommand({ DomainId: domainId })),
       signal,
     );
     this.domains.set(domainId, { at: now, value });
@@ -271,7 +270,7 @@ export class SageMakerGateway {
       const page = await this.call(
         "ListTags",
         "read",
-        (o) => this.client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: PAGE_SIZE, NextToken: token }), o),
+        () => this.client.send(new ListTagsCommand({ ResourceArn: arn, MaxResults: PAGE_SIZE, NextToken: token })),
         signal,
       );
       for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.push({ Key: t.Key, Value: t.Value ?? "" });
@@ -284,7 +283,7 @@ export class SageMakerGateway {
     await this.call(
       "AddTags",
       "mutating",
-      (o) => this.client.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags }), o),
+      () => this.client.send(new AddTagsCommand({ ResourceArn: arn, Tags: tags })),
       signal,
     );
   }
@@ -293,7 +292,7 @@ export class SageMakerGateway {
     await this.call(
       "DeleteTags",
       "mutating",
-      (o) => this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys }), o),
+      () => this.client.send(new DeleteTagsCommand({ ResourceArn: arn, TagKeys: keys })),
       signal,
     );
   }
@@ -331,14 +330,14 @@ export class SageMakerGateway {
    * One logical call: wait for the limiter, send (the SDK retries network errors and 5xx), report, classify. A
    * throttle is reported to the limiter, which slows down; a throttled read is then tried again through the limiter,
    * a throttled mutating call is handed back so the reconciler requeues it. `signal` (the caller's, e.g. a reconcile's)
-   * aborts the wait and the request, as the gateway's own signal does.
+   * aborts the wait, and the caller stops waiting for a request in flight, as with the gateway's own signal.
+   *
+   * The request itself is sent without the signal: a call with per-call options makes the SDK resolve its middleware
+   * stack again (`cacheMiddleware` serves only calls without options), which was the largest part of its per-call
+   * work. A request the caller gave up on runs to its end (the request handler's timeouts bound it; shutdown destroys
+   * the client's sockets) and keeps its limiter slot until then, so the concurrency bound still holds.
    */
-  private async call<T>(
-    op: string,
-    kind: CallKind,
-    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
-    callerSignal?: AbortSignal,
-  ): Promise<T> {
+  private async call<T>(op: string, kind: CallKind, send: () => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
     const signal =
       this.signal && callerSignal ? AbortSignal.any([this.signal, callerSignal]) : (callerSignal ?? this.signal);
     const flow = this.flowOf() ?? "";
@@ -346,12 +345,22 @@ export class SageMakerGateway {
       const release = await this.limiter.acquire(kind, signal, flow);
       const started = this.clock.now();
       const seconds = () => (this.clock.now() - started) / 1000;
+      if (signal?.aborted) {
+        release();
+        throw signal.reason;
+      }
+      const sent = send();
+      let abandoned = false;
       try {
-        const output = await send(signal ? { abortSignal: signal } : {});
+        const output = signal
+          ? await untilAborted(sent, signal, () => {
+              abandoned = true;
+            })
+          : await sent;
         this.observer.onCall(op, "success", seconds());
         return output;
       } catch (err) {
-        if (err instanceof NotLeaderError) throw err;
+        if (abandoned || err instanceof NotLeaderError) throw err;
         const classified = classifyError(err);
         this.observer.onCall(op, classified.code, seconds());
         if (classified.kind === "throttled") {
@@ -361,8 +370,37 @@ export class SageMakerGateway {
         }
         throw new SageMakerError(op, classified, err);
       } finally {
-        release();
+        if (abandoned) sent.then(release, release);
+        else release();
       }
     }
   }
+}
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as it aborts (`onAbort` is told); the promise itself is
+ * not cancelled.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbort();
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(err);
+      },
+    );
+  });
 }

@@ -19,12 +19,7 @@ export type AppRef = { domainId: string; appType: AppType; appName: string } & A
 /** The gateway's client and its limited call. */
 export interface Send {
   client(): SageMakerClient;
-  call<T>(
-    op: string,
-    kind: CallKind,
-    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
-    signal?: AbortSignal,
-  ): Promise<T>;
+  call<T>(op: string, kind: CallKind, send: () => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 const PAGE_SIZE = 100;
@@ -43,7 +38,7 @@ export async function listApps(
   let token: string | undefined;
   do {
     const input = { DomainIdEquals: domainId, ...filter, MaxResults: PAGE_SIZE, NextToken: token };
-    const page = await s.call("ListApps", "read", (o) => s.client().send(new ListAppsCommand(input), o), signal);
+    const page = await s.call("ListApps", "read", () => s.client().send(new ListAppsCommand(input)), signal);
     apps.push(...sameJson<AppDetails[]>(page.Apps ?? []));
     token = page.NextToken;
   } while (token);
@@ -55,7 +50,7 @@ export async function listSpaces(s: Send, domainId: string, signal?: AbortSignal
   let token: string | undefined;
   do {
     const input = { DomainIdEquals: domainId, MaxResults: PAGE_SIZE, NextToken: token };
-    const page = await s.call("ListSpaces", "read", (o) => s.client().send(new ListSpacesCommand(input), o), signal);
+    const page = await s.call("ListSpaces", "read", () => s.client().send(new ListSpacesCommand(input)), signal);
     spaces.push(...sameJson<SpaceDetails[]>(page.Spaces ?? []));
     token = page.NextToken;
   } while (token);
@@ -65,10 +60,10 @@ export async function listSpaces(s: Send, domainId: string, signal?: AbortSignal
 export async function deleteApp(s: Send, app: AppRef, signal?: AbortSignal): Promise<void> {
   const owner = "spaceName" in app ? { SpaceName: app.spaceName } : { UserProfileName: app.userProfileName };
   const input = { DomainId: app.domainId, AppType: app.appType, AppName: app.appName, ...owner };
-  await s.call("DeleteApp", "mutating", (o) => s.client().send(new DeleteAppCommand(input), o), signal);
+  await s.call("DeleteApp", "mutating", () => s.client().send(new DeleteAppCommand(input)), signal);
 }
 
 export async function deleteSpace(s: Send, domainId: string, spaceName: string, signal?: AbortSignal): Promise<void> {
   const input = { DomainId: domainId, SpaceName: spaceName };
-  await s.call("DeleteSpace", "mutating", (o) => s.client().send(new DeleteSpaceCommand(input), o), signal);
+  await s.call("DeleteSpace", "mutating", () => s.client().send(new DeleteSpaceCommand(input)), signal);
 }

@@ -9,6 +9,7 @@ import { type SageMakerEmulator, startSageMakerEmulator } from "@sagemaker-profi
 import { afterEach, describe, expect, it } from "vitest";
 import { NotLeaderError } from "../../src/kube/leader.js";
 import { type CallObserver, type GatewayOptions, SageMakerError, SageMakerGateway } from "../../src/sagemaker/index.js";
+import { waitFor } from "../support/wait.js";
 
 const DOMAIN = "d-gateway00001";
 const ROLE = "arn:aws:iam::123456789012:role/service-role/Studio";
@@ -229,6 +230,29 @@ describe("SageMakerGateway: the calls", () => {
     // An aborted signal sends nothing at all.
     await expect(gw.describeUserProfile(DOMAIN, "never", reconcile.signal)).rejects.toThrow("controller stopped");
     expect(server.requests().map((r) => r.request.UserProfileName)).not.toContain("never");
+  });
+
+  it("a call its caller gave up on keeps its place in the concurrency bound until its request has ended", async () => {
+    const server = await startEmulator();
+    let inFlight = 0;
+    const observer: CallObserver = {
+      ...recorder().observer,
+      onLoadChange: (_, n) => {
+        inFlight = n;
+      },
+    };
+    const gw = gatewayFor(server, { concurrency: 1, observer });
+    server.admin.injectFault({ op: "DescribeUserProfile", latencyMs: 1_500, count: 1 });
+    const reconcile = new AbortController();
+    const abandoned = gw.describeUserProfile(DOMAIN, "slow", reconcile.signal);
+    await waitFor("the slow call in flight", () => inFlight === 1);
+    reconcile.abort(new Error("controller stopped"));
+    await expect(abandoned).rejects.toThrow("controller stopped");
+    // The request is still held by the emulator: the next call waits for the one connection instead of opening a second.
+    const next = gw.describeUserProfile(DOMAIN, "next");
+    expect(gw.limiter.waiting).toBe(1);
+    expect(await next).toBeNull();
+    expect(server.requests().map((r) => r.request.UserProfileName)).toEqual(["slow", "next"]);
   });
 
   it("shares the mutating budget between namespaces: a quiet namespace's write overtakes a busy one's queue", async () => {
