@@ -12,7 +12,7 @@ import { errorMessage, isForbidden, isNotFound, RBAC_HINT } from "./errors.js";
 import { intern } from "./intern.js";
 import { microTime } from "./leases.js";
 import { type Logger, silentLogger } from "./log.js";
-import type { KubeObject } from "./object.js";
+import { collectionPath, type KubeObject, objectPath, type ResourceRef } from "./object.js";
 import { KubeApi, MERGE_PATCH } from "./rest.js";
 import { truncateUtf8, utf8Prefix } from "./utf8.js";
 
@@ -236,7 +236,7 @@ export class EventRecorder {
         reportingComponent: this.o.reportingController,
         reportingInstance: this.instance,
       };
-      return this.api.create(this.eventsPath(s.namespace), body);
+      return this.api.create(collectionPath(this.events(s.namespace)), body);
     }
     const body = {
       metadata,
@@ -250,20 +250,21 @@ export class EventRecorder {
       reportingInstance: this.instance,
       ...(count > 1 ? { series: { count, lastObservedTime: last } } : {}),
     };
-    return this.api.create(this.eventsPath(s.namespace), body);
+    return this.api.create(collectionPath(this.events(s.namespace)), body);
   }
 
   private patchCount(s: Series, count: number): Promise<unknown> {
-    const path = `${this.eventsPath(s.namespace)}/${encodeURIComponent(s.name as string)}`;
+    const path = objectPath(this.events(s.namespace), s.name as string);
     const body = this.core
       ? { count, lastTimestamp: seconds(s.lastSeen) }
       : { series: { count, lastObservedTime: microTime(s.lastSeen) } };
     return this.api.patch(path, body, MERGE_PATCH);
   }
 
-  private eventsPath(namespace: string): string {
-    const ns = encodeURIComponent(namespace);
-    return this.core ? `/api/v1/namespaces/${ns}/events` : `/apis/events.k8s.io/v1/namespaces/${ns}/events`;
+  private events(namespace: string): ResourceRef {
+    return this.core
+      ? { group: "", version: "v1", plural: "events", namespace }
+      : { group: "events.k8s.io", version: "v1", plural: "events", namespace };
   }
 
   /** client-go's naming: `<object>.<unix nanos in hex>`, unique per recorder. */

@@ -1,5 +1,5 @@
 /** coordination.k8s.io/v1 Leases (leader election, shard ownership) over the REST layer. */
-import type { KubeObjectMeta } from "./object.js";
+import { collectionPath, type KubeObjectMeta, objectPath, type ResourceRef } from "./object.js";
 import type { KubeApi } from "./rest.js";
 
 export interface LeaseSpec {
@@ -39,7 +39,7 @@ export class LeaseApi {
   }
 
   private path(namespace: string, name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
-    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+    const leases: ResourceRef = { group: "coordination.k8s.io", version: "v1", plural: "leases", namespace };
+    return name === undefined ? collectionPath(leases) : objectPath(leases, name);
   }
 }
