@@ -19,7 +19,7 @@ export { errorMessage, httpStatus, isConflict, isForbidden, isGone, isNotFound, 
 export { EventRecorder, type EventRecorderOptions, type EventType } from "./events.js";
 export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalizer.js";
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
-export { intern } from "./intern.js";
+export { INTERN_MAX_LENGTH, intern, internTable } from "./intern.js";
 export { deepEqual, mergePatch } from "./json.js";
 export {
   LeaderElector,

@@ -11,12 +11,10 @@
  */
 import type { SageMakerUserProfile } from "../api/types.js";
 import { API_VERSION, KIND } from "../api/types.js";
-import { intern, LAST_APPLIED_ANNOTATION } from "../kube/index.js";
+import { INTERN_MAX_LENGTH, intern, internTable, LAST_APPLIED_ANNOTATION } from "../kube/index.js";
 
 /** Spec values shared by many profiles (a team's role, instance types, security groups), apart from `intern`'s table. */
-const SPEC_VALUES_MAX = 4_096;
-const SPEC_VALUE_MAX_LENGTH = 120;
-const specValues = new Map<string, string>();
+const internSpecValue = internTable();
 /** Spec fields that name one user: never shared, so they are not interned. */
 const UNIQUE_SPEC_FIELDS = new Set(["userProfileName", "singleSignOnUserValue", "singleSignOnUserIdentifier"]);
 
@@ -73,7 +71,7 @@ function sharedList(list: string[]): string[] {
   if (list.length === 0) return EMPTY as string[];
   let key = "";
   for (const s of list) {
-    if (typeof s !== "string" || s.length > SPEC_VALUE_MAX_LENGTH || list.length > 8) return list.map(intern);
+    if (typeof s !== "string" || s.length > INTERN_MAX_LENGTH || list.length > 8) return list.map(intern);
     key += `${s}\u0000`;
   }
   const known = lists.get(key);
@@ -89,10 +87,7 @@ function internSpecValues(node: Record<string, unknown> | unknown[]): void {
   for (const k of keys) {
     const v = (node as Record<string | number, unknown>)[k];
     if (typeof v === "string") {
-      if (v.length > SPEC_VALUE_MAX_LENGTH || UNIQUE_SPEC_FIELDS.has(k as string)) continue;
-      const known = specValues.get(v);
-      if (known !== undefined) (node as Record<string | number, unknown>)[k] = known;
-      else if (specValues.size < SPEC_VALUES_MAX) specValues.set(v, v);
+      if (!UNIQUE_SPEC_FIELDS.has(k as string)) (node as Record<string | number, unknown>)[k] = internSpecValue(v);
     } else if (v !== null && typeof v === "object") internSpecValues(v as Record<string, unknown>);
   }
 }
