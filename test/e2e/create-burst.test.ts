@@ -46,20 +46,7 @@ describe("many new resources applied at once", () => {
       }
     })();
     await Promise.all(
-      names.map((name) =>
-        e2e.api.createNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace: "team-a",
-          body: {
-            apiVersion: `${GROUP}/${VERSION}`,
-            kind: "SageMakerUserProfile",
-            metadata: { name, namespace: "team-a" },
-            spec: { domainId: DEMO_DOMAIN, userSettings: { executionRole: ROLE } },
-          },
-        }),
-      ),
+      names.map((name) => e2e.create("team-a", name, { domainId: DEMO_DOMAIN, userSettings: { executionRole: ROLE } })),
     );
     await waitFor(
       `all ${N} Ready`,

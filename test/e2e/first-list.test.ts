@@ -6,7 +6,6 @@
  * what is counted here is what comes before the create.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GROUP, PLURAL, VERSION } from "../../src/api/types.js";
 import { waitFor } from "../support/wait.js";
 import { DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
@@ -28,22 +27,7 @@ afterAll(async () => {
 });
 
 const apply = (names: string[], domainId: string) =>
-  Promise.all(
-    names.map((name) =>
-      e2e.api.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace: "team-a",
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: "SageMakerUserProfile",
-          metadata: { name, namespace: "team-a" },
-          spec: { domainId, userSettings: { executionRole: ROLE } },
-        },
-      }),
-    ),
-  );
+  Promise.all(names.map((name) => e2e.create("team-a", name, { domainId, userSettings: { executionRole: ROLE } })));
 
 /** Every SageMaker call naming one of `names` (in order), by name, and the ListUserProfiles calls of `domainId`. */
 function callsOf(names: string[], domainId: string) {

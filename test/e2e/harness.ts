@@ -12,7 +12,7 @@ import {
 } from "@sagemaker-profile-operator/local-stack/stack";
 import { pino } from "pino";
 import type { DescribeUserProfileResponse } from "../../src/api/generated/sagemaker-shapes.js";
-import { GROUP, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
+import { GROUP, KIND, PLURAL, type SageMakerUserProfile, VERSION } from "../../src/api/types.js";
 import { defaultConfig, type OperatorConfig, type RunningOperator, startOperator } from "../../src/operator/index.js";
 import type { SageMakerProfilePolicySpec } from "../../src/policy/index.js";
 import { applyPolicy } from "../support/policy.js";
@@ -98,6 +98,14 @@ export async function startE2E(
     async startOperator() {
       operator = await startOperator(config, { log });
       return operator;
+    },
+    /** Creates a resource (like kubectl create). */
+    async create(namespace: string, name: string, spec: SageMakerUserProfile["spec"]): Promise<void> {
+      await api.createNamespacedCustomObject({
+        ...coords,
+        namespace,
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, metadata: { name, namespace }, spec },
+      });
     },
     /** Merge-patches a resource (like kubectl edit / apply of a changed field); returns the new generation. */
     async patch(namespace: string, name: string, body: object): Promise<number> {
