@@ -21,6 +21,7 @@ export { addFinalizer, type FinalizerOptions, removeFinalizer } from "./finalize
 export { Informer, type InformerHandlers, type InformerOptions } from "./informer.js";
 export { INTERN_MAX_LENGTH, intern, internTable } from "./intern.js";
 export { deepEqual, mergePatch } from "./json.js";
+export { KeyedRecords, type KeyedState } from "./keyed-records.js";
 export {
   LeaderElector,
   type LeaderElectorOptions,

@@ -27,10 +27,20 @@ function shared(s: ProfileSnapshot): ProfileSnapshot {
   return frozen;
 }
 
+/** What the metrics use of a Map keyed by resource. */
+export interface ProfileSnapshots {
+  set(key: string, value: ProfileSnapshot): unknown;
+  delete(key: string): unknown;
+  values(): IterableIterator<ProfileSnapshot>;
+}
+
 export class OperatorMetrics {
   readonly registry = new Registry();
-  /** Per-resource state, for the gauges computed at scrape time; bounded by the number of resources. */
-  private readonly profiles = new Map<string, ProfileSnapshot>();
+  /**
+   * Per-resource state, for the gauges computed at scrape time; bounded by the number of resources. A slot of the
+   * operator's per-resource records (src/kube/keyed-records.ts) when given; else a Map.
+   */
+  private readonly profiles: ProfileSnapshots;
 
   readonly reconcileTotal = new Counter({
     name: "controller_runtime_reconcile_total",
@@ -162,7 +172,8 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; profiles?: ProfileSnapshots } = {}) {
+    this.profiles = options.profiles ?? new Map<string, ProfileSnapshot>();
     const profiles = this.profiles;
     new Gauge({
       name: "sagemaker_user_profiles",

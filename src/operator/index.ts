@@ -5,7 +5,15 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger as PinoLogger } from "pino";
-import { LeaderElector, leaseTiming, loadKubeConfig, Manager, NotLeaderError, systemClock } from "../kube/index.js";
+import {
+  KeyedRecords,
+  LeaderElector,
+  leaseTiming,
+  loadKubeConfig,
+  Manager,
+  NotLeaderError,
+  systemClock,
+} from "../kube/index.js";
 import { OperatorMetrics, parseBindAddress, serveHealth, serveMetrics } from "../metrics/index.js";
 import { type GatewayOptions, SageMakerGateway } from "../sagemaker/index.js";
 import type { OperatorConfig } from "./config.js";
@@ -41,7 +49,9 @@ export interface OperatorDeps {
 export async function startOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<RunningOperator> {
   const log = deps.log ?? createLogger({ level: config.logLevel, base: { controller: CONTROLLER_NAME } });
   const kubeConfig = loadKubeConfig({ path: config.kubeconfig });
-  const metrics = new OperatorMetrics();
+  // One record per resource for what the reconciler, the List resync, the policy cache and the metrics keep of it.
+  const records = new KeyedRecords();
+  const metrics = new OperatorMetrics({ profiles: records.slot() });
 
   // The write fence: with leader election, only a leader that renewed within renewDeadline writes.
   let mayWrite = () => true;
@@ -130,6 +140,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps =
     gateway,
     pool,
     metrics,
+    records,
     log,
     fence,
     mayWrite: () => mayWrite(),

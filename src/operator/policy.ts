@@ -5,7 +5,15 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { GROUP, type SageMakerUserProfile, VERSION } from "../api/types.js";
-import { type EventSource, Informer, type KubeObject, type Logger } from "../kube/index.js";
+import {
+  type EventSource,
+  Informer,
+  type KeyedRecords,
+  type KeyedState,
+  type KubeObject,
+  type Logger,
+  objectKey,
+} from "../kube/index.js";
 import {
   type CleanupPermission,
   cleanupPermission,
@@ -26,6 +34,15 @@ export interface PolicyGuardOptions {
   partition: string;
   /** Every cached SageMakerUserProfile. */
   profiles: () => SageMakerUserProfile[];
+  /** Where the decisions remembered per resource live (the operator's per-resource records); default a Map. */
+  records?: Pick<KeyedRecords, "slot">;
+}
+
+/** An allowed decision's inputs, remembered per resource (the uid: a resource made again under the name is new). */
+interface Allowed {
+  uid: string;
+  generation: number;
+  inputs: string;
 }
 
 export class PolicyGuard implements PolicyPort {
@@ -35,15 +52,16 @@ export class PolicyGuard implements PolicyPort {
    * The reconciler asks for a resource's decision at every reconcile (3-4 per change) and the evaluation walks the
    * spec by the model (about 4 % of the operator's CPU while converging 2,000 profiles). An allowed decision depends
    * only on the spec (its generation), the policies and the namespace's labels, and is the same for every resource of
-   * a namespace: remembered per resource as (generation, inputs), the decision itself once per namespace. Refusals
-   * are not remembered (rare, and their violations are the resource's own).
+   * a namespace: remembered per resource as (uid, generation, inputs), the decision itself once per namespace.
+   * Refusals are not remembered (rare, and their violations are the resource's own).
    */
-  private readonly allowed = new Map<string, { generation: number; inputs: string }>();
+  private readonly allowed: KeyedState<Allowed>;
   private readonly allowedIn = new Map<string, { inputs: string; decision: PolicyDecision }>();
   private allowedLimit = 1024;
   private lastInputs = "";
 
   constructor(private readonly o: PolicyGuardOptions) {
+    this.allowed = o.records?.slot<Allowed>() ?? new Map();
     this.policies = new Informer<SageMakerProfilePolicy>({
       kubeConfig: o.kubeConfig,
       resource: { group: GROUP, version: VERSION, plural: POLICY_PLURAL },
@@ -73,9 +91,16 @@ export class PolicyGuard implements PolicyPort {
     for (const p of policies) inputs += `|${p.metadata.name}@${p.metadata.resourceVersion}`;
     if (inputs === this.lastInputs) inputs = this.lastInputs;
     else this.lastInputs = inputs;
-    const known = uid !== undefined ? this.allowed.get(uid) : undefined;
+    const key = objectKey(obj);
+    const known = uid !== undefined ? this.allowed.get(key) : undefined;
     const shared = this.allowedIn.get(namespace);
-    if (known && known.generation === generation && known.inputs === inputs && shared?.inputs === inputs)
+    if (
+      known !== undefined &&
+      known.uid === uid &&
+      known.generation === generation &&
+      known.inputs === inputs &&
+      shared?.inputs === inputs
+    )
       return shared.decision;
     const decision = evaluatePolicies({
       resource: obj,
@@ -88,10 +113,15 @@ export class PolicyGuard implements PolicyPort {
         this.allowed.clear(); // deleted resources' entries go too; the rest are evaluated again once
         this.allowedLimit = Math.max(1024, 2 * this.o.profiles().length);
       }
-      this.allowed.set(uid, { generation, inputs });
+      this.allowed.set(key, { uid, generation, inputs });
       if (shared?.inputs !== inputs) this.allowedIn.set(namespace, { inputs, decision });
     }
     return decision;
+  }
+
+  /** Forgets what it remembered of a resource that is gone. */
+  forget(key: string): void {
+    this.allowed.delete(key);
   }
 
   /** Which spec.deletion.cleanup the resource's namespace may use (src/policy/cleanup.ts). */

@@ -7,7 +7,9 @@
  * finalizer, the domain, the spec's short values) are kept once instead of once per object, as JSON.parse leaves them.
  * So are the short lists most objects share (finalizers, managed tag keys, drifted fields; frozen, as the cache is
  * read-only) and an empty drift, and one object's equal timestamps and names: a heap snapshot at 10,000 converged
- * resources held 5 copies of the same time per object, and a spec, a finalizer list and an empty drift each.
+ * resources held 5 copies of the same time per object, and a spec, a finalizer list and an empty drift each. Given
+ * the version it replaces, a new version keeps that one's uid, ARN and owner strings when they did not change, so the
+ * parts that hold them (the ownership memory's ARN) share one copy instead of keeping an older version's.
  */
 import type { SageMakerUserProfile } from "../api/types.js";
 import { API_VERSION, KIND } from "../api/types.js";
@@ -23,12 +25,12 @@ const lists = new Map<string, readonly string[]>();
 const EMPTY: readonly string[] = Object.freeze([]);
 const NO_DRIFT = Object.freeze({ count: 0, fields: EMPTY });
 
-export function profileCacheTransform(obj: SageMakerUserProfile): SageMakerUserProfile {
+export function profileCacheTransform(obj: SageMakerUserProfile, old?: SageMakerUserProfile): SageMakerUserProfile {
   const m = obj.metadata;
   const metadata: SageMakerUserProfile["metadata"] = {
     name: m.name,
     namespace: intern(m.namespace),
-    uid: m.uid,
+    uid: old !== undefined && old.metadata.uid === m.uid ? old.metadata.uid : m.uid,
     resourceVersion: m.resourceVersion,
     generation: m.generation,
   };
@@ -43,6 +45,10 @@ export function profileCacheTransform(obj: SageMakerUserProfile): SageMakerUserP
   if (obj.status) {
     const status = obj.status;
     status.profileStatus = intern(status.profileStatus);
+    // The strings the last version had: others keep them (the ownership memory its ARN), so there is one copy.
+    const was = old?.status;
+    if (was !== undefined)
+      for (const k of KEPT_STATUS_STRINGS) if (status[k] !== undefined && status[k] === was[k]) status[k] = was[k];
     if (status.userProfileName === m.name) status.userProfileName = m.name;
     // Conditions written together carry the same time: one string for all of them (and lastSyncTime).
     let time = status.lastSyncTime;
@@ -65,6 +71,9 @@ export function profileCacheTransform(obj: SageMakerUserProfile): SageMakerUserP
   }
   return out;
 }
+
+/** Status strings unique to one profile that stay the same across its versions. */
+const KEPT_STATUS_STRINGS = ["userProfileArn", "ownedBy", "homeEfsFileSystemUid"] as const;
 
 /** One frozen copy of a short list of short strings many objects hold; others as they are. */
 function sharedList(list: string[]): string[] {

@@ -16,6 +16,7 @@ import {
   Informer,
   ItemExponentialFailureRateLimiter,
   isForbidden,
+  KeyedRecords,
   MaxOfRateLimiter,
   makeClients,
   objectKey,
@@ -52,6 +53,8 @@ export interface ProfileControllerDeps {
   /** The clients of SageMakerAccounts' accounts and regions. */
   pool: SageMakerPool;
   metrics: OperatorMetrics;
+  /** The per-resource records the metrics use too; default new ones. */
+  records?: KeyedRecords;
   log: PinoLogger;
   /** The leader write fence: throws when this process may not write (see SageMakerGateway's mayWrite). */
   fence(): void;
@@ -71,20 +74,22 @@ export const namespaceOfKey = (key: string): string => splitKey(key).namespace ?
 /** The runnables of the profile controller, in start order: caches first, then the leader-elected loops. */
 export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   const { config, kubeConfig, metrics, log } = d;
+  const records = d.records ?? new KeyedRecords();
   const resource = { group: GROUP, version: VERSION, plural: PLURAL };
 
   // Source: one informer per watched namespace, or one for all namespaces.
   const namespaces: Array<string | undefined> = config.namespaces.length ? config.namespaces : [undefined];
-  const informers = namespaces.map(
+  const informers: Informer<SageMakerUserProfile>[] = namespaces.map(
     (namespace) =>
       new Informer<SageMakerUserProfile>({
         kubeConfig,
         resource: { ...resource, namespace },
         log: log.child({ component: "informer", namespace: namespace ?? "*" }),
-        transform: profileCacheTransform,
+        // With the version it replaces: the strings that did not change are kept once (cached, below).
+        transform: (obj: SageMakerUserProfile) => profileCacheTransform(obj, cached(objectKey(obj))),
       }),
   );
-  const cached = (key: string) => {
+  const cached = (key: string): SageMakerUserProfile | undefined => {
     for (const i of informers) {
       const obj = i.get(key);
       if (obj) return obj as SageMakerUserProfile;
@@ -99,6 +104,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     log: log.child({ component: "policy" }),
     partition: partitionOf(config.aws.region ?? "us-east-1"),
     profiles,
+    records,
   });
 
   // Source: SageMakerAccount changes and account checks re-enqueue the resources they affect.
@@ -219,13 +225,17 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     resyncPeriodMs: config.resyncMode === "describe" ? config.resyncPeriodMs : 0,
     stalledRetryMs: config.stalledRetryMs,
     ownerRecheckMs: config.ownerRecheckMs,
+    records,
     knownAbsent: (obj, signal) => {
       const domainKey = accounts.resyncKey(obj);
       return domainKey !== undefined && (listResync?.absentSoon(domainKey, profileName(obj), signal) ?? false);
     },
     hooks: {
       onProfile: (key, snapshot) => metrics.recordProfile(key, snapshot),
-      onForget: (key) => metrics.forgetProfile(key),
+      onForget: (key) => {
+        metrics.forgetProfile(key);
+        guard.forget(key);
+      },
       onRepair: (blocks) => {
         for (const field of blocks) metrics.driftRepairs.inc({ field });
       },
@@ -297,6 +307,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       enqueue: (key) => controller?.enqueue(key),
       periodMs: config.resyncPeriodMs,
       fullResyncPeriodMs: config.fullResyncPeriodMs,
+      seen: records.slot(),
       onError: (domainId, err) =>
         log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
     });

@@ -11,6 +11,8 @@ import {
   type Action,
   type Clock,
   exponentialDelay,
+  KeyedRecords,
+  type KeyedState,
   type RateLimiter,
   type ReconcileContext,
   systemClock,
@@ -71,6 +73,8 @@ export interface ReconcilerOptions {
    */
   knownAbsent?(resource: SageMakerUserProfile, signal: AbortSignal): boolean | Promise<boolean>;
   hooks?: ReconcilerHooks;
+  /** Where the per-resource memory lives: the operator's records shared with its other parts; default its own. */
+  records?: Pick<KeyedRecords, "slot">;
   clock?: Clock;
   random?: () => number;
 }
@@ -116,7 +120,7 @@ export class ProfileReconciler {
   private readonly random: () => number;
   private readonly backoffs: Record<BackoffName, RateLimiter>;
   /** The flap guard's state per key (planner input and output). */
-  private readonly flaps = new Map<string, FlapState>();
+  private readonly flaps: KeyedState<FlapState>;
   /** How long SageMaker takes to settle a write, as seen so far: times the Describe after one. */
   private readonly settle = new SettleEstimates();
   /**
@@ -124,7 +128,7 @@ export class ProfileReconciler {
    * resource): a later write needs no ListTags while the profile shows no sign of another writer (ownership.ts). Never
    * taken from status, which anyone who may write the status subresource can forge.
    */
-  private readonly owned = new Map<string, OwnershipMemory>();
+  private readonly owned: KeyedState<OwnershipMemory>;
 
   constructor(private readonly o: ReconcilerOptions) {
     this.settings = planSettings(o);
@@ -132,6 +136,9 @@ export class ProfileReconciler {
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? Math.random;
     this.backoffs = { inUse: o.inUseBackoff, transient: o.transientBackoff };
+    const records = o.records ?? new KeyedRecords();
+    this.flaps = records.slot<FlapState>();
+    this.owned = records.slot<OwnershipMemory>();
   }
 
   async reconcile(key: string, ctx: ReconcileContext = standalone()): Promise<Action> {
@@ -276,8 +283,12 @@ export class ProfileReconciler {
       now: started,
       recheckMs: this.settings.ownerRecheckMs,
     });
-    if (next) this.owned.set(key, next);
-    else this.owned.delete(key);
+    if (next) {
+      // The cached status's copy of the same ARN, not the Describe's: one string per resource kept, not two.
+      const arn = this.o.kube.get(key)?.status?.userProfileArn;
+      if (arn === next.arn) next.arn = arn;
+      this.owned.set(key, next);
+    } else this.owned.delete(key);
   }
 
   /** The error policy's verdict, with the reads and backoffs it takes as inputs. */

@@ -31,6 +31,16 @@ export interface ListResyncOptions {
   onError?(domainId: string, err: unknown): void;
   /** How long reconciles wait for a domain's first List (counted from its start); default FIRST_LIST_WAIT_MS. */
   firstListWaitMs?: number;
+  /** Where the view of each profile is kept: a slot of the operator's per-resource records; default a Map. */
+  seen?: KeyedStore<Seen>;
+}
+
+/** What the resync uses of a Map keyed by resource. */
+export interface KeyedStore<V> {
+  get(key: string): V | undefined;
+  set(key: string, value: V): unknown;
+  delete(key: string): boolean;
+  keys(): IterableIterator<string>;
 }
 
 /**
@@ -52,8 +62,8 @@ export const FIRST_LIST_WAIT_MS = 1_000;
 /** A first List that failed is tried again by an asking reconcile no sooner than this (the tick still lists). */
 export const FIRST_LIST_RETRY_MS = 30_000;
 
-/** What the resync knows of one profile's LastModifiedTime (epoch ms). */
-interface Seen {
+/** What the resync knows of one profile's LastModifiedTime (epoch ms), and when its full resync is due. */
+export interface Seen {
   /** The last List value (-1 = not in the list), since the last Describe that changed `described`. */
   listed?: number;
   /** The last Describe's value; undefined while only List has seen the profile since it last changed. */
@@ -67,6 +77,8 @@ interface Seen {
    * changed enqueues nothing (that Describe is the look, and computes drift against whatever is there by then).
    */
   writing?: boolean;
+  /** When a full resync is next due (local clock); undefined until a tick has seen the resource. */
+  due?: number;
 }
 
 /** A domain's first List, started by a reconcile that asked about it before any tick had listed the domain. */
@@ -81,14 +93,12 @@ interface FirstList {
 
 export class ListResync {
   /** A key never seen is not enqueued: the start-up reconcile covers it. Entries go with their resource. */
-  private readonly seen = new Map<string, Seen>();
+  private readonly seen: KeyedStore<Seen>;
   /**
    * Whether List / Describe have been seen with a millisecond part: a side that has is not coarse, so a whole second
    * there is a coincidence and asks for no confirming.
    */
   private readonly fine = { list: false, describe: false };
-  /** key -> when a full resync is next due. */
-  private readonly due = new Map<string, number>();
   /** Per domain, the last complete List: lower-case profile name -> LastModifiedTime. */
   private readonly listings = new Map<string, Map<string, number>>();
   /** Per domain never listed by a tick yet, the List that reconciles asked for (in flight, or failed). */
@@ -99,6 +109,7 @@ export class ListResync {
   constructor(private readonly o: ListResyncOptions) {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
+    this.seen = o.seen ?? new Map();
   }
 
   /**
@@ -117,7 +128,13 @@ export class ListResync {
       prev.writing = writing;
       return;
     }
-    this.seen.set(key, { described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS, writing });
+    this.seen.set(key, {
+      described: at,
+      describedSince: now,
+      confirmed: now - at >= SETTLED_AGE_MS,
+      writing,
+      due: prev?.due,
+    });
   }
 
   /**
@@ -217,7 +234,6 @@ export class ListResync {
       byDomain.set(t.domainId, list);
     }
     for (const key of [...this.seen.keys()]) if (!live.has(key)) this.seen.delete(key);
-    for (const key of [...this.due.keys()]) if (!live.has(key)) this.due.delete(key);
     for (const domainId of [...this.listings.keys()]) if (!byDomain.has(domainId)) this.listings.delete(domainId);
     for (const [domainId, first] of [...this.firstLists])
       if (first.failedAt !== undefined && !byDomain.has(domainId)) this.firstLists.delete(domainId);
@@ -243,7 +259,7 @@ export class ListResync {
       this.listings.set(domainId, modified);
       for (const t of targets) {
         const current = modified.get(t.profileName.toLowerCase()) ?? -1;
-        const seen = this.seen.get(t.key);
+        let seen = this.seen.get(t.key);
         // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
         // and the Describe is the newer look; the next tick compares again.
         const newer = seen?.describedSince !== undefined && seen.describedSince > now;
@@ -255,23 +271,20 @@ export class ListResync {
           !changed &&
           needsConfirming(seen, current, this.fine) &&
           now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
-        if (seen === undefined || changed) this.seen.set(t.key, { listed: current, confirmed: false });
-        else {
+        if (seen === undefined || changed) {
+          seen = { listed: current, confirmed: false, due: seen?.due };
+          this.seen.set(t.key, seen);
+        } else {
           // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
           if (!seen.writing && !newer) seen.listed = current;
           // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
           // never describes, and must not be enqueued every period for it).
           if (confirm) seen.confirmed = true;
         }
-        let due = this.due.get(t.key);
-        if (due === undefined) {
-          // Spread the first full resyncs over one full period so they never come together.
-          due = now + this.random() * this.o.fullResyncPeriodMs;
-          this.due.set(t.key, due);
-        }
-        if (changed || confirm || now >= due) {
-          due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
-          this.due.set(t.key, due);
+        // Spread the first full resyncs over one full period so they never come together.
+        seen.due ??= now + this.random() * this.o.fullResyncPeriodMs;
+        if (changed || confirm || now >= seen.due) {
+          seen.due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
           this.o.enqueue(t.key);
           enqueued.push(t.key);
         }
