@@ -73,9 +73,16 @@ const NOTE_MAX_BYTES = 1024;
 const REASON_MAX_BYTES = 128;
 const ACTION_MAX_BYTES = 128;
 const REPORTING_INSTANCE_MAX_BYTES = 128;
+/** Distinct (type, reason, action, note) given a short id in series keys; the rest are keyed by their text. */
+const KINDS_MAX = 1_024;
 
 export class EventRecorder {
   private readonly series = new Map<string, Series>();
+  /**
+   * (type, reason, action, note) -> a number, in the series keys: a key per series spelt out the whole note, 0.69 MiB
+   * of keys for 4,096 series at 10,000 resources; the kinds are few (one per note the operator writes). Bounded.
+   */
+  private readonly kinds = new Map<string, number>();
   private readonly api: KubeApi;
   /** core/v1 Events (involvedObject, count) instead of events.k8s.io/v1 (regarding, series). */
   private readonly core: boolean;
@@ -108,7 +115,9 @@ export class EventRecorder {
       const meta = regarding.metadata ?? {};
       // One copy of a note many resources share ("Updated jupyterServerAppSettings...").
       const trimmed = intern(truncateUtf8(note, NOTE_MAX_BYTES, "..."));
-      const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, type, reason, action, trimmed].join("\u0000");
+      const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, this.kindOf(type, reason, action, trimmed)].join(
+        "\u0000",
+      );
       let s = this.series.get(key);
       if (s && now - s.lastSeen > this.windowMs) {
         if (s.timer !== undefined) this.clock.clearTimeout(s.timer);
@@ -271,6 +280,16 @@ export class EventRecorder {
   private eventName(regarding: Regarding): string {
     const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
     return `${regarding.name ?? "object"}.${nanos.toString(16)}`;
+  }
+
+  /** A short id of what an Event says; the text itself once the table is full. */
+  private kindOf(type: EventType, reason: string, action: string, note: string): string | number {
+    const what = [type, reason, action, note].join("\u0000");
+    const known = this.kinds.get(what);
+    if (known !== undefined) return known;
+    if (this.kinds.size >= KINDS_MAX) return what;
+    this.kinds.set(what, this.kinds.size);
+    return this.kinds.size - 1;
   }
 
   private evict(): void {
