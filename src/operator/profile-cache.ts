@@ -11,7 +11,7 @@
  * the version it replaces, a new version keeps that one's uid, ARN and owner strings when they did not change, so the
  * parts that hold them (the ownership memory's ARN) share one copy instead of keeping an older version's.
  */
-import type { SageMakerUserProfile } from "../api/types.js";
+import type { Condition, SageMakerUserProfile } from "../api/types.js";
 import { API_VERSION, KIND } from "../api/types.js";
 import { INTERN_MAX_LENGTH, intern, internTable, LAST_APPLIED_ANNOTATION } from "../kube/index.js";
 
@@ -60,6 +60,11 @@ export function profileCacheTransform(obj: SageMakerUserProfile, old?: SageMaker
       if (c.lastTransitionTime === time) c.lastTransitionTime = time as string;
       else time = c.lastTransitionTime;
     }
+    if (status.conditions !== undefined) {
+      status.conditions = sharedConditions(status.conditions);
+      const first = status.conditions[0]?.lastTransitionTime;
+      if (status.lastSyncTime === first) status.lastSyncTime = first;
+    }
     if (status.managedTagKeys !== undefined) status.managedTagKeys = sharedList(status.managedTagKeys);
     const drift = status.drift;
     if (drift !== undefined) {
@@ -70,6 +75,41 @@ export function profileCacheTransform(obj: SageMakerUserProfile, old?: SageMaker
     out.status = status;
   }
   return out;
+}
+
+/**
+ * Conditions are alike in many resources when written with the same outcome in the same second (a start-up, a mass
+ * repair: 50 a second at R = 50): one frozen copy of each condition and of each list of them, in bounded tables that
+ * start over when full (what the cache holds stays shared). A condition with fields this code does not know is kept
+ * as it is.
+ */
+const conditionTable = new Map<string, Condition>();
+const conditionListTable = new Map<string, readonly Condition[]>();
+const CONDITIONS_MAX = 4_096;
+const CONDITION_FIELDS = new Set(["type", "status", "reason", "message", "lastTransitionTime", "observedGeneration"]);
+
+function sharedConditions(list: Condition[]): Condition[] {
+  const out: Condition[] = [];
+  let listKey = "";
+  for (const c of list) {
+    for (const field in c) if (!CONDITION_FIELDS.has(field)) return list;
+    const key = [c.type, c.status, c.reason, c.message, c.lastTransitionTime, c.observedGeneration].join("\u0000");
+    let known = conditionTable.get(key);
+    if (known === undefined) {
+      if (conditionTable.size >= CONDITIONS_MAX) conditionTable.clear();
+      known = Object.freeze(c);
+      conditionTable.set(key, known);
+    }
+    out.push(known);
+    listKey += `${key}\u0001`;
+  }
+  let known = conditionListTable.get(listKey);
+  if (known === undefined) {
+    if (conditionListTable.size >= CONDITIONS_MAX) conditionListTable.clear();
+    known = Object.freeze(out);
+    conditionListTable.set(listKey, known);
+  }
+  return known as Condition[];
 }
 
 /** Status strings unique to one profile that stay the same across its versions. */

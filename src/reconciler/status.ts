@@ -21,7 +21,9 @@ export interface StatusInput {
 
 export function buildStatus(previous: Status | undefined, input: StatusInput, now: Date): Status {
   const { outcome, facts, drift, generation } = input;
-  const at = now.toISOString();
+  // Whole seconds, as metav1.Time writes them: conditions written in the same second with the same outcome are then
+  // equal across resources, and the operator's cache keeps one copy of them (src/operator/profile-cache.ts).
+  const at = `${now.toISOString().slice(0, 19)}Z`;
   const prev = previous ?? {};
   const status: Status = {
     ...prev,

@@ -100,6 +100,43 @@ describe("the cache transform's shared copies", () => {
     expect(b.metadata.finalizers).toEqual([FINALIZER, "other.example/keep"]);
   });
 
+  it("conditions alike in many resources (same outcome, same second) are one frozen copy; their values read as before", () => {
+    const a = profileCacheTransform(converged("a"));
+    const b = profileCacheTransform(converged("b"));
+    expect(b.status?.conditions).toBe(a.status?.conditions);
+    expect(b.status?.conditions).toEqual(converged("b").status?.conditions);
+    const shared = a.status?.conditions as unknown[];
+    expect(() => shared.push({})).toThrow(TypeError);
+    const later = converged("c");
+    for (const c of later.status?.conditions ?? []) c.lastTransitionTime = "2026-11-30T08:00:01.000Z";
+    const c = profileCacheTransform(later).status?.conditions;
+    expect(c).not.toBe(a.status?.conditions);
+    expect(c?.[0]?.lastTransitionTime).toBe("2026-11-30T08:00:01.000Z");
+  });
+
+  it("a condition with a field the cache does not know is kept whole, not shared", () => {
+    const odd = converged("d");
+    Object.assign(odd.status?.conditions?.[0] as object, { severity: "Info" });
+    const kept = profileCacheTransform(odd).status?.conditions;
+    expect(kept?.[0]).toEqual({ ...converged("d").status?.conditions?.[0], severity: "Info" });
+    expect(kept).not.toBe(profileCacheTransform(converged("e")).status?.conditions);
+  });
+
+  it("a new version keeps the values of the fields it shares with the version it replaces", () => {
+    const first = profileCacheTransform(converged("f"));
+    const next = converged("f");
+    next.metadata.resourceVersion = "43";
+    (next.status as { ownedBy?: string }).ownedBy = "cluster/team-a/f";
+    const kept = profileCacheTransform(next, first);
+    expect(kept.status?.userProfileArn).toBe(first.status?.userProfileArn);
+    expect([kept.metadata.uid, kept.metadata.resourceVersion, kept.status?.ownedBy]).toEqual([
+      "u-1",
+      "43",
+      "cluster/team-a/f",
+    ]);
+    expect(Object.hasOwn(kept.status ?? {}, "homeEfsFileSystemUid")).toBe(false);
+  });
+
   it("a drifted resource keeps its own drift", () => {
     const obj = converged("c");
     (obj.status as { drift: unknown }).drift = { count: 1, fields: ["/userSettings/executionRole"], detectedTime: "t" };

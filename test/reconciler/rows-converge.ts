@@ -65,7 +65,7 @@ export const rows: Row[] = [
     status: ["InSync", "InSync"],
     action: { requeueAfter: RESYNC },
     check: (w, turn) => {
-      expect(turn.writes[0]?.lastSyncTime).toBe("2025-01-01T00:00:00.000Z");
+      expect(turn.writes[0]?.lastSyncTime).toBe("2025-01-01T00:00:00Z");
       expect(turn.writes[0]?.drift).toEqual({ count: 0, fields: [] });
       expect(w.seen.observed).toBe(1); // the create found nothing to observe
     },
