@@ -25,56 +25,75 @@ const lists = new Map<string, readonly string[]>();
 const EMPTY: readonly string[] = Object.freeze([]);
 const NO_DRIFT = Object.freeze({ count: 0, fields: EMPTY });
 
-export function profileCacheTransform(obj: SageMakerUserProfile, old?: SageMakerUserProfile): SageMakerUserProfile {
+export function profileCacheTransform(
+  obj: SageMakerUserProfile,
+  old?: SageMakerUserProfile,
+  /** The profile's ARN as the reconciler's ownership memory holds it (its first status write brings it here). */
+  rememberedArn?: string,
+): SageMakerUserProfile {
   const m = obj.metadata;
-  const metadata: SageMakerUserProfile["metadata"] = {
-    name: m.name,
-    namespace: intern(m.namespace),
-    uid: old !== undefined && old.metadata.uid === m.uid ? old.metadata.uid : m.uid,
-    resourceVersion: m.resourceVersion,
-    generation: m.generation,
-  };
-  if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
-  if (m.finalizers !== undefined) metadata.finalizers = sharedList(m.finalizers);
-  if (m.labels !== undefined) metadata.labels = m.labels;
+  const uid = old !== undefined && old.metadata.uid === m.uid ? old.metadata.uid : m.uid;
   const annotations = withoutLastApplied(m.annotations);
-  if (annotations) metadata.annotations = annotations;
-  const out: SageMakerUserProfile = { apiVersion: API_VERSION, kind: KIND, metadata, spec: obj.spec };
-  out.spec.domainId = intern(out.spec.domainId);
-  internSpecValues(out.spec as unknown as Record<string, unknown>);
-  if (obj.status) {
-    const status = obj.status;
-    status.profileStatus = intern(status.profileStatus);
-    // The strings the last version had: others keep them (the ownership memory its ARN), so there is one copy.
-    const was = old?.status;
-    if (was !== undefined)
-      for (const k of KEPT_STATUS_STRINGS) if (status[k] !== undefined && status[k] === was[k]) status[k] = was[k];
-    if (status.userProfileName === m.name) status.userProfileName = m.name;
-    // Conditions written together carry the same time: one string for all of them (and lastSyncTime).
-    let time = status.lastSyncTime;
-    for (const c of status.conditions ?? []) {
-      c.type = intern(c.type);
-      c.status = intern(c.status);
-      c.reason = intern(c.reason);
-      c.message = intern(c.message);
-      if (c.lastTransitionTime === time) c.lastTransitionTime = time as string;
-      else time = c.lastTransitionTime;
-    }
-    if (status.conditions !== undefined) {
-      status.conditions = sharedConditions(status.conditions);
-      const first = status.conditions[0]?.lastTransitionTime;
-      if (status.lastSyncTime === first) status.lastSyncTime = first;
-    }
-    if (status.managedTagKeys !== undefined) status.managedTagKeys = sharedList(status.managedTagKeys);
-    const drift = status.drift;
-    if (drift !== undefined) {
-      if (drift.count === 0 && drift.fields.length === 0 && drift.detectedTime === undefined)
-        status.drift = NO_DRIFT as typeof drift;
-      else drift.fields = sharedList(drift.fields);
-    }
-    out.status = status;
+  // Built whole where it can be: a property added to an object literal goes to a separate backing store (40 bytes).
+  const metadata: SageMakerUserProfile["metadata"] =
+    m.finalizers !== undefined && m.deletionTimestamp === undefined && m.labels === undefined && !annotations
+      ? {
+          name: m.name,
+          namespace: intern(m.namespace),
+          uid,
+          resourceVersion: m.resourceVersion,
+          generation: m.generation,
+          finalizers: sharedList(m.finalizers),
+        }
+      : {
+          name: m.name,
+          namespace: intern(m.namespace),
+          uid,
+          resourceVersion: m.resourceVersion,
+          generation: m.generation,
+        };
+  if (metadata.finalizers === undefined) {
+    if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
+    if (m.finalizers !== undefined) metadata.finalizers = sharedList(m.finalizers);
+    if (m.labels !== undefined) metadata.labels = m.labels;
+    if (annotations) metadata.annotations = annotations;
   }
-  return out;
+  const spec = obj.spec;
+  spec.domainId = intern(spec.domainId);
+  internSpecValues(spec as unknown as Record<string, unknown>);
+  if (!obj.status) return { apiVersion: API_VERSION, kind: KIND, metadata, spec };
+  const status = obj.status;
+  status.profileStatus = intern(status.profileStatus);
+  // The strings the last version had: others keep them (the ownership memory its ARN), so there is one copy.
+  const was = old?.status;
+  if (was !== undefined)
+    for (const k of KEPT_STATUS_STRINGS) if (status[k] !== undefined && status[k] === was[k]) status[k] = was[k];
+  if (status.userProfileArn !== undefined && status.userProfileArn === rememberedArn)
+    status.userProfileArn = rememberedArn;
+  if (status.userProfileName === m.name) status.userProfileName = m.name;
+  // Conditions written together carry the same time: one string for all of them (and lastSyncTime).
+  let time = status.lastSyncTime;
+  for (const c of status.conditions ?? []) {
+    c.type = intern(c.type);
+    c.status = intern(c.status);
+    c.reason = intern(c.reason);
+    c.message = intern(c.message);
+    if (c.lastTransitionTime === time) c.lastTransitionTime = time as string;
+    else time = c.lastTransitionTime;
+  }
+  if (status.conditions !== undefined) {
+    status.conditions = sharedConditions(status.conditions);
+    const first = status.conditions[0]?.lastTransitionTime;
+    if (status.lastSyncTime === first) status.lastSyncTime = first;
+  }
+  if (status.managedTagKeys !== undefined) status.managedTagKeys = sharedList(status.managedTagKeys);
+  const drift = status.drift;
+  if (drift !== undefined) {
+    if (drift.count === 0 && drift.fields.length === 0 && drift.detectedTime === undefined)
+      status.drift = NO_DRIFT as typeof drift;
+    else drift.fields = sharedList(drift.fields);
+  }
+  return { apiVersion: API_VERSION, kind: KIND, metadata, spec, status };
 }
 
 /**

@@ -85,8 +85,11 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         kubeConfig,
         resource: { ...resource, namespace },
         log: log.child({ component: "informer", namespace: namespace ?? "*" }),
-        // With the version it replaces: the strings that did not change are kept once (cached, below).
-        transform: (obj: SageMakerUserProfile) => profileCacheTransform(obj, cached(objectKey(obj))),
+        // With the version it replaces and the reconciler's memory: strings that did not change are kept once.
+        transform: (obj: SageMakerUserProfile) => {
+          const key = objectKey(obj);
+          return profileCacheTransform(obj, cached(key), reconciler.rememberedArn(key));
+        },
       }),
   );
   const cached = (key: string): SageMakerUserProfile | undefined => {

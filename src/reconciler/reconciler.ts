@@ -141,6 +141,11 @@ export class ProfileReconciler {
     this.owned = records.slot<OwnershipMemory>();
   }
 
+  /** The ARN the ownership memory holds for a key (so the cache can keep the same string instead of a copy). */
+  rememberedArn(key: string): string | undefined {
+    return this.owned.get(key)?.arn;
+  }
+
   async reconcile(key: string, ctx: ReconcileContext = standalone()): Promise<Action> {
     const resource = this.o.kube.get(key);
     if (!resource) {

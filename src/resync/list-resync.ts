@@ -128,13 +128,10 @@ export class ListResync {
       prev.writing = writing;
       return;
     }
-    this.seen.set(key, {
-      described: at,
-      describedSince: now,
-      confirmed: now - at >= SETTLED_AGE_MS,
-      writing,
-      due: prev?.due,
-    });
+    this.seen.set(
+      key,
+      seenOf({ described: at, describedSince: now, confirmed: now - at >= SETTLED_AGE_MS, writing, due: prev?.due }),
+    );
   }
 
   /**
@@ -145,7 +142,7 @@ export class ListResync {
   wrote(key: string): void {
     const seen = this.seen.get(key);
     if (seen) seen.writing = true;
-    else this.seen.set(key, { confirmed: false, writing: true });
+    else this.seen.set(key, seenOf({ confirmed: false, writing: true }));
   }
 
   /**
@@ -272,7 +269,7 @@ export class ListResync {
           needsConfirming(seen, current, this.fine) &&
           now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
         if (seen === undefined || changed) {
-          seen = { listed: current, confirmed: false, due: seen?.due };
+          seen = seenOf({ listed: current, confirmed: false, due: seen?.due });
           this.seen.set(t.key, seen);
         } else {
           // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
@@ -313,6 +310,16 @@ export class ListResync {
     }
   }
 }
+
+/** Every field in one order: one object shape, each field in the object (one added later needs a separate store). */
+const seenOf = (s: Seen): Seen => ({
+  listed: s.listed,
+  described: s.described,
+  describedSince: s.describedSince,
+  confirmed: s.confirmed,
+  writing: s.writing,
+  due: s.due,
+});
 
 interface Fine {
   list: boolean;
