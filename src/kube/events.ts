@@ -144,6 +144,10 @@ export class EventRecorder {
           firstSeen: now,
           lastSeen: now,
           lastWrite: Number.NEGATIVE_INFINITY,
+          // Set later; declared here so they live inside the object (one added later needs a separate store).
+          name: undefined,
+          timer: undefined,
+          inflight: undefined,
         };
       }
       s.count++;

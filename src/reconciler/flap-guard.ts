@@ -32,8 +32,19 @@ export interface FlapState {
 
 /** The state for `generation`: a spec change is a new intent, and earlier repairs say nothing about it. */
 export function flapStateFor(state: FlapState | undefined, generation: number | undefined): FlapState {
-  return state && state.generation === generation ? state : { generation, repairs: {}, holds: 0 };
+  return state && state.generation === generation ? state : flapState(generation, {}, undefined, 0);
 }
+
+/**
+ * Every field in one order: one object shape, with each field inside the object (a field added to a literal later
+ * needs a separate 40-byte store; the memory of 10,000 repaired resources holds one state each).
+ */
+const flapState = (
+  generation: number | undefined,
+  repairs: FlapState["repairs"],
+  holdUntil: number | undefined,
+  holds: number,
+): FlapState => ({ generation, repairs, holdUntil, holds });
 
 /** Decides whether the drifted `fields` may be repaired now. */
 export function decideFlap(
@@ -46,11 +57,15 @@ export function decideFlap(
   const state = flapStateFor(previous, generation);
   const recentCount = (f: string) => recent(state, f, now, policy.windowMs).length;
   const contested = fields.filter((f) => recentCount(f) >= policy.threshold);
-  if (contested.length === 0) return { decision: { contested: false }, state: { ...state, holdUntil: undefined } };
+  if (contested.length === 0)
+    return {
+      decision: { contested: false },
+      state: flapState(state.generation, state.repairs, undefined, state.holds),
+    };
   const repairs = Math.max(...contested.map(recentCount));
   const held =
     state.holdUntil === undefined
-      ? { ...state, holdUntil: now + policy.holdDelay(state.holds), holds: state.holds + 1 }
+      ? flapState(state.generation, state.repairs, now + policy.holdDelay(state.holds), state.holds + 1)
       : state;
   const holdUntil = held.holdUntil as number;
   if (now < holdUntil)
@@ -60,7 +75,7 @@ export function decideFlap(
     };
   return {
     decision: { contested: true, fields: contested, repairs, holding: false },
-    state: { ...held, holdUntil: undefined },
+    state: flapState(held.generation, held.repairs, undefined, held.holds),
   };
 }
 
@@ -75,7 +90,7 @@ export function recordRepair(
   const state = flapStateFor(previous, generation);
   const repairs = { ...state.repairs };
   for (const f of fields) repairs[f] = [...recent(state, f, now, windowMs), now];
-  return { ...state, repairs };
+  return flapState(state.generation, repairs, state.holdUntil, state.holds);
 }
 
 function recent(state: FlapState, field: string, now: number, windowMs: number): number[] {
