@@ -222,22 +222,17 @@ export class ListResync {
 
   /** One pass over every domain; returns the keys it enqueued. */
   async tick(): Promise<string[]> {
-    const byDomain = new Map<string, ResyncTarget[]>();
-    const live = new Set<string>();
-    for (const t of this.o.targets()) {
-      live.add(t.key);
-      const list = byDomain.get(t.domainId) ?? [];
-      list.push(t);
-      byDomain.set(t.domainId, list);
-    }
-    for (const key of [...this.seen.keys()]) if (!live.has(key)) this.seen.delete(key);
-    for (const domainId of [...this.listings.keys()]) if (!byDomain.has(domainId)) this.listings.delete(domainId);
+    // The domains first; the targets are read again once the Lists are in, so none of them (10,000 objects and
+    // keys) lives through the paging: they were old-generation garbage every period.
+    const domains = new Set<string>();
+    for (const t of this.o.targets()) domains.add(t.domainId);
+    for (const domainId of [...this.listings.keys()]) if (!domains.has(domainId)) this.listings.delete(domainId);
     for (const [domainId, first] of [...this.firstLists])
-      if (first.failedAt !== undefined && !byDomain.has(domainId)) this.firstLists.delete(domainId);
+      if (first.failedAt !== undefined && !domains.has(domainId)) this.firstLists.delete(domainId);
 
-    const enqueued: string[] = [];
     const now = this.now();
-    for (const [domainId, targets] of byDomain) {
+    const listed = new Map<string, Map<string, number>>();
+    for (const domainId of domains) {
       // Keyed by the lower-case name: SageMaker profile names are not case sensitive, and List may answer a name in
       // another case than the spec declares it.
       const modified = new Map<string, number>();
@@ -251,42 +246,52 @@ export class ListResync {
           }
       } catch (err) {
         this.o.onError?.(domainId, err);
-        continue; // the next period tries again; full resyncs below still run
+        continue; // the next period tries again
       }
       this.listings.set(domainId, modified);
-      for (const t of targets) {
-        const current = modified.get(t.profileName.toLowerCase()) ?? -1;
-        let seen = this.seen.get(t.key);
-        // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
-        // and the Describe is the newer look; the next tick compares again.
-        const newer = seen?.describedSince !== undefined && seen.describedSince > now;
-        const changed = seen !== undefined && !seen.writing && !newer && changedSince(seen, current, this.fine);
-        const confirm =
-          seen !== undefined &&
-          !seen.writing &&
-          !newer &&
-          !changed &&
-          needsConfirming(seen, current, this.fine) &&
-          now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
-        if (seen === undefined || changed) {
-          seen = seenOf({ listed: current, confirmed: false, due: seen?.due });
-          this.seen.set(t.key, seen);
-        } else {
-          // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
-          if (!seen.writing && !newer) seen.listed = current;
-          // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
-          // never describes, and must not be enqueued every period for it).
-          if (confirm) seen.confirmed = true;
-        }
-        // Spread the first full resyncs over one full period so they never come together.
-        seen.due ??= now + this.random() * this.o.fullResyncPeriodMs;
-        if (changed || confirm || now >= seen.due) {
-          seen.due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
-          this.o.enqueue(t.key);
-          enqueued.push(t.key);
-        }
+      listed.set(domainId, modified);
+    }
+
+    const enqueued: string[] = [];
+    const live = new Set<string>();
+    for (const t of this.o.targets()) {
+      live.add(t.key);
+      const modified = listed.get(t.domainId);
+      if (modified === undefined) continue; // its List failed (or it is new since the first pass)
+      const current = modified.get(t.profileName.toLowerCase()) ?? -1;
+      let seen = this.seen.get(t.key);
+      // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
+      // and the Describe is the newer look; the next tick compares again.
+      const newer = seen?.describedSince !== undefined && seen.describedSince > now;
+      const changed = seen !== undefined && !seen.writing && !newer && changedSince(seen, current, this.fine);
+      const confirm =
+        seen !== undefined &&
+        !seen.writing &&
+        !newer &&
+        !changed &&
+        needsConfirming(seen, current, this.fine) &&
+        now - (seen.describedSince ?? now) >= CONFIRM_AFTER_MS;
+      if (seen === undefined || changed) {
+        seen = seenOf({ listed: current, confirmed: false, due: seen?.due });
+        this.seen.set(t.key, seen);
+      } else {
+        // While our write settles, List shows its intermediate times: the Describe that sees it settle is the base.
+        if (!seen.writing && !newer) seen.listed = current;
+        // The reconcile enqueued below makes the confirming Describe; asking once is enough (a paused resource
+        // never describes, and must not be enqueued every period for it).
+        if (confirm) seen.confirmed = true;
+      }
+      // Spread the first full resyncs over one full period so they never come together.
+      seen.due ??= now + this.random() * this.o.fullResyncPeriodMs;
+      if (changed || confirm || now >= seen.due) {
+        seen.due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
+        this.o.enqueue(t.key);
+        enqueued.push(t.key);
       }
     }
+    const gone: string[] = [];
+    for (const key of this.seen.keys()) if (!live.has(key)) gone.push(key);
+    for (const key of gone) this.seen.delete(key);
     return enqueued;
   }
 
