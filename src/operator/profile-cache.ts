@@ -102,33 +102,39 @@ export function profileCacheTransform(
  * start over when full (what the cache holds stays shared). A condition with fields this code does not know is kept
  * as it is.
  */
-const conditionTable = new Map<string, Condition>();
+const conditionTable = new Map<string, { condition: Condition; id: number }>();
 const conditionListTable = new Map<string, readonly Condition[]>();
-const CONDITIONS_MAX = 4_096;
+const CONDITIONS_MAX = 1_024;
 const CONDITION_FIELDS = new Set(["type", "status", "reason", "message", "lastTransitionTime", "observedGeneration"]);
+let conditionIds = 0;
 
 function sharedConditions(list: Condition[]): Condition[] {
   const out: Condition[] = [];
+  // The list's key is its conditions' ids: short, where the conditions' own keys are about 100 characters each.
   let listKey = "";
   for (const c of list) {
     for (const field in c) if (!CONDITION_FIELDS.has(field)) return list;
     const key = [c.type, c.status, c.reason, c.message, c.lastTransitionTime, c.observedGeneration].join("\u0000");
     let known = conditionTable.get(key);
     if (known === undefined) {
-      if (conditionTable.size >= CONDITIONS_MAX) conditionTable.clear();
-      known = Object.freeze(c);
+      if (conditionTable.size >= CONDITIONS_MAX) {
+        // Starting over: ids of the cleared entries must not name new ones.
+        conditionTable.clear();
+        conditionListTable.clear();
+      }
+      known = { condition: Object.freeze(c), id: conditionIds++ };
       conditionTable.set(key, known);
     }
-    out.push(known);
-    listKey += `${key}\u0001`;
+    out.push(known.condition);
+    listKey += `${known.id},`;
   }
-  let known = conditionListTable.get(listKey);
-  if (known === undefined) {
+  let shared = conditionListTable.get(listKey);
+  if (shared === undefined) {
     if (conditionListTable.size >= CONDITIONS_MAX) conditionListTable.clear();
-    known = Object.freeze(out);
-    conditionListTable.set(listKey, known);
+    shared = Object.freeze(out);
+    conditionListTable.set(listKey, shared);
   }
-  return known as Condition[];
+  return shared as Condition[];
 }
 
 /** Status strings unique to one profile that stay the same across its versions. */
