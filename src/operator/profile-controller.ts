@@ -298,7 +298,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       periodMs: config.resyncPeriodMs,
       fullResyncPeriodMs: config.fullResyncPeriodMs,
       onError: (domainId, err) =>
-        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
+        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; the next period lists again (a reconcile waiting for a first List asks again after 30 s)"),
     });
   const resync = listResync;
   const ctrl = controller;
