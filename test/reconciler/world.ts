@@ -72,6 +72,11 @@ export class World {
   };
   /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
   account: AccountDecision = { ok: true };
+  /** The decision once the reconcile has asked for it: an account change arriving while it reads. */
+  accountNext?: AccountDecision;
+  /** What the API server says before a create with the operator's own identity; default: the decision again. */
+  confirmed?: AccountDecision;
+  confirms = 0;
   /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
   cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
@@ -87,7 +92,14 @@ export class World {
       sagemaker: this.sagemaker,
       kube: this.kube,
       policy: { decide: () => this.decision, cleanup: () => this.cleanup },
-      accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
+      accounts: {
+        decide: () => this.decideAccount(),
+        confirm: async () => {
+          this.confirms++;
+          return this.confirmed ?? this.decideAccount();
+        },
+        sagemakerFor: () => this.sagemaker,
+      },
       clusterId: "test",
       requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({
@@ -117,6 +129,12 @@ export class World {
         onObserved: () => this.seen.observed++,
       },
     });
+  }
+
+  private decideAccount(): AccountDecision {
+    const decision = this.account;
+    if (this.accountNext) [this.account, this.accountNext] = [this.accountNext, undefined];
+    return decision;
   }
 
   apply(r: SageMakerUserProfile): void {
