@@ -156,7 +156,7 @@ export class ProfileReconciler {
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
-      // Nothing was written: decide again at once.
+      // Nothing was sent to SageMaker: decide again at once.
       if (err instanceof AccountChanged) return { requeueAfter: 0 };
       const verdict = await this.verdict(key, resource, err, ctx, sagemaker);
       if (verdict.raise) throw err;
