@@ -197,8 +197,10 @@ export class ProfileReconciler {
     account: AccountDecision | undefined,
     sagemaker: SageMakerPort,
   ): Promise<{ plan: Plan; executed: Executed; observed: Observation }> {
-    // Asked first: it may wait for the domain's first List, and the plan's clock is read after.
+    // Asked first: it may wait for the domain's first List, and the plan's clock is read after. Not for a resource
+    // with no usable account: that List would be made with the operator's own identity.
     const knownAbsent =
+      (account === undefined || account.ok === true) &&
       mayCreate(resource) &&
       !this.owned.has(key) && // created since that List
       (await this.o.knownAbsent?.(resource, signal)) === true;

@@ -17,7 +17,7 @@ export const rows: Row[] = [
     status: ["Progressing", "Creating"],
     action: { requeueAfter: POLL },
     finalizer: ["add"],
-    check: (w) => expect(w.confirms).toBe(1),
+    check: (w) => expect([w.confirms, w.absentAsked]).toEqual([1, 1]),
   },
   {
     name: "accounts: AccountPending, no call, when the API server has an account the account cache has not received",
@@ -28,6 +28,8 @@ export const rows: Row[] = [
     calls: [],
     status: ["Progressing", "AccountPending", new RegExp(`^${PENDING}$`)],
     action: { requeueAfter: POLL },
+    // Nor is the List resync asked: a domain's first List would be made with the operator's own identity.
+    check: (w) => expect(w.absentAsked).toBe(0),
   },
   {
     name: "accounts: a profile that exists is not confirmed again (its ARN pins it)",

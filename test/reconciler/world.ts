@@ -85,6 +85,8 @@ export class World {
 
   /** What the List resync would say: the domain's last List had no profile of this name. */
   absentFromList = false;
+  /** How often the reconciler asked it (a domain's first List is a SageMaker call). */
+  absentAsked = 0;
 
   constructor() {
     this.sagemaker.addDomain(DOMAIN, [DOMAIN_SG]);
@@ -119,7 +121,10 @@ export class World {
       resyncPeriodMs: RESYNC,
       stalledRetryMs: STALLED,
       ownerRecheckMs: OWNER_RECHECK,
-      knownAbsent: () => this.absentFromList,
+      knownAbsent: () => {
+        this.absentAsked++;
+        return this.absentFromList;
+      },
       clock: this.clock,
       random: () => 0.5,
       hooks: {
