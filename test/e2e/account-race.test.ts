@@ -68,7 +68,7 @@ describe("the first SageMakerAccount and its profiles applied together", () => {
 
     const profiles = await Promise.all(
       names.map((name) =>
-        waitFor(`${name} Ready`, async () => e.get("team-a", name).then((p) => isReady(p) && p), 20_000),
+        waitFor(`${name} Ready`, async () => e.get("team-a", name).then((p) => (isReady(p) ? p : undefined)), 20_000),
       ),
     );
     expect(profiles.map((p) => p.status?.userProfileArn)).toEqual(
