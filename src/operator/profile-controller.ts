@@ -160,8 +160,15 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   const recent = new RecentWrites<SageMakerUserProfile>();
   for (const informer of informers)
     informer.subscribe({
-      onAdd: (obj) => recent.observed(obj),
-      onUpdate: (_, obj) => recent.observed(obj),
+      onAdd: (obj) => {
+        recent.observed(obj);
+        accounts.profileArrived();
+      },
+      onUpdate: (old, obj) => {
+        recent.observed(obj);
+        // A relist may replace a profile deleted and made again while the watch was down: it arrived now.
+        if (old.metadata.uid !== obj.metadata.uid) accounts.profileArrived();
+      },
       onDelete: (obj) => recent.observed(obj, true),
     });
   const clients = makeClients(kubeConfig);
