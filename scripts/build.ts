@@ -39,6 +39,26 @@ const clientNodeModelsArePure: Plugin = {
   },
 };
 
+/**
+ * Leaves undici (some 740 KiB of source and its WebAssembly HTTP parsers) out of the bundle. client-node imports it for
+ * its fetch-based paths (the generated API classes, applySecurityAuthentication, Watch), which the operator does not
+ * take: its requests and watches go over node:http (src/kube/rest.ts). What remains importable throws if reached,
+ * saying so, rather than the bundle quietly carrying a second HTTP stack.
+ */
+const withoutUndici: Plugin = {
+  name: "without-undici",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "without-undici" }));
+    b.onLoad({ filter: /.*/, namespace: "without-undici" }, () => ({
+      contents: `const notBundled = (what) => new Error(what + " from undici is not in this build: the operator's Kubernetes requests go over node:http (src/kube/rest.ts)");
+export class Agent { constructor() { throw notBundled("Agent"); } }
+export class ProxyAgent { constructor() { throw notBundled("ProxyAgent"); } }
+export function fetch() { return Promise.reject(notBundled("fetch")); }`,
+      loader: "js",
+    }));
+  },
+};
+
 /** Bundles src/cli/main.ts into `<outDir>/cli/main.js` (and its chunks); `outDir` is emptied first. */
 export async function buildCli(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
@@ -58,7 +78,7 @@ export async function buildCli(outDir: string): Promise<void> {
     charset: "ascii",
     // The CommonJS dependencies (the AWS SDK's, pino's) call require(); an ES module has none of its own.
     banner: { js: "import{createRequire as __req}from'node:module';const require=__req(import.meta.url);" },
-    plugins: [clientNodeModelsArePure],
+    plugins: [clientNodeModelsArePure, withoutUndici],
     logLevel: "warning",
   });
 }
