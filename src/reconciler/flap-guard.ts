@@ -23,8 +23,8 @@ export type FlapDecision =
 /** One resource's repairs for one spec generation. */
 export interface FlapState {
   generation: number | undefined;
-  /** Repair times per field pointer. */
-  repairs: Readonly<Record<string, readonly number[]>>;
+  /** Repair times per field pointer: a single time alone (most fields are repaired once: no array per resource). */
+  repairs: Readonly<Record<string, number | readonly number[]>>;
   holdUntil?: number;
   /** Holds started for this generation (the next hold is longer). */
   holds: number;
@@ -89,10 +89,16 @@ export function recordRepair(
 ): FlapState {
   const state = flapStateFor(previous, generation);
   const repairs = { ...state.repairs };
-  for (const f of fields) repairs[f] = [...recent(state, f, now, windowMs), now];
+  for (const f of fields) {
+    const earlier = recent(state, f, now, windowMs);
+    repairs[f] = earlier.length === 0 ? now : [...earlier, now];
+  }
   return flapState(state.generation, repairs, state.holdUntil, state.holds);
 }
 
 function recent(state: FlapState, field: string, now: number, windowMs: number): number[] {
-  return (state.repairs[field] ?? []).filter((t) => now - t < windowMs);
+  const times = state.repairs[field];
+  if (times === undefined) return [];
+  if (typeof times === "number") return now - times < windowMs ? [times] : [];
+  return times.filter((t) => now - t < windowMs);
 }
