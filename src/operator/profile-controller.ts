@@ -319,7 +319,10 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       fullResyncPeriodMs: config.fullResyncPeriodMs,
       seen: records.slot(),
       onError: (domainId, err) =>
-        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; the next period lists again (a reconcile waiting for a first List asks again after 30 s)"),
+        log.warn(
+          { domainId, err: errorSummary(err) },
+          "list resync failed; the next period lists again (a reconcile waiting for a first List asks again after 30 s)",
+        ),
     });
   const resync = listResync;
   const ctrl = controller;
