@@ -244,7 +244,11 @@ const CHANGES: string[] = [
     "-2.2 MiB, objects -2.1 (38,108 fewer), property stores -1.7, arrays -1.3, ARNs -0.9, event keys -0.5, uids -0.5, " +
     "timestamps -0.4, keys -0.3. CPU per converged profile side by side (bench/_cpu.ts, N = 1,000, R = 50, two " +
     "rounds, load average 16-21): 12.20 against main's 12.21 ms, 4.03-4.05 AWS calls and 3 Kubernetes writes per " +
-    "profile in both.",
+    "profile in both. An operator starting on 10,000 converged resources (bench/_mem.ts, one world, statuses written " +
+    "by this code, variants in turn): heap used 47.1 and 43.6 MiB for main's bundle, 38.1 and 35.9 for this one, " +
+    "RSS 144 and 156 against 140 and 130 MiB (RSS there follows how fast the start-up ran: 17-37 s); on statuses " +
+    "main's code had written (times with milliseconds, no conditions shared) 40.8 against 40.0 MiB of heap and 136 " +
+    "against 143 MiB RSS.",
   "- **The work queue's due lane** (src/kube/workqueue.ts, fifo.ts): a key whose delay came due (the Describe after " +
     "a create, a poll, a retry) and new keys are two lanes inside each namespace's turn, two due keys per new one; " +
     "client-go's order put the Describe behind every create still queued. 1,000 new resources at R = 50 " +
