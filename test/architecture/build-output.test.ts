@@ -77,6 +77,9 @@ describe("the operator's build output", () => {
     );
     expect(text).not.toContain(parser);
     expect(text).toContain("is not in this build");
+    // Nor Node's own undici, which an ES import of node:http loads (its lazy `WebSocket` export): built-ins are required.
+    expect(text).toMatch(/[\w$]+\("node:http"\)/);
+    expect(text.match(/(from|import)\s*["'](node:)?(http|https|tls|crypto|net)["']/g)).toBeNull();
   });
 
   it("lists none of the local stack's commands", () => {
