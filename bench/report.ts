@@ -264,8 +264,8 @@ const CHANGES: string[] = [
     "node:http builds its namespace by reading every export, and its lazy `WebSocket` loads Node's own copy of " +
     "undici (2.8 MiB more heap for the import alone, against 0.5 for a `require`). Measured (bench/_mem.ts, one run, " +
     "variants one after the other on one world): converged world of 2,000, RSS 127-130 -> 116-123 MiB (anonymous " +
-    "74-77 -> 65-71); idle, heap used 24.0-24.8 -> 21.0 MiB for the built-ins alone. One `--only \"convergence " +
-    "large\"` run with undici out (built-ins not yet), load average 12-16: peak RSS 153 MiB at 10,000 (163 " +
+    '74-77 -> 65-71); idle, heap used 24.0-24.8 -> 21.0 MiB for the built-ins alone. One `--only "convergence ' +
+    'large"` run with undici out (built-ins not yet), load average 12-16: peak RSS 153 MiB at 10,000 (163 ' +
     "published), heap used 55.7 MiB. Without WebAssembly to run, `--jitless` and `--lite-mode` work now; measured, " +
     "not set: `--lite-mode` 86-93 MiB against 111-115 at 2,000 converged, for 35-40 % more CPU; `--jitless` 98-101 " +
     "MiB, and 26 % more CPU per converged profile (bench/_cpu.ts, N = 1,000 side by side, two rounds: 14.31 and 14.51 " +
