@@ -95,7 +95,9 @@ async function one(label: string, main: string, opts: string, args: string, roun
 }
 
 for (let round = 0; round < rounds; round++)
-  await Promise.all(variants.map(([label = "", main = "", opts = "", args = ""]) => one(label, main, opts, args, round)));
+  await Promise.all(
+    variants.map(([label = "", main = "", opts = "", args = ""]) => one(label, main, opts, args, round)),
+  );
 for (const [label, xs] of totals)
   console.log(
     label,
