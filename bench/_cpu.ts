@@ -4,7 +4,7 @@
  * round run AT THE SAME TIME, each in its own world, so the machine's load (other agents' work) hits them alike; then
  * the operator's idle CPU rate over 20 s after convergence (time-bound costs: resyncs, scrapes, timers). Not a scenario.
  *
- *   npx tsx bench/_cpu.ts N R ROUNDS "label|main|node options" ...
+ *   npx tsx bench/_cpu.ts N R ROUNDS "label|main|node options|node args" ...
  *   PERF=/tmp/perf.data: `perf record` each operator while it converges (add --perf-basic-prof to its options).
  */
 import { spawn } from "node:child_process";
@@ -27,7 +27,7 @@ const userSys = (pid: number) => {
 const totals = new Map<string, number[]>();
 let starting: Promise<void> = Promise.resolve();
 
-async function one(label: string, main: string, opts: string, round: number) {
+async function one(label: string, main: string, opts: string, args: string, round: number) {
   const world = await World.start({ mutatingRps: r });
   try {
     await world.seed(n, n);
@@ -38,6 +38,7 @@ async function one(label: string, main: string, opts: string, round: number) {
       if (main) process.env.BENCH_OPERATOR_MAIN = main;
       else delete process.env.BENCH_OPERATOR_MAIN;
       process.env.BENCH_NODE_OPTIONS = opts;
+      process.env.BENCH_NODE_ARGS = args;
       return world.startOperator({ flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list"] });
     });
     starting = start.then(
@@ -84,6 +85,7 @@ async function one(label: string, main: string, opts: string, round: number) {
         kubeWritesPerProfile: +writes.toFixed(2),
         idleCpuPerS: +idlePerS.toFixed(3),
         load: loadavg()[0]?.toFixed(1),
+        peakRssMiB: Math.round(op.child.memory().peakRssMiB),
       }),
     );
     await op.child.stop();
@@ -93,7 +95,7 @@ async function one(label: string, main: string, opts: string, round: number) {
 }
 
 for (let round = 0; round < rounds; round++)
-  await Promise.all(variants.map(([label = "", main = "", opts = ""]) => one(label, main, opts, round)));
+  await Promise.all(variants.map(([label = "", main = "", opts = "", args = ""]) => one(label, main, opts, args, round)));
 for (const [label, xs] of totals)
   console.log(
     label,

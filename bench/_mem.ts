@@ -12,7 +12,7 @@ if (!process.env.SKIP_BUILD) await ensureBuild();
 const n = Number(process.argv[2] ?? 1000);
 const variants = process.argv.slice(3);
 const world = await World.start({});
-if (n) await world.seed(n, 0);
+if (n) await world.seed(n, Number(process.env.DRIFTED ?? 0)); // DRIFTED: profiles that differ from their spec
 for (const v of process.env.SKIP_WARMUP ? variants : ["warmup", ...variants]) {
   const [label, main, opts, args, env] = v === "warmup" ? ["warmup"] : v.split("|");
   if (main) process.env.BENCH_OPERATOR_MAIN = main;

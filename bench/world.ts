@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { pooledKubeConfig } from "@sagemaker-profile-operator/local-stack/kube/pooled-kubeconfig";
 import PQueue from "p-queue";
 import { parse as parseYaml } from "yaml";
 import { GROUP, OWNER_TAG, PLURAL, type SageMakerUserProfile, VERSION } from "../src/api/types.js";
-import { loadKubeConfig } from "../src/kube/index.js";
 import { type Child, freePort, repoRoot, startCli } from "./processes.js";
 
 export const DOMAIN = "d-bench00000001";
@@ -94,7 +94,7 @@ export class World {
     ]);
     const [, kubeUrl] = (await kube.waitForLine(/^Kubernetes API server listening on (\S+)/)) as string[];
     const [, sagemakerUrl] = (await emulator.waitForLine(/^SageMaker emulator listening on (\S+)/)) as string[];
-    const api = loadKubeConfig({ path: kubeconfigPath }).makeApiClient(CustomObjectsApi);
+    const api = pooledKubeConfig(kubeconfigPath).makeApiClient(CustomObjectsApi);
     const world = new World(kube, emulator, kubeconfigPath, kubeUrl as string, sagemakerUrl as string, api, dir);
     await world.createNamespace(NAMESPACE);
     // The operator requires a policy by default: the permissive one for single-team clusters (docs/guardrails.md).

@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
@@ -39,6 +40,49 @@ const clientNodeModelsArePure: Plugin = {
   },
 };
 
+/**
+ * Leaves undici (some 740 KiB of source and its WebAssembly HTTP parsers) out of the bundle. client-node imports it for
+ * its fetch-based paths (the generated API classes, applySecurityAuthentication, Watch), which the operator does not
+ * take: its requests and watches go over node:http (src/kube/rest.ts). What remains importable throws if reached,
+ * saying so, rather than the bundle quietly carrying a second HTTP stack.
+ */
+const withoutUndici: Plugin = {
+  name: "without-undici",
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: "undici", namespace: "without-undici" }));
+    b.onLoad({ filter: /.*/, namespace: "without-undici" }, () => ({
+      contents: `const notBundled = (what) => new Error(what + " from undici is not in this build: the operator's Kubernetes requests go over node:http (src/kube/rest.ts)");
+export class Agent { constructor() { throw notBundled("Agent"); } }
+export class ProxyAgent { constructor() { throw notBundled("ProxyAgent"); } }
+export function fetch() { return Promise.reject(notBundled("fetch")); }`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * Node's built-in modules reach the bundle as CommonJS `require()`s, not ES module imports. For an `import` of a
+ * built-in, Node builds the module's ES namespace by reading every export, which runs the lazy getters a module keeps
+ * for what it rarely needs: node:http's `WebSocket` loads Node's own copy of undici (2.3 MiB of heap, measured), node:tls's
+ * `rootCertificates` parses every bundled root certificate, node:crypto's `webcrypto` loads Web Crypto. A `require()`
+ * (what the AWS SDK's CommonJS code does already) returns the module object, and esbuild's interop reads each export
+ * only where it is used.
+ */
+const builtinsAsRequire: Plugin = {
+  name: "builtins-as-require",
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      isBuiltin(args.path) && args.namespace !== "builtin-require"
+        ? { path: args.path, namespace: "builtin-require" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "builtin-require" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 /** Bundles src/cli/main.ts into `<outDir>/cli/main.js` (and its chunks); `outDir` is emptied first. */
 export async function buildCli(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
@@ -58,7 +102,7 @@ export async function buildCli(outDir: string): Promise<void> {
     charset: "ascii",
     // The CommonJS dependencies (the AWS SDK's, pino's) call require(); an ES module has none of its own.
     banner: { js: "import{createRequire as __req}from'node:module';const require=__req(import.meta.url);" },
-    plugins: [clientNodeModelsArePure],
+    plugins: [clientNodeModelsArePure, withoutUndici, builtinsAsRequire],
     logLevel: "warning",
   });
 }

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node/dist/config.js";
-import { PooledKubeConfig } from "./pooled-kubeconfig.js";
 import { KubeApi } from "./rest.js";
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -21,11 +20,11 @@ export interface KubeConfigSource {
 
 /**
  * Loads a KubeConfig. Unlike client-node's loadFromDefault, it never falls back to http://localhost:8080: finding no
- * configuration at all is an error. The result reuses connections (see PooledKubeConfig).
+ * configuration at all is an error.
  */
-export function loadKubeConfig(source: KubeConfigSource = {}): PooledKubeConfig {
+export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
   const env = source.env ?? process.env;
-  const kc = new PooledKubeConfig();
+  const kc = new KubeConfig();
   const home = join(source.homeDir ?? homedir(), ".kube", "config");
   if (source.path) {
     kc.loadFromFile(source.path);

@@ -1,4 +1,4 @@
-/** Telling API errors apart: client-node throws ApiException (`.code`), its Watch reports `.statusCode`. */
+/** Telling API errors apart: rest.ts's KubeApiError and client-node's ApiException carry `.code`, other errors may carry `.statusCode`. */
 
 /** The HTTP status of a failed API call, if it had one. */
 export function httpStatus(err: unknown): number | undefined {

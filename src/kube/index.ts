@@ -1,6 +1,7 @@
 /** The controller runtime: watcher, reflector and informer; work queue and rate limiters; controller; status,
- * finalizer and event writers; leader election; kubeconfig loading. Built on @kubernetes/client-node's KubeConfig and
- * Watch, with the few REST calls in rest.ts (not its generated API classes). */
+ * finalizer and event writers; leader election; kubeconfig loading. Built on @kubernetes/client-node's KubeConfig
+ * (authentication, TLS), with the REST calls and the watch request in rest.ts on node:http(s) (not its generated API
+ * classes, nor its Watch: both use undici's fetch). */
 export { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 export { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
 export { type Condition, type ConditionInput, findCondition, isConditionTrue, setCondition } from "./conditions.js";
@@ -42,7 +43,6 @@ export {
   splitKey,
   stripForCache,
 } from "./object.js";
-export { PooledKubeConfig } from "./pooled-kubeconfig.js";
 export {
   BucketRateLimiter,
   defaultControllerRateLimiter,

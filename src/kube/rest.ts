@@ -59,6 +59,66 @@ export class KubeApi {
     return this.request("PATCH", path, undefined, body, contentType) as Promise<T>;
   }
 
+  /**
+   * A watch (`?watch=true`): each line the API server sends is one event, handed to `onEvent` as it arrives; `onDone`
+   * once the stream ends, with no error when the server closed it whole (its `timeoutSeconds`), else with the error (an
+   * HTTP status other than 200 as a KubeApiError with the Status body, a line that is not JSON, a cut connection).
+   * After `abort()` nothing more is called. Neither waits for the handlers: the watcher orders and awaits them itself.
+   */
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (err?: unknown) => void,
+    idleTimeoutMs = REQUEST_IDLE_TIMEOUT_MS,
+  ): Promise<{ abort(): void }> {
+    const { url, secure, options } = await this.prepare("GET", path, { ...query, watch: true }, idleTimeoutMs);
+    let ended = false;
+    const end = (err?: unknown) => {
+      if (ended) return;
+      ended = true;
+      req.destroy();
+      onDone(err);
+    };
+    const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => end(new KubeApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString(), "GET", path)));
+        return;
+      }
+      res.setEncoding("utf8"); // a character split between two chunks is kept whole
+      let pending = "";
+      res.on("data", (chunk: string) => {
+        pending += chunk;
+        for (let nl = pending.indexOf("\n"); nl >= 0 && !ended; nl = pending.indexOf("\n")) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          if (!line.trim()) continue;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(line);
+          } catch {
+            return end(new Error(`watch ${path}: the API server sent a line that is not JSON`));
+          }
+          onEvent(String(event.type), event.object);
+        }
+      });
+      res.on("close", () =>
+        end(res.complete && !pending.trim() ? undefined : new Error(`watch ${path}: the connection closed mid-event`)),
+      );
+    });
+    req.on("error", end);
+    req.on("timeout", () => req.destroy(new Error(`watch ${path}: no data for ${idleTimeoutMs} ms`)));
+    req.end();
+    return {
+      abort() {
+        ended = true;
+        req.destroy();
+      },
+    };
+  }
+
   private async request(
     method: "GET" | "POST" | "PUT" | "PATCH",
     path: string,
@@ -66,32 +126,13 @@ export class KubeApi {
     body?: unknown,
     contentType?: string,
   ): Promise<unknown> {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("no current cluster in the kubeconfig");
-    let url = cluster.server.replace(/\/+$/, "") + path;
-    if (query) {
-      let sep = url.includes("?") ? "&" : "?";
-      for (const key in query) {
-        const value = query[key];
-        if (value === undefined || value === "") continue;
-        url += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
-        sep = "&";
-      }
-    }
     const payload = body !== undefined ? JSON.stringify(body) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const options: RequestOptions & { headers: Record<string, string | number> } = {
-        method,
-        headers: { Accept: "application/json" },
-        timeout: REQUEST_IDLE_TIMEOUT_MS,
-      };
-      await this.kubeConfig.applyToHTTPSOptions(options);
+      const { url, secure, options } = await this.prepare(method, path, query, REQUEST_IDLE_TIMEOUT_MS);
       if (payload !== undefined) {
         options.headers["Content-Type"] = contentType ?? "application/json";
         options.headers["Content-Length"] = Buffer.byteLength(payload);
       }
-      const secure = url.startsWith("https:");
-      options.agent = agentFor(this.kubeConfig, secure, options);
       try {
         const { status, text } = await send(secure, url, options, payload);
         if (status < 200 || status > 299) throw new KubeApiError(status, text, method, path);
@@ -104,6 +145,36 @@ export class KubeApi {
         throw err;
       }
     }
+  }
+
+  /** The URL and the request options: authentication and TLS from the KubeConfig (read again each time), a pooled agent. */
+  private async prepare(
+    method: string,
+    path: string,
+    query: Query | undefined,
+    idleTimeoutMs: number,
+  ): Promise<{ url: string; secure: boolean; options: RequestOptions & { headers: Record<string, string | number> } }> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("no current cluster in the kubeconfig");
+    let url = cluster.server.replace(/\/+$/, "") + path;
+    if (query) {
+      let sep = url.includes("?") ? "&" : "?";
+      for (const key in query) {
+        const value = query[key];
+        if (value === undefined || value === "") continue;
+        url += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+        sep = "&";
+      }
+    }
+    const options: RequestOptions & { headers: Record<string, string | number> } = {
+      method,
+      headers: { Accept: "application/json" },
+      timeout: idleTimeoutMs,
+    };
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const secure = url.startsWith("https:");
+    options.agent = agentFor(this.kubeConfig, secure, options);
+    return { url, secure, options };
   }
 }
 

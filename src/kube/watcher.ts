@@ -13,7 +13,6 @@
  * events already received are handled (the resourceVersion only advances as they are).
  */
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
-import { Watch } from "@kubernetes/client-node/dist/watch.js";
 import { type BackoffOptions, ResettingBackoff } from "./backoff.js";
 import { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
 import { errorMessage, httpStatus, isForbidden, RBAC_HINT } from "./errors.js";
@@ -221,7 +220,7 @@ export class Watcher<T extends KubeObject = KubeObject> {
       let ended = false;
       let progressed = false;
       let chain: Promise<void> = Promise.resolve();
-      let request: AbortController | undefined;
+      let request: { abort(): void } | undefined;
       let inactivity: TimerHandle | undefined;
 
       const finish = (end: WatchEnd) => {
@@ -241,9 +240,6 @@ export class Watcher<T extends KubeObject = KubeObject> {
       signal.addEventListener("abort", onAbort, { once: true });
       armInactivity();
 
-      const watch = new Watch(this.o.kubeConfig);
-      // client-node 2.0.1 aborts a watch after 30 s without data; ours is the inactivity timer, so push theirs past it.
-      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityMs + 30_000;
       const query = {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
@@ -251,7 +247,8 @@ export class Watcher<T extends KubeObject = KubeObject> {
         labelSelector: this.o.labelSelector,
         fieldSelector: this.o.fieldSelector,
       };
-      const onEvent = (type: string, obj: RawWatchObject) => {
+      const onEvent = (type: string, object: unknown) => {
+        const obj = object as RawWatchObject;
         if (ended) return;
         armInactivity();
         if (type === "ERROR") {
@@ -275,13 +272,13 @@ export class Watcher<T extends KubeObject = KubeObject> {
       const onDone = (err: unknown) => {
         if (!err) return finish({ kind: "closed" });
         if (httpStatus(err) === 410) return finish({ kind: "gone" });
-        if ((err as { name?: string }).name === "TimeoutError") return finish({ kind: "inactive" });
         finish({ kind: "error", error: err });
       };
-      watch.watch(collectionPath(this.o.resource), query, onEvent, onDone).then(
-        (controller) => {
-          request = controller;
-          if (ended) controller.abort();
+      // The socket's own idle limit sits past the inactivity timer, which decides (and says so in the watcher's stats).
+      this.api.watch(collectionPath(this.o.resource), query, onEvent, onDone, inactivityMs + 30_000).then(
+        (req) => {
+          request = req;
+          if (ended) req.abort();
         },
         (err: unknown) => finish({ kind: "error", error: err }),
       );

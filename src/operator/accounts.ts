@@ -19,6 +19,7 @@ import {
 import { GROUP, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import {
   type Clock,
+  collectionPath,
   type EventSource,
   Informer,
   type KubeObject,
@@ -29,6 +30,7 @@ import {
 } from "../kube/index.js";
 import type { AccountPort, SageMakerPort } from "../reconciler/index.js";
 import type { CallerIdentity } from "../sagemaker/index.js";
+import { AccountPresence } from "./account-presence.js";
 import { errorSummary } from "./log.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 
@@ -39,6 +41,8 @@ const ACCOUNT_REASONS = new Set([
   "RegionNotAllowed",
   "AccountPending",
 ]);
+
+const ACCOUNTS = { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL };
 
 interface Check {
   generation: number | undefined;
@@ -84,15 +88,19 @@ export class AccountRegistry implements AccountPort {
   private registryVersion = 0;
   private readonly decided = new Map<string, Decided>();
   private decidedLimit = 1024;
+  private readonly presence = new AccountPresence(() => this.listOne());
 
   constructor(private readonly o: AccountRegistryOptions) {
     this.informer = new Informer<SageMakerAccount>({
       kubeConfig: o.kubeConfig,
-      resource: { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL },
+      resource: ACCOUNTS,
       log: o.log,
     });
     // Subscribed first, so the event source's re-enqueues below see the new version.
-    const bump = () => void this.registryVersion++;
+    const bump = () => {
+      this.registryVersion++;
+      this.presence.accountsChanged();
+    };
     this.informer.subscribe({ onAdd: bump, onUpdate: bump, onDelete: bump });
   }
 
@@ -138,6 +146,39 @@ export class AccountRegistry implements AccountPort {
       this.decided.set(uid, { generation, arn, namespaceVersion, registryVersion: this.registryVersion, decision });
     }
     return decision;
+  }
+
+  /** A profile reached the profile cache (see confirm). */
+  profileArrived(): void {
+    this.presence.profileArrived();
+  }
+
+  /**
+   * The decision for a profile that may be created, when `decide` gave the operator's own identity: that decision
+   * only if the API server, asked after the profile arrived, has no SageMakerAccount (see AccountPresence); the
+   * accounts' decision if the account cache has one by then; else AccountPending (an account exists that the account
+   * cache has not received yet). A burst of new profiles shares one List; with accounts cached this asks nothing.
+   */
+  async confirm(obj: SageMakerUserProfile, signal?: AbortSignal): Promise<AccountDecision> {
+    if (this.informer.size > 0) return this.decide(obj);
+    const found = await this.presence.anyAccount(signal);
+    if (found === undefined || this.informer.size > 0) return this.decide(obj);
+    return {
+      ok: "unknown",
+      message: `${found} exists, and the operator's account cache has not received it yet`,
+    };
+  }
+
+  /** `SageMakerAccount <name>` from a consistent List (no resourceVersion: the newest state), or undefined if none. */
+  private async listOne(): Promise<string | undefined> {
+    const page = await makeClients(this.o.kubeConfig).api.get<{
+      items?: SageMakerAccount[];
+      metadata?: { continue?: string };
+    }>(collectionPath(ACCOUNTS), { limit: 1 });
+    const first = page.items?.[0];
+    // A page may hold fewer items than the limit and still continue: there are accounts.
+    if (first) return `${ACCOUNT_KIND} ${first.metadata.name}`;
+    return page.metadata?.continue ? `a ${ACCOUNT_KIND}` : undefined;
   }
 
   private resolve(obj: SageMakerUserProfile): AccountDecision {
@@ -274,7 +315,7 @@ export class AccountRegistry implements AccountPort {
       lastCheckTime: sameConditions(previous, status0(check)) ? (account.status?.lastCheckTime ?? now) : now,
     };
     const api = makeClients(this.o.kubeConfig).api;
-    await writeStatus(api, { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL }, account, status, {
+    await writeStatus(api, ACCOUNTS, account, status, {
       beforeAttempt: this.o.fence,
     });
   }

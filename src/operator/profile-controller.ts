@@ -160,8 +160,15 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
   const recent = new RecentWrites<SageMakerUserProfile>();
   for (const informer of informers)
     informer.subscribe({
-      onAdd: (obj) => recent.observed(obj),
-      onUpdate: (_, obj) => recent.observed(obj),
+      onAdd: (obj) => {
+        recent.observed(obj);
+        accounts.profileArrived();
+      },
+      onUpdate: (old, obj) => {
+        recent.observed(obj);
+        // A relist may replace a profile deleted and made again while the watch was down: it arrived now.
+        if (old.metadata.uid !== obj.metadata.uid) accounts.profileArrived();
+      },
       onDelete: (obj) => recent.observed(obj, true),
     });
   const clients = makeClients(kubeConfig);
@@ -298,7 +305,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       periodMs: config.resyncPeriodMs,
       fullResyncPeriodMs: config.fullResyncPeriodMs,
       onError: (domainId, err) =>
-        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; next period retries"),
+        log.warn({ domainId, err: errorSummary(err) }, "list resync failed; the next period lists again (a reconcile waiting for a first List asks again after 30 s)"),
     });
   const resync = listResync;
   const ctrl = controller;

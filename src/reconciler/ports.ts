@@ -74,6 +74,12 @@ export interface KubePort {
  */
 export interface AccountPort {
   decide(obj: SageMakerUserProfile): AccountDecision;
+  /**
+   * Asked before any SageMaker call for a profile that may be created, when `decide` gave the operator's own identity:
+   * the decision to use instead. An empty account cache does not prove that no account exists (the accounts' watch
+   * may not have delivered one created with the profile yet); this asks the source.
+   */
+  confirm?(obj: SageMakerUserProfile, signal?: AbortSignal): Promise<AccountDecision>;
   sagemakerFor(target: Target): SageMakerPort;
 }
 

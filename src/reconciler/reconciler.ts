@@ -145,7 +145,9 @@ export class ProfileReconciler {
       this.hooks.onForget?.(key);
       return {};
     }
-    const account = this.o.accounts?.decide(resource);
+    let account = this.o.accounts?.decide(resource);
+    if (account?.ok === true && !account.target && this.o.accounts?.confirm && mayCreate(resource))
+      account = await this.o.accounts.confirm(resource, ctx.signal);
     const sagemaker = this.portFor(account);
     const started = this.clock.now();
     try {
@@ -154,6 +156,8 @@ export class ProfileReconciler {
       await this.conclude(key, resource, plan, executed);
       return plan.action;
     } catch (err) {
+      // Nothing was sent to SageMaker: decide again at once.
+      if (err instanceof AccountChanged) return { requeueAfter: 0 };
       const verdict = await this.verdict(key, resource, err, ctx, sagemaker);
       if (verdict.raise) throw err;
       // Its own errors (Kubernetes refusing the status or the finalizer patch) go to the controller.
@@ -193,11 +197,11 @@ export class ProfileReconciler {
     account: AccountDecision | undefined,
     sagemaker: SageMakerPort,
   ): Promise<{ plan: Plan; executed: Executed; observed: Observation }> {
-    // Asked first: it may wait for the domain's first List, and the plan's clock is read after.
+    // Asked first: it may wait for the domain's first List, and the plan's clock is read after. Not for a resource
+    // with no usable account: that List would be made with the operator's own identity.
     const knownAbsent =
-      isManaged(resource) &&
-      !isDeleting(resource) &&
-      !resource.status?.userProfileArn &&
+      (account === undefined || account.ok === true) &&
+      mayCreate(resource) &&
       !this.owned.has(key) && // created since that List
       (await this.o.knownAbsent?.(resource, signal)) === true;
     const context = this.context(key, resource, account);
@@ -223,6 +227,15 @@ export class ProfileReconciler {
       },
     };
     const act = async (p: Plan) => {
+      const calls = callsOf(p);
+      // The account and region are chosen by the create alone (every later call follows the profile's ARN): if an
+      // account change arrived while this reconcile read (the account cache, a check), the decision is made again.
+      if (
+        this.o.accounts &&
+        calls.some((c) => c.op === "CreateUserProfile") &&
+        !sameAccount(account, this.o.accounts.decide(resource))
+      )
+        throw new AccountChanged();
       const executed = await execute(resource, p, {
         sagemaker,
         kube: this.o.kube,
@@ -231,7 +244,7 @@ export class ProfileReconciler {
         onFlap: (state) => this.flaps.set(key, state),
       });
       const pollMs = p.action.requeueAfter ?? this.settings.pollIntervalMs;
-      for (const c of callsOf(p))
+      for (const c of calls)
         if (c.op === "CreateUserProfile" || c.op === "UpdateUserProfile") {
           this.settle.sent(key, c.op === "CreateUserProfile" ? "create" : "update", this.clock.now(), pollMs);
           this.hooks.onWrite?.(key);
@@ -338,6 +351,19 @@ export class ProfileReconciler {
     await this.o.kube.writeStatus(latest, status);
   }
 }
+
+/** A resource whose profile this reconcile may create (with the account and region decided for it). */
+const mayCreate = (r: SageMakerUserProfile): boolean => isManaged(r) && !isDeleting(r) && !r.status?.userProfileArn;
+
+/** The same account and region (both the operator's own, or the same target). */
+function sameAccount(a: AccountDecision | undefined, b: AccountDecision): boolean {
+  return (
+    a?.ok === true && b.ok === true && a.target?.account === b.target?.account && a.target?.region === b.target?.region
+  );
+}
+
+/** The account decision changed between the reconcile's start and its create. */
+class AccountChanged extends Error {}
 
 /** For a resource with no usable account: any call is a bug the planner should have prevented, refused loudly. */
 function refusingPort(why: string): SageMakerPort {

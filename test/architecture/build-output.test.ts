@@ -3,7 +3,8 @@
  * the operator's build (`npm run build`, what the image ships) holds none of it, and the Dockerfile copies none of it.
  * Nor does it hold @kubernetes/client-node's generated API classes and models: they cost 28-30 MiB of resident memory
  * at 2,000 resources (docs/benchmarks/README.md), and one import of a generated API (CustomObjectsApi, CoreV1Api, ...)
- * anywhere in src/ brings back its ObjectSerializer and with it every model.
+ * anywhere in src/ brings back its ObjectSerializer and with it every model. Nor undici, which client-node imports for
+ * its fetch paths (its API classes, Watch, applySecurityAuthentication), none of which the operator takes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -59,16 +60,26 @@ describe("the operator's build output", () => {
     expect(found).toEqual([]);
   });
 
-  it("keeps client-node's KubeConfig and Watch but none of its generated APIs, ObjectSerializer or models", () => {
+  it("keeps client-node's KubeConfig but none of its generated APIs, ObjectSerializer, models or undici", () => {
     const text = files(dist)
       .filter((f) => f.endsWith(".js"))
       .map((f) => readFileSync(f, "utf8"))
       .join("\n");
-    expect(text).toContain("applySecurityAuthentication");
+    expect(text).toContain("applyToHTTPSOptions");
     expect(text).toContain("allowWatchBookmarks");
     expect(text).not.toContain("ObjectSerializer");
     expect(text).not.toContain("attributeTypeMap");
     expect(text).not.toMatch(/CustomObjectsApi|CoordinationV1Api|EventsV1Api|CoreV1Api/);
+    // undici's HTTP parser (WebAssembly) and its fetch: the operator's requests and watches go over node:http.
+    const parser = "llhttp_execute"; // in undici's client-h1.js, which a bundle with undici holds
+    expect(readFileSync(join(root, "node_modules", "undici", "lib", "dispatcher", "client-h1.js"), "utf8")).toContain(
+      parser,
+    );
+    expect(text).not.toContain(parser);
+    expect(text).toContain("is not in this build");
+    // Nor Node's own undici, which an ES import of node:http loads (its lazy `WebSocket` export): built-ins are required.
+    expect(text).toMatch(/[\w$]+\("node:http"\)/);
+    expect(text.match(/(from|import)\s*["'](node:)?(http|https|tls|crypto|net)["']/g)).toBeNull();
   });
 
   it("lists none of the local stack's commands", () => {

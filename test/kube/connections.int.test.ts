@@ -1,7 +1,10 @@
-/** The KubeConfig from loadKubeConfig reuses connections (client-node 2.0.1 alone opens one per request). */
+/** The operator's REST calls (src/kube/rest.ts) reuse connections; client-node 2.0.1's own API classes open one per call. */
 import { existsSync, readdirSync } from "node:fs";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadKubeConfig } from "../../src/kube/config.js";
+import { objectPath } from "../../src/kube/object.js";
+import { KubeApi } from "../../src/kube/rest.js";
 import { type Cluster, createProfile, ensureNamespace, PROFILES, startCluster } from "./local.js";
 
 const openFds = () => readdirSync("/proc/self/fd").length;
@@ -16,25 +19,27 @@ afterAll(async () => {
   await c?.close();
 });
 
-async function burst(api: CustomObjectsApi, n: number) {
-  const get = () => api.getNamespacedCustomObject({ ...PROFILES, namespace: "conn", name: "a" });
+async function burst(get: () => Promise<unknown>, n: number) {
   for (let i = 0; i < n; i++) await get();
   await Promise.all(Array.from({ length: 20 }, get));
 }
 
 describe.runIf(existsSync("/proc/self/fd"))("connection reuse", () => {
-  it("200 API calls through loadKubeConfig's KubeConfig do not open 200 sockets", async () => {
+  it("200 calls through the operator's KubeApi on loadKubeConfig's KubeConfig do not open 200 sockets", async () => {
+    const api = new KubeApi(loadKubeConfig({ path: c.kube.kubeconfigPath }));
+    const path = objectPath({ ...PROFILES, namespace: "conn" }, "a");
     const before = openFds();
-    await burst(c.customObjects, 200);
+    await burst(() => api.get(path), 200);
     // 20 concurrent calls may open up to 20 connections (client + server side each); never one per call.
     expect(openFds() - before).toBeLessThan(60);
   });
 
-  it("(baseline) a plain client-node KubeConfig opens a connection per call, which is what the pool fixes", async () => {
+  it("(baseline) client-node's own API classes open a connection per call, which rest.ts avoids", async () => {
     const plain = new KubeConfig();
     plain.loadFromFile(c.kube.kubeconfigPath);
+    const objects = plain.makeApiClient(CustomObjectsApi);
     const before = openFds();
-    await burst(plain.makeApiClient(CustomObjectsApi), 200);
+    await burst(() => objects.getNamespacedCustomObject({ ...PROFILES, namespace: "conn", name: "a" }), 200);
     expect(openFds() - before).toBeGreaterThan(200);
   });
 });

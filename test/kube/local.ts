@@ -1,8 +1,9 @@
 /** Integration helpers: the project's local API server, reached through the real client-node via a kubeconfig. */
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api } from "@kubernetes/client-node";
 import { startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
+import { pooledKubeConfig } from "@sagemaker-profile-operator/local-stack/kube/pooled-kubeconfig";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/api/types.js";
-import { type KubeClients, loadKubeConfig, makeClients } from "../../src/kube/config.js";
+import { type KubeClients, makeClients } from "../../src/kube/config.js";
 import { isConflict } from "../../src/kube/errors.js";
 import type { KubeObject, ResourceRef } from "../../src/kube/object.js";
 
@@ -22,7 +23,7 @@ export interface Cluster extends KubeClients {
 
 export async function startCluster(): Promise<Cluster> {
   const kube = await startLocalKube({ port: 0 });
-  const clients = makeClients(loadKubeConfig({ path: kube.kubeconfigPath }));
+  const clients = makeClients(pooledKubeConfig(kube.kubeconfigPath));
   return {
     ...clients,
     customObjects: clients.kubeConfig.makeApiClient(CustomObjectsApi),

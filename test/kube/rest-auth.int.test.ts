@@ -10,10 +10,10 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server, type TLSSocket } from "node:tls";
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadKubeConfig } from "../../src/kube/config.js";
-import { PooledKubeConfig } from "../../src/kube/pooled-kubeconfig.js";
 import { KubeApi, KubeApiError } from "../../src/kube/rest.js";
 
 const TOKEN = "s3cret";
@@ -101,12 +101,12 @@ function kubeconfig(name: string, cluster: Record<string, unknown>, user: Record
 }
 
 /** client-node's in-cluster config, its service account files under `prefix`, the API server on 127.0.0.1:`port`. */
-function inCluster(prefix: string, port: number): PooledKubeConfig {
+function inCluster(prefix: string, port: number): KubeConfig {
   const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
   process.env.KUBERNETES_SERVICE_HOST = "127.0.0.1";
   process.env.KUBERNETES_SERVICE_PORT = String(port);
   try {
-    const kc = new PooledKubeConfig();
+    const kc = new KubeConfig();
     kc.loadFromCluster(prefix);
     return kc;
   } finally {
@@ -164,6 +164,55 @@ describe.runIf(hasOpenssl)("REST client over TLS with a client certificate", () 
     copyFileSync(file("bob.key"), file("client.key"));
     await namespaces(api);
     expect(front.connections.at(-1)).toBe("bob");
+  });
+
+  it("watches with the same identity: events as they come, a server-side end, and a refused watch's status", async () => {
+    const front = await tlsFront(true);
+    const api = new KubeApi(
+      loadKubeConfig({
+        path: kubeconfig(
+          "watch",
+          { server: front.url, "certificate-authority": file("ca.crt") },
+          { "client-certificate": file("alice.crt"), "client-key": file("alice.key") },
+        ),
+      }),
+    );
+    const list = await api.get<{ metadata: { resourceVersion: string } }>("/api/v1/namespaces");
+    const seen: string[] = [];
+    let ended: (err: unknown) => void = () => undefined;
+    const done = new Promise<unknown>((resolve) => {
+      ended = resolve;
+    });
+    const watch = await api.watch(
+      "/api/v1/namespaces",
+      { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 2 },
+      (type, object) => seen.push(`${type} ${(object as { metadata: { name: string } }).metadata.name}`),
+      ended,
+    );
+    await api.create("/api/v1/namespaces", { metadata: { name: "watched-one" } });
+    await api.create("/api/v1/namespaces", { metadata: { name: "watched-two" } });
+    // timeoutSeconds: the API server ends the stream whole, which is no error.
+    expect(await done).toBeUndefined();
+    expect(seen).toEqual(["ADDED watched-one", "ADDED watched-two"]);
+    watch.abort();
+    expect(new Set(front.connections)).toEqual(new Set(["alice"]));
+
+    // A resourceVersion the API server cannot serve: HTTP 200, then an ERROR event with the Status (as the real one).
+    let stop = () => undefined as void;
+    const refused = await new Promise<unknown>((resolve) => {
+      void api
+        .watch(
+          "/api/v1/namespaces",
+          { resourceVersion: "not-a-version" },
+          (type, object) => resolve([type, (object as { code: number }).code]),
+          resolve,
+        )
+        .then((w) => {
+          stop = w.abort;
+        });
+    });
+    stop();
+    expect(refused).toEqual(["ERROR", 400]);
   });
 
   it("refuses a server its CA did not sign, and the server refuses a client without a certificate", async () => {
@@ -236,5 +285,12 @@ describe.runIf(hasOpenssl)("REST client with tokens", () => {
       loadKubeConfig({ path: kubeconfig("anonymous", { server: kube.url, "insecure-skip-tls-verify": true }, {}) }),
     );
     expect(await namespaces(anonymous).catch((e: unknown) => (e as KubeApiError).code)).toBe(401);
+    // A watch refused before it starts: its HTTP status and Status body end it, and no event is made up.
+    const refused = await new Promise<unknown>((resolve) => {
+      void anonymous.watch("/api/v1/namespaces", {}, () => resolve("an event"), resolve);
+    });
+    expect(refused).toBeInstanceOf(KubeApiError);
+    expect((refused as KubeApiError).code).toBe(401);
+    expect(JSON.parse((refused as KubeApiError).body).kind).toBe("Status");
   });
 });

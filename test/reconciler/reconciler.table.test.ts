@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { rows as accounts } from "./rows-accounts.js";
 import { rows as cleanup } from "./rows-cleanup.js";
 import { rows as converge } from "./rows-converge.js";
 import { rows as lifecycle } from "./rows-lifecycle.js";
@@ -12,7 +13,7 @@ import { rows as memory } from "./rows-memory.js";
 import { rows as tenancy } from "./rows-tenancy.js";
 import { CONDITIONS, World } from "./world.js";
 
-const rows = [...converge, ...lifecycle, ...tenancy, ...memory, ...cleanup];
+const rows = [...converge, ...lifecycle, ...accounts, ...tenancy, ...memory, ...cleanup];
 
 describe("ProfileReconciler, one row per transition", () => {
   for (const row of rows)

@@ -72,6 +72,11 @@ export class World {
   };
   /** The account decision; the default is "no SageMakerAccount": the one SageMaker port. */
   account: AccountDecision = { ok: true };
+  /** The decision once the reconcile has asked for it: an account change arriving while it reads. */
+  accountNext?: AccountDecision;
+  /** What the API server says before a create with the operator's own identity; default: the decision again. */
+  confirmed?: AccountDecision;
+  confirms = 0;
   /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
   cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
@@ -80,6 +85,8 @@ export class World {
 
   /** What the List resync would say: the domain's last List had no profile of this name. */
   absentFromList = false;
+  /** How often the reconciler asked it (a domain's first List is a SageMaker call). */
+  absentAsked = 0;
 
   constructor() {
     this.sagemaker.addDomain(DOMAIN, [DOMAIN_SG]);
@@ -87,7 +94,14 @@ export class World {
       sagemaker: this.sagemaker,
       kube: this.kube,
       policy: { decide: () => this.decision, cleanup: () => this.cleanup },
-      accounts: { decide: () => this.account, sagemakerFor: () => this.sagemaker },
+      accounts: {
+        decide: () => this.decideAccount(),
+        confirm: async () => {
+          this.confirms++;
+          return this.confirmed ?? this.decideAccount();
+        },
+        sagemakerFor: () => this.sagemaker,
+      },
       clusterId: "test",
       requirePolicy: true,
       inUseBackoff: new ItemExponentialFailureRateLimiter({
@@ -107,7 +121,10 @@ export class World {
       resyncPeriodMs: RESYNC,
       stalledRetryMs: STALLED,
       ownerRecheckMs: OWNER_RECHECK,
-      knownAbsent: () => this.absentFromList,
+      knownAbsent: () => {
+        this.absentAsked++;
+        return this.absentFromList;
+      },
       clock: this.clock,
       random: () => 0.5,
       hooks: {
@@ -117,6 +134,12 @@ export class World {
         onObserved: () => this.seen.observed++,
       },
     });
+  }
+
+  private decideAccount(): AccountDecision {
+    const decision = this.account;
+    if (this.accountNext) [this.account, this.accountNext] = [this.accountNext, undefined];
+    return decision;
   }
 
   apply(r: SageMakerUserProfile): void {

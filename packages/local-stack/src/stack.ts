@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { formatProblem, parseManifests } from "../../../src/api/validation.js";
-import { loadKubeConfig } from "../../../src/kube/index.js";
 import { type LocalKube, type LocalKubeOptions, startLocalKube } from "./kube/index.js";
+import { pooledKubeConfig } from "./kube/pooled-kubeconfig.js";
 import {
   type AdminResources,
   type EmulatorOptions,
@@ -95,8 +95,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     sagemaker.admin.registerResources(DEMO_REFERENCED_RESOURCES);
   }
-  // loadKubeConfig pools connections (client-node opens one per request otherwise).
-  const kubeConfig = loadKubeConfig({ path: kube.kubeconfigPath });
+  // Pooled: client-node's API classes open a connection per request otherwise.
+  const kubeConfig = pooledKubeConfig(kube.kubeconfigPath);
   const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
 

@@ -155,6 +155,38 @@ describe("watch", () => {
     expect(noBookmarks.events.filter((e) => e.type === "BOOKMARK")).toEqual([]);
   });
 
+  it("delayWatches: one resource's events come late and in order while another's go on, with no bookmark ahead of them", async () => {
+    const ns = await freshNamespace(env);
+    const list = (await env.custom.listNamespacedCustomObject({ ...PROFILES, namespace: ns })) as {
+      metadata: { resourceVersion: string };
+    };
+    const rv = list.metadata.resourceVersion;
+    const lagged = await watch(nsPath(ns), { resourceVersion: rv, allowWatchBookmarks: true });
+    const other = await watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: rv });
+    env.kube.faults.delayWatches(PROFILES.plural, 1_000);
+    try {
+      await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "late") });
+      await env.custom.patchNamespacedCustomObject(
+        { ...PROFILES, namespace: ns, name: "late", body: { metadata: { labels: { x: "1" } } } },
+        mergePatch,
+      );
+      await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "after" } } });
+      // The ConfigMap was written after the profile, and its watch has it while the profile's events are held back.
+      await waitFor("the ConfigMap's event", () => other.events.some((e) => e.name === "after"));
+      expect(lagged.events.filter((e) => e.type !== "BOOKMARK")).toEqual([]);
+      await waitFor("the profile's events", () => lagged.events.filter((e) => e.type !== "BOOKMARK").length >= 2);
+      const events = lagged.events.filter((e) => e.type !== "BOOKMARK");
+      expect(events.map((e) => `${e.type} ${e.name}`)).toEqual(["ADDED late", "MODIFIED late"]);
+      const first = Number(events[0]?.rv);
+      const before = lagged.events.slice(0, lagged.events.indexOf(events[0] as Seen));
+      expect(before.filter((e) => Number(e.rv) >= first)).toEqual([]);
+    } finally {
+      env.kube.faults.delayWatches(PROFILES.plural, 0);
+      lagged.stop();
+      other.stop();
+    }
+  });
+
   it("honours timeoutSeconds: the stream ends cleanly", async () => {
     const ns = await freshNamespace(env);
     const started = Date.now();

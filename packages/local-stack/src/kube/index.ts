@@ -45,6 +45,11 @@ export interface LocalKubeOptions {
 export interface LocalKubeFaults {
   /** Cut every open watch stream mid-stream. */
   breakWatches(): void;
+  /**
+   * Deliver the watch events of `resource` (plural) `ms` late, in order, while other resources' events go on (a
+   * lagging watch cache); 0 ends the lag.
+   */
+  delayWatches(resource: string, ms: number): void;
   /** Compact: the next watch from an older resourceVersion gets 410 Expired; paged-list continue tokens expire. */
   expireHistory(): void;
   /** Delete every Event now, as if the event TTL had run out (watchers see DELETED). */
@@ -148,6 +153,7 @@ export async function startLocalKube(options: LocalKubeOptions = {}): Promise<Lo
     },
     faults: {
       breakWatches: () => server.watches.breakAll(),
+      delayWatches: (resource, ms) => server.watches.setLag(resource, ms),
       expireHistory: () => server.expireHistory(),
       expireEvents: () => server.expireEvents(),
       failNext: (match) => server.faults.failNext(match),

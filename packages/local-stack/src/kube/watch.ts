@@ -40,6 +40,9 @@ class ActiveWatch implements WatchSubscriber {
   private bookmarkTimer?: NodeJS.Timeout;
   private timeoutTimer?: NodeJS.Timeout;
   private closed = false;
+  /** Events held back by a lag (WatchHub.setLag), in order, each with the time it is due. */
+  private readonly lagging: Array<{ due: number; event: WatchEvent }> = [];
+  private lagTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly hub: WatchHub,
@@ -92,6 +95,32 @@ class ActiveWatch implements WatchSubscriber {
 
   deliver(e: WatchEvent): void {
     if (this.closed) return;
+    const lag = this.hub.lagOf(this.p.def.plural);
+    if (lag === 0 && this.lagging.length === 0) this.deliverNow(e);
+    else {
+      this.lagging.push({ due: Date.now() + lag, event: e });
+      this.drainLater();
+    }
+  }
+
+  /** Delivers the held-back events that are due, always in the order they happened (a shorter lag never overtakes). */
+  private drainLater(): void {
+    const head = this.lagging[0];
+    if (this.lagTimer || !head) return;
+    this.lagTimer = setTimeout(
+      () => {
+        this.lagTimer = undefined;
+        const now = Date.now();
+        while (this.lagging[0] && this.lagging[0].due <= now)
+          this.deliverNow((this.lagging.shift() as { event: WatchEvent }).event);
+        this.drainLater();
+      },
+      Math.max(0, head.due - Date.now()),
+    );
+  }
+
+  private deliverNow(e: WatchEvent): void {
+    if (this.closed) return;
     const { namespace, labels, fields, def } = this.p;
     if (namespace !== undefined && (e.object.obj.metadata.namespace ?? "") !== namespace) return;
     if (labels.length === 0 && fields.length === 0) {
@@ -122,6 +151,8 @@ class ActiveWatch implements WatchSubscriber {
   }
 
   private bookmark(initialEventsEnd: boolean): void {
+    // A bookmark says every event up to its resourceVersion was sent: never while events are held back.
+    if (this.lagging.length > 0) return;
     const { def } = this.p;
     const metadata: KubeObject["metadata"] = { resourceVersion: String(this.hub.store.currentRv()) };
     if (initialEventsEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
@@ -160,6 +191,7 @@ class ActiveWatch implements WatchSubscriber {
     this.closed = true;
     clearInterval(this.bookmarkTimer);
     clearTimeout(this.timeoutTimer);
+    clearTimeout(this.lagTimer);
     this.hub.store.bucket(this.p.def.storageKey).watchers.delete(this);
     this.hub.open.delete(this);
   }
@@ -167,6 +199,8 @@ class ActiveWatch implements WatchSubscriber {
 
 export class WatchHub {
   readonly open = new Set<ActiveWatch>();
+  /** resource (plural) -> how late its events reach the watches open on it (ms). */
+  private readonly lags = new Map<string, number>();
 
   constructor(
     readonly store: Store,
@@ -176,6 +210,19 @@ export class WatchHub {
 
   serve(res: ServerResponse, params: WatchParams): void {
     new ActiveWatch(this, params, res).start(this.bookmarkIntervalMs);
+  }
+
+  /**
+   * Fault injection: one resource's events reach its watches `ms` late, in order, while every other resource's go on,
+   * as when that resource's watch cache lags behind (each resource has its own). 0 ends it.
+   */
+  setLag(resource: string, ms: number): void {
+    if (ms > 0) this.lags.set(resource, ms);
+    else this.lags.delete(resource);
+  }
+
+  lagOf(resource: string): number {
+    return this.lags.get(resource) ?? 0;
   }
 
   /** Fault injection: cut every open watch stream. */

@@ -1,5 +1,6 @@
 /**
- * A KubeConfig whose requests share one connection pool per (cluster, user).
+ * A KubeConfig whose requests share one connection pool per (cluster, user): for the tests', the demo's and the
+ * benchmark's own calls through client-node's generated API classes (the operator makes its calls with src/kube/rest.ts).
  *
  * client-node 2.0.1 builds a new undici Agent for every request whenever the cluster has TLS options (a CA, a client
  * certificate, or skipTLSVerify; i.e. always in a cluster), so every API call opens a new connection (and does a TLS
@@ -28,11 +29,11 @@ export class PooledKubeConfig extends KubeConfig {
     if (pooled) context.setDispatcher(pooled);
     else this.dispatchers.set(key, fresh);
   }
+}
 
-  /** Closes the pooled connections (idle ones at once, busy ones when their requests end). */
-  async closeConnections(): Promise<void> {
-    const all = [...this.dispatchers.values()];
-    this.dispatchers.clear();
-    await Promise.all(all.map((d) => d.close().catch(() => undefined)));
-  }
+/** Loads a kubeconfig file into a pooled KubeConfig. */
+export function pooledKubeConfig(path: string): PooledKubeConfig {
+  const kc = new PooledKubeConfig();
+  kc.loadFromFile(path);
+  return kc;
 }
