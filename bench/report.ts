@@ -230,6 +230,19 @@ const CHANGES: string[] = [
     "2.2 s, all Ready 46.6 -> 46.9 s and 54.0 -> 52.3 s, the same calls per created profile (2.1-2.2 in that " +
     "scratch: a Describe before the create until the first List). One due key per new one left a 26-50 s tail (a " +
     "due backlog built in a stall cannot drain while each create adds one).",
+  "- **No undici in the process** (session 7; src/kube/rest.ts `watch`, scripts/build.ts): the watches, the last " +
+    "user of client-node's `Watch` and so of undici's fetch, are read line by line over node:http like the REST " +
+    "calls, and the bundle leaves undici out (740 KiB of source and its WebAssembly HTTP parser; what client-node " +
+    "still imports from it throws if reached). Node's built-ins are bundled as `require()`s: an ES import of " +
+    "node:http builds its namespace by reading every export, and its lazy `WebSocket` loads Node's own copy of " +
+    "undici (2.8 MiB more heap for the import alone, against 0.5 for a `require`). Measured (bench/_mem.ts, one run, " +
+    "variants one after the other on one world): converged world of 2,000, RSS 127-130 -> 116-123 MiB (anonymous " +
+    '74-77 -> 65-71); idle, heap used 24.0-24.8 -> 21.0 MiB for the built-ins alone. One `--only "convergence ' +
+    'large"` run with undici out (built-ins not yet), load average 12-16: peak RSS 153 MiB at 10,000 (163 ' +
+    "published), heap used 55.7 MiB. Without WebAssembly to run, `--jitless` and `--lite-mode` work now; measured, " +
+    "not set: `--lite-mode` 86-93 MiB against 111-115 at 2,000 converged, for 35-40 % more CPU; `--jitless` 98-101 " +
+    "MiB, and 26 % more CPU per converged profile (bench/_cpu.ts, N = 1,000 side by side, two rounds: 14.31 and 14.51 " +
+    "against 11.42 and 11.39 ms); `--no-turbofan` no less memory, `--no-maglev` 19 % more CPU.",
   "- **CPU per call, session 7** (measured with bench/_cpu.ts: the variants side by side, each in its own world, at " +
     "the same time, N = 1,500 drifted profiles at R = 50, two rounds per run; the baseline is main's bundle built " +
     "into another directory). Where the main thread's time goes (`--cpu-prof` of the unminified bundle while 1,500 " +
