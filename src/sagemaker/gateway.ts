@@ -108,6 +108,11 @@ export class SageMakerGateway {
   private readonly ownsClient: boolean;
   private readonly flowOf: () => string | undefined;
   private readonly domains = new Map<string, { at: number; value: Promise<DescribeDomainOutput> }>();
+  /**
+   * The gateway's signal combined with a caller's, one per caller signal: the reconciles all pass their controller's
+   * one signal, and AbortSignal.any per call made a signal (and weak references in both sources) for every call.
+   */
+  private readonly combined = new WeakMap<AbortSignal, AbortSignal>();
 
   constructor(options: GatewayOptions) {
     this.observer = options.observer ?? noObserver;
@@ -339,7 +344,7 @@ export class SageMakerGateway {
    */
   private async call<T>(op: string, kind: CallKind, send: () => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
     const signal =
-      this.signal && callerSignal ? AbortSignal.any([this.signal, callerSignal]) : (callerSignal ?? this.signal);
+      this.signal && callerSignal ? this.combinedWith(callerSignal, this.signal) : (callerSignal ?? this.signal);
     const flow = this.flowOf() ?? "";
     for (let attempt = 0; ; attempt++) {
       const release = await this.limiter.acquire(kind, signal, flow);
@@ -374,6 +379,15 @@ export class SageMakerGateway {
         else release();
       }
     }
+  }
+
+  private combinedWith(callerSignal: AbortSignal, own: AbortSignal): AbortSignal {
+    let signal = this.combined.get(callerSignal);
+    if (!signal) {
+      signal = AbortSignal.any([own, callerSignal]);
+      this.combined.set(callerSignal, signal);
+    }
+    return signal;
   }
 }
 
