@@ -3,6 +3,8 @@
  * writing the profile: another tool, a console user) and holds off with a growing delay instead of fighting forever.
  * Pure: the state of one resource is a value passed in and returned (`decideFlap`, `recordRepair`).
  */
+import { smallTime } from "../api/small-time.js";
+
 export interface FlapPolicy {
   /** Repairs of one field within this window count towards a contest. */
   windowMs: number;
@@ -23,7 +25,10 @@ export type FlapDecision =
 /** One resource's repairs for one spec generation. */
 export interface FlapState {
   generation: number | undefined;
-  /** Repair times per field pointer: a single time alone (most fields are repaired once: no array per resource). */
+  /**
+   * Repair times per field pointer: a single time alone (most fields are repaired once: no array per resource). Times
+   * here are small times (api/small-time.ts): no HeapNumber per time kept.
+   */
   repairs: Readonly<Record<string, number | readonly number[]>>;
   holdUntil?: number;
   /** Holds started for this generation (the next hold is longer). */
@@ -54,6 +59,7 @@ export function decideFlap(
   now: number,
   policy: FlapPolicy,
 ): { decision: FlapDecision; state: FlapState } {
+  now = smallTime(now);
   const state = flapStateFor(previous, generation);
   const recentCount = (f: string) => recent(state, f, now, policy.windowMs).length;
   const contested = fields.filter((f) => recentCount(f) >= policy.threshold);
@@ -87,6 +93,7 @@ export function recordRepair(
   now: number,
   windowMs: number,
 ): FlapState {
+  now = smallTime(now);
   const state = flapStateFor(previous, generation);
   const repairs = { ...state.repairs };
   for (const f of fields) {

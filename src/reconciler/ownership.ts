@@ -9,6 +9,7 @@
  * ListTags (docs/security.md).
  */
 import type { DescribeUserProfileResponse, Tag } from "../api/generated/sagemaker-shapes.js";
+import { smallTime } from "../api/small-time.js";
 import { isOwnerTagKey, OWNER_TAG, type SageMakerUserProfile } from "../api/types.js";
 import type { AdoptionDecision } from "../policy/index.js";
 import type { Outcome } from "./conditions.js";
@@ -98,13 +99,16 @@ export function owns(profile: DescribeUserProfileResponse, tags: readonly Tag[],
  */
 export interface OwnershipMemory {
   arn: string;
-  /** The profile's CreationTime (epoch ms); undefined: created by this process and not described since. */
+  /**
+   * The profile's CreationTime (a small time: api/small-time.ts, as every time here); undefined: created by this
+   * process and not described since.
+   */
   created?: number;
-  /** LastModifiedTime (epoch ms) at the last Describe. */
+  /** LastModifiedTime at the last Describe. */
   modified?: number;
   /** A write of ours was accepted since `modified` and no Describe has seen it settle: LastModifiedTime may move. */
   writing: boolean;
-  /** Epoch ms from which memory no longer vouches: the recheck period after AWS last named the owner (create, ListTags). */
+  /** From when memory no longer vouches: the recheck period after AWS last named the owner (create, ListTags). */
   vouchesUntil: number;
 }
 
@@ -127,9 +131,9 @@ export function remembered(
   profile: DescribeUserProfileResponse,
   now: number,
 ): boolean {
-  if (!memory || memory.arn !== profile.UserProfileArn || now >= memory.vouchesUntil) return false;
-  if (memory.created !== undefined && memory.created !== epochMs(profile.CreationTime)) return false;
-  return memory.writing || memory.modified === epochMs(profile.LastModifiedTime);
+  if (!memory || memory.arn !== profile.UserProfileArn || smallTime(now) >= memory.vouchesUntil) return false;
+  if (memory.created !== undefined && memory.created !== smallTime(epochMs(profile.CreationTime))) return false;
+  return memory.writing || memory.modified === smallTime(epochMs(profile.LastModifiedTime));
 }
 
 /**
@@ -146,7 +150,7 @@ export function rememberOwner(
   const arn = profile?.UserProfileArn;
   if (!profile || !arn) return undefined;
   const vouchesUntil = how.verified
-    ? how.now + how.recheckMs
+    ? smallTime(how.now + how.recheckMs)
     : memory && remembered(memory, profile, how.now)
       ? memory.vouchesUntil
       : undefined;
@@ -154,8 +158,8 @@ export function rememberOwner(
   const settling = profile.Status === "Pending" || profile.Status === "Updating";
   return {
     arn,
-    created: epochMs(profile.CreationTime),
-    modified: epochMs(profile.LastModifiedTime),
+    created: smallTime(epochMs(profile.CreationTime)),
+    modified: smallTime(epochMs(profile.LastModifiedTime)),
     writing: how.wrote || (settling && (memory?.writing ?? false)),
     vouchesUntil,
   };

@@ -6,6 +6,7 @@
  */
 
 import type { AccountDecision } from "../accounts/index.js";
+import { smallTime } from "../api/small-time.js";
 import { profileName, type SageMakerUserProfile } from "../api/types.js";
 import {
   type Action,
@@ -288,7 +289,7 @@ export class ProfileReconciler {
   private remember(key: string, p: Plan, executed: Executed, observed: Observation, started: number): void {
     // Counted from before this reconcile's calls: AWS named the owner no earlier than that.
     if (executed.createdArn) {
-      const vouchesUntil = started + this.settings.ownerRecheckMs;
+      const vouchesUntil = smallTime(started + this.settings.ownerRecheckMs);
       this.owned.set(key, { arn: executed.createdArn, writing: true, vouchesUntil });
       return;
     }

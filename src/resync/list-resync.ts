@@ -10,6 +10,7 @@
  * gets one confirming Describe once the second is surely over, and is then quiet until it changes again.
  */
 import type { UserProfileDetails } from "../api/generated/sagemaker-shapes.js";
+import { smallTime } from "../api/small-time.js";
 
 export interface ResyncTarget {
   /** The work-queue key (`namespace/name`). */
@@ -62,9 +63,12 @@ export const FIRST_LIST_WAIT_MS = 1_000;
 /** A first List that failed is tried again by an asking reconcile no sooner than this (the tick still lists). */
 export const FIRST_LIST_RETRY_MS = 30_000;
 
-/** What the resync knows of one profile's LastModifiedTime (epoch ms), and when its full resync is due. */
+/**
+ * What the resync knows of one profile's LastModifiedTime, and when its full resync is due. Every time here, and in
+ * the listings, is a small time (api/small-time.ts: no HeapNumber per time kept; whole seconds stay whole seconds).
+ */
 export interface Seen {
-  /** The last List value (-1 = not in the list), since the last Describe that changed `described`. */
+  /** The last List value (NOT_LISTED: not in the list), since the last Describe that changed `described`. */
   listed?: number;
   /** The last Describe's value; undefined while only List has seen the profile since it last changed. */
   described?: number;
@@ -99,7 +103,7 @@ export class ListResync {
    * there is a coincidence and asks for no confirming.
    */
   private readonly fine = { list: false, describe: false };
-  /** Per domain, the last complete List: lower-case profile name -> LastModifiedTime. */
+  /** Per domain, the last complete List: lower-case profile name -> LastModifiedTime (a small time). */
   private readonly listings = new Map<string, Map<string, number>>();
   /** Per domain never listed by a tick yet, the List that reconciles asked for (in flight, or failed). */
   private readonly firstLists = new Map<string, FirstList>();
@@ -117,8 +121,8 @@ export class ListResync {
    * the next List) is found, and a change the operator made itself and has since seen is not counted again.
    */
   observed(key: string, lastModifiedTime: unknown, settled = true): void {
-    const at = timeOf(lastModifiedTime);
-    const now = this.now();
+    const at = smallTime(timeOf(lastModifiedTime));
+    const now = smallTime(this.now());
     if (at % 1000 !== 0) this.fine.describe = true;
     const prev = this.seen.get(key);
     // Still settling: our write may move LastModifiedTime again (emulator mode lastModifiedTime: on-settle).
@@ -199,7 +203,7 @@ export class ListResync {
           for (const p of page) {
             if (!p.UserProfileName) continue;
             const name = p.UserProfileName.toLowerCase();
-            const at = timeOf(p.LastModifiedTime);
+            const at = smallTime(timeOf(p.LastModifiedTime));
             if (at % 1000 !== 0) this.fine.list = true;
             modified.set(name, at);
             for (const done of first.waiting.get(name) ?? []) done(false);
@@ -230,7 +234,7 @@ export class ListResync {
     for (const [domainId, first] of [...this.firstLists])
       if (first.failedAt !== undefined && !domains.has(domainId)) this.firstLists.delete(domainId);
 
-    const now = this.now();
+    const now = smallTime(this.now());
     const listed = new Map<string, Map<string, number>>();
     for (const domainId of domains) {
       // Keyed by the lower-case name: SageMaker profile names are not case sensitive, and List may answer a name in
@@ -240,7 +244,7 @@ export class ListResync {
         for await (const page of this.o.listUserProfiles(domainId))
           for (const p of page) {
             if (!p.UserProfileName) continue;
-            const at = timeOf(p.LastModifiedTime);
+            const at = smallTime(timeOf(p.LastModifiedTime));
             if (at % 1000 !== 0) this.fine.list = true;
             modified.set(p.UserProfileName.toLowerCase(), at);
           }
@@ -258,7 +262,7 @@ export class ListResync {
       live.add(t.key);
       const modified = listed.get(t.domainId);
       if (modified === undefined) continue; // its List failed (or it is new since the first pass)
-      const current = modified.get(t.profileName.toLowerCase()) ?? -1;
+      const current = modified.get(t.profileName.toLowerCase()) ?? NOT_LISTED;
       let seen = this.seen.get(t.key);
       // Described since this tick began: its List page may predate that Describe (10,000 profiles are 100 pages),
       // and the Describe is the newer look; the next tick compares again.
@@ -282,9 +286,10 @@ export class ListResync {
         if (confirm) seen.confirmed = true;
       }
       // Spread the first full resyncs over one full period so they never come together.
-      seen.due ??= now + this.random() * this.o.fullResyncPeriodMs;
+      // Whole milliseconds: a fraction would make the due time a HeapNumber again (a jitter of 1 ms more is none).
+      seen.due ??= Math.ceil(now + this.random() * this.o.fullResyncPeriodMs);
       if (changed || confirm || now >= seen.due) {
-        seen.due = now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random());
+        seen.due = Math.ceil(now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random()));
         this.o.enqueue(t.key);
         enqueued.push(t.key);
       }
@@ -326,6 +331,9 @@ const seenOf = (s: Seen): Seen => ({
   due: s.due,
 });
 
+/** The List value of a profile the List lacks: epoch -1 as stored, never a LastModifiedTime. */
+const NOT_LISTED = smallTime(-1);
+
 interface Fine {
   list: boolean;
   describe: boolean;
@@ -337,7 +345,7 @@ function changedSince(seen: Seen, current: number, fine: Fine): boolean {
   if (seen.listed !== undefined) return current !== seen.listed;
   if (seen.described === undefined) return false;
   return (
-    current === -1 ||
+    current === NOT_LISTED ||
     !(current === seen.described || (coarse(current, seen.described, fine) && sameSecond(current, seen.described)))
   );
 }
@@ -350,7 +358,7 @@ const sameSecond = (a: number, b: number): boolean => Math.floor(a / 1000) === M
 
 /** A coarse value on either side may hide a change made after the Describe, later in the same second. */
 function needsConfirming(seen: Seen, current: number, fine: Fine): boolean {
-  if (seen.described === undefined || seen.confirmed || current === -1) return false;
+  if (seen.described === undefined || seen.confirmed || current === NOT_LISTED) return false;
   return coarse(current, seen.described, fine);
 }
 
