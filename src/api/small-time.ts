@@ -14,7 +14,16 @@ const START = Math.floor(Date.now() / 1000) * 1000;
 export function smallTime(epochMs: number): number;
 export function smallTime(epochMs: number | undefined): number | undefined;
 export function smallTime(epochMs: number | undefined): number | undefined {
-  return epochMs === undefined ? undefined : epochMs - START;
+  return epochMs === undefined ? undefined : smallInteger(epochMs - START);
+}
+
+/**
+ * The same number, as a small integer when it is one: arithmetic on a double (an epoch time, Math.ceil's result)
+ * leaves a HeapNumber even when the result is a whole number in range; `| 0` gives a small integer.
+ */
+export function smallInteger(n: number): number {
+  const i = n | 0;
+  return i === n ? i : n;
 }
 
 /** The epoch ms of a stored time. */

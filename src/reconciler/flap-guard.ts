@@ -3,7 +3,7 @@
  * writing the profile: another tool, a console user) and holds off with a growing delay instead of fighting forever.
  * Pure: the state of one resource is a value passed in and returned (`decideFlap`, `recordRepair`).
  */
-import { smallTime } from "../api/small-time.js";
+import { smallInteger, smallTime } from "../api/small-time.js";
 
 export interface FlapPolicy {
   /** Repairs of one field within this window count towards a contest. */
@@ -71,7 +71,7 @@ export function decideFlap(
   const repairs = Math.max(...contested.map(recentCount));
   const held =
     state.holdUntil === undefined
-      ? flapState(state.generation, state.repairs, now + policy.holdDelay(state.holds), state.holds + 1)
+      ? flapState(state.generation, state.repairs, smallInteger(now + policy.holdDelay(state.holds)), state.holds + 1)
       : state;
   const holdUntil = held.holdUntil as number;
   if (now < holdUntil)

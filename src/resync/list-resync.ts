@@ -10,7 +10,7 @@
  * gets one confirming Describe once the second is surely over, and is then quiet until it changes again.
  */
 import type { UserProfileDetails } from "../api/generated/sagemaker-shapes.js";
-import { smallTime } from "../api/small-time.js";
+import { smallInteger, smallTime } from "../api/small-time.js";
 
 export interface ResyncTarget {
   /** The work-queue key (`namespace/name`). */
@@ -287,9 +287,9 @@ export class ListResync {
       }
       // Spread the first full resyncs over one full period so they never come together.
       // Whole milliseconds: a fraction would make the due time a HeapNumber again (a jitter of 1 ms more is none).
-      seen.due ??= Math.ceil(now + this.random() * this.o.fullResyncPeriodMs);
+      seen.due ??= smallInteger(Math.ceil(now + this.random() * this.o.fullResyncPeriodMs));
       if (changed || confirm || now >= seen.due) {
-        seen.due = Math.ceil(now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random()));
+        seen.due = smallInteger(Math.ceil(now + this.o.fullResyncPeriodMs * (0.9 + 0.2 * this.random())));
         this.o.enqueue(t.key);
         enqueued.push(t.key);
       }
