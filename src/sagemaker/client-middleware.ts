@@ -37,13 +37,17 @@ interface EndpointContext {
  * object on every call. The SDK's own middleware therefore still resolves it, on the first call of each command
  * class (the stack is resolved once per command class, cacheMiddleware); later calls reuse what it set in the
  * context. When the endpoint carries auth schemes (signing properties applied to each call's auth option) or a
- * command has operation parameters, every call goes through the SDK's middleware as before.
+ * command has operation parameters, every call goes through the SDK's middleware as before. The command adds the
+ * SDK's middleware to its own stack, which the client's stack `concat`s when the command's handler is resolved; the
+ * merged stack then gets this one in its place (same name, step and position: endpointMiddlewareOptions).
  */
 function reuseEndpoint(client: SageMakerClient): void {
   const config = client.config;
   const onceResolved: SerializeMiddleware = (next, context) => {
     const command = context.__smithy_context?.commandInstance;
-    const instructions = (command?.constructor as Partial<CommandClass> | undefined)?.getEndpointParameterInstructions?.();
+    const instructions = (
+      command?.constructor as Partial<CommandClass> | undefined
+    )?.getEndpointParameterInstructions?.();
     const sdk = sdkEndpointMiddleware(config, instructions ?? {});
     // Parameters read from the call's input make the endpoint depend on the call: resolved each time.
     const fixed = instructions && Object.values(instructions).every((i) => !PER_CALL.has(i.type));

@@ -60,7 +60,7 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
     return userAgent;
   };
   reuseSigners(client);
-  if (process.env.CPU7B_OFF !== "1") trimMiddleware(client);
+  trimMiddleware(client);
   return client;
 }
 
