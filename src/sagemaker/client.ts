@@ -4,6 +4,7 @@
  */
 import { SageMakerClient, type SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import { StandardRetryStrategy } from "@smithy/core/retry";
+import { trimMiddleware } from "./client-middleware.js";
 import { Sha256 } from "./sha256.js";
 
 export interface SageMakerClientOptions {
@@ -59,6 +60,7 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
     return userAgent;
   };
   reuseSigners(client);
+  trimMiddleware(client);
   return client;
 }
 
