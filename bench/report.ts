@@ -45,61 +45,33 @@ export function rewriteReport(dir: string): void {
 const LIMITS: Array<[RegExp, string]> = [
   [
     /^RSS/,
-    "The full run of 2026-11-30 (session 6, quiet machine, with the cuts below): 127 MiB at 1,000 (goal met) and " +
-      "163 MiB at 10,000 (peak, while converging; 110 MiB of it anonymous and 60 MiB of heap used), against 130 and " +
-      "186 MiB (133 anonymous, 75 heap) in session 5's run and 162 and 221 before that. " +
-      "Broken down by heap snapshots (session 6, bench/_snap.ts: the large convergence's setup, 10,000 drifted " +
-      "profiles at R = 50, a fresh world per variant; bench/_heap.mjs, _heapshape.mjs and _heapret.mjs read them): " +
-      "live heap 54.5 MiB at 40 % of the way and 66.6 MiB once converged, before the cuts below. The growth follows " +
-      "the profiles repaired, not the backlog: the work queue, settle estimates, parked reconciles (32 workers), " +
-      "timers and writes in flight were a few hundred KiB at either point. Per repaired resource (converged, 10,000): " +
-      "its status (4 condition objects, drift, managed tag keys, 5 copies of one timestamp), the flap guard's " +
-      "repair times, the ownership memory (with a second copy of each ARN: 20,000 ARN strings, 1.8 MiB), the List " +
-      "resync's Seen, due time and listing entry, the policy cache's entry, a metrics snapshot, and an Event series " +
-      "for 4,096 of them that held the superseded object whole (4,096 more specs); and about ten Maps of 10,000 " +
-      "keys, whose hash tables alone are 4.45 MiB (V8's large-object space). After the cuts below: 57.1 MiB live " +
-      "once converged. The rest of the peak is V8's headroom and native memory: heap used peaked at 72-84 MiB over " +
-      "57 live (V8 sets the old-generation limit after a mark-compact at the larger of live times a factor of " +
-      "1.1-1.3 and live + 8 MiB, and 10,000 converging profiles promote garbage fast), 80-85 MiB committed, and " +
-      "anonymous memory 30-35 MiB above the committed heap (glibc's main arena alone 18 MiB resident from the " +
-      "first minute on, V8's code range 5 MiB, the second arena 5 MiB). Peak RSS of the same code with the chart's " +
-      "settings in three runs: 165, 171 and 177 MiB (runs differ by the machine's load: other helpers' tests ran " +
-      "throughout, convergence took 239-311 s). Only `--optimize-for-size` cut it far: 152 MiB against 177 in the " +
-      "same run, at 17.59 ms of CPU per profile against 12.29 (+43 %; convergence 281 s against 250), and 151 MiB at " +
-      "16.41 ms in a later run (against 165 MiB and 11.60 ms with the chart's settings just before it: +41 %), so it " +
-      "is not in the chart (`nodeArgs`: a deployment that has CPU to spare and must fit less memory can set it; still " +
-      "above 128). " +
-      "`--heap-growing-percent=5` (limit live + 8 MiB) lowered the heap's peak (66 against 72-84 MiB used) but not " +
-      "RSS reliably (165 against 177 in one run, 164 against 165 in the next, with MALLOC_MMAP_THRESHOLD_=131072 " +
-      "added) and cost 11-24 % CPU. The file-backed 53 MiB is fixed: the node binary's text and the ICU data it " +
-      "touches (official Node builds are full-icu with the data inside the binary; an empty script already has 38 " +
-      "MiB file-backed). Session 7 (one record per resource and the rest below): 42.6 MiB live once 10,000 " +
-      "converged against 52.5 for main's bundle in the same run, peak RSS 141 against 153 MiB. What is left per " +
-      "resource (heap snapshot once converged): the cached object (7 objects, its name, uid, resourceVersion, ARN, " +
-      "owner and EFS strings), the List resync's entry and listing entry (a second name string, lower-case), the " +
-      "ownership memory, the flap guard's state of a repaired resource, the policy cache's entry, the record and two " +
-      "key strings (the cache's and the records'); their times are boxed numbers (92,664 heap numbers, 1.4 MiB). " +
-      "Then V8's headroom while converging (heap used at most 57.7 MiB over 42.6 live) and the native part (what " +
-      "fills the main arena is not traced yet).",
+    "The full run of 2026-11-30 (session 7, quiet machine): 96 MiB at 1,000 and 125 MiB at 10,000 (peak, while " +
+      "converging; 74 MiB of it anonymous, 36 MiB of heap used), against 127 and 163 MiB in session 6's run and 130 " +
+      "and 186 in session 5's. An idle operator with no resource is about 75 MiB (51 MiB file-backed: the node " +
+      "binary's text and the ICU data it touches, fixed; heap used 13 MiB). What each step bought is below " +
+      "(session 7: no undici, the AWS SDK tree-shaken, one record per resource, times as small integers). What is " +
+      "left per resource (heap snapshot once 10,000 converged, 33-35 MiB live): the cached object, the List " +
+      "resync's entry and listing entry, the ownership memory, the flap guard's state of a repaired resource, the " +
+      "policy cache's entry, the record and two key strings; then V8's headroom while converging (heap used at " +
+      "most 45-47 MiB over 33-35 live) and the native part (glibc's arenas). A run on a busy machine can be a few " +
+      "MiB higher (127-129 MiB measured in single-scenario runs with other work on the machine).",
   ],
   [
     /^update rate|^CPU/,
-    "The full run of 2026-11-30 (session 6, quiet machine): 9.87 ms per converged profile against 11.43 in " +
-      "session 5's run (-14 %) and 12.97 before that, with the update rate / R at 1.000, 4.16 AWS calls and 3 " +
-      "Kubernetes writes per converged profile; side by side (bench/_cpu.ts, below) the session's per-call work in " +
-      "both clients took 23-25 % off. CPU per profile grows with the machine's load (a branch run with the load " +
-      "average at 7-12 made only 0.84 of R), so only figures taken side by side compare. Where it goes now (`perf record` of the operator " +
-      "converging 1,000 drifted profiles, an unminified bundle, real CPU of all threads): V8's GC 21 % (15.6 % on " +
-      "its worker threads, 5.7 % on the main thread), V8's compiler threads 10 %, the kernel 5 %; on the main " +
-      "thread, by the innermost client on the stack (node:http, hashing and GC under it included), the AWS SDK 32 % " +
-      "(its middleware, schema serde, SigV4 and endpoint rules about 17 % of it), the Kubernetes client 7 % (undici " +
-      "0.3 %, client-node 0.8 %: the watches), /metrics scrapes 2 %, the operator's own code 9 % (policy evaluation " +
-      "of a new resource 2 %, drift and plan 3 %), promise plumbing most of the rest. What is left is mostly the " +
-      "AWS SDK's per-call work (4 calls per converged profile: per call it still resolves endpoint parameters, signs, " +
-      "serialises through its schemas and deserialises the answer) and GC; `--max-semi-space-size=8` cut GC's share " +
-      "(see below): the chart's flag is the RSS work's to set. Session 7 (side by side, N = 1,500): the bundle " +
-      "without esbuild's keepNames used 6-10 % less CPU per profile (below); V8's compiler threads do not recompile in a " +
-      "loop (`--log-deopt`: 209 deoptimisations while 1,000 profiles converged).",
+    "The full run of 2026-11-30 (session 7, quiet machine): 8.02 ms per converged profile at 10,000 against 9.87 " +
+      "in session 6's run, 11.43 in session 5's and 12.97 before that, with the update rate / R at 1.000, 4.14 AWS " +
+      "calls and 3 Kubernetes writes per converged profile (a drifted profile the operator did not create: " +
+      "Describe, ListTags for its owner tag, Update, the Describe that sees it InService). On a quiet machine 1,000 " +
+      "drifted profiles cost 7.4-8.2 ms each (bench/_cpu.ts); CPU per profile grows with the machine's load, so " +
+      "only figures taken side by side compare. Where the main thread's time goes (`--cpu-prof` of the unminified " +
+      "bundle while 1,500 converge, session 7): V8's GC 19 %, the AWS SDK 30 % (@smithy/core 15 %, its HTTP " +
+      "handler 7 %, @aws-sdk/core 4 %, SigV4 3 %), node:http, streams and promise plumbing 17 %, our Kubernetes " +
+      "REST calls 6 %, the gateway, limiter and hashing 7 %, the reconciler, drift, policy and operator code 8 %. " +
+      "By bytes allocated the SDK's middleware is about 35 %: per call it builds a middleware stack per command " +
+      "object, selects an auth scheme, builds the user agent's feature list, signs, and serialises and parses " +
+      "through its schemas; what configuration can remove is removed (below). What is left is that per-call work, " +
+      "which only the SDK can remove, and GC: `--max-semi-space-size=4` took 4 % off for 3-4 MiB more RSS and =8 " +
+      "11 % for about 12 MiB (side by side), not set while RSS is at its goal.",
   ],
 ];
 
@@ -107,8 +79,9 @@ const LATE_LIMITS: Array<[RegExp, string]> = [
   [
     /^quiet namespace edit -> update p99, storm/,
     "A ratio of two small figures: 100 edits per phase since session 6 (with 10, the p99 was the slowest single " +
-      "edit and one late edit decided it: 3.31 in session 5's run). Session 6's full run: 78 ms under the " +
-      "5,000-change storm against 34 ms idle, 2.29.",
+      "edit and one late edit decided it: 3.31 in session 5's run). Session 7's full run: 77 ms under the " +
+      "5,000-change storm against 25 ms idle, 3.08 (session 6's: 78 against 34 ms, 2.29): the storm's figure did " +
+      "not move, the idle one got faster.",
   ],
   [
     /^start-up/,

@@ -148,7 +148,7 @@ describe("pod hardening", () => {
   it("has requests and a memory limit, and probes on /healthz and /readyz at the health port", () => {
     const docs = render({ set: REQUIRED });
     const c = container(docs);
-    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "180Mi" }, limits: { memory: "256Mi" } });
+    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "150Mi" }, limits: { memory: "256Mi" } });
     // V8 is told about the container's memory (it would size its heap from the node's otherwise).
     expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=128 --max-semi-space-size=2" });
     // Two glibc arenas instead of one per allocating thread (measured in docs/benchmarks/README.md).
