@@ -3,7 +3,7 @@
  * (authentication, TLS), with the REST calls and the watch request in rest.ts on node:http(s) (not its generated API
  * classes, nor its Watch: both use undici's fetch). */
 export { type BackoffOptions, ResettingBackoff } from "./backoff.js";
-export { type Clock, sleep, systemClock, type TimerHandle } from "./clock.js";
+export { type Clock, sleep, systemClock, type TimerHandle, untilAborted } from "./clock.js";
 export { type Condition, type ConditionInput, findCondition, isConditionTrue, setCondition } from "./conditions.js";
 export { inClusterNamespace, type KubeClients, type KubeConfigSource, loadKubeConfig, makeClients } from "./config.js";
 export {

@@ -10,6 +10,8 @@
  * that found no account and covers every arrival so far answers at once (a burst of new profiles costs one List), else
  * the caller waits for the next List, with at most one in flight.
  */
+import { untilAborted } from "../kube/index.js";
+
 export class AccountPresence {
   private arrivals = 0;
   /** Arrivals covered by the last List that found no account; -1: none, or an account changed since. */
@@ -69,14 +71,3 @@ export class AccountPresence {
 }
 
 const noop = () => undefined;
-
-/** `promise`, or the signal's reason as soon as it aborts (the List itself goes on for the other callers). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
-}

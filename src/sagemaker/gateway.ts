@@ -26,7 +26,7 @@ import type {
   UpdateUserProfileResponse,
   UserProfileDetails,
 } from "../api/generated/sagemaker-shapes.js";
-import { type Clock, systemClock } from "../kube/clock.js";
+import { type Clock, systemClock, untilAborted } from "../kube/clock.js";
 import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
@@ -389,32 +389,4 @@ export class SageMakerGateway {
     }
     return signal;
   }
-}
-
-/**
- * `promise`, or a rejection with the signal's reason as soon as it aborts (`onAbort` is told); the promise itself is
- * not cancelled.
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
-  if (signal.aborted) {
-    onAbort();
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      onAbort();
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", abort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", abort);
-        reject(err);
-      },
-    );
-  });
 }
