@@ -22,4 +22,23 @@ describe("sagemaker_user_profiles", () => {
     m.forgetProfile("a/4");
     expect(await series(m)).toEqual(['sagemaker_user_profiles{status="InService"} 3']);
   });
+
+  it("counts drifted, stalled and ready resources once each however often their state is recorded", async () => {
+    const m = new OperatorMetrics({ processMetrics: false });
+    const gauge = async (name: string) =>
+      (await m.registry.metrics()).split("\n").find((l) => l.startsWith(`${name} `));
+    const state = { profileStatus: "InService", drifted: true, stalled: false, ready: false };
+    m.recordProfile("a/1", state);
+    m.recordProfile("a/1", { ...state });
+    m.recordProfile("a/2", { ...state, drifted: false, stalled: true });
+    expect(await gauge("sagemaker_user_profiles_drifted")).toBe("sagemaker_user_profiles_drifted 1");
+    expect(await gauge("sagemaker_user_profiles_stalled")).toBe("sagemaker_user_profiles_stalled 1");
+    m.recordProfile("a/1", { ...state, drifted: false, ready: true });
+    m.forgetProfile("a/2");
+    m.forgetProfile("a/2");
+    expect(await gauge("sagemaker_user_profiles_drifted")).toBe("sagemaker_user_profiles_drifted 0");
+    expect(await gauge("sagemaker_user_profiles_stalled")).toBe("sagemaker_user_profiles_stalled 0");
+    expect(await gauge("sagemaker_user_profiles_ready")).toBe("sagemaker_user_profiles_ready 1");
+    expect(await series(m)).toEqual(['sagemaker_user_profiles{status="InService"} 1']);
+  });
 });
