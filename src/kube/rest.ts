@@ -16,6 +16,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
+import { urlToHttpOptions } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
 import { agentFor } from "./http-agents.js";
 
@@ -39,7 +40,28 @@ export class KubeApiError extends Error {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+type Options = RequestOptions & { headers: Record<string, string | number> };
+
+/** The cluster's server URL as node:http's request options take it. */
+interface Server extends Pick<RequestOptions, "protocol" | "hostname" | "port" | "auth"> {
+  url: string;
+  basePath: string;
+}
+
+function parseServer(url: string): Server {
+  const parsed = new URL(url);
+  // node:http's own conversion: an IPv6 host without its brackets, the user info decoded.
+  const { protocol, hostname, port, auth } = urlToHttpOptions(parsed);
+  return { url, protocol, hostname, port, auth, basePath: parsed.pathname.replace(/\/+$/, "") };
+}
+
 export class KubeApi {
+  /**
+   * The last server URL, parsed: requests give node:http its parts and the path rather than a URL string, which
+   * node:http parses into a URL, then an options object, copied again with ours (per request; issue #17).
+   */
+  private server?: Server;
+
   constructor(readonly kubeConfig: KubeConfig) {}
 
   get<T = unknown>(path: string, query?: Query): Promise<T> {
@@ -72,7 +94,7 @@ export class KubeApi {
     onDone: (err?: unknown) => void,
     idleTimeoutMs = REQUEST_IDLE_TIMEOUT_MS,
   ): Promise<{ abort(): void }> {
-    const { url, secure, options } = await this.prepare("GET", path, { ...query, watch: true }, idleTimeoutMs);
+    const { secure, options } = await this.prepare("GET", path, { ...query, watch: true }, idleTimeoutMs);
     let ended = false;
     const end = (err?: unknown) => {
       if (ended) return;
@@ -80,7 +102,7 @@ export class KubeApi {
       req.destroy();
       onDone(err);
     };
-    const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+    const req = (secure ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -128,13 +150,13 @@ export class KubeApi {
   ): Promise<unknown> {
     const payload = body !== undefined ? JSON.stringify(body) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const { url, secure, options } = await this.prepare(method, path, query, REQUEST_IDLE_TIMEOUT_MS);
+      const { secure, options } = await this.prepare(method, path, query, REQUEST_IDLE_TIMEOUT_MS);
       if (payload !== undefined) {
         options.headers["Content-Type"] = contentType ?? "application/json";
         options.headers["Content-Length"] = Buffer.byteLength(payload);
       }
       try {
-        const { status, text } = await send(secure, url, options, payload);
+        const { status, text } = await send(secure, options, payload);
         if (status < 200 || status > 299) throw new KubeApiError(status, text, method, path);
         return text ? JSON.parse(text) : undefined;
       } catch (err) {
@@ -147,34 +169,41 @@ export class KubeApi {
     }
   }
 
-  /** The URL and the request options: authentication and TLS from the KubeConfig (read again each time), a pooled agent. */
+  /** The request options: the server, authentication and TLS from the KubeConfig (read again each time), a pooled agent. */
   private async prepare(
     method: string,
     path: string,
     query: Query | undefined,
     idleTimeoutMs: number,
-  ): Promise<{ url: string; secure: boolean; options: RequestOptions & { headers: Record<string, string | number> } }> {
+  ): Promise<{ secure: boolean; options: Options }> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error("no current cluster in the kubeconfig");
-    let url = cluster.server.replace(/\/+$/, "") + path;
+    if (this.server?.url !== cluster.server) this.server = parseServer(cluster.server);
+    const { protocol, hostname, port, auth, basePath } = this.server;
+    path = basePath + path;
     if (query) {
-      let sep = url.includes("?") ? "&" : "?";
+      let sep = path.includes("?") ? "&" : "?";
       for (const key in query) {
         const value = query[key];
         if (value === undefined || value === "") continue;
-        url += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+        path += `${sep}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
         sep = "&";
       }
     }
-    const options: RequestOptions & { headers: Record<string, string | number> } = {
+    const options: Options = {
+      protocol,
+      hostname,
+      port,
+      path,
       method,
       headers: { Accept: "application/json" },
       timeout: idleTimeoutMs,
     };
+    if (auth) options.auth = auth;
     await this.kubeConfig.applyToHTTPSOptions(options);
-    const secure = url.startsWith("https:");
+    const secure = protocol === "https:";
     options.agent = agentFor(this.kubeConfig, secure, options);
-    return { url, secure, options };
+    return { secure, options };
   }
 }
 
@@ -187,12 +216,11 @@ interface StaleSocket extends Error {
 
 function send(
   secure: boolean,
-  url: string,
   options: RequestOptions,
   payload: string | undefined,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+    const req = (secure ? httpsRequest : httpRequest)(options, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () =>
@@ -202,14 +230,14 @@ function send(
         }),
       );
       res.on("error", reject);
-      res.on("aborted", () => reject(new Error(`${options.method} ${url}: response aborted`)));
+      res.on("aborted", () => reject(new Error(`${options.method} ${options.path}: response aborted`)));
     });
     req.on("error", (err: StaleSocket) => {
       if (req.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") err.staleSocket = true;
       reject(err);
     });
     req.on("timeout", () =>
-      req.destroy(new Error(`${options.method} ${url}: no data for ${REQUEST_IDLE_TIMEOUT_MS} ms`)),
+      req.destroy(new Error(`${options.method} ${options.path}: no data for ${REQUEST_IDLE_TIMEOUT_MS} ms`)),
     );
     req.end(payload);
   });
