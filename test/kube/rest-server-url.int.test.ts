@@ -14,7 +14,7 @@ import { KubeApi } from "../../src/kube/rest.js";
 let server: Server | undefined;
 afterEach(() => server?.close());
 
-async function recordingServer(serverPath: string): Promise<{ api: KubeApi; requests: string[] }> {
+async function recordingServer(serverPath: string): Promise<{ api: KubeApi; requests: string[]; port: number }> {
   const requests: string[] = [];
   server = createServer((req, res) => {
     requests.push(`${req.method} ${req.headers.host} ${req.url}`);
@@ -36,13 +36,12 @@ async function recordingServer(serverPath: string): Promise<{ api: KubeApi; requ
       "current-context": "x",
     }),
   );
-  return { api: new KubeApi(loadKubeConfig({ path })), requests };
+  return { api: new KubeApi(loadKubeConfig({ path })), requests, port };
 }
 
 describe("REST client and the kubeconfig's server URL", () => {
   it("sends to the server's host and port, under the server's path, with the query encoded", async () => {
-    const { api, requests } = await recordingServer("/k8s/clusters/c-1/");
-    const port = (server?.address() as { port: number }).port;
+    const { api, requests, port } = await recordingServer("/k8s/clusters/c-1/");
     expect(await api.get("/api/v1/namespaces", { labelSelector: "team=a b", limit: 5, continue: "" })).toEqual({
       kind: "Thing",
     });
