@@ -90,7 +90,10 @@ describe("watch start (local API server, operator's REST client)", () => {
     for (const [query, text] of [
       [{ timeoutSeconds: "abc" }, 'strconv.ParseInt: parsing "abc": invalid syntax'],
       [{ timeoutSeconds: "1.5" }, 'strconv.ParseInt: parsing "1.5": invalid syntax'],
-      [{ timeoutSeconds: "9223372036854775808" }, 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
+      [
+        { timeoutSeconds: "9223372036854775808" },
+        'strconv.ParseInt: parsing "9223372036854775808": value out of range',
+      ],
       [{ limit: "ten" }, 'strconv.ParseInt: parsing "ten": invalid syntax'],
     ] as const) {
       const { code, status } = await refusal(query);
@@ -111,7 +114,9 @@ describe("watch start (local API server, operator's REST client)", () => {
     const cases: Array<[Query, string[]]> = [
       [
         { resourceVersion: "abc", resourceVersionMatch: "NotOlderThan" },
-        ["resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"],
+        [
+          "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+        ],
       ],
       [
         { resourceVersion: "5", sendInitialEvents: true },
@@ -150,19 +155,24 @@ describe("watch start (local API server, operator's REST client)", () => {
     await new Promise((r) => setTimeout(r, 200));
     await createProfile(c.customObjects, NS, "after-start");
     const first = (await fromNow).events[0];
-    expect(first?.type).toBe("ADDED");
-    expect((first?.object.metadata as { name: string }).name).toBe("after-start");
+    expect(first).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-start" } } });
   });
 
   it("a negative timeoutSeconds is HTTP 200 and an end at once; a resourceVersion ahead of the store with sendInitialEvents is ERROR 504", async () => {
     expect(await watch({ timeoutSeconds: -1 })).toEqual({ events: [], err: undefined });
-    const ahead = await watch({ resourceVersion: "999999999", sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" });
+    const ahead = await watch({
+      resourceVersion: "999999999",
+      sendInitialEvents: true,
+      resourceVersionMatch: "NotOlderThan",
+    });
     expect(ahead.err).toBeUndefined();
     expect(ahead.events).toHaveLength(1);
     expect(ahead.events[0]).toMatchObject({
       type: "ERROR",
       object: { code: 504, reason: "Timeout", details: { retryAfterSeconds: 1 } },
     });
-    expect(String(ahead.events[0]?.object.message)).toMatch(/^Timeout: Too large resource version: 999999999, current: \d+$/);
+    expect(String(ahead.events[0]?.object.message)).toMatch(
+      /^Timeout: Too large resource version: 999999999, current: \d+$/,
+    );
   });
 });

@@ -12,7 +12,12 @@
  *     answers HTTP 500 with no reason (kubernetes#139485, #113939).
  * Pure.
  */
-import { errorText, forbidden, invalid as invalidField, notSupported } from "../../../../src/api/schema/field-errors.js";
+import {
+  errorText,
+  forbidden,
+  invalid as invalidField,
+  notSupported,
+} from "../../../../src/api/schema/field-errors.js";
 import { badRequest, invalid, KubeError } from "./errors.js";
 
 export const NOT_OLDER_THAN = "NotOlderThan";
@@ -67,7 +72,11 @@ function refuseUnknown(message: string): never {
  * where the real decoding parses the selectors (syntax errors: 400); `checkFieldLabels` where it converts field labels
  * (after validation: `field label not supported` is 400).
  */
-export function watchOptions(q: URLSearchParams, parseSelectors: () => void, checkFieldLabels: () => void): WatchOptions {
+export function watchOptions(
+  q: URLSearchParams,
+  parseSelectors: () => void,
+  checkFieldLabels: () => void,
+): WatchOptions {
   const first = (name: string): string | undefined => q.getAll(name)[0];
   const timeoutRaw = first("timeoutSeconds");
   const timeout = timeoutRaw === undefined ? undefined : parseInt64(timeoutRaw);
@@ -87,11 +96,16 @@ export function watchOptions(q: URLSearchParams, parseSelectors: () => void, che
   // apimachinery pkg/apis/meta/internalversion/validation/validation.go validateWatchOptions
   const errors = [];
   if (sendInitialEvents !== undefined && match !== NOT_OLDER_THAN)
-    errors.push(forbidden("resourceVersionMatch", `sendInitialEvents requires setting resourceVersionMatch to ${NOT_OLDER_THAN}`));
+    errors.push(
+      forbidden("resourceVersionMatch", `sendInitialEvents requires setting resourceVersionMatch to ${NOT_OLDER_THAN}`),
+    );
   if (match !== "") {
     if (sendInitialEvents === undefined)
       errors.push(
-        forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"),
+        forbidden(
+          "resourceVersionMatch",
+          "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+        ),
       );
     if (match !== NOT_OLDER_THAN) errors.push(notSupported("resourceVersionMatch", match, [NOT_OLDER_THAN]));
     if ((first("continue") ?? "") !== "")

@@ -182,7 +182,16 @@ class ActiveWatch implements WatchSubscriber {
   }
 
   private error(code: number, reason: string, message: string, details?: StatusDetails): void {
-    const object = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details, code };
+    const object = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+      reason,
+      details,
+      code,
+    };
     this.send(`${JSON.stringify({ type: "ERROR", object })}\n`);
     this.end();
   }
