@@ -158,6 +158,11 @@ describe("watch start (local API server, operator's REST client)", () => {
     expect(first).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-start" } } });
   });
 
+  it("a GET of one named object with ?watch=true is a get: the object, not a stream", async () => {
+    const got = await c.api.get<{ kind: string; metadata: { name: string } }>(`${path}/existing`, { watch: true });
+    expect(got).toMatchObject({ kind: "SageMakerUserProfile", metadata: { name: "existing" } });
+  });
+
   it("a negative timeoutSeconds is HTTP 200 and an end at once; a resourceVersion ahead of the store with sendInitialEvents is ERROR 504", async () => {
     expect(await watch({ timeoutSeconds: -1 })).toEqual({ events: [], err: undefined });
     const ahead = await watch({
