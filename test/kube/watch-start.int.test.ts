@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, type Query } from "../../src/kube/rest.js";
+import { waitFor } from "../support/wait.js";
 import { type Cluster, createProfile, ensureNamespace, PROFILES, startCluster } from "./local.js";
 
 let c: Cluster;
@@ -151,8 +152,9 @@ describe("watch start (local API server, operator's REST client)", () => {
       annotations: { "k8s.io/initial-events-end": "true" },
     });
     // sendInitialEvents=false: from now, so no ADDED for what exists; the next change is the first event.
+    await waitFor("the earlier watch closed", () => c.kube.stats().openWatches === 0);
     const fromNow = watch({ sendInitialEvents: "False", resourceVersionMatch: "NotOlderThan" }, 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor("the watch registered", () => c.kube.stats().openWatches === 1);
     await createProfile(c.customObjects, NS, "after-start");
     const first = (await fromNow).events[0];
     expect(first).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-start" } } });
