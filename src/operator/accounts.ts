@@ -11,6 +11,7 @@ import {
   ACCOUNT_PLURAL,
   type AccountDecision,
   type AccountState,
+  type OwnIdentity,
   resolveAccount,
   type SageMakerAccount,
   type SageMakerAccountStatus,
@@ -26,6 +27,7 @@ import {
   type Logger,
   makeClients,
   sleep,
+  untilAborted,
   writeStatus,
 } from "../kube/index.js";
 import type { AccountPort, SageMakerPort } from "../reconciler/index.js";
@@ -40,7 +42,12 @@ const ACCOUNT_REASONS = new Set([
   "AccountNotAllowed",
   "RegionNotAllowed",
   "AccountPending",
+  "AccountMismatch",
+  "PinnedAccountNotFound",
 ]);
+
+/** How long the one GetCallerIdentity of the operator's own credentials may take before it counts as failed. */
+const OWN_IDENTITY_TIMEOUT_MS = 10_000;
 
 const ACCOUNTS = { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL };
 
@@ -62,7 +69,7 @@ export interface AccountRegistryOptions {
   pool: SageMakerPool;
   operatorRegion: string;
   /** GetCallerIdentity with the account's credentials (undefined: the operator's own). */
-  whoAmI(account: SageMakerAccount, signal: AbortSignal): Promise<CallerIdentity>;
+  whoAmI(account: SageMakerAccount | undefined, signal: AbortSignal): Promise<CallerIdentity>;
   /** A ready account is checked again this often; one that is not, every `retryMs`. */
   checkPeriodMs: number;
   retryMs: number;
@@ -89,6 +96,8 @@ export class AccountRegistry implements AccountPort {
   private readonly decided = new Map<string, Decided>();
   private decidedLimit = 1024;
   private readonly presence = new AccountPresence(() => this.listOne());
+  /** The operator's own identity, asked once (again `retryMs` after a failure); shared by every caller. */
+  private own: { identity: Promise<OwnIdentity>; failedAt?: number } | undefined;
 
   constructor(private readonly o: AccountRegistryOptions) {
     this.informer = new Informer<SageMakerAccount>({
@@ -167,6 +176,33 @@ export class AccountRegistry implements AccountPort {
       ok: "unknown",
       message: `${found} exists, and the operator's account cache has not received it yet`,
     };
+  }
+
+  /**
+   * Whose the operator's own credentials are: GetCallerIdentity's account (and the operator's region), learnt once, as
+   * credentials of one Pod stay in one account. A failure is an answer (`unknown`, so the planner refuses rather than
+   * guesses) until `retryMs` has passed; then the next caller asks again.
+   */
+  ownIdentity(signal?: AbortSignal): Promise<OwnIdentity> {
+    const failedAt = this.own?.failedAt;
+    if (!this.own || (failedAt !== undefined && this.o.clock.now() - failedAt >= this.o.retryMs)) {
+      const own: NonNullable<typeof this.own> = { identity: Promise.resolve({ unknown: "not asked yet" }) };
+      own.identity = this.o.whoAmI(undefined, AbortSignal.timeout(OWN_IDENTITY_TIMEOUT_MS)).then(
+        (me): OwnIdentity => {
+          if (/^\d{12}$/.test(me.account)) return { accountId: me.account, region: this.o.operatorRegion };
+          own.failedAt = this.o.clock.now();
+          return { unknown: `GetCallerIdentity answered account "${me.account}"` };
+        },
+        (err: unknown): OwnIdentity => {
+          own.failedAt = this.o.clock.now();
+          const e = errorSummary(err) as { name?: string; message?: string };
+          this.o.log.warn({ err: e }, "GetCallerIdentity of the operator's own credentials failed");
+          return { unknown: `GetCallerIdentity failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}` };
+        },
+      );
+      this.own = own;
+    }
+    return untilAborted(this.own.identity, signal);
   }
 
   /** `SageMakerAccount <name>` from a consistent List (no resourceVersion: the newest state), or undefined if none. */
