@@ -5,7 +5,7 @@
  * whose SageMakerAccount was deleted would be described, created or deleted in the hub's account (where a domain of
  * the same id, or a profile of the same name, may exist). Pure: the reconciler supplies the own identity.
  */
-import { type AccountDecision, ACCOUNT_KIND, parseArn } from "../accounts/index.js";
+import { ACCOUNT_KIND, type AccountDecision, parseArn } from "../accounts/index.js";
 import type { SageMakerUserProfile } from "../api/types.js";
 import type { OwnershipMemory } from "./ownership.js";
 import type { PlanContext } from "./plan-types.js";
