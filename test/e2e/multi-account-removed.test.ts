@@ -11,7 +11,7 @@ import type { SageMakerAccountSpec } from "../../src/accounts/index.js";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { applyAccount } from "../support/account.js";
 import { waitFor } from "../support/wait.js";
-import { condition, type E2E, isReady, startE2E } from "./harness.js";
+import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
 
 const HUB = "123456789012";
 const ALPHA = "111111111111";
@@ -106,5 +106,36 @@ describe("the only SageMakerAccount of a spoke's profile deleted", () => {
       UserSettings: { JupyterServerAppSettings: { DefaultResourceSpec: { InstanceType: "ml.t3.large" } } },
     });
     expect(e.sagemaker.store.profileCount()).toBe(0);
+  });
+
+  it("without any SageMakerAccount and no answer from STS, an existing profile waits AccountPending and is not written", async () => {
+    // STS unreachable (nothing listens on the discard port): the operator cannot learn its own account.
+    const e = await startE2E({ operator: (c) => (c.aws.stsEndpoint = "http://127.0.0.1:9") });
+    e2e = e;
+    await e.stack.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "team-b" } } });
+    await e.create("team-b", "bob", {
+      domainId: DEMO_DOMAIN,
+      userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.medium" } } },
+    });
+    // A new profile needs no comparison (nothing pins it): created with the operator's own identity as always.
+    await waitFor("bob created", async () => e.describe("bob"));
+    const pending = await waitFor("bob AccountPending", async () => {
+      const c = condition(await e.get("team-b", "bob"), "Reconciling");
+      return c?.reason === "AccountPending" ? c : undefined;
+    });
+    expect(pending.message).toMatch(
+      /^the profile exists as arn:aws:sagemaker:us-east-1:123456789012:user-profile\/[^ ]+\/bob and no SageMakerAccount exists: the operator's own account is not known yet \(GetCallerIdentity failed: /,
+    );
+    await e.patch("team-b", "bob", {
+      spec: { userSettings: { jupyterServerAppSettings: { defaultResourceSpec: { instanceType: "ml.t3.large" } } } },
+    });
+    await waitFor("the edit seen, still pending", async () => {
+      const p = await e.get("team-b", "bob");
+      return (
+        p.status?.observedGeneration === p.metadata.generation &&
+        condition(p, "Reconciling")?.reason === "AccountPending"
+      );
+    });
+    expect(e.sagemaker.requests().filter((r) => r.op === "UpdateUserProfile")).toEqual([]);
   });
 });
