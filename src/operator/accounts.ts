@@ -97,7 +97,7 @@ export class AccountRegistry implements AccountPort {
   private decidedLimit = 1024;
   private readonly presence = new AccountPresence(() => this.listOne());
   /** The operator's own identity, asked once (again `retryMs` after a failure); shared by every caller. */
-  private own: { identity: Promise<OwnIdentity>; failedAt?: number } | undefined;
+  private own: { identity: Promise<OwnIdentity>; settled?: boolean; failedAt?: number } | undefined;
 
   constructor(private readonly o: AccountRegistryOptions) {
     this.informer = new Informer<SageMakerAccount>({
@@ -189,11 +189,13 @@ export class AccountRegistry implements AccountPort {
       const own: NonNullable<typeof this.own> = { identity: Promise.resolve({ unknown: "not asked yet" }) };
       own.identity = this.o.whoAmI(undefined, AbortSignal.timeout(OWN_IDENTITY_TIMEOUT_MS)).then(
         (me): OwnIdentity => {
+          own.settled = true;
           if (/^\d{12}$/.test(me.account)) return { accountId: me.account, region: this.o.operatorRegion };
           own.failedAt = this.o.clock.now();
           return { unknown: `GetCallerIdentity answered account "${me.account}"` };
         },
         (err: unknown): OwnIdentity => {
+          own.settled = true;
           own.failedAt = this.o.clock.now();
           const e = errorSummary(err) as { name?: string; message?: string };
           this.o.log.warn({ err: e }, "GetCallerIdentity of the operator's own credentials failed");
@@ -202,7 +204,8 @@ export class AccountRegistry implements AccountPort {
       );
       this.own = own;
     }
-    return untilAborted(this.own.identity, signal);
+    // Settled (every reconcile after the first): no abort listener to add and remove (some microseconds each).
+    return this.own.settled ? this.own.identity : untilAborted(this.own.identity, signal);
   }
 
   /** `SageMakerAccount <name>` from a consistent List (no resourceVersion: the newest state), or undefined if none. */
