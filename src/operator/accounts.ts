@@ -12,6 +12,7 @@ import {
   type AccountDecision,
   type AccountState,
   type OwnIdentity,
+  parseArn,
   resolveAccount,
   type SageMakerAccount,
   type SageMakerAccountStatus,
@@ -27,13 +28,13 @@ import {
   type Logger,
   makeClients,
   sleep,
-  untilAborted,
   writeStatus,
 } from "../kube/index.js";
 import type { AccountPort, SageMakerPort } from "../reconciler/index.js";
 import type { CallerIdentity } from "../sagemaker/index.js";
 import { AccountPresence } from "./account-presence.js";
 import { errorSummary } from "./log.js";
+import { OwnIdentityCache } from "./own-identity.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 
 const ACCOUNT_REASONS = new Set([
@@ -45,9 +46,6 @@ const ACCOUNT_REASONS = new Set([
   "AccountMismatch",
   "PinnedAccountNotFound",
 ]);
-
-/** How long the one GetCallerIdentity of the operator's own credentials may take before it counts as failed. */
-const OWN_IDENTITY_TIMEOUT_MS = 10_000;
 
 const ACCOUNTS = { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL };
 
@@ -96,10 +94,16 @@ export class AccountRegistry implements AccountPort {
   private readonly decided = new Map<string, Decided>();
   private decidedLimit = 1024;
   private readonly presence = new AccountPresence(() => this.listOne());
-  /** The operator's own identity, asked once (again `retryMs` after a failure); shared by every caller. */
-  private own: { identity: Promise<OwnIdentity>; settled?: boolean; failedAt?: number } | undefined;
+  private readonly own: OwnIdentityCache;
 
   constructor(private readonly o: AccountRegistryOptions) {
+    this.own = new OwnIdentityCache({
+      whoAmI: (signal) => o.whoAmI(undefined, signal),
+      region: o.operatorRegion,
+      retryMs: o.retryMs,
+      clock: o.clock,
+      log: o.log,
+    });
     this.informer = new Informer<SageMakerAccount>({
       kubeConfig: o.kubeConfig,
       resource: ACCOUNTS,
@@ -178,34 +182,9 @@ export class AccountRegistry implements AccountPort {
     };
   }
 
-  /**
-   * Whose the operator's own credentials are: GetCallerIdentity's account (and the operator's region), learnt once, as
-   * credentials of one Pod stay in one account. A failure is an answer (`unknown`, so the planner refuses rather than
-   * guesses) until `retryMs` has passed; then the next caller asks again.
-   */
+  /** Whose the operator's own identity is (see OwnIdentityCache). */
   ownIdentity(signal?: AbortSignal): Promise<OwnIdentity> {
-    const failedAt = this.own?.failedAt;
-    if (!this.own || (failedAt !== undefined && this.o.clock.now() - failedAt >= this.o.retryMs)) {
-      const own: NonNullable<typeof this.own> = { identity: Promise.resolve({ unknown: "not asked yet" }) };
-      own.identity = this.o.whoAmI(undefined, AbortSignal.timeout(OWN_IDENTITY_TIMEOUT_MS)).then(
-        (me): OwnIdentity => {
-          own.settled = true;
-          if (/^\d{12}$/.test(me.account)) return { accountId: me.account, region: this.o.operatorRegion };
-          own.failedAt = this.o.clock.now();
-          return { unknown: `GetCallerIdentity answered account "${me.account}"` };
-        },
-        (err: unknown): OwnIdentity => {
-          own.settled = true;
-          own.failedAt = this.o.clock.now();
-          const e = errorSummary(err) as { name?: string; message?: string };
-          this.o.log.warn({ err: e }, "GetCallerIdentity of the operator's own credentials failed");
-          return { unknown: `GetCallerIdentity failed: ${e.name ?? "Error"}: ${e.message ?? String(err)}` };
-        },
-      );
-      this.own = own;
-    }
-    // Settled (every reconcile after the first): no abort listener to add and remove (some microseconds each).
-    return this.own.settled ? this.own.identity : untilAborted(this.own.identity, signal);
+    return this.own.get(signal);
   }
 
   /** `SageMakerAccount <name>` from a consistent List (no resourceVersion: the newest state), or undefined if none. */
@@ -244,7 +223,13 @@ export class AccountRegistry implements AccountPort {
 
   /** The List resync's domains: `<account>/<region>/<domainId>` for a profile with a target, else its domainId. */
   resyncKey(obj: SageMakerUserProfile): string | undefined {
-    if (!this.inUse()) return obj.spec.domainId;
+    if (!this.inUse()) {
+      // Not the hub's domain of the same id for a profile its ARN pins to another account (the reconciler refuses it).
+      const arn = obj.status?.userProfileArn;
+      const own = this.own.accountId;
+      const pinned = arn && own ? parseArn(arn)?.accountId : undefined;
+      return pinned !== undefined && pinned !== own ? undefined : obj.spec.domainId;
+    }
     const d = this.decide(obj);
     return d.ok === true && d.target ? `${d.target.account}/${d.target.region}/${obj.spec.domainId}` : undefined;
   }

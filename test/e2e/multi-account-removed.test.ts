@@ -17,6 +17,7 @@ const HUB = "123456789012";
 const ALPHA = "111111111111";
 const ROLE = `arn:aws:iam::${ALPHA}:role/sagemaker-profile-operator`;
 const DOMAIN = "d-alphauseast1";
+const RESYNC_MS = 1_000;
 const ARN = `arn:aws:sagemaker:us-east-1:${ALPHA}:user-profile/${DOMAIN}/alice`;
 const ALPHA_ACCOUNT: SageMakerAccountSpec = {
   accountId: ALPHA,
@@ -41,7 +42,8 @@ const stalled = (o: SageMakerUserProfile | undefined) => {
 
 describe("the only SageMakerAccount of a spoke's profile deleted", () => {
   it("the profile is Stalled PinnedAccountNotFound with nothing done in the hub, and recovers when the account is back", async () => {
-    const e = await startE2E();
+    // The List resync every second: it must not list the hub's domain of the same id for this profile either.
+    const e = await startE2E({ operator: (c) => (c.resyncPeriodMs = RESYNC_MS) });
     e2e = e;
     e.sagemaker.sts.setRole({ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${HUB}:user/local`] });
     for (const world of [e.sagemaker.account(ALPHA, "us-east-1").admin, e.sagemaker.admin])
@@ -83,14 +85,18 @@ describe("the only SageMakerAccount of a spoke's profile deleted", () => {
       const p = await e.get("team-a", "alice");
       return p.status?.observedGeneration === p.metadata.generation && stalled(p)?.reason === "PinnedAccountNotFound";
     });
+    await new Promise((r) => setTimeout(r, 2 * RESYNC_MS)); // a resync's List of the hub's domain would show here
     // Nothing about the profile with the hub's identity, and no profile in the hub's domain of the same id.
     const hubCalls = e.sagemaker
       .requests()
       .slice(before)
       .filter((r) => r.account === HUB && !STS_OPS.has(r.op));
-    expect(hubCalls.map((r) => `${r.op} ${String(r.request.UserProfileName ?? r.request.ResourceArn ?? "")}`)).toEqual(
-      [],
-    );
+    expect(
+      hubCalls.map(
+        (r) =>
+          `${r.op} ${String(r.request.UserProfileName ?? r.request.ResourceArn ?? r.request.DomainIdEquals ?? "")}`,
+      ),
+    ).toEqual([]);
     expect(e.sagemaker.store.profileCount()).toBe(0);
 
     // The account is back: the profile converges in alpha, the edit with it.
