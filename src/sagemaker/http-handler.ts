@@ -10,7 +10,7 @@
  * them, timeouts a TimeoutError (`throwOnRequestTimeout`). Measured: see bench/report.ts ("SDK request handler").
  * Not supported (SageMaker's JSON calls never use them): `Expect: 100-continue`, streaming request bodies.
  */
-import { Agent as HttpAgent, type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { buildQueryString, type HttpRequest, HttpResponse } from "@smithy/core/protocols";
 

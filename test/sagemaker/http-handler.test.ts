@@ -56,7 +56,11 @@ describe("SageMaker request handler", () => {
     emu.admin.createProfile(DOMAIN, "bob");
     emu.admin.injectFault({ op: "DescribeUserProfile", drop: true, count: 2 });
     const [ours, sdk] = [await rejection(describeBob(client(emu.url))), await rejection(describeBob(sm))];
-    const shape = (e: Error & { code?: string }) => ({ name: e.name, code: e.code, status: e.$metadata });
+    const shape = (e: Awaited<ReturnType<typeof rejection>> & { code?: string }) => ({
+      name: e.name,
+      code: e.code,
+      status: e.$metadata?.httpStatusCode,
+    });
     expect(shape(ours)).toEqual(shape(sdk));
     expect(shape(ours)).toMatchObject({ code: "ECONNRESET" });
 
