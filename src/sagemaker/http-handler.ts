@@ -8,7 +8,8 @@
  * (smithy's collectBody takes a Uint8Array as it is). Errors are NodeHttpHandler's: network errors keep their
  * `code` (the SDK's retry strategy classifies by it), ECONNRESET / EPIPE / ETIMEDOUT named TimeoutError as it names
  * them, timeouts a TimeoutError (`throwOnRequestTimeout`). Measured: see bench/report.ts ("SDK request handler").
- * Not supported (SageMaker's JSON calls never use them): `Expect: 100-continue`, streaming request bodies.
+ * Left out: `Expect: 100-continue` (SageMaker's JSON calls never send it) and the socket-usage warning (the agents'
+ * maxSockets is the limiter's concurrency, so requests do not queue in them).
  */
 import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -113,6 +114,8 @@ export class SageMakerRequestHandler {
     });
   }
 
+  // The SDK hands a handler the client's logger and a service's default socket timeout here; SageMaker's client has
+  // neither (NoOpLogger, no defaultSocketTimeout), as NodeHttpHandler's config showed.
   updateHttpClientConfig(): void {}
 
   httpHandlerConfigs(): Record<string, never> {
