@@ -138,6 +138,27 @@ describe("Informer (local API server)", () => {
     await waitFor("event after recovery", () => seen.includes("add:after"), 10_000);
   });
 
+  it("re-watches from its resourceVersion after watches refused by an HTTP error before their stream (429, 500): no relist, no missed event", async () => {
+    const ns = await freshNamespace();
+    await createProfile(c.customObjects, ns, "a");
+    const { informer, seen } = startInformer(ns);
+    await informer.ready();
+    await watching(informer);
+    const errorsBefore = informer.stats().errors;
+    // The real server refuses a watch before its headers with 429 while its watch cache is not ready (Cacher.Watch)
+    // and with 500 for what its storage cannot parse; the next two watch requests get those.
+    const watchPath = new RegExp(`/namespaces/${ns}/`);
+    c.kube.faults.failNext({ verb: "watch", path: watchPath, status: 429 });
+    c.kube.faults.failNext({ verb: "watch", path: watchPath, status: 500 });
+    c.kube.faults.breakWatches();
+    await createProfile(c.customObjects, ns, "while-refused");
+    await waitFor("both refusals counted", () => informer.stats().errors >= errorsBefore + 3, 20_000);
+    await waitFor("the change made meanwhile", () => seen.includes("add:while-refused"), 20_000);
+    expect(informer.stats().lists).toBe(1);
+    await createProfile(c.customObjects, ns, "after");
+    await waitFor("event after recovery", () => seen.includes("add:after"), 10_000);
+  });
+
   it("relists on 410 Gone and reports what changed while history was lost, including deletes", async () => {
     const ns = await freshNamespace();
     await createProfile(c.customObjects, ns, "stays");

@@ -47,9 +47,10 @@ export class KubeError extends Error {
       metadata: {},
       status: "Failure",
       message: this.message,
-      reason: this.reason,
       code: this.code,
     };
+    // An error that is no API Status has no reason (apiserver responsewriters ErrorToAPIStatus): omitted, not "".
+    if (this.reason) body.reason = this.reason;
     if (this.details) body.details = this.details;
     return body;
   }

@@ -2,6 +2,7 @@
 import { KubeError } from "./errors.js";
 import type { Registry } from "./registry.js";
 import type { ResourceDef } from "./resources.js";
+import { goBool } from "./watch-options.js";
 
 export interface ResourceRequest {
   def: ResourceDef;
@@ -57,7 +58,10 @@ export function verbOf(method: string, r: ResourceRequest, q: URLSearchParams): 
   const collection = r.name === undefined;
   switch (method) {
     case "GET": {
-      const watch = r.legacyWatch || q.get("watch") === "true" || q.get("watch") === "1";
+      // apiserver pkg/endpoints/request/requestinfo.go NewRequestInfo: only a collection GET becomes a watch by query,
+      // with runtime.Convert_Slice_string_To_bool's reading ("0" and "false" are false, anything else true).
+      const watchParam = q.getAll("watch")[0];
+      const watch = r.legacyWatch || (collection && watchParam !== undefined && goBool(watchParam));
       if (watch && r.subresource === undefined) return "watch";
       return collection ? "list" : "get";
     }

@@ -12,10 +12,11 @@ import { Registry } from "./registry.js";
 import { deleteOptions, parseLimit, writeOptions } from "./request-options.js";
 import { apiVersionOf, builtinResources, EVENTS_KEY } from "./resources.js";
 import { notFoundPath, type ResourceRequest, resolveResource, verbOf } from "./routing.js";
-import { type FieldSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
+import { type FieldSelector, type LabelSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
 import { parseIncludeObject, partialObjectMetadata, toTable, wantedRepresentation } from "./table.js";
 import { objectJson, WatchHub } from "./watch.js";
+import { watchOptions } from "./watch-options.js";
 
 export interface ServerOptions {
   watchCacheSize: number;
@@ -51,6 +52,8 @@ export interface ServerStats {
 }
 
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
+/** Every field label: a field selector's syntax is checked before its labels are (get.go listOpts). */
+const ANY_FIELD: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 /** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
 export const STATS_PATH = "/_local/stats";
@@ -275,19 +278,29 @@ export class KubeServer {
         return sendJson(res, 200, `${head}${page.items.map((s) => objectJson(def, s)).join(",")}]}`);
       }
       case "watch": {
-        const labels = parseLabelSelector(q.get("labelSelector"));
-        let fields: FieldSelector = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
+        // Checked whole before the stream starts: a refusal is an HTTP error with no event (watch-options.ts).
+        let labels: LabelSelector = [];
+        let fields: FieldSelector = [];
+        const opts = watchOptions(
+          q,
+          () => {
+            labels = parseLabelSelector(q.get("labelSelector"));
+            parseFieldSelector(q.get("fieldSelector"), ANY_FIELD);
+          },
+          () => {
+            fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
+          },
+        );
         if (r.name !== undefined) fields = [...fields, { field: "metadata.name", op: "=", value: r.name }];
-        const timeout = Number(q.get("timeoutSeconds") ?? "");
         this.watches.serve(res, {
           def,
           namespace: def.namespaced ? r.namespace : undefined,
           labels,
           fields,
-          resourceVersion: q.get("resourceVersion"),
-          sendInitialEvents: q.get("sendInitialEvents") === "true",
-          allowBookmarks: q.get("allowWatchBookmarks") === "true",
-          timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_WATCH_TIMEOUT_SECONDS,
+          rv: opts.rv,
+          sendInitialEvents: opts.sendInitialEvents,
+          allowBookmarks: opts.allowBookmarks,
+          timeoutSeconds: opts.timeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_SECONDS,
           table: repr === "Table" ? parseIncludeObject(q.get("includeObject")) : undefined,
         });
         return;

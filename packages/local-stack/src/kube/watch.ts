@@ -1,10 +1,12 @@
 /**
- * Watch streams: newline-delimited JSON WatchEvents over a chunked HTTP 200 response. From resourceVersion N the
- * events after N are replayed from the resource's history; N older than the history gives an ERROR event carrying a
- * 410 Expired Status (HTTP 200 first, like the real server). rv unset or "0" (or sendInitialEvents=true) starts with
- * synthetic ADDED events for the current objects. BOOKMARKs carry the current resourceVersion when asked for.
+ * Watch streams: newline-delimited JSON WatchEvents over a chunked HTTP 200 response. The query was checked before
+ * (watch-options.ts); what is left fails the way the real watch cache fails after the headers: HTTP 200, then an ERROR
+ * event. From resourceVersion N the events after N are replayed from the resource's history; N older than the history
+ * gives a 410 Expired Status. sendInitialEvents (defaulted on for "" and "0") starts with synthetic ADDED events for
+ * the current objects, ended by an initial-events-end BOOKMARK when bookmarks are allowed.
  */
 import type { ServerResponse } from "node:http";
+import type { StatusDetails } from "./errors.js";
 import type { KubeObject } from "./meta.js";
 import type { ObjectApi } from "./objects.js";
 import { apiVersionOf, type ResourceDef } from "./resources.js";
@@ -17,9 +19,12 @@ export interface WatchParams {
   namespace?: string;
   labels: LabelSelector;
   fields: FieldSelector;
-  resourceVersion: string | null;
-  sendInitialEvents: boolean;
+  /** The parsed resourceVersion (0 for "" and "0"). */
+  rv: number;
+  /** After SetListOptionsDefaults: undefined only for a legacy watch from a resourceVersion. */
+  sendInitialEvents: boolean | undefined;
   allowBookmarks: boolean;
+  /** Negative: the stream ends as soon as it starts (the real server's timer has already fired). */
   timeoutSeconds: number;
   /** Set when the client asked for Table rows (`kubectl get -w`). */
   table?: IncludeObject;
@@ -43,6 +48,8 @@ class ActiveWatch implements WatchSubscriber {
   /** Events held back by a lag (WatchHub.setLag), in order, each with the time it is due. */
   private readonly lagging: Array<{ due: number; event: WatchEvent }> = [];
   private lagTimer?: NodeJS.Timeout;
+  /** Events at or before this resourceVersion are not sent (cache_watcher.go process: only newer than the start). */
+  private afterRv = 0;
 
   constructor(
     private readonly hub: WatchHub,
@@ -58,9 +65,23 @@ class ActiveWatch implements WatchSubscriber {
     res.flushHeaders();
     res.on("close", () => this.stop());
 
-    const rvParam = this.p.resourceVersion;
-    const fromState = !rvParam || rvParam === "0" || this.p.sendInitialEvents;
-    if (fromState) {
+    if (timeoutSeconds < 0) {
+      this.end();
+      return;
+    }
+    const { rv, sendInitialEvents } = this.p;
+    const currentRv = this.hub.store.currentRv();
+    if (sendInitialEvents === true && rv > currentRv) {
+      // watch_cache.go waitUntilFreshLocked: NewTooLargeResourceVersionError after blockTimeout (3 s); refused at once
+      // here, where no write is on its way.
+      this.error(504, "Timeout", `Timeout: Too large resource version: ${rv}, current: ${currentRv}`, {
+        causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+        retryAfterSeconds: 1,
+      });
+      return;
+    }
+    // watch_cache.go getAllEventsSinceLocked: the current state for sendInitialEvents, and for a legacy "0" (e.g. "00").
+    if (sendInitialEvents === true || (sendInitialEvents === undefined && rv === 0)) {
       const page = this.hub.objects.list(def, this.p.namespace, {
         labels: this.p.labels,
         fields: this.p.fields,
@@ -68,19 +89,18 @@ class ActiveWatch implements WatchSubscriber {
         continueToken: null,
       });
       for (const s of page.items) this.write("ADDED", s);
-      if (this.p.sendInitialEvents && allowBookmarks) this.bookmark(true);
+      if (sendInitialEvents && allowBookmarks) this.bookmark(true);
+      this.afterRv = currentRv;
     } else {
-      const rv = Number(rvParam);
-      if (!Number.isInteger(rv) || rv < 0) {
-        this.error(400, "BadRequest", `invalid resource version: ${rvParam}`);
-        return;
-      }
-      if (rv < bucket.history.startRv) {
+      // sendInitialEvents=false from "" or "0": from now.
+      const from = rv === 0 ? currentRv : rv;
+      if (from < bucket.history.startRv) {
         // watch_cache.go getAllEventsSinceLocked: the number is the oldest deliverable event's rv minus one.
-        this.error(410, "Expired", `too old resource version: ${rv} (${bucket.history.startRv})`);
+        this.error(410, "Expired", `too old resource version: ${from} (${bucket.history.startRv})`);
         return;
       }
-      for (const e of bucket.history.since(rv)) this.deliver(e);
+      for (const e of bucket.history.since(from)) this.deliver(e);
+      this.afterRv = from;
     }
     // Registered synchronously after the replay: no event can fall between the two.
     bucket.watchers.add(this);
@@ -89,12 +109,13 @@ class ActiveWatch implements WatchSubscriber {
       this.bookmarkTimer = setInterval(() => this.bookmark(false), bookmarkIntervalMs);
       this.bookmarkTimer.unref();
     }
-    this.timeoutTimer = setTimeout(() => this.end(), timeoutSeconds * 1000);
+    // Node's timers hold at most 2^31-1 ms (a longer one would fire at once); no test tells 24 days from longer.
+    this.timeoutTimer = setTimeout(() => this.end(), Math.min(timeoutSeconds * 1000, 2 ** 31 - 1));
     this.timeoutTimer.unref();
   }
 
   deliver(e: WatchEvent): void {
-    if (this.closed) return;
+    if (this.closed || e.rv <= this.afterRv) return;
     const lag = this.hub.lagOf(this.p.def.plural);
     if (lag === 0 && this.lagging.length === 0) this.deliverNow(e);
     else {
@@ -160,8 +181,17 @@ class ActiveWatch implements WatchSubscriber {
     this.send(`${JSON.stringify({ type: "BOOKMARK", object })}\n`);
   }
 
-  private error(code: number, reason: string, message: string): void {
-    const object = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+  private error(code: number, reason: string, message: string, details?: StatusDetails): void {
+    const object = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+      reason,
+      details,
+      code,
+    };
     this.send(`${JSON.stringify({ type: "ERROR", object })}\n`);
     this.end();
   }
