@@ -299,8 +299,8 @@ const CHANGES: string[] = [
     "the user agent's per-call feature list; a middleware stack per command object stays (reusing command objects " +
     "would share one input between concurrent calls).",
   "- **SDK request handler replaced, session 8** (src/sagemaker/http-handler.ts; measured with bench/_cpu.ts, the " +
-    "variants side by side at the same time, N = 1,500 drifted profiles at R = 50, two runs of two rounds, load " +
-    "average 9.6-13.3; the baseline is main's bundle built into another directory). The client's requestHandler is " +
+    "variants side by side at the same time, N = 1,500 drifted profiles at R = 50, three runs of two rounds, load " +
+    "average 8.0-13.3; the baseline is main's bundle built into another directory). The client's requestHandler is " +
     "a 140-line handler on node:http / node:https with the same keep-alive agents instead of the SDK's " +
     "NodeHttpHandler, which per request set and cleared four timers (socket-usage warning, deferred connection " +
     "timeout, request timeout, deferred TCP keep-alive), copied the response headers and handed the body over as a " +
@@ -308,7 +308,8 @@ const CHANGES: string[] = [
     "only while a new socket connects, and hands the body over as bytes. Errors, timeouts, abort and what goes on " +
     "the wire are NodeHttpHandler's (test/sagemaker/http-handler.test.ts against the emulator, " +
     "test/sagemaker/client-middleware.test.ts). Operator CPU per converged profile, main -> this: 9.73 and 8.84 -> " +
-    "8.75 and 7.98 ms (-10 %), 8.59 and 9.66 -> 8.11 and 9.09 ms (-6 %); peak RSS 100 -> 100-105 MiB, AWS calls " +
+    "8.75 and 7.98 ms (-10 %), 8.59 and 9.66 -> 8.11 and 9.09 ms (-6 %), 9.99 and 10.04 -> 9.30 and 9.15 ms " +
+    "(-8 %); peak RSS 100-101 -> 100-105 MiB, AWS calls " +
     "and Kubernetes writes per profile unchanged. One DescribeUserProfile (10 at a time on keep-alive sockets " +
     "against a trivial local server, three runs each): 483-617 us user + 99-111 us sys -> 328-341 + 34-39. Not " +
     "changed: the user agent's and the retry middleware's per-call work; removing either outright (an upper bound, " +
