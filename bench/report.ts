@@ -65,7 +65,7 @@ const LIMITS: Array<[RegExp, string]> = [
       "drifted profiles cost 7.4-8.2 ms each (bench/_cpu.ts); CPU per profile grows with the machine's load, so " +
       "only figures taken side by side compare. Where the main thread's time goes (`--cpu-prof` of the unminified " +
       "bundle while 1,500 converge, session 7): V8's GC 19 %, the AWS SDK 30 % (@smithy/core 15 %, its HTTP " +
-      "handler 7 %, @aws-sdk/core 4 %, SigV4 3 %), node:http, streams and promise plumbing 17 %, our Kubernetes " +
+      "handler 7 %, since replaced by our own, see below, @aws-sdk/core 4 %, SigV4 3 %), node:http, streams and promise plumbing 17 %, our Kubernetes " +
       "REST calls 6 %, the gateway, limiter and hashing 7 %, the reconciler, drift, policy and operator code 8 %. " +
       "By bytes allocated the SDK's middleware is about 35 %: per call it builds a middleware stack per command " +
       "object, selects an auth scheme, builds the user agent's feature list, signs, and serialises and parses " +
@@ -298,8 +298,26 @@ const CHANGES: string[] = [
     "scheme selection (it asks the credential provider for the identity on every call, which rotation needs) and " +
     "the user agent's per-call feature list; a middleware stack per command object stays (reusing command objects " +
     "would share one input between concurrent calls).",
+  "- **SDK request handler replaced, session 8** (src/sagemaker/http-handler.ts; measured with bench/_cpu.ts, the " +
+    "variants side by side at the same time, N = 1,500 drifted profiles at R = 50, three runs of two rounds, load " +
+    "average 8.0-13.3; the baseline is main's bundle built into another directory). The client's requestHandler is " +
+    "a 140-line handler on node:http / node:https with the same keep-alive agents instead of the SDK's " +
+    "NodeHttpHandler, which per request set and cleared four timers (socket-usage warning, deferred connection " +
+    "timeout, request timeout, deferred TCP keep-alive), copied the response headers and handed the body over as a " +
+    "stream the SDK then piped into a Writable to collect; this one keeps one timer (the request timeout), one more " +
+    "only while a new socket connects, and hands the body over as bytes. Errors, timeouts, abort and what goes on " +
+    "the wire are NodeHttpHandler's (test/sagemaker/http-handler.test.ts against the emulator, " +
+    "test/sagemaker/client-middleware.test.ts). Operator CPU per converged profile, main -> this: 9.73 and 8.84 -> " +
+    "8.75 and 7.98 ms (-10 %), 8.59 and 9.66 -> 8.11 and 9.09 ms (-6 %), 9.99 and 10.04 -> 9.30 and 9.15 ms " +
+    "(-8 %); peak RSS 100-101 -> 100-105 MiB, AWS calls " +
+    "and Kubernetes writes per profile unchanged. One DescribeUserProfile (10 at a time on keep-alive sockets " +
+    "against a trivial local server, three runs each): 483-617 us user + 99-111 us sys -> 328-341 + 34-39. Not " +
+    "changed: the user agent's and the retry middleware's per-call work; removing either outright (an upper bound, " +
+    "not shippable: it changes the request) moved that micro-benchmark by -13 to +21 % (user agent) and -10 to " +
+    "+14 % (retry) between runs under a load average of 9-16, no gain that could be told from the noise.",
   "- **Fewer bytes per converged profile in our code, session 8** (issue #17; V8's sampling heap profiler with the " +
-    "objects collected by GC included, 8 KiB interval, main's unminified bundle and this one side by side while 1,500 " +
+    "objects collected by GC included, 8 KiB interval, main's unminified bundle (before the request handler above) " +
+    "and this one side by side while 1,500 " +
     "drifted profiles converge at R = 50, load average 13; 1,271 MiB sampled for main). Where the bytes go, by the " +
     "nearest frame of ours: none (continuations of the AWS SDK's middleware and of node:http, mostly the SDK's) " +
     "671 MiB, the gateway and SDK client code 220 (src/sagemaker, another helper's), our Kubernetes REST calls 110 " +

@@ -4,6 +4,8 @@ export {
   type AccountInput,
   type AccountReason,
   type AccountState,
+  type OwnIdentity,
+  parseArn,
   resolveAccount,
   type Target,
 } from "./resolve.js";

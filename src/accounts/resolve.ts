@@ -12,7 +12,9 @@ export type AccountReason =
   | "AccountNotReady"
   | "AccountNotAllowed"
   | "RegionNotAllowed"
-  | "AccountMismatch";
+  | "AccountMismatch"
+  /** An ARN pins the profile to an account that no SageMakerAccount declares (reconciler/pinned.ts). */
+  | "PinnedAccountNotFound";
 
 /** The account object with what its controller concluded. */
 export interface AccountState {
@@ -36,6 +38,12 @@ export type AccountDecision =
   | { ok: false; reason: AccountReason; message: string }
   /** The namespace's labels are not cached yet: decide later, call nothing. */
   | { ok: "unknown"; message: string };
+
+/**
+ * The account and region the operator's own identity serves (GetCallerIdentity's account, aws.region), or why it is not
+ * known: a profile an ARN pins elsewhere must not be handled with it, and it cannot be compared unknown.
+ */
+export type OwnIdentity = { accountId: string; region: string } | { unknown: string };
 
 export interface AccountInput {
   namespace: string;
@@ -139,7 +147,7 @@ const refuse = (reason: AccountReason, message: string): AccountDecision => ({ o
 const names = (states: readonly AccountState[]) => states.map((s) => s.account.metadata.name).join(", ");
 
 /** `arn:<partition>:sagemaker:<region>:<account>:user-profile/...` -> region and account. */
-function parseArn(arn: string | undefined): { region: string; accountId: string } | undefined {
+export function parseArn(arn: string | undefined): { region: string; accountId: string } | undefined {
   const parts = arn?.split(":");
   if (!parts || parts.length < 6 || parts[2] !== "sagemaker") return undefined;
   return { region: parts[3] as string, accountId: parts[4] as string };

@@ -11,6 +11,8 @@ import {
   ACCOUNT_PLURAL,
   type AccountDecision,
   type AccountState,
+  type OwnIdentity,
+  parseArn,
   resolveAccount,
   type SageMakerAccount,
   type SageMakerAccountStatus,
@@ -32,6 +34,7 @@ import type { AccountPort, SageMakerPort } from "../reconciler/index.js";
 import type { CallerIdentity } from "../sagemaker/index.js";
 import { AccountPresence } from "./account-presence.js";
 import { errorSummary } from "./log.js";
+import { OwnIdentityCache } from "./own-identity.js";
 import type { SageMakerPool } from "./sagemaker-pool.js";
 
 const ACCOUNT_REASONS = new Set([
@@ -40,6 +43,8 @@ const ACCOUNT_REASONS = new Set([
   "AccountNotAllowed",
   "RegionNotAllowed",
   "AccountPending",
+  "AccountMismatch",
+  "PinnedAccountNotFound",
 ]);
 
 const ACCOUNTS = { group: GROUP, version: VERSION, plural: ACCOUNT_PLURAL };
@@ -62,7 +67,7 @@ export interface AccountRegistryOptions {
   pool: SageMakerPool;
   operatorRegion: string;
   /** GetCallerIdentity with the account's credentials (undefined: the operator's own). */
-  whoAmI(account: SageMakerAccount, signal: AbortSignal): Promise<CallerIdentity>;
+  whoAmI(account: SageMakerAccount | undefined, signal: AbortSignal): Promise<CallerIdentity>;
   /** A ready account is checked again this often; one that is not, every `retryMs`. */
   checkPeriodMs: number;
   retryMs: number;
@@ -89,8 +94,16 @@ export class AccountRegistry implements AccountPort {
   private readonly decided = new Map<string, Decided>();
   private decidedLimit = 1024;
   private readonly presence = new AccountPresence(() => this.listOne());
+  private readonly own: OwnIdentityCache;
 
   constructor(private readonly o: AccountRegistryOptions) {
+    this.own = new OwnIdentityCache({
+      whoAmI: (signal) => o.whoAmI(undefined, signal),
+      region: o.operatorRegion,
+      retryMs: o.retryMs,
+      clock: o.clock,
+      log: o.log,
+    });
     this.informer = new Informer<SageMakerAccount>({
       kubeConfig: o.kubeConfig,
       resource: ACCOUNTS,
@@ -169,6 +182,11 @@ export class AccountRegistry implements AccountPort {
     };
   }
 
+  /** Whose the operator's own identity is (see OwnIdentityCache). */
+  ownIdentity(signal?: AbortSignal): Promise<OwnIdentity> {
+    return this.own.get(signal);
+  }
+
   /** `SageMakerAccount <name>` from a consistent List (no resourceVersion: the newest state), or undefined if none. */
   private async listOne(): Promise<string | undefined> {
     const page = await makeClients(this.o.kubeConfig).api.get<{
@@ -205,7 +223,13 @@ export class AccountRegistry implements AccountPort {
 
   /** The List resync's domains: `<account>/<region>/<domainId>` for a profile with a target, else its domainId. */
   resyncKey(obj: SageMakerUserProfile): string | undefined {
-    if (!this.inUse()) return obj.spec.domainId;
+    if (!this.inUse()) {
+      // Not the hub's domain of the same id for a profile its ARN pins to another account (the reconciler refuses it).
+      const arn = obj.status?.userProfileArn;
+      const own = this.own.accountId;
+      const pinned = arn && own ? parseArn(arn)?.accountId : undefined;
+      return pinned !== undefined && pinned !== own ? undefined : obj.spec.domainId;
+    }
     const d = this.decide(obj);
     return d.ok === true && d.target ? `${d.target.account}/${d.target.region}/${obj.spec.domainId}` : undefined;
   }

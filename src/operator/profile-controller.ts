@@ -121,7 +121,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     operatorRegion,
     whoAmI: (account, signal) =>
       getCallerIdentity(
-        d.pool.credentialsOf(account)?.provider ?? config.aws.credentials,
+        (account && d.pool.credentialsOf(account)?.provider) ?? config.aws.credentials,
         operatorRegion,
         config.aws.stsEndpoint,
         signal,

@@ -3,7 +3,7 @@
  * plan (SageMaker calls and events in order, the outcome and facts for status, the requeue). Plain values, no I/O.
  */
 
-import type { AccountDecision } from "../accounts/index.js";
+import type { AccountDecision, OwnIdentity } from "../accounts/index.js";
 import type {
   AppDetails,
   CreateUserProfileRequest,
@@ -128,6 +128,11 @@ export interface PlanContext {
   policy?: PolicyDecision;
   /** Which AWS account and region (src/accounts/resolve.ts); undefined: the operator's own, as before accounts. */
   account?: AccountDecision;
+  /**
+   * Whose the operator's own identity is, when `account` gives it to a profile an ARN pins (pinned.ts); a profile is
+   * refused while this is unknown or names another account or region.
+   */
+  ownIdentity?: OwnIdentity;
   /** Milliseconds since the epoch. */
   now: number;
   /** A number in [0, 1) spreading resync delays. */

@@ -12,6 +12,7 @@ import { domainNotFound } from "./domain.js";
 import { planFinalize } from "./finalizer.js";
 import { decideFlap, recordRepair } from "./flap-guard.js";
 import { cachedOwner, OWNER_TAG_VALUE_MAX, ownerOf, ownership, ownerTag, remembered } from "./ownership.js";
+import { pinnedRefusal } from "./pinned.js";
 import { callsOf, isNeed, type Need, type Observation, type Plan, type PlanContext, type Step } from "./plan-types.js";
 import {
   hasFinalizer,
@@ -31,9 +32,11 @@ import { seconds, truncate } from "./text.js";
 export function plan(resource: SageMakerUserProfile, observed: Observation, ctx: PlanContext): Plan | Need {
   if (isPaused(resource))
     return held({ phase: "Held", reason: "Paused", message: `annotation ${PAUSED_ANNOTATION} is "true"` });
-  // No AWS call without an account and region this resource may use (a deletion too: its profile is in that account).
-  if (ctx.account && ctx.account.ok !== true && !(isDeleting(resource) && !hasFinalizer(resource)))
-    return refuseAccount(resource, ctx.account, ctx);
+  // No AWS call without an account and region this resource may use (a deletion too: its profile is in that account),
+  // nor with an identity of another account or region than the one its ARN names.
+  const account = ctx.account?.ok === true ? (pinnedRefusal(resource, ctx) ?? ctx.account) : ctx.account;
+  if (account && account.ok !== true && !(isDeleting(resource) && !hasFinalizer(resource)))
+    return refuseAccount(resource, account, ctx);
   if (isDeleting(resource)) return planFinalize(resource, observed, ctx);
 
   // Before any AWS call (and before the finalizer: a refused resource owns nothing in AWS to clean up).

@@ -4,7 +4,7 @@
  * reconcile's abort signal.
  */
 
-import type { AccountDecision, Target } from "../accounts/index.js";
+import type { AccountDecision, OwnIdentity, Target } from "../accounts/index.js";
 import type {
   AppDetails,
   AppType,
@@ -80,6 +80,11 @@ export interface AccountPort {
    * may not have delivered one created with the profile yet); this asks the source.
    */
   confirm?(obj: SageMakerUserProfile, signal?: AbortSignal): Promise<AccountDecision>;
+  /**
+   * Whose the operator's own identity is (GetCallerIdentity, learnt once): asked when `decide` gives that identity to a
+   * profile an ARN pins to an account. Without it such a profile is refused (the planner does not guess).
+   */
+  ownIdentity?(signal?: AbortSignal): Promise<OwnIdentity>;
   sagemakerFor(target: Target): SageMakerPort;
 }
 

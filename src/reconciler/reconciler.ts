@@ -5,7 +5,7 @@
  * (error-policy.ts). Nothing here sleeps: every delay is a requeue.
  */
 
-import type { AccountDecision } from "../accounts/index.js";
+import type { AccountDecision, OwnIdentity } from "../accounts/index.js";
 import { smallTime } from "../api/small-time.js";
 import { profileName, type SageMakerUserProfile } from "../api/types.js";
 import {
@@ -23,6 +23,7 @@ import { asksDomain, asksStudio, backoffFor, type ErrorVerdict, errorPolicy, typ
 import { type Executed, execute, type ObserveOptions, observe, readStudio } from "./execute.js";
 import type { FlapState } from "./flap-guard.js";
 import { type OwnershipMemory, rememberOwner } from "./ownership.js";
+import { pinnedArn } from "./pinned.js";
 import { plan } from "./plan.js";
 import {
   type BackoffName,
@@ -162,9 +163,18 @@ export class ProfileReconciler {
     if (account?.ok === true && !account.target && this.o.accounts?.confirm && mayCreate(resource))
       account = await this.o.accounts.confirm(resource, ctx.signal);
     const sagemaker = this.portFor(account);
+    // Asked only where the planner compares it: the operator's own identity for a profile an ARN pins (pinned.ts).
+    const ownIdentity =
+      account?.ok === true && !account.target && pinnedArn(resource, this.owned.get(key)) !== undefined
+        ? await this.o.accounts?.ownIdentity?.(ctx.signal)
+        : undefined;
     const started = this.clock.now();
     try {
-      const { plan, executed, observed } = await this.observeAndAct(key, resource, ctx.signal, account, sagemaker);
+      const { plan, executed, observed } = await this.observeAndAct(key, resource, ctx.signal, {
+        account,
+        ownIdentity,
+        sagemaker,
+      });
       this.remember(key, plan, executed, observed, started);
       await this.conclude(key, resource, plan, executed);
       return plan.action;
@@ -188,10 +198,16 @@ export class ProfileReconciler {
   }
 
   /** What the planner knows besides the resource and SageMaker: settings, the guardrails' decision, time, flap state. */
-  private context(key: string, resource: SageMakerUserProfile, account: AccountDecision | undefined): PlanContext {
+  private context(
+    key: string,
+    resource: SageMakerUserProfile,
+    account: AccountDecision | undefined,
+    ownIdentity: OwnIdentity | undefined,
+  ): PlanContext {
     return {
       settings: this.settings,
       account,
+      ...(ownIdentity ? { ownIdentity } : {}),
       policy: this.o.policy?.decide(resource),
       now: this.clock.now(),
       jitter: this.random(),
@@ -207,9 +223,9 @@ export class ProfileReconciler {
     key: string,
     resource: SageMakerUserProfile,
     signal: AbortSignal,
-    account: AccountDecision | undefined,
-    sagemaker: SageMakerPort,
+    who: { account: AccountDecision | undefined; ownIdentity: OwnIdentity | undefined; sagemaker: SageMakerPort },
   ): Promise<{ plan: Plan; executed: Executed; observed: Observation }> {
+    const { account, sagemaker } = who;
     // Asked first: it may wait for the domain's first List, and the plan's clock is read after. Not for a resource
     // with no usable account: that List would be made with the operator's own identity.
     const knownAbsent =
@@ -217,7 +233,7 @@ export class ProfileReconciler {
       mayCreate(resource) &&
       !this.owned.has(key) && // created since that List
       (await this.o.knownAbsent?.(resource, signal)) === true;
-    const context = this.context(key, resource, account);
+    const context = this.context(key, resource, account, who.ownIdentity);
     const planner = (observed: Observation) => plan(resource, observed, context);
     let finalizerAdded = false;
     const options: ObserveOptions = {

@@ -5,6 +5,7 @@
 import { SageMakerClient, type SageMakerClientConfig } from "@aws-sdk/client-sagemaker";
 import { StandardRetryStrategy } from "@smithy/core/retry";
 import { trimMiddleware } from "./client-middleware.js";
+import { SageMakerRequestHandler } from "./http-handler.js";
 import { Sha256 } from "./sha256.js";
 
 export interface SageMakerClientOptions {
@@ -29,7 +30,6 @@ export interface SageMakerClientOptions {
 
 export function createSageMakerClient(options: SageMakerClientOptions = {}): SageMakerClient {
   const maxAttempts = options.maxAttempts ?? 3;
-  const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 50 };
   const client = new SageMakerClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -43,13 +43,11 @@ export function createSageMakerClient(options: SageMakerClientOptions = {}): Sag
     // see SageMakerGateway.call). Middleware added after the first send would be ignored: the gateway adds its fence
     // before any.
     cacheMiddleware: true,
-    requestHandler: {
-      httpAgent: agent,
-      httpsAgent: agent,
-      connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: new SageMakerRequestHandler({
+      maxSockets: options.maxSockets ?? 50,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 5_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    }),
   });
   // The SDK builds its default user agent (os.release(), platform, versions) again for every call; it cannot change
   // within a process, so it is built once.

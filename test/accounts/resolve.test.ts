@@ -85,6 +85,16 @@ describe("resolveAccount", () => {
       "a profile never moves between accounts or regions",
     ],
     [
+      // Created with the operator's own identity (999999999999) before any account; none declares that account and
+      // the namespace now routes to the spoke: refused, not looked for (or created again) in the spoke.
+      {
+        existingArn: "arn:aws:sagemaker:eu-west-1:999999999999:user-profile/d-1/alice",
+        namespaceLabels: { tier: "spoke", "sagemaker.gitops.io/account": "spoke" },
+      },
+      "AccountMismatch",
+      "exists as arn:aws:sagemaker:eu-west-1:999999999999:user-profile/d-1/alice, but this resource now resolves to account 222222222222",
+    ],
+    [
       { accounts: [account("hub", { default: true, defaultRegion: undefined })] },
       "RegionNotAllowed",
       "no region: set spec.region",

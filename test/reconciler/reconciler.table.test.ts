@@ -10,10 +10,11 @@ import { rows as cleanup } from "./rows-cleanup.js";
 import { rows as converge } from "./rows-converge.js";
 import { rows as lifecycle } from "./rows-lifecycle.js";
 import { rows as memory } from "./rows-memory.js";
+import { rows as pinned } from "./rows-pinned.js";
 import { rows as tenancy } from "./rows-tenancy.js";
 import { CONDITIONS, World } from "./world.js";
 
-const rows = [...converge, ...lifecycle, ...accounts, ...tenancy, ...memory, ...cleanup];
+const rows = [...converge, ...lifecycle, ...accounts, ...pinned, ...tenancy, ...memory, ...cleanup];
 
 describe("ProfileReconciler, one row per transition", () => {
   for (const row of rows)

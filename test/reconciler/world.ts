@@ -3,7 +3,7 @@
  * what one reconcile did: SageMaker calls, events, status writes, finalizer changes and the Action.
  */
 
-import type { AccountDecision } from "../../src/accounts/index.js";
+import type { AccountDecision, OwnIdentity } from "../../src/accounts/index.js";
 import {
   API_VERSION,
   KIND,
@@ -77,6 +77,9 @@ export class World {
   /** What the API server says before a create with the operator's own identity; default: the decision again. */
   confirmed?: AccountDecision;
   confirms = 0;
+  /** Whose the operator's own identity is (the memory SageMaker's ARNs name this account and region). */
+  own: OwnIdentity = { accountId: "123456789012", region: "us-east-1" };
+  ownAsked = 0;
   /** What the guardrails permit of spec.deletion.cleanup (default: nothing, as without a policy's grant). */
   cleanup: CleanupPermission = { level: "None", by: [] };
   key = KEY;
@@ -99,6 +102,10 @@ export class World {
         confirm: async () => {
           this.confirms++;
           return this.confirmed ?? this.decideAccount();
+        },
+        ownIdentity: async () => {
+          this.ownAsked++;
+          return this.own;
         },
         sagemakerFor: () => this.sagemaker,
       },

@@ -1,6 +1,7 @@
 /**
  * The client without the SDK middleware that does nothing for the operator (logger, Lambda recursion detection) and
- * with the endpoint resolved once per command class sends, call after call, the request the SDK's own client sends.
+ * with the endpoint resolved once per command class and its own request handler (src/sagemaker/http-handler.ts) sends,
+ * call after call, the request the SDK's own client sends: method, path, headers (names, case and order) and body.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +15,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createSageMakerClient } from "../../src/sagemaker/index.js";
 
 interface Seen {
+  method: string;
+  httpVersion: string;
+  /** Header names as sent, in order, with their case. */
+  rawNames: string[];
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
@@ -32,7 +37,14 @@ async function recordingServer(): Promise<{ url: string; seen: Seen[] }> {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
     req.on("end", () => {
-      seen.push({ url: String(req.url), headers: req.headers, body });
+      seen.push({
+        method: String(req.method),
+        httpVersion: req.httpVersion,
+        rawNames: req.rawHeaders.filter((_, i) => i % 2 === 0),
+        url: String(req.url),
+        headers: req.headers,
+        body,
+      });
       res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
       res.end("{}");
     });
@@ -54,11 +66,11 @@ async function threeCalls(client: SageMakerClient): Promise<void> {
 }
 
 /** What differs on every request by design: the signature, its date and the invocation id. */
-function comparable({ url, headers, body }: Seen) {
+function comparable({ method, httpVersion, rawNames, url, headers, body }: Seen) {
   const { authorization, "x-amz-date": date, "amz-sdk-invocation-id": id, ...rest } = headers;
   const signed = /SignedHeaders=([^,]+)/.exec(String(authorization))?.[1];
   const scope = /Credential=test\/\d+\/([^,]+)/.exec(String(authorization))?.[1];
-  return { url, headers: rest, body, signed, scope, date: typeof date, id: typeof id };
+  return { method, httpVersion, rawNames, url, headers: rest, body, signed, scope, date: typeof date, id: typeof id };
 }
 
 describe("SageMaker client middleware", () => {

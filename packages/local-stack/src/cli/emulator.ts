@@ -95,6 +95,8 @@ export function register(program: Command): void {
             .join(", ")}`,
         );
       console.log(`export AWS_ENDPOINT_URL_SAGEMAKER=${emulator.url}`);
+      // The operator asks STS whose its credentials are (GetCallerIdentity); the emulator answers STS on this port.
+      console.log(`export AWS_ENDPOINT_URL_STS=${emulator.url}`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
