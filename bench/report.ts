@@ -329,7 +329,8 @@ const CHANGES: string[] = [
     "that grew with resources times scrapes; and a Kubernetes request gives node:http the server's parts, parsed once " +
     "per server URL, and its path, not a URL string node:http parsed into a URL and an options object per request " +
     "(src/kube/rest.ts): node:http's ClientRequest under our calls 50 -> 33 MiB, our REST calls 110 -> 96. Operator " +
-    "CPU per converged profile (bench/_cpu.ts, N = 1,500, R = 50, side by side with main's bundle): 8.78 and 9.81 " +
+    "CPU per converged profile (bench/_cpu.ts, N = 1,500, R = 50, side by side with main's bundle before the " +
+    "request handler): 8.78 and 9.81 " +
     "-> 8.53 and 9.59 ms (load average 16), 8.54 and 7.34 -> 8.60 and 7.11 ms (load 8), 10.45 and 9.81 -> 10.09 " +
     "and 9.60 ms (load 11-15): lower in 5 rounds of 6, -2.2 % on the sum, within the noise of single rounds, as " +
     "expected of some 4 % of the bytes with GC at 13-20 % of the CPU; peak RSS 99-101 MiB for main, 99-102 for " +
