@@ -33,7 +33,6 @@ for (const line of text.split("\n")) {
 for (const [k, g] of [...groups].sort((a, b) => b[1].rss - a[1].rss).slice(0, 15))
   console.log((g.rss / 1024).toFixed(1), (g.anon / 1024).toFixed(1), g.count, k);
 // anon mappings by size bucket
-const sizes: number[] = [];
 let start = 0,
   end = 0,
   name = "";
@@ -58,5 +57,5 @@ for (const line of text.split("\n")) {
 const mt = await (await fetch(op.metricsUrl)).text();
 for (const l of mt.split("\n"))
   if (/^nodejs_(heap_space_size_(used|committed)|external|heap_size)/.test(l))
-    console.log(l.replace(/ (\d+)$/, (_, v) => " " + (Number(v) / 1048576).toFixed(2) + " MiB"));
+    console.log(l.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 1048576).toFixed(2)} MiB`));
 process.exit(0);

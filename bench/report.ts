@@ -58,20 +58,20 @@ const LIMITS: Array<[RegExp, string]> = [
   ],
   [
     /^update rate|^CPU/,
-    "The full run of 2026-11-30 (session 7, quiet machine): 8.02 ms per converged profile at 10,000 against 9.87 " +
-      "in session 6's run, 11.43 in session 5's and 12.97 before that, with the update rate / R at 1.000, 4.14 AWS " +
-      "calls and 3 Kubernetes writes per converged profile (a drifted profile the operator did not create: " +
-      "Describe, ListTags for its owner tag, Update, the Describe that sees it InService). On a quiet machine 1,000 " +
-      "drifted profiles cost 7.4-8.2 ms each (bench/_cpu.ts); CPU per profile grows with the machine's load, so " +
-      "only figures taken side by side compare. Where the main thread's time goes (`--cpu-prof` of the unminified " +
-      "bundle while 1,500 converge, session 7): V8's GC 19 %, the AWS SDK 30 % (@smithy/core 15 %, its HTTP " +
-      "handler 7 %, since replaced by our own, see below, @aws-sdk/core 4 %, SigV4 3 %), node:http, streams and promise plumbing 17 %, our Kubernetes " +
-      "REST calls 6 %, the gateway, limiter and hashing 7 %, the reconciler, drift, policy and operator code 8 %. " +
-      "By bytes allocated the SDK's middleware is about 35 %: per call it builds a middleware stack per command " +
-      "object, selects an auth scheme, builds the user agent's feature list, signs, and serialises and parses " +
-      "through its schemas; what configuration can remove is removed (below). What is left is that per-call work, " +
-      "which only the SDK can remove, and GC: `--max-semi-space-size=4` took 4 % off for 3-4 MiB more RSS and =8 " +
-      "11 % for about 12 MiB (side by side), not set while RSS is at its goal.",
+    'Session 8\'s single-scenario run (`--only "convergence large"`, quiet machine): 5.95 ms per converged ' +
+      "profile at 10,000; the full runs: 8.02 ms in session 7's, 9.87 in session 6's, 11.43 in session 5's and 12.97 " +
+      "before that, with the update rate / R at 1.000, 4.14 AWS calls and 3 Kubernetes writes per converged profile " +
+      "(a drifted profile the operator did not create: Describe, ListTags for its owner tag, Update, the Describe " +
+      "that sees it InService). A single run swings by 10-15 % with the machine's load (CPU per profile is higher " +
+      "alone on a quiet machine than beside other work: more wake-ups, each doing less), so only figures taken side " +
+      "by side compare. Where the main thread's time goes (`--cpu-prof` of a bundle with path comments while 1,500 " +
+      "converge, session 8, before the request handler): V8's GC 13 % plus its worker threads (about a fifth of the " +
+      "main thread's time again), socket writes (loopback syscalls, one per request) 12 %, the AWS SDK 28 % " +
+      "inclusive (@smithy/core 19 %, SigV4 6 %, its HTTP handler 6 %, since replaced), our Kubernetes REST calls 14 " +
+      "%, the reconciler 10 %, the /metrics scrapes 3 % (since counted as they change). What is left is the SDK's " +
+      "per-call work (a middleware stack per command object, auth scheme selection, the user agent's feature list, " +
+      "signing, schema serde) and GC: `--max-semi-space-size=8` takes 17-21 % off at 10,000 for 9-10 MiB more RSS " +
+      "(below), not set while RSS has to stay under 128 MiB.",
   ],
 ];
 
@@ -339,6 +339,18 @@ const CHANGES: string[] = [
     "(+1.4 % on the sum), peak RSS 99-100 -> 100-101 MiB: no CPU change that can be told from the noise at 1,500. " +
     "The scrape alone at 10,000 resources (a script timing 200 `registry.metrics()` calls, two runs each): 2.04 and " +
     "2.42 ms -> 0.83 and 0.83 ms of CPU per scrape (what is left is prom-client's text and the process metrics).",
+  "- **V8's young generation at 10,000, session 8** (not changed in the chart; bench/_cpu.ts at N = 10,000, R = 50, " +
+    "the variants side by side in their own worlds, one round per run; ms of CPU per converged profile / peak RSS). " +
+    "Before the request handler (load average 14-15): chart flags 8.13 / 122 MiB, `--max-semi-space-size=8` 6.74 / " +
+    "132 (-17 %). With it (load 6-9): chart flags 6.98 / 123, semi-space 8 5.48 / 132 (-21 %), `--minor-ms` (V8's " +
+    "young-generation mark-sweep, which promotes by page age instead of copying) 8.81 / 137. In one run (load 5-6): " +
+    "semi-space 4 5.64 / 124, 6 5.41 / 135, 8 with `--v8-pool-size=1` 5.40 / 137. With the gauges' counts and the " +
+    "REST options above (load 1): chart flags 5.72 / 118, semi-space 4 5.36 / 123 (-6 %). Single-scenario runs on a " +
+    'quiet machine one after the other (`--only "convergence large"`): chart flags 5.95 ms / 118 MiB, semi-space 4 ' +
+    "6.29 / 124, with the API server's and the emulator's CPU per profile 7-12 % higher in the second run: semi-space " +
+    "4's gain is within the noise of one run and its 5-6 MiB are not. A larger young generation keeps in-flight " +
+    "requests' objects from being promoted (semi-space 8 takes a fifth off), but its 9-10 MiB put RSS at 10,000 " +
+    "above 128 MiB: set `--max-semi-space-size=8` in `nodeOptions` where CPU matters more than memory.",
 ];
 
 function readme(results: ScenarioResult[], machine: string, seconds: number, date: string): string {

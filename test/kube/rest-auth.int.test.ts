@@ -200,7 +200,7 @@ describe.runIf(hasOpenssl)("REST client over TLS with a client certificate", () 
     // A resourceVersion older than the watch cache: HTTP 200, then an ERROR event with the 410 Expired Status, as the
     // real server sends it (docs/fidelity.md); the event reaches onEvent for the watcher to relist.
     kube.faults.expireHistory();
-    let stop = () => undefined as void;
+    let stop: () => void = () => {};
     const refused = await new Promise<unknown>((resolve) => {
       void api
         .watch(
