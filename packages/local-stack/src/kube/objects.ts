@@ -60,6 +60,8 @@ export interface ListOptions {
   fields: FieldSelector;
   limit: number;
   continueToken: string | null;
+  /** The resourceVersion the list is served at (list-options.ts listAt); default: the store's current one. */
+  rv?: number;
 }
 
 export class ObjectApi {
@@ -82,7 +84,7 @@ export class ObjectApi {
   /** Objects matching the selectors, one page of them when `limit` is set. */
   list(def: ResourceDef, namespace: string | undefined, opts: ListOptions): Page {
     const bucket = this.store.bucket(def.storageKey);
-    const rv = this.store.currentRv();
+    const rv = opts.rv ?? this.store.currentRv();
     const ns = def.namespaced ? namespace : undefined;
     const all = (): StoredObject[] => {
       const name = exactName(opts.fields);

@@ -1,15 +1,8 @@
-/** Query parameters and DeleteOptions bodies → the options of the object verbs (limit, dryRun, fieldValidation). */
+/** Query parameters and DeleteOptions bodies → the options of the write verbs (dryRun, fieldValidation). */
 import type { IncomingMessage } from "node:http";
 import { badRequest } from "./errors.js";
 import { isObject } from "./meta.js";
 import type { DeleteOptions, FieldValidation, WriteOptions } from "./objects.js";
-
-export function parseLimit(v: string | null): number {
-  if (!v) return 0;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid limit: ${v}`);
-  return n;
-}
 
 export function writeOptions(req: IncomingMessage, q: URLSearchParams): WriteOptions {
   const dryRun = q.getAll("dryRun");

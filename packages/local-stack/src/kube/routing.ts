@@ -2,7 +2,7 @@
 import { KubeError } from "./errors.js";
 import type { Registry } from "./registry.js";
 import type { ResourceDef } from "./resources.js";
-import { goBool } from "./watch-options.js";
+import { goBool } from "./query-decoding.js";
 
 export interface ResourceRequest {
   def: ResourceDef;

@@ -9,12 +9,14 @@ import { ObjectApi, unsupportedMediaType } from "./objects.js";
 import { OpenApi } from "./openapi.js";
 import { PATCH_TYPES } from "./patch.js";
 import { Registry } from "./registry.js";
-import { deleteOptions, parseLimit, writeOptions } from "./request-options.js";
+import { deleteOptions, writeOptions } from "./request-options.js";
 import { apiVersionOf, builtinResources, EVENTS_KEY } from "./resources.js";
 import { notFoundPath, type ResourceRequest, resolveResource, verbOf } from "./routing.js";
 import { type FieldSelector, type LabelSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
 import { parseIncludeObject, partialObjectMetadata, toTable, wantedRepresentation } from "./table.js";
+import { listAt, listOptions } from "./list-options.js";
+import { checkContinueToken } from "./paging.js";
 import { objectJson, WatchHub } from "./watch.js";
 import { watchOptions } from "./watch-options.js";
 
@@ -255,10 +257,23 @@ export class KubeServer {
         return sendJson(res, 200, objectJson(def, s));
       }
       case "list": {
-        const labels = parseLabelSelector(q.get("labelSelector"));
-        const fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
-        const limit = parseLimit(q.get("limit"));
-        const page = this.objects.list(def, r.namespace, { labels, fields, limit, continueToken: q.get("continue") });
+        let labels: LabelSelector = [];
+        let fields: FieldSelector = [];
+        const query = listOptions(
+          q,
+          () => {
+            labels = parseLabelSelector(q.get("labelSelector"));
+            parseFieldSelector(q.get("fieldSelector"), ANY_FIELD);
+          },
+          () => {
+            fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
+          },
+          checkContinueToken,
+        );
+        const rv = query.continueToken
+          ? undefined
+          : listAt(query, this.store.currentRv(), (at) => this.store.unchangedSince(def.storageKey, at));
+        const page = this.objects.list(def, r.namespace, { labels, fields, ...query, rv });
         const listMeta: Record<string, unknown> = { resourceVersion: String(page.rv) };
         if (page.continue) listMeta.continue = page.continue;
         if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;

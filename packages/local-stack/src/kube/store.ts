@@ -179,6 +179,12 @@ export class Store {
     return this.rv;
   }
 
+  /** No object of `key` changed after `rv`, as far as its history tells: its current objects are its state at `rv`. */
+  unchangedSince(key: string, rv: number): boolean {
+    const { history } = this.bucket(key);
+    return rv >= history.startRv && history.since(rv).length === 0;
+  }
+
   bucket(key: string): Bucket {
     let b = this.buckets.get(key);
     if (!b) {

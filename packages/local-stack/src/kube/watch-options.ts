@@ -12,15 +12,9 @@
  *     answers HTTP 500 with no reason (kubernetes#139485, #113939).
  * Pure.
  */
-import {
-  errorText,
-  forbidden,
-  invalid as invalidField,
-  notSupported,
-} from "../../../../src/api/schema/field-errors.js";
-import { badRequest, invalid, KubeError } from "./errors.js";
-
-export const NOT_OLDER_THAN = "NotOlderThan";
+import { forbidden, notSupported } from "../../../../src/api/schema/field-errors.js";
+import { KubeError } from "./errors.js";
+import { goBool, invalidListOptions, NOT_OLDER_THAN, parseInt64, resourceVersionOf } from "./query-decoding.js";
 
 export interface WatchOptions {
   /** The query's resourceVersion as given ("" when absent). */
@@ -34,37 +28,11 @@ export interface WatchOptions {
   timeoutSeconds: number | undefined;
 }
 
-/** `runtime.Convert_Slice_string_To_bool`: "0" and "false" (any case) are false, anything else (even "") true. */
-export function goBool(v: string): boolean {
-  return v !== "0" && v.toLowerCase() !== "false";
-}
-
-/** Go's `strconv.Quote` for the printable text a query carries. */
-const goQuote = (s: string): string => JSON.stringify(s);
-
-/** `strconv.ParseInt(v, 10, 64)`: an optional sign, then decimal digits only. */
-export function parseInt64(v: string): number {
-  if (!/^[+-]?[0-9]+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
-  const n = BigInt(v);
-  if (n > 2n ** 63n - 1n || n < -(2n ** 63n))
-    throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
-  return Number(n);
-}
-
-/** `APIObjectVersioner.ParseResourceVersion` (apiserver `pkg/storage/api_object_versioner.go`) and its HTTP 500. */
-export function parseResourceVersion(v: string): number {
-  if (v === "" || v === "0") return 0;
-  let why = "";
-  if (!/^[0-9]+$/.test(v)) why = "invalid syntax";
-  else if (BigInt(v) > 2n ** 64n - 1n) why = "value out of range";
-  if (!why) return Number(v);
-  const field = invalidField("resourceVersion", v, `strconv.ParseUint: parsing ${goQuote(v)}: ${why}`);
-  return refuseUnknown(errorText(field));
-}
-
-/** `ErrorToAPIStatus` for an error that is no API Status: 500, no reason, the error's text. */
-function refuseUnknown(message: string): never {
-  throw new KubeError(500, "", message);
+/** The watch storage's `ParseResourceVersion` error is no API Status: `ErrorToAPIStatus` answers 500, no reason. */
+function parseResourceVersion(v: string): number {
+  const parsed = resourceVersionOf(v);
+  if ("error" in parsed) throw new KubeError(500, "", parsed.error);
+  return parsed.rv;
 }
 
 /**
@@ -111,11 +79,7 @@ export function watchOptions(
     if ((first("continue") ?? "") !== "")
       errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
   }
-  if (errors.length > 0) {
-    const err = invalid("ListOptions", "meta.k8s.io", "", errors);
-    if (err.details) delete err.details.name; // NewInvalid's empty name is omitted (omitempty)
-    throw err;
-  }
+  if (errors.length > 0) invalidListOptions(errors);
   checkFieldLabels();
 
   const bookmarks = first("allowWatchBookmarks");
