@@ -171,7 +171,7 @@ describe("list options (local API server, operator's REST client)", () => {
     expect(Number(newest.metadata.resourceVersion)).toBeGreaterThan(Number(before));
   });
 
-  it('resourceVersion "0" is served whole from the cache, whatever the limit', async () => {
+  it("resourceVersion 0 is served whole from the cache, whatever the limit", async () => {
     const whole = await list({ resourceVersion: "0", limit: 1 });
     expect(names(whole).length).toBeGreaterThan(1);
     expect(whole.metadata.continue).toBeUndefined();
