@@ -16,7 +16,7 @@
  */
 import { forbidden, notSupported } from "../../../../src/api/schema/field-errors.js";
 import { badRequest, expired, KubeError } from "./errors.js";
-import { EXACT, goBool, invalidListOptions, NOT_OLDER_THAN, parseInt64, resourceVersionOf } from "./query-decoding.js";
+import { EXACT, invalidListOptions, NOT_OLDER_THAN, parseInt64, resourceVersionOf } from "./query-decoding.js";
 
 export interface ListQuery {
   /** Page size; 0: everything. */
@@ -50,8 +50,8 @@ export function listOptions(
   const resourceVersion = first("resourceVersion");
   const match = first("resourceVersionMatch");
   const continueToken = first("continue");
-  const sieRaw = q.getAll("sendInitialEvents")[0];
-  if (sieRaw !== undefined) goBool(sieRaw); // decoded as any bool; only its presence matters below
+  // Any value decodes (`Convert_Slice_string_To_Pointer_bool`); only its presence matters to a list.
+  const sendInitialEvents = q.getAll("sendInitialEvents")[0];
   // validation.go ValidateListOptions, the non-watch branch, in its order.
   const errors = [];
   if (match !== "") {
@@ -64,7 +64,7 @@ export function listOptions(
     if (match === EXACT && resourceVersion === "0")
       errors.push(forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   }
-  if (sieRaw !== undefined) errors.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+  if (sendInitialEvents !== undefined) errors.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
   if (errors.length > 0) invalidListOptions(errors);
   checkFieldLabels();
 
