@@ -115,7 +115,9 @@ describe("list options (local API server, operator's REST client)", () => {
       status: { reason: "BadRequest", message: "specifying resource version is not allowed when using continue" },
     });
     // The token is checked first; resourceVersion "0" is allowed beside it.
-    expect((await refusal({ continue: "%%%", resourceVersion: "1" })).status.message).toMatch(/^invalid continue token/);
+    expect((await refusal({ continue: "%%%", resourceVersion: "1" })).status.message).toMatch(
+      /^invalid continue token/,
+    );
     expect(names(await list({ continue: token, resourceVersion: "0", limit: 1 }))).toEqual(["second"]);
   });
 

@@ -56,15 +56,20 @@ export function listOptions(
   const errors = [];
   if (match !== "") {
     if (resourceVersion === "")
-      errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+      errors.push(
+        forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"),
+      );
     if (continueToken !== "")
       errors.push(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
     if (match !== EXACT && match !== NOT_OLDER_THAN)
       errors.push(notSupported("resourceVersionMatch", match, [EXACT, NOT_OLDER_THAN, ""]));
     if (match === EXACT && resourceVersion === "0")
-      errors.push(forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+      errors.push(
+        forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'),
+      );
   }
-  if (sendInitialEvents !== undefined) errors.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+  if (sendInitialEvents !== undefined)
+    errors.push(forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
   if (errors.length > 0) invalidListOptions(errors);
   checkFieldLabels();
 

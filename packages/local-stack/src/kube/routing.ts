@@ -1,8 +1,8 @@
 /** URL paths → the served resource, namespace, name and subresource a request names, and its RBAC verb. */
 import { KubeError } from "./errors.js";
+import { goBool } from "./query-decoding.js";
 import type { Registry } from "./registry.js";
 import type { ResourceDef } from "./resources.js";
-import { goBool } from "./query-decoding.js";
 
 export interface ResourceRequest {
   def: ResourceDef;

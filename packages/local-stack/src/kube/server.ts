@@ -5,8 +5,10 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } 
 import { KubeError, methodNotAllowed, unauthorized } from "./errors.js";
 import { Faults } from "./faults.js";
 import { drain, readBody, readJson, sendJson } from "./http-io.js";
+import { listAt, listOptions } from "./list-options.js";
 import { ObjectApi, unsupportedMediaType } from "./objects.js";
 import { OpenApi } from "./openapi.js";
+import { checkContinueToken } from "./paging.js";
 import { PATCH_TYPES } from "./patch.js";
 import { Registry } from "./registry.js";
 import { deleteOptions, writeOptions } from "./request-options.js";
@@ -15,8 +17,6 @@ import { notFoundPath, type ResourceRequest, resolveResource, verbOf } from "./r
 import { type FieldSelector, type LabelSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
 import { parseIncludeObject, partialObjectMetadata, toTable, wantedRepresentation } from "./table.js";
-import { listAt, listOptions } from "./list-options.js";
-import { checkContinueToken } from "./paging.js";
 import { objectJson, WatchHub } from "./watch.js";
 import { watchOptions } from "./watch-options.js";
 
