@@ -105,6 +105,8 @@ describe("image layout (scripts/image-layout.ts)", () => {
         env: {
           PATH: process.env.PATH,
           AWS_ENDPOINT_URL_SAGEMAKER: stack.sagemaker.url,
+          // STS GetCallerIdentity: the operator asks whose its credentials are before it updates a profile it created.
+          AWS_ENDPOINT_URL_STS: stack.sagemaker.url,
           AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         },
