@@ -93,10 +93,19 @@ class FlowQueue<K> {
  * One FIFO per flow, served round robin: a key waits behind at most one key of every other flow with keys queued, so
  * a flow with 5,000 keys delays a flow with one key by one turn, not by 5,000. Within a flow, FIFO per lane, and the
  * lanes in turn (see FlowQueue).
+ *
+ * A flow that starts waiting goes before the flows that have had a turn: FQ-CoDel's new flows (RFC 8290, section 4.2:
+ * the scheduler serves the new-flows list before the old-flows list), as APF's queueset starts an idle queue at the
+ * current virtual time (`enqueueToBoundLocked`) rather than behind the queue it just served. With the newcomer last,
+ * a namespace's single edit under another's storm waited two workers' turns instead of one. And as in FQ-CoDel, a
+ * flow that has had its turn stays in the round until its turn comes again, even with nothing queued: emptying its
+ * queue does not make it new again, so it cannot take every other turn from the flows in the round.
  */
 export class FairFifo<K, F = string> {
   private readonly queues = new Map<F, FlowQueue<K>>();
-  /** Flows with keys queued, in the order they get their next turn. A flow that joins or has just been served goes last. */
+  /** Flows that started waiting and have not had a turn yet, in the order they came. Served first. */
+  private readonly fresh = new Fifo<F>();
+  /** Flows that have had a turn, in the order of their next one: a flow just served goes last. */
   private readonly turns = new Fifo<F>();
   private size = 0;
 
@@ -114,11 +123,6 @@ export class FairFifo<K, F = string> {
     return this.size;
   }
 
-  /** Flows with entries queued. */
-  get flows(): number {
-    return this.queues.size;
-  }
-
   push(key: K, lane = 0): void {
     if (!(lane >= 0 && lane < this.laneWeights.length))
       throw new RangeError(`lane ${lane} of ${this.laneWeights.length}`);
@@ -127,35 +131,40 @@ export class FairFifo<K, F = string> {
     if (!queue) {
       queue = new FlowQueue<K>(this.laneWeights);
       this.queues.set(flow, queue);
-      this.turns.push(flow);
+      this.fresh.push(flow);
     }
     queue.push(key, lane);
     this.size++;
   }
 
   /**
-   * The next flow's next live entry (its lanes in turn); entries that fail `live` are dropped without costing their
-   * flow its turn (the queue's stale low-priority entries). With `admit`, a flow none of whose lane heads it admits is
-   * passed over (it goes to the end of the turns, its entries untouched): it keeps its order relative to the flows
-   * that were passed over with it, and undefined is returned when no flow's entry is admitted.
+   * The next live entry: of the first new flow, else of the next flow in the round (its lanes in turn); entries that
+   * fail `live` are dropped without costing their flow its turn (the queue's stale low-priority entries). With `admit`,
+   * a flow none of whose lane heads it admits is passed over (it goes to the end of its list, its entries untouched):
+   * it keeps its order relative to the flows that were passed over with it, and undefined is returned when no flow's
+   * entry is admitted.
    */
   shift(live: (key: K) => boolean = () => true, admit?: (key: K) => boolean): K | undefined {
-    for (let flows = this.turns.length; flows > 0; flows--) {
-      const flow = this.turns.shift() as F;
+    return this.shiftFrom(this.fresh, live, admit) ?? this.shiftFrom(this.turns, live, admit);
+  }
+
+  private shiftFrom(list: Fifo<F>, live: (key: K) => boolean, admit?: (key: K) => boolean): K | undefined {
+    for (let flows = list.length; flows > 0; flows--) {
+      const flow = list.shift() as F;
       const queue = this.queues.get(flow) as FlowQueue<K>;
       this.size -= queue.dropStale(live);
       if (queue.length === 0) {
+        // Its turn came round with nothing queued: it leaves the round.
         this.queues.delete(flow);
         continue;
       }
       const key = queue.shift(admit);
       if (key === undefined) {
-        this.turns.push(flow);
+        list.push(flow);
         continue;
       }
       this.size--;
-      if (queue.length > 0) this.turns.push(flow);
-      else this.queues.delete(flow);
+      this.turns.push(flow);
       return key;
     }
     return undefined;
@@ -163,6 +172,7 @@ export class FairFifo<K, F = string> {
 
   clear(): void {
     this.queues.clear();
+    this.fresh.clear();
     this.turns.clear();
     this.size = 0;
   }

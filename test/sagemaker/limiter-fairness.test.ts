@@ -77,6 +77,28 @@ describe("RateLimiter: fair share of the mutating budget between namespaces", ()
     expect(limiter.waitingFlows).toBe(1);
   });
 
+  it("a namespace that starts waiting gets the next token, ahead of the backlogged namespace served last", async () => {
+    const { granted, request, advance } = setup();
+    for (let i = 0; i < 100; i++) void request("busy", `busy-${i}`);
+    await advance(450); // busy-0 .. busy-4 granted at 0, 100, .. 400 ms
+    void request("quiet", "quiet-0");
+    await advance(300);
+    // Round robin put the newcomer behind busy (just served, so last in turn) only if it had joined first; start-time
+    // fair queuing gives it the very next token: one token interval (100 ms) at most, not two.
+    expect(granted.slice(4, 8).map((g) => g.label)).toEqual(["busy-4", "quiet-0", "busy-5", "busy-6"]);
+    const quiet = granted.find((g) => g.flow === "quiet");
+    expect(quiet?.at).toBeLessThanOrEqual(450 + 100 + 5); // timers round up to whole ms
+  });
+
+  it("a namespace asking again right after its grant waits for the other's turn: emptying its queue is no shortcut", async () => {
+    const { granted, request, advance } = setup();
+    for (let i = 0; i < 100; i++) void request("busy", `busy-${i}`);
+    await advance(450);
+    void request("quiet", "quiet-0").then(() => request("quiet", "quiet-1"));
+    await advance(400);
+    expect(granted.slice(4, 9).map((g) => g.label)).toEqual(["busy-4", "quiet-0", "busy-5", "quiet-1", "busy-6"]);
+  });
+
   it("in arrival order (one flow), the same 10 calls would wait behind the whole queue", async () => {
     const { granted, request, advance } = setup();
     for (let i = 0; i < 5_000; i++) void request("", `busy-${i}`);
