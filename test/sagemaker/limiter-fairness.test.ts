@@ -99,6 +99,22 @@ describe("RateLimiter: fair share of the mutating budget between namespaces", ()
     expect(granted.slice(4, 9).map((g) => g.label)).toEqual(["busy-4", "quiet-0", "busy-5", "quiet-1", "busy-6"]);
   });
 
+  it("a namespace's read before its update does not cost it the next mutating token (a reconcile's Describe)", async () => {
+    const { granted, request, advance } = setup();
+    for (let i = 0; i < 100; i++) void request("busy", `busy-${i}`);
+    await advance(450);
+    // Describe, then Update, as a reconcile does: the read takes a shared token (there are plenty), not a turn.
+    void request("quiet", "quiet-describe", "read").then(() => request("quiet", "quiet-update"));
+    await advance(300);
+    expect(granted.slice(4, 9).map((g) => g.label)).toEqual([
+      "busy-4",
+      "quiet-describe",
+      "quiet-update",
+      "busy-5",
+      "busy-6",
+    ]);
+  });
+
   it("in arrival order (one flow), the same 10 calls would wait behind the whole queue", async () => {
     const { granted, request, advance } = setup();
     for (let i = 0; i < 5_000; i++) void request("", `busy-${i}`);
