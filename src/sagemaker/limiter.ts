@@ -91,7 +91,7 @@ export class RateLimiter {
   private readonly readCost: number;
   private readonly onRateChange?: (rps: number) => void;
   private readonly onLoadChange?: (waiting: number, inFlight: number) => void;
-  /** Flows with calls waiting, in the order they started waiting (which breaks ties between equal starts). */
+  /** Flows with calls waiting, in the order they started waiting: of equal starts, the flow that came last goes first. */
   private readonly queues = new Map<string, FlowQueue>();
   /** Virtual time: the start of the call granted last. A grant costs its flow 1, or `readCost` for a read. */
   private virtual = 0;
@@ -271,13 +271,15 @@ export class RateLimiter {
 
   /**
    * Takes the call to start next: from the flow with the smallest virtual start among those that have one it may
-   * start (its oldest call, or its oldest read while the mutating budget is empty), the flow waiting longest on a tie.
+   * start (its oldest call, or its oldest read while the mutating budget is empty). Of equal starts, the flow that
+   * started waiting last: as FQ-CoDel's new flows, a namespace that just came (its Describe's cost made its start equal
+   * to the busy one's) is not put behind a flow that has waited all along.
    */
   private next(mutatingAllowed: boolean): Waiter | undefined {
     let chosen: FlowQueue | undefined;
     let index = -1;
     for (const queue of this.queues.values()) {
-      if (chosen && queue.start >= chosen.start) continue;
+      if (chosen && queue.start > chosen.start) continue;
       const i = mutatingAllowed ? 0 : queue.reads > 0 ? queue.waiters.findIndex((w) => w.kind === "read") : -1;
       if (i < 0) continue;
       chosen = queue;
