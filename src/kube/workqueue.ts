@@ -20,9 +20,10 @@
  * serves its flows round robin (see FairFifo), so a namespace with thousands of queued keys delays another
  * namespace's key by one turn, not by its whole backlog. Without `fairnessKey` there is one flow: client-go's FIFO.
  *
- * Admitted per downstream (not in client-go; the bound is APF's seats per priority level): with `downstreamOf` and
- * `saturated`, a key whose downstream (an account×region) says it would only wait stays queued in its place while
- * other keys go, so a throttled downstream cannot hold every worker.
+ * Admitted per downstream and per flow (not in client-go; the bound is APF's seats per priority level): with
+ * `saturated`, a key that would only wait (its downstream, an account×region, throttled; its namespace on all but one
+ * worker while its calls queue for tokens) stays queued in its place while other keys go, so neither a throttled
+ * downstream nor one namespace's storm can hold every worker.
  *
  * Deviation from client-go: after shutDown, `get()` returns undefined at once even if keys are still queued; the
  * controller stops taking work immediately and only waits for what is in flight.
@@ -57,14 +58,15 @@ export interface WorkQueueOptions<K> {
   unfinishedWorkPeriodMs?: number;
   /** The flow a key belongs to; flows are served round robin. Default: one flow for all keys (plain FIFO). */
   fairnessKey?: (key: K) => string;
-  /** The downstream a key's work goes to (an account×region); undefined: none that `saturated` limits. */
+  /** The downstream a key's work goes to (an account×region); undefined: none. */
   downstreamOf?: (key: K) => string | undefined;
   /**
-   * Whether a key of this downstream, which has `inProgress` keys being processed, would only wait now (e.g. its
-   * SageMaker limiter already has a call waiting): such a key stays queued, in its place, while other keys go first;
-   * call `poke()` when the answer may have changed. So a throttled downstream cannot hold every worker.
+   * Whether a key would only wait now (e.g. its SageMaker limiter already has a call waiting), given its downstream
+   * (undefined without one) with `inProgress` keys of it being processed (0 without one), and `flowInProgress` keys of
+   * its flow being processed: such a key stays queued, in its place, while other keys go first. Asked again whenever a
+   * key is done; call `poke()` when the answer may have changed otherwise.
    */
-  saturated?: (downstream: string, inProgress: number) => boolean;
+  saturated?: (downstream: string | undefined, inProgress: number, flowInProgress: number) => boolean;
 }
 
 /** The lanes of the normal-priority FIFO (see the class comment). */
@@ -84,8 +86,9 @@ export class WorkQueue<K = string> {
   private readonly lowFifo: FairFifo<K>;
   private readonly fairnessKey: (key: K) => string;
   private readonly admit?: (key: K) => boolean;
-  /** Keys being processed per downstream, and the downstream each was handed out for. */
+  /** Keys being processed per downstream, and the downstream each was handed out for; and per flow. */
   private readonly busy = new Map<string, number>();
+  private readonly flowBusy = new Map<string, number>();
   private readonly downstreams = new Map<K, string>();
   private readonly downstreamOf?: (key: K) => string | undefined;
   /** Keys waiting for a worker, per flow (for the `flows` gauge; a promoted key is counted once). */
@@ -117,13 +120,13 @@ export class WorkQueue<K = string> {
     this.observer = options.observer ?? {};
     this.fairnessKey = options.fairnessKey ?? (() => "");
     const { saturated, downstreamOf } = options;
-    if (saturated && downstreamOf) {
-      this.downstreamOf = downstreamOf;
+    this.downstreamOf = downstreamOf;
+    if (saturated)
       this.admit = (key) => {
-        const d = downstreamOf(key);
-        return d === undefined || !saturated(d, this.busy.get(d) ?? 0);
+        const d = downstreamOf?.(key);
+        const inProgress = d === undefined ? 0 : (this.busy.get(d) ?? 0);
+        return !saturated(d, inProgress, this.flowBusy.get(this.fairnessKey(key)) ?? 0);
       };
-    }
     this.fifo = new FairFifo<K>(this.fairnessKey, LANE_WEIGHTS);
     this.lowFifo = new FairFifo<K>(this.fairnessKey);
     if (this.observer.unfinishedWork || this.observer.longestRunning) {
@@ -163,7 +166,7 @@ export class WorkQueue<K = string> {
   /** A key starts waiting for a worker. */
   private enqueue(key: K): void {
     const flow = this.fairnessKey(key);
-    this.pending.set(flow, (this.pending.get(flow) ?? 0) + 1);
+    countIn(this.pending, flow, 1);
     this.waitingKeys++;
     this.observer.flows?.(this.pending.size);
     this.push(key);
@@ -236,16 +239,15 @@ export class WorkQueue<K = string> {
     const downstream = this.downstreams.get(key);
     if (downstream !== undefined) {
       this.downstreams.delete(key);
-      const n = (this.busy.get(downstream) ?? 1) - 1;
-      if (n > 0) this.busy.set(downstream, n);
-      else this.busy.delete(downstream);
+      countIn(this.busy, downstream, -1);
     }
+    countIn(this.flowBusy, this.fairnessKey(key), -1);
     const started = this.startedAt.get(key);
     this.startedAt.delete(key);
     if (started !== undefined) this.observer.workDuration?.((this.clock.now() - started) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
-    // Its downstream has one key fewer in progress: a key of it that was held back may start now.
-    else if (downstream !== undefined) this.poke();
+    // Its downstream and its flow have one key fewer in progress: a key that was held back may start now.
+    else if (this.admit) this.poke();
     if (this.processing.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
@@ -304,9 +306,8 @@ export class WorkQueue<K = string> {
 
   private start(key: K): void {
     const flow = this.fairnessKey(key);
-    const waiting = (this.pending.get(flow) ?? 1) - 1;
-    if (waiting > 0) this.pending.set(flow, waiting);
-    else this.pending.delete(flow);
+    countIn(this.pending, flow, -1);
+    countIn(this.flowBusy, flow, 1);
     this.waitingKeys--;
     this.observer.flows?.(this.pending.size);
     this.dirty.delete(key);
@@ -316,7 +317,7 @@ export class WorkQueue<K = string> {
     const downstream = this.downstreamOf?.(key);
     if (downstream !== undefined) {
       this.downstreams.set(key, downstream);
-      this.busy.set(downstream, (this.busy.get(downstream) ?? 0) + 1);
+      countIn(this.busy, downstream, 1);
     }
     const now = this.clock.now();
     const added = this.addedAt.get(key);
@@ -374,4 +375,11 @@ export class WorkQueue<K = string> {
     };
     this.metricsTimer = this.clock.setTimeout(tick, periodMs);
   }
+}
+
+/** Adds `delta` to a count kept per name; a count that reaches 0 is dropped. */
+function countIn(counts: Map<string, number>, name: string, delta: number): void {
+  const n = (counts.get(name) ?? 0) + delta;
+  if (n > 0) counts.set(name, n);
+  else counts.delete(name);
 }

@@ -153,8 +153,19 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
         ? `${decision.target.account}/${decision.target.region}`
         : undefined;
     },
-    saturated: (downstream, inProgress) =>
-      inProgress > 0 && (d.pool.saturated(downstream) || (inProgress >= config.workers - 1 && accounts.targets() > 1)),
+    saturated: (downstream, inProgress, namespaceInProgress) => {
+      if (
+        downstream !== undefined &&
+        inProgress > 0 &&
+        (d.pool.saturated(downstream) || (inProgress >= config.workers - 1 && accounts.targets() > 1))
+      )
+        return true;
+      // Per namespace (issue 13): with all but one worker on one namespace's reconciles and SageMaker calls already
+      // waiting for tokens, one more of them would only wait too; the last worker is kept for another namespace's edit,
+      // which otherwise waited for a storm's reconcile to get its token and give a worker back.
+      const waiting = downstream === undefined ? d.gateway.limiter.waiting > 0 : d.pool.saturated(downstream);
+      return config.workers > 1 && namespaceInProgress >= config.workers - 1 && waiting;
+    },
   });
   d.pool.onDrained(() => queue.poke());
 

@@ -82,4 +82,43 @@ describe("WorkQueue admission per downstream", () => {
     for (let i = 0; i < 3; i++) q.add(`ns-a/a-${i}`);
     expect([await q.get(), await q.get(), await q.get()]).toEqual(["ns-a/a-0", "ns-a/a-1", "ns-a/a-2"]);
   });
+
+  it("a namespace holding its share of workers waits in place, per flow, while another namespace's key goes", async () => {
+    // As the operator sets it: with calls waiting for tokens, one namespace gets at most all workers but one (here 3).
+    const tokensShort = { now: true };
+    const q = new WorkQueue<string>({
+      clock: new FakeClock(),
+      fairnessKey: namespaceOf,
+      saturated: (_d, _inProgress, flowInProgress) => flowInProgress >= 3 && tokensShort.now,
+    });
+    const take = async () => {
+      let got: string | undefined;
+      void q.get().then((k) => {
+        got = k;
+      });
+      await Promise.resolve();
+      return got;
+    };
+    for (let i = 0; i < 10; i++) q.add(`busy/p-${i}`);
+    expect([await take(), await take(), await take()]).toEqual(["busy/p-0", "busy/p-1", "busy/p-2"]);
+    // The fourth worker is not handed a busy key (it would only wait for a token)...
+    let fourth: string | undefined;
+    void q.get().then((k) => {
+      fourth = k;
+    });
+    await Promise.resolve();
+    expect(fourth).toBeUndefined();
+    // ...so a quiet namespace's edit gets it at once.
+    q.add("quiet/p-0");
+    await Promise.resolve();
+    expect(fourth).toBe("quiet/p-0");
+    // A busy key done frees its place: the next busy key goes, in order.
+    q.done("busy/p-0");
+    expect(await take()).toBe("busy/p-3");
+    // With no call waiting for a token, the namespace may use every worker.
+    tokensShort.now = false;
+    q.done("quiet/p-0");
+    expect(await take()).toBe("busy/p-4");
+    expect(await take()).toBe("busy/p-5");
+  });
 });

@@ -146,7 +146,7 @@ describe("WorkQueue: a key whose delay came due does not wait behind new keys", 
       fairnessKey: namespaceOf,
       // Keys are `<namespace>/<account>-<n>`.
       downstreamOf: (key) => key.slice(key.indexOf("/") + 1).split("-")[0],
-      saturated: (d, inProgress) => inProgress > 0 && throttled.has(d),
+      saturated: (d, inProgress) => d !== undefined && inProgress > 0 && throttled.has(d),
     });
     q.add("team/a-0");
     expect(await q.get()).toBe("team/a-0"); // in progress: a's call waits in its limiter
