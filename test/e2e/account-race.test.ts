@@ -7,16 +7,12 @@
  * (`delayWatches`, a lagging watch cache) so that the profiles' events come first every time, as they did for 4 of 12
  * profiles applied with their account in one go before the guard.
  */
-import { CoreV1Api } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyAccount } from "../support/account.js";
 import { waitFor } from "../support/wait.js";
 import { condition, type E2E, isReady, startE2E } from "./harness.js";
+import { ALPHA, ALPHA_ACCOUNT, DOMAIN, HUB, spokeWorld } from "./spoke.js";
 
-const HUB = "123456789012";
-const ALPHA = "111111111111";
-const ROLE = `arn:aws:iam::${ALPHA}:role/sagemaker-profile-operator`;
-const DOMAIN = "d-alphauseast1";
 const LAG_MS = 3_000;
 
 let e2e: E2E | undefined;
@@ -29,21 +25,10 @@ describe("the first SageMakerAccount and its profiles applied together", () => {
   it("every profile waits for the account and is created in its world; the hub sees no call", async () => {
     const e = await startE2E();
     e2e = e;
-    e.sagemaker.sts.setRole({ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${HUB}:user/local`] });
-    for (const world of [e.sagemaker.account(ALPHA, "us-east-1").admin, e.sagemaker.admin])
-      world.createDomain({ domainId: DOMAIN, defaultUserSettings: { ExecutionRole: `arn:aws:iam::${ALPHA}:role/x` } });
-    await e.stack.kubeConfig
-      .makeApiClient(CoreV1Api)
-      .createNamespace({ body: { metadata: { name: "team-a", labels: { tenant: "alpha" } } } });
+    await spokeWorld(e);
 
     e.kube.faults.delayWatches("sagemakeraccounts", LAG_MS);
-    await applyAccount(e.stack.kubeConfig, "alpha", {
-      accountId: ALPHA,
-      roleArn: ROLE,
-      regions: ["us-east-1"],
-      default: true,
-      namespaceSelector: { matchLabels: { tenant: "alpha" } },
-    });
+    await applyAccount(e.stack.kubeConfig, "alpha", ALPHA_ACCOUNT);
     const names = Array.from({ length: 12 }, (_, i) => `p-${i}`);
     await Promise.all(
       names.map((name) =>

@@ -7,25 +7,14 @@
  */
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SageMakerAccountSpec } from "../../src/accounts/index.js";
 import type { SageMakerUserProfile } from "../../src/api/types.js";
 import { applyAccount } from "../support/account.js";
 import { waitFor } from "../support/wait.js";
 import { condition, DEMO_DOMAIN, type E2E, isReady, startE2E } from "./harness.js";
+import { ALPHA, ALPHA_ACCOUNT, DOMAIN, HUB, spokeWorld } from "./spoke.js";
 
-const HUB = "123456789012";
-const ALPHA = "111111111111";
-const ROLE = `arn:aws:iam::${ALPHA}:role/sagemaker-profile-operator`;
-const DOMAIN = "d-alphauseast1";
 const RESYNC_MS = 1_000;
 const ARN = `arn:aws:sagemaker:us-east-1:${ALPHA}:user-profile/${DOMAIN}/alice`;
-const ALPHA_ACCOUNT: SageMakerAccountSpec = {
-  accountId: ALPHA,
-  roleArn: ROLE,
-  regions: ["us-east-1"],
-  default: true,
-  namespaceSelector: { matchLabels: { tenant: "alpha" } },
-};
 /** What the hub's identity may call: STS (its own GetCallerIdentity, the spoke's AssumeRole). */
 const STS_OPS = new Set(["AssumeRole", "GetCallerIdentity"]);
 
@@ -45,12 +34,7 @@ describe("the only SageMakerAccount of a spoke's profile deleted", () => {
     // The List resync every second: it must not list the hub's domain of the same id for this profile either.
     const e = await startE2E({ operator: (c) => (c.resyncPeriodMs = RESYNC_MS) });
     e2e = e;
-    e.sagemaker.sts.setRole({ arn: ROLE, trustedPrincipals: [`arn:aws:iam::${HUB}:user/local`] });
-    for (const world of [e.sagemaker.account(ALPHA, "us-east-1").admin, e.sagemaker.admin])
-      world.createDomain({ domainId: DOMAIN, defaultUserSettings: { ExecutionRole: `arn:aws:iam::${ALPHA}:role/x` } });
-    await e.stack.kubeConfig
-      .makeApiClient(CoreV1Api)
-      .createNamespace({ body: { metadata: { name: "team-a", labels: { tenant: "alpha" } } } });
+    await spokeWorld(e);
     await applyAccount(e.stack.kubeConfig, "alpha", ALPHA_ACCOUNT);
     const spec: SageMakerUserProfile["spec"] = {
       domainId: DOMAIN,

@@ -2,10 +2,12 @@
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, EventsV1Api } from "@kubernetes/client-node";
 import { startLocalKube } from "@sagemaker-profile-operator/local-stack/kube";
 import { pooledKubeConfig } from "@sagemaker-profile-operator/local-stack/kube/pooled-kubeconfig";
+import { expect } from "vitest";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from "../../src/api/types.js";
 import { type KubeClients, makeClients } from "../../src/kube/config.js";
 import { isConflict } from "../../src/kube/errors.js";
 import type { KubeObject, ResourceRef } from "../../src/kube/object.js";
+import { KubeApiError } from "../../src/kube/rest.js";
 
 export const PROFILES: ResourceRef = { group: GROUP, version: VERSION, plural: PLURAL };
 
@@ -63,4 +65,23 @@ export async function createProfile(
 
 export function getProfile(api: CustomObjectsApi, namespace: string, name: string): Promise<KubeObject> {
   return api.getNamespacedCustomObject({ ...PROFILES, namespace, name });
+}
+
+/** The HTTP status and Status body of a request the server refused. */
+export function refusalOf(err: unknown): { code: number; status: Record<string, unknown> } {
+  expect(err).toBeInstanceOf(KubeApiError);
+  const e = err as KubeApiError;
+  return { code: e.code, status: JSON.parse(e.body) as Record<string, unknown> };
+}
+
+/** kube-apiserver's 422 for invalid ListOptions: one field error bare, several in brackets, no name in the details. */
+export function expectInvalidListOptions(refusal: ReturnType<typeof refusalOf>, errors: string[]): void {
+  expect(refusal.code).toBe(422);
+  const text = errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`;
+  expect(refusal.status).toMatchObject({
+    reason: "Invalid",
+    message: `ListOptions.meta.k8s.io "" is invalid: ${text}`,
+    details: { group: "meta.k8s.io", kind: "ListOptions" },
+  });
+  expect(refusal.status.details).not.toHaveProperty("name");
 }

@@ -56,6 +56,26 @@ export interface ServerStats {
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
 /** Every field label: a field selector's syntax is checked before its labels are (get.go listOpts). */
 const ANY_FIELD: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+/**
+ * A list's or watch's selectors, parsed when its option checks reach them (list-options.ts, watch-options.ts keep
+ * kube-apiserver's order): `parse` decodes both with the other options, `checkFieldLabels` then checks the field
+ * selector's labels against the resource's.
+ */
+function selectorsOf(q: URLSearchParams, fieldLabels: ReadonlySet<string>) {
+  const selectors = {
+    labels: [] as LabelSelector,
+    fields: [] as FieldSelector,
+    parse() {
+      selectors.labels = parseLabelSelector(q.get("labelSelector"));
+      parseFieldSelector(q.get("fieldSelector"), ANY_FIELD);
+    },
+    checkFieldLabels() {
+      selectors.fields = parseFieldSelector(q.get("fieldSelector"), fieldLabels);
+    },
+  };
+  return selectors;
+}
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 /** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
 export const STATS_PATH = "/_local/stats";
@@ -257,22 +277,12 @@ export class KubeServer {
         return sendJson(res, 200, objectJson(def, s));
       }
       case "list": {
-        let labels: LabelSelector = [];
-        let fields: FieldSelector = [];
-        const query = listOptions(
-          q,
-          () => {
-            labels = parseLabelSelector(q.get("labelSelector"));
-            parseFieldSelector(q.get("fieldSelector"), ANY_FIELD);
-          },
-          () => {
-            fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
-          },
-          checkContinueToken,
-        );
+        const selectors = selectorsOf(q, def.fieldSelectors);
+        const query = listOptions(q, selectors.parse, selectors.checkFieldLabels, checkContinueToken);
         const rv = query.continueToken
           ? undefined
           : listAt(query, this.store.currentRv(), (at) => this.store.unchangedSince(def.storageKey, at));
+        const { labels, fields } = selectors;
         const page = this.objects.list(def, r.namespace, { labels, fields, ...query, rv });
         const listMeta: Record<string, unknown> = { resourceVersion: String(page.rv) };
         if (page.continue) listMeta.continue = page.continue;
@@ -294,24 +304,14 @@ export class KubeServer {
       }
       case "watch": {
         // Checked whole before the stream starts: a refusal is an HTTP error with no event (watch-options.ts).
-        let labels: LabelSelector = [];
-        let fields: FieldSelector = [];
-        const opts = watchOptions(
-          q,
-          () => {
-            labels = parseLabelSelector(q.get("labelSelector"));
-            parseFieldSelector(q.get("fieldSelector"), ANY_FIELD);
-          },
-          () => {
-            fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
-          },
-        );
-        if (r.name !== undefined) fields = [...fields, { field: "metadata.name", op: "=", value: r.name }];
+        const selectors = selectorsOf(q, def.fieldSelectors);
+        const opts = watchOptions(q, selectors.parse, selectors.checkFieldLabels);
+        const { labels, fields } = selectors;
         this.watches.serve(res, {
           def,
           namespace: def.namespaced ? r.namespace : undefined,
           labels,
-          fields,
+          fields: r.name === undefined ? fields : [...fields, { field: "metadata.name", op: "=", value: r.name }],
           rv: opts.rv,
           sendInitialEvents: opts.sendInitialEvents,
           allowBookmarks: opts.allowBookmarks,
