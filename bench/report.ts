@@ -352,7 +352,9 @@ const CHANGES: string[] = [
     "6.29 / 124, with the API server's and the emulator's CPU per profile 7-12 % higher in the second run: semi-space " +
     "4's gain is within the noise of one run and its 5-6 MiB are not. A larger young generation keeps in-flight " +
     "requests' objects from being promoted (semi-space 8 takes a fifth off), but its 9-10 MiB put RSS at 10,000 " +
-    "above 128 MiB: set `--max-semi-space-size=8` in `nodeOptions` where CPU matters more than memory.",
+    "above 128 MiB: set `--max-semi-space-size=8` in `nodeOptions` where CPU matters more than memory. Session 9 " +
+    "set 4 in the chart: side by side at 10,000 (the two worlds at once, load average 2), chart flags 6.62 ms / " +
+    "119 MiB, semi-space 4 6.25 / 123 (-5.6 %), as session 8's side-by-side -6 %.",
   "- **Fair share under a storm, session 9** (issue 13's goal; `npm run bench -- --only fairness`, one run per step " +
     "on a quiet machine, each step on top of the one before; steps 2-4 with a trace of the quiet namespace's edits " +
     "through the queue and the limiter, written by the operator). Main: quiet edit -> update p50 / p99 under the " +

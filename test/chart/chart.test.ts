@@ -150,7 +150,7 @@ describe("pod hardening", () => {
     const c = container(docs);
     expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "150Mi" }, limits: { memory: "256Mi" } });
     // V8 is told about the container's memory (it would size its heap from the node's otherwise).
-    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=128 --max-semi-space-size=2" });
+    expect(c.env).toContainEqual({ name: "NODE_OPTIONS", value: "--max-old-space-size=128 --max-semi-space-size=4" });
     // Two glibc arenas instead of one per allocating thread (measured in docs/benchmarks/README.md).
     expect(c.env).toContainEqual({ name: "MALLOC_ARENA_MAX", value: "2" });
     // No node flags by default: the image's entrypoint runs unchanged.
