@@ -66,6 +66,8 @@ export interface AccountRegistryOptions {
   profiles: () => SageMakerUserProfile[];
   pool: SageMakerPool;
   operatorRegion: string;
+  /** The operator's own account, when configured (--aws-account-id): GetCallerIdentity is not asked for it. */
+  ownAccountId?: string;
   /** GetCallerIdentity with the account's credentials (undefined: the operator's own). */
   whoAmI(account: SageMakerAccount | undefined, signal: AbortSignal): Promise<CallerIdentity>;
   /** A ready account is checked again this often; one that is not, every `retryMs`. */
@@ -100,6 +102,7 @@ export class AccountRegistry implements AccountPort {
     this.own = new OwnIdentityCache({
       whoAmI: (signal) => o.whoAmI(undefined, signal),
       region: o.operatorRegion,
+      accountId: o.ownAccountId,
       retryMs: o.retryMs,
       clock: o.clock,
       log: o.log,

@@ -13,6 +13,11 @@ export interface OperatorConfig {
   requirePolicy: boolean;
   aws: {
     region?: string;
+    /**
+     * The account of the operator's own credentials, when given: STS GetCallerIdentity is then never called for it
+     * (a Pod that cannot reach STS). Profiles whose ARN names another account are refused by it (src/reconciler/pinned.ts).
+     */
+    accountId?: string;
     /** Explicit endpoint (tests); AWS_ENDPOINT_URL_SAGEMAKER is honoured by the SDK without it. */
     endpoint?: string;
     /** Explicit STS endpoint (tests); AWS_ENDPOINT_URL_STS is honoured by the SDK without it. */

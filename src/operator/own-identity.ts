@@ -3,7 +3,8 @@
  * operator's region, for profiles decided to the operator's own identity (no SageMakerAccount exists) that an ARN pins
  * to an account (src/reconciler/pinned.ts). Asked once, when first needed, as credentials of one Pod stay in one
  * account; a failure is an answer (`unknown`, so the planner refuses rather than guesses) until `retryMs` has passed,
- * then the next caller asks again. Callers share the one call.
+ * then the next caller asks again. Callers share the one call. With `accountId` configured (--aws-account-id, for a
+ * Pod that cannot reach STS), that is the answer and STS is never asked.
  */
 import type { OwnIdentity } from "../accounts/index.js";
 import { type Clock, type Logger, untilAborted } from "../kube/index.js";
@@ -17,6 +18,8 @@ export interface OwnIdentityOptions {
   /** GetCallerIdentity with the operator's own credentials. */
   whoAmI(signal: AbortSignal): Promise<CallerIdentity>;
   region: string;
+  /** The account, when configured: STS is not asked. */
+  accountId?: string;
   retryMs: number;
   clock: Clock;
   log: Logger;
@@ -27,7 +30,12 @@ export class OwnIdentityCache {
   /** The account once known (for synchronous readers: the List resync's domains). */
   accountId: string | undefined;
 
-  constructor(private readonly o: OwnIdentityOptions) {}
+  constructor(private readonly o: OwnIdentityOptions) {
+    if (o.accountId !== undefined) {
+      this.accountId = o.accountId;
+      this.current = { identity: Promise.resolve({ accountId: o.accountId, region: o.region }), settled: true };
+    }
+  }
 
   get(signal?: AbortSignal): Promise<OwnIdentity> {
     const failedAt = this.current?.failedAt;

@@ -119,6 +119,7 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
     profiles,
     pool: d.pool,
     operatorRegion,
+    ownAccountId: config.aws.accountId,
     whoAmI: (account, signal) =>
       getCallerIdentity(
         (account && d.pool.credentialsOf(account)?.provider) ?? config.aws.credentials,

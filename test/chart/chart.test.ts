@@ -393,6 +393,9 @@ describe("values.schema.json refuses bad values at install", () => {
     [{ extraArgs: ["workers=3"] }, "/extraArgs/0"],
     [{ metrics: { port: 70000 } }, "/metrics/port"],
     [{ clusterId: "has spaces" }, "/clusterId"],
+    [{ aws: { region: "eu-west-1", accountId: "12345" } }, "/aws/accountId"],
+    // Unquoted in YAML, an account id is a number (and one with a leading 0 would lose it).
+    [{ aws: { region: "eu-west-1", accountId: 123456789012 } }, "/aws/accountId"],
   ])("%j", (bad, message) => {
     expect(renderError({ set: { clusterId: "c1", aws: { region: "eu-west-1" }, ...bad } })).toContain(message);
   });

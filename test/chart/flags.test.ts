@@ -51,6 +51,7 @@ describe("chart args → operator flags", () => {
       requirePolicy: false,
       aws: {
         region: "us-west-2",
+        accountId: "210987654321",
         rps: 2.5,
         burst: 7,
         concurrency: 3,
@@ -88,6 +89,15 @@ describe("chart args → operator flags", () => {
     const flags = operatorFlags(new Command("run")).options.map((o) => o.long as string);
     const missing = flags.filter((f) => !rendered.has(f) && f !== "--kubeconfig" && f !== "--aws-region");
     expect(missing).toEqual([]);
+  });
+
+  it("--aws-account-id takes 12 digits and refuses anything else, naming the flag", () => {
+    expect(parseArgs(["run", "--aws-account-id=012345678901"]).aws.accountId).toBe("012345678901");
+    expect(parseArgs(["run"]).aws).not.toHaveProperty("accountId");
+    for (const bad of ["12345", "1234567890123", "12345678901a", "arn:aws:iam::123456789012:root"])
+      expect(() => parseArgs(["run", `--aws-account-id=${bad}`])).toThrow(
+        `--aws-account-id must be an AWS account id (12 digits), got "${bad}"`,
+      );
   });
 
   it("the lease namespace defaults to the release namespace", () => {

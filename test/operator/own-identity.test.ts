@@ -6,10 +6,11 @@ import { FakeClock } from "../support/fake-clock.js";
 
 const RETRY_MS = 30_000;
 
-function cache(answers: Array<string | Error>) {
+function cache(answers: Array<string | Error>, accountId?: string) {
   const clock = new FakeClock();
   let asked = 0;
   const own = new OwnIdentityCache({
+    accountId,
     whoAmI: async () => {
       const answer = answers[Math.min(asked++, answers.length - 1)];
       if (answer instanceof Error) throw answer;
@@ -31,6 +32,15 @@ describe("OwnIdentityCache", () => {
     c.clock.advance(10 * RETRY_MS);
     expect(await c.own.get()).toEqual({ accountId: "123456789012", region: "eu-west-1" });
     expect([c.asked(), c.own.accountId]).toEqual([1, "123456789012"]);
+  });
+
+  it("with the account configured (--aws-account-id), answers it at once and never asks STS", async () => {
+    const c = cache([new Error("STS is out of reach")], "210987654321");
+    expect(c.own.accountId).toBe("210987654321");
+    expect(await c.own.get()).toEqual({ accountId: "210987654321", region: "eu-west-1" });
+    c.clock.advance(10 * RETRY_MS);
+    expect(await c.own.get()).toEqual({ accountId: "210987654321", region: "eu-west-1" });
+    expect(c.asked()).toBe(0);
   });
 
   it("a failure is unknown (with the STS error) until the retry period has passed, then STS is asked again", async () => {

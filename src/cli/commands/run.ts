@@ -13,6 +13,11 @@ const positiveNumber = (flag: string) => (v: string) => {
   return n;
 };
 
+const awsAccountId = (v: string) => {
+  if (!/^\d{12}$/.test(v)) throw new Error(`--aws-account-id must be an AWS account id (12 digits), got "${v}"`);
+  return v;
+};
+
 /** `--flag=true|false` (a plain `--flag` means true), for settings whose default is true. */
 const booleanValue = (flag: string) => (v: string) => {
   if (v === "true") return true;
@@ -27,6 +32,7 @@ interface RunFlags {
   clusterId: string;
   requirePolicy: boolean;
   awsRegion?: string;
+  awsAccountId?: string;
   awsRps: number;
   awsBurst: number;
   awsConcurrency: number;
@@ -72,6 +78,11 @@ export function operatorFlags(cmd: Command): Command {
       d.requirePolicy,
     )
     .option("--aws-region <region>", "AWS region (default: $AWS_REGION)")
+    .option(
+      "--aws-account-id <id>",
+      "the account of the operator's own credentials (12 digits; default: asked of STS GetCallerIdentity once)",
+      awsAccountId,
+    )
     .option(
       "--aws-rps <n>",
       "SageMaker calls per second (shared by all workers)",
@@ -177,6 +188,7 @@ export function configFromFlags(f: RunFlags): OperatorConfig {
     requirePolicy: f.requirePolicy,
     aws: {
       region: f.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      ...(f.awsAccountId ? { accountId: f.awsAccountId } : {}),
       rps: f.awsRps,
       burst: f.awsBurst,
       concurrency: f.awsConcurrency,
