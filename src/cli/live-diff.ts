@@ -6,12 +6,13 @@
  * pull-request comment.
  */
 import type { KubeConfig } from "@kubernetes/client-node/dist/config.js";
+import { parseArn } from "../accounts/index.js";
 import { GROUP, OWNER_TAG, PLURAL, type SageMakerUserProfile, VERSION } from "../api/types.js";
 import { validateManifestText } from "../api/validation.js";
 import { collectionPath, errorMessage, isNotFound, KubeApi, type KubeObject, loadKubeConfig } from "../kube/index.js";
 import { POLICY_PLURAL, partitionOf, type SageMakerProfilePolicy } from "../policy/index.js";
 import type { SageMakerCall } from "../reconciler/index.js";
-import { SageMakerGateway } from "../sagemaker/index.js";
+import { getCallerIdentity, SageMakerGateway } from "../sagemaker/index.js";
 import { DiffInputError, EXIT_DRIFT, EXIT_NO_DRIFT, renderDrift, type UpdateVerdict } from "./diff-render.js";
 import { type Guardrails, type LiveVerdict, liveVerdict } from "./live-plan.js";
 import {
@@ -45,18 +46,22 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
     ? { ...(await clusterGuardrails(kubeConfig, partitionOf(region))), requirePolicy: flags.requirePolicy ?? true }
     : undefined;
   // It reads with the environment's credentials and region: a profile of another account or region is refused, not
-  // compared with the wrong account's profile.
-  const elsewhere = resources.filter(
-    (r) => r.spec.accountRef !== undefined || (r.spec.region !== undefined && r.spec.region !== region),
-  );
+  // compared with the wrong account's profile (or, with none there, shown as a create). One that exists is pinned by
+  // its ARN (status.userProfileArn: --kube, or a manifest exported from the cluster), as the operator pins it.
+  const account = await environmentAccount(resources, region);
+  const elsewhere = resources.flatMap((r) => {
+    const names = [
+      ...(r.spec.accountRef ? [`SageMakerAccount ${r.spec.accountRef.name}`] : []),
+      ...(r.spec.region !== undefined && r.spec.region !== region ? [`region ${r.spec.region}`] : []),
+    ];
+    if (names.length > 0) return [`${key(r)} names ${names.join(" and ")}`];
+    const arn = r.status?.userProfileArn;
+    const pinned = parseArn(arn);
+    return pinned && (pinned.region !== region || pinned.accountId !== account) ? [`${key(r)} exists as ${arn}`] : [];
+  });
   if (elsewhere.length > 0)
     throw new DiffInputError(
-      `diff --live reads SageMaker with the environment's credentials in ${region}; ${elsewhere
-        .map(
-          (r) =>
-            `${key(r)} names ${r.spec.accountRef ? `SageMakerAccount ${r.spec.accountRef.name}` : ""}${r.spec.accountRef && r.spec.region ? " and " : ""}${r.spec.region ? `region ${r.spec.region}` : ""}`,
-        )
-        .join(", ")}: run it with that account's credentials and AWS_REGION, on those files alone`,
+      `diff --live reads SageMaker with the environment's credentials${account ? ` (account ${account})` : ""} in ${region}; ${elsewhere.join(", ")}: run it with that account's credentials and AWS_REGION, on those files alone`,
     );
   const gateway = new SageMakerGateway({ region, rps: 5, burst: 5, concurrency: 4 });
   const verdicts: LiveVerdict[] = [];
@@ -75,6 +80,21 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
     out(`${changing} of ${verdicts.length} profiles would change.`);
   }
   return changing > 0 ? EXIT_DRIFT : EXIT_NO_DRIFT;
+}
+
+/**
+ * The account of the environment's credentials (STS GetCallerIdentity, no permission needed), asked only when a
+ * resource's ARN is in this region; undefined when none is.
+ */
+async function environmentAccount(resources: SageMakerUserProfile[], region: string): Promise<string | undefined> {
+  if (!resources.some((r) => parseArn(r.status?.userProfileArn)?.region === region)) return undefined;
+  try {
+    return (await getCallerIdentity(undefined, region, undefined, AbortSignal.timeout(10_000))).account;
+  } catch (e) {
+    throw new DiffInputError(
+      `a profile's status.userProfileArn names its account, and the environment's account is not known: STS GetCallerIdentity failed (${errorMessage(e)})`,
+    );
+  }
 }
 
 const key = (r: SageMakerUserProfile) => `${r.metadata.namespace ?? "default"}/${r.metadata.name}`;

@@ -345,6 +345,64 @@ spec:
 });
 
 describe("diff --live and other accounts", { timeout: CLI_TEST_TIMEOUT }, () => {
+  /** A manifest exported from the cluster: alice exists as `arn`. */
+  const exported = (arn: string) =>
+    tmpFile(
+      "exported.yaml",
+      [
+        "apiVersion: sagemaker.gitops.io/v1alpha1",
+        "kind: SageMakerUserProfile",
+        "metadata: {name: alice, namespace: team-a}",
+        "spec: {domainId: d-alphauseast1}",
+        `status: {userProfileArn: "${arn}"}`,
+      ].join("\n"),
+    );
+  const unreachable = {
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL_SAGEMAKER: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9",
+    AWS_ACCESS_KEY_ID: "x",
+    AWS_SECRET_ACCESS_KEY: "y",
+  };
+
+  it("refuses a profile whose ARN is in another region (no call made) or another account (the environment's, from STS)", async () => {
+    const otherRegion = "arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-alphauseast1/alice";
+    const inRegion = await runCli(["diff", "--live", "-f", exported(otherRegion)], unreachable);
+    expect(inRegion.code).toBe(1);
+    expect(inRegion.stderr).toContain(
+      `diff --live reads SageMaker with the environment's credentials in us-east-1; team-a/alice exists as ${otherRegion}: run it with that account's credentials`,
+    );
+
+    // The hub's identity (any key the emulator did not issue is a principal of 123456789012); alice is in a spoke,
+    // and the hub has a domain of the same id, with no alice: compared, she would show as a create.
+    const emu = await startSageMakerEmulator({ seed: 1 });
+    try {
+      emu.admin.createDomain({ domainId: "d-alphauseast1" });
+      const spoke = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/d-alphauseast1/alice";
+      const env = { ...unreachable, AWS_ENDPOINT_URL_SAGEMAKER: emu.url, AWS_ENDPOINT_URL_STS: emu.url };
+      const r = await runCli(["diff", "--live", "-f", exported(spoke)], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `diff --live reads SageMaker with the environment's credentials (account 123456789012) in us-east-1; team-a/alice exists as ${spoke}: run it`,
+      );
+      expect(emu.calls()).not.toHaveProperty("DescribeUserProfile");
+      // In the environment's own account, it is compared (and, missing there, would be created).
+      const own = await runCli(["diff", "--live", "-f", exported(spoke.replace("111111111111", "123456789012"))], env);
+      expect([own.code, own.stderr]).toEqual([2, ""]);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("with an ARN in its region and STS out of reach, says it cannot know the environment's account", async () => {
+    const arn = "arn:aws:sagemaker:us-east-1:123456789012:user-profile/d-alphauseast1/alice";
+    const r = await runCli(["diff", "--live", "-f", exported(arn)], unreachable);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /a profile's status\.userProfileArn names its account, and the environment's account is not known: STS GetCallerIdentity failed \(.*ECONNREFUSED/,
+    );
+  });
+
   it("refuses a profile of a SageMakerAccount or another region rather than compare it with the wrong account", async () => {
     const file = tmpFile(
       "elsewhere.yaml",
