@@ -11,6 +11,16 @@ const namespaceOf = (key: string) => key.slice(0, key.indexOf("/"));
 /** Keys are `<namespace>/<downstream>-<n>`: the downstream (account) is the name's prefix. */
 const downstreamOf = (key: string) => key.slice(key.indexOf("/") + 1).split("-")[0];
 
+/** Takes what a free worker would get now, without waiting. */
+async function takeNow(q: WorkQueue<string>): Promise<string | undefined> {
+  let got: string | undefined;
+  void q.get().then((k) => {
+    got = k;
+  });
+  await Promise.resolve();
+  return got;
+}
+
 /** A queue whose downstream `a` is saturated while `throttled.a` is set, and any downstream at `cap` keys in progress. */
 function queue(cap = Number.POSITIVE_INFINITY) {
   const throttled = { a: false };
@@ -20,16 +30,7 @@ function queue(cap = Number.POSITIVE_INFINITY) {
     downstreamOf,
     saturated: (d, inProgress) => inProgress > 0 && ((d === "a" && throttled.a) || inProgress >= cap),
   });
-  /** Takes what a free worker would get now, without waiting. */
-  const take = async () => {
-    let got: string | undefined;
-    void q.get().then((k) => {
-      got = k;
-    });
-    await Promise.resolve();
-    return got;
-  };
-  return { q, throttled, take };
+  return { q, throttled, take: () => takeNow(q) };
 }
 
 describe("WorkQueue admission per downstream", () => {
@@ -91,14 +92,7 @@ describe("WorkQueue admission per downstream", () => {
       fairnessKey: namespaceOf,
       saturated: (_d, _inProgress, flowInProgress) => flowInProgress >= 3 && tokensShort.now,
     });
-    const take = async () => {
-      let got: string | undefined;
-      void q.get().then((k) => {
-        got = k;
-      });
-      await Promise.resolve();
-      return got;
-    };
+    const take = () => takeNow(q);
     for (let i = 0; i < 10; i++) q.add(`busy/p-${i}`);
     expect([await take(), await take(), await take()]).toEqual(["busy/p-0", "busy/p-1", "busy/p-2"]);
     // The fourth worker is not handed a busy key (it would only wait for a token)...
