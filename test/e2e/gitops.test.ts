@@ -238,6 +238,8 @@ describe("export: migrating existing profiles into Git", () => {
     const r = await runCli(["export", "--domain", DEMO_DOMAIN, "--namespace", "migrated", "-o", dir], {
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_SAGEMAKER: m.sagemaker.url,
+      // STS too, as a CI job's environment reaches it: a resource's ARN is checked against the environment's account.
+      AWS_ENDPOINT_URL_STS: m.sagemaker.url,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
     });
@@ -273,6 +275,8 @@ describe("export: migrating existing profiles into Git", () => {
     const env = {
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_SAGEMAKER: m.sagemaker.url,
+      // STS too, as a CI job's environment reaches it: a resource's ARN is checked against the environment's account.
+      AWS_ENDPOINT_URL_STS: m.sagemaker.url,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       KUBECONFIG: m.kube.kubeconfigPath,

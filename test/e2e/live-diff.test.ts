@@ -192,6 +192,8 @@ describe("diff --live and the operator", () => {
     const env = {
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_SAGEMAKER: e2e.sagemaker.url,
+      // STS too, as a CI job's environment reaches it: a resource's ARN is checked against the environment's account.
+      AWS_ENDPOINT_URL_STS: e2e.sagemaker.url,
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       KUBECONFIG: e2e.kube.kubeconfigPath,
