@@ -4,6 +4,7 @@ export {
   type AccountInput,
   type AccountReason,
   type AccountState,
+  isAccountId,
   type OwnIdentity,
   parseArn,
   resolveAccount,

@@ -146,6 +146,11 @@ export function resolveAccount(input: AccountInput): AccountDecision {
 const refuse = (reason: AccountReason, message: string): AccountDecision => ({ ok: false, reason, message });
 const names = (states: readonly AccountState[]) => states.map((s) => s.account.metadata.name).join(", ");
 
+/** An AWS account id: 12 digits (the SageMakerAccount CRD's accountId pattern). */
+export function isAccountId(s: string): boolean {
+  return /^[0-9]{12}$/.test(s);
+}
+
 /** `arn:<partition>:sagemaker:<region>:<account>:user-profile/...` -> region and account. */
 export function parseArn(arn: string | undefined): { region: string; accountId: string } | undefined {
   const parts = arn?.split(":");

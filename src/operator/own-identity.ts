@@ -6,7 +6,7 @@
  * then the next caller asks again. Callers share the one call. With `accountId` configured (--aws-account-id, for a
  * Pod that cannot reach STS), that is the answer and STS is never asked.
  */
-import type { OwnIdentity } from "../accounts/index.js";
+import { isAccountId, type OwnIdentity } from "../accounts/index.js";
 import { type Clock, type Logger, untilAborted } from "../kube/index.js";
 import type { CallerIdentity } from "../sagemaker/index.js";
 import { errorSummary } from "./log.js";
@@ -55,7 +55,7 @@ export class OwnIdentityCache {
     entry.identity = this.o.whoAmI(AbortSignal.timeout(TIMEOUT_MS)).then(
       (me): OwnIdentity => {
         entry.settled = true;
-        if (!/^\d{12}$/.test(me.account)) return failed(`GetCallerIdentity answered account "${me.account}"`);
+        if (!isAccountId(me.account)) return failed(`GetCallerIdentity answered account "${me.account}"`);
         this.accountId = me.account;
         return { accountId: me.account, region: this.o.region };
       },

@@ -4,6 +4,7 @@
  * (422 Invalid ListOptions), the storage's own checks (400), and the resourceVersions it cannot serve (504, 410).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectionPath } from "../../src/kube/object.js";
 import type { Query } from "../../src/kube/rest.js";
 import {
   type Cluster,
@@ -17,7 +18,7 @@ import {
 
 let c: Cluster;
 const NS = "list-options";
-const path = `/apis/${PROFILES.group}/${PROFILES.version}/namespaces/${NS}/${PROFILES.plural}`;
+const path = collectionPath({ ...PROFILES, namespace: NS });
 
 interface List {
   metadata: { resourceVersion: string; continue?: string };

@@ -4,6 +4,7 @@
  * query is an HTTP error with a Status body and no event; a watch the storage cannot serve is HTTP 200, then ERROR.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectionPath } from "../../src/kube/object.js";
 import type { Query } from "../../src/kube/rest.js";
 import { waitFor } from "../support/wait.js";
 import {
@@ -18,7 +19,7 @@ import {
 
 let c: Cluster;
 const NS = "watch-start";
-const path = `/apis/${PROFILES.group}/${PROFILES.version}/namespaces/${NS}/${PROFILES.plural}`;
+const path = collectionPath({ ...PROFILES, namespace: NS });
 
 beforeAll(async () => {
   c = await startCluster();

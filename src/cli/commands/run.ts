@@ -1,5 +1,6 @@
 /** `run`: the operator as it runs in production (KUBECONFIG or in-cluster; SageMaker from the standard AWS environment). */
 import { type Command, Option } from "commander";
+import { isAccountId } from "../../accounts/index.js";
 import { defaultConfig, type OperatorConfig, parseDuration } from "../../operator/config.js";
 
 const positiveInt = (flag: string) => (v: string) => {
@@ -14,7 +15,7 @@ const positiveNumber = (flag: string) => (v: string) => {
 };
 
 const awsAccountId = (v: string) => {
-  if (!/^\d{12}$/.test(v)) throw new Error(`--aws-account-id must be an AWS account id (12 digits), got "${v}"`);
+  if (!isAccountId(v)) throw new Error(`--aws-account-id must be an AWS account id (12 digits), got "${v}"`);
   return v;
 };
 

@@ -56,6 +56,12 @@ export interface ServerStats {
 const DEFAULT_WATCH_TIMEOUT_SECONDS = 1800;
 /** Every field label: a field selector's syntax is checked before its labels are (get.go listOpts). */
 const ANY_FIELD: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+/** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
+export const STATS_PATH = "/_local/stats";
+/** GET: the resource requests since the last reset (RequestRecord[]): who wrote what, for a server in another process. */
+export const REQUESTS_PATH = "/_local/requests";
+const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
 /**
  * A list's or watch's selectors, parsed when its option checks reach them (list-options.ts, watch-options.ts keep
@@ -76,12 +82,6 @@ function selectorsOf(q: URLSearchParams, fieldLabels: ReadonlySet<string>) {
   };
   return selectors;
 }
-const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
-/** GET: request counters (ServerStats); DELETE: the counters so far, then zeroes them. */
-export const STATS_PATH = "/_local/stats";
-/** GET: the resource requests since the last reset (RequestRecord[]): who wrote what, for a server in another process. */
-export const REQUESTS_PATH = "/_local/requests";
-const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
 export class KubeServer {
   readonly store: Store;
