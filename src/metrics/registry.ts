@@ -164,6 +164,11 @@ export class OperatorMetrics {
     help: "Reconciles requeued with backoff because SageMaker answered ResourceInUse",
     registers: [this.registry],
   });
+  readonly listResyncDeferred = new Counter({
+    name: "sagemaker_list_resync_deferred_total",
+    help: "List resync passes put off because the work queue had a backlog (at most 3 periods in a row)",
+    registers: [this.registry],
+  });
   readonly driftRepairs = new Counter({
     name: "sagemaker_drift_repairs_total",
     help: "Drift repaired with UpdateUserProfile, by top-level userSettings field",

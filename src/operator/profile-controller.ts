@@ -330,6 +330,9 @@ export function setupProfileController(d: ProfileControllerDeps): Runnable[] {
       periodMs: config.resyncPeriodMs,
       fullResyncPeriodMs: config.fullResyncPeriodMs,
       seen: records.slot(),
+      // More keys waiting than one round of workers takes: their reconciles describe those profiles anyway.
+      backlogged: () => queue.len() > config.workers,
+      onDeferred: () => metrics.listResyncDeferred.inc(),
       onError: (domainId, err) =>
         log.warn(
           { domainId, err: errorSummary(err) },

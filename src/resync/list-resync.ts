@@ -34,6 +34,13 @@ export interface ListResyncOptions {
   firstListWaitMs?: number;
   /** Where the view of each profile is kept: a slot of the operator's per-resource records; default a Map. */
   seen?: KeyedStore<Seen>;
+  /**
+   * Whether the work queue has a backlog: keys waiting for a worker. A pass is then put off, at most
+   * MAX_DEFERRED_PERIODS in a row (run()).
+   */
+  backlogged?: () => boolean;
+  /** A period's pass was put off for the backlog. */
+  onDeferred?(): void;
 }
 
 /** What the resync uses of a Map keyed by resource. */
@@ -62,6 +69,13 @@ export const SETTLED_AGE_MS = 5 * 60_000 + CONFIRM_AFTER_MS;
 export const FIRST_LIST_WAIT_MS = 1_000;
 /** A first List that failed is tried again by an asking reconcile no sooner than this (the tick still lists). */
 export const FIRST_LIST_RETRY_MS = 30_000;
+/**
+ * Periods in a row whose pass the work queue's backlog may put off. Each waiting reconcile describes its profile
+ * anyway, and its enqueued keys would only queue behind the backlog, while the pass's pages (one per 100 profiles)
+ * take read tokens from those Describes and CPU from their workers. The bound keeps a change to a profile outside the
+ * backlog found within MAX_DEFERRED_PERIODS + 1 periods however long the backlog lasts.
+ */
+export const MAX_DEFERRED_PERIODS = 3;
 
 /**
  * What the resync knows of one profile's LastModifiedTime, and when its full resync is due. Every time here, and in
@@ -300,8 +314,12 @@ export class ListResync {
     return enqueued;
   }
 
-  /** Ticks every period (jittered ±10 %) until the signal aborts. Never rejects. */
+  /**
+   * Ticks every period (jittered ±10 %) until the signal aborts; while the work queue has a backlog, a period's tick is
+   * put off (MAX_DEFERRED_PERIODS). Never rejects.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    let deferred = 0;
     while (!signal.aborted) {
       const wait = this.o.periodMs * (0.9 + 0.2 * this.random());
       await new Promise<void>((resolve) => {
@@ -316,6 +334,12 @@ export class ListResync {
         );
       });
       if (signal.aborted) return;
+      if (deferred < MAX_DEFERRED_PERIODS && this.o.backlogged?.()) {
+        deferred++;
+        this.o.onDeferred?.();
+        continue;
+      }
+      deferred = 0;
       await this.tick().catch((err: unknown) => this.o.onError?.("*", err));
     }
   }

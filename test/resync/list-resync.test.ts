@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { UserProfileDetails } from "../../src/api/generated/sagemaker-shapes.js";
 import { ListResync } from "../../src/resync/index.js";
-import { CONFIRM_AFTER_MS, type ListResyncOptions } from "../../src/resync/list-resync.js";
+import { CONFIRM_AFTER_MS, type ListResyncOptions, MAX_DEFERRED_PERIODS } from "../../src/resync/list-resync.js";
 
 /** The local clock at the start of each test. */
 const START = Date.UTC(2026, 0, 1, 12);
@@ -154,6 +154,35 @@ describe("ListResync", () => {
     // Due times were spread over the period: about a tenth each tick, never all at once.
     expect(perTick.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(100);
     expect(Math.max(...perTick)).toBeLessThanOrEqual(20);
+  });
+
+  it("puts a pass off while the work queue has a backlog, but lists at least every MAX_DEFERRED_PERIODS + 1 periods", async () => {
+    vi.useFakeTimers();
+    const stop = new AbortController();
+    try {
+      const w = world(250);
+      let backlog = true;
+      let deferred = 0;
+      const r = w.resync({ backlogged: () => backlog, onDeferred: () => deferred++ });
+      for (const t of w.targets()) r.observed(t.key, new Date(OLD));
+      const running = r.run(stop.signal);
+      await vi.advanceTimersByTimeAsync(1000 * MAX_DEFERRED_PERIODS); // periods of 1 s (random() = 0.5: no jitter)
+      expect([w.calls(), deferred]).toEqual([0, MAX_DEFERRED_PERIODS]);
+      w.modified.set("p7", OLD + 60_000); // an out-of-band change during the backlog
+      await vi.advanceTimersByTimeAsync(1000); // the bound: this period lists, backlog or not
+      expect([w.calls(), deferred]).toEqual([3, MAX_DEFERRED_PERIODS]);
+      expect(w.enqueued).toEqual(["ns/p7"]);
+      await vi.advanceTimersByTimeAsync(1000); // still backlogged: put off again
+      expect([w.calls(), deferred]).toEqual([3, MAX_DEFERRED_PERIODS + 1]);
+      backlog = false;
+      await vi.advanceTimersByTimeAsync(2000); // no backlog: every period lists
+      expect(w.calls()).toBe(9);
+      stop.abort();
+      await running;
+    } finally {
+      stop.abort();
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -55,4 +55,26 @@ describe("Sha256 for SigV4", () => {
       expect(Buffer.from(await mac.digest()).toString("hex")).toBe(expected);
     }
   });
+
+  it("answers an HMAC under a string key from memory only for the same data, and hands out its own copy", async () => {
+    const mac = async (key: string, data: string | Uint8Array) => {
+      const h = new Sha256(key);
+      h.update(data);
+      return h.digest();
+    };
+    const expected = (key: string, data: string) => createHmac("sha256", key).update(data).digest("hex");
+    const first = await mac("secret-a", new TextEncoder().encode("AKID1"));
+    expect(Buffer.from(first).toString("hex")).toBe(expected("secret-a", "AKID1"));
+    first.fill(0); // a caller scribbling on its copy changes nothing remembered
+    expect(Buffer.from(await mac("secret-a", new TextEncoder().encode("AKID1"))).toString("hex")).toBe(
+      expected("secret-a", "AKID1"),
+    );
+    expect(Buffer.from(await mac("secret-a", "AKID2")).toString("hex")).toBe(expected("secret-a", "AKID2"));
+    expect(Buffer.from(await mac("secret-b", "AKID2")).toString("hex")).toBe(expected("secret-b", "AKID2"));
+    // More keys than are remembered (rotated credentials): each still answers its own HMAC.
+    for (let i = 0; i < 40; i++)
+      expect(Buffer.from(await mac(`rotated-${i % 20}`, "AKID")).toString("hex")).toBe(
+        expected(`rotated-${i % 20}`, "AKID"),
+      );
+  });
 });
