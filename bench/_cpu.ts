@@ -4,7 +4,7 @@
  * round run AT THE SAME TIME, each in its own world, so the machine's load (other agents' work) hits them alike; then
  * the operator's idle CPU rate over 20 s after convergence (time-bound costs: resyncs, scrapes, timers). Not a scenario.
  *
- *   npx tsx bench/_cpu.ts N R ROUNDS "label|main|node options|node args" ...
+ *   npx tsx bench/_cpu.ts N R ROUNDS "label|main|node options|node args|operator flags" ...
  *   PERF=/tmp/perf.data: `perf record` each operator while it converges (add --perf-basic-prof to its options).
  */
 import { spawn } from "node:child_process";
@@ -27,7 +27,7 @@ const userSys = (pid: number) => {
 const totals = new Map<string, number[]>();
 let starting: Promise<void> = Promise.resolve();
 
-async function one(label: string, main: string, opts: string, args: string, round: number) {
+async function one(label: string, main: string, opts: string, args: string, round: number, flags = "") {
   const world = await World.start({ mutatingRps: r });
   try {
     await world.seed(n, n);
@@ -39,7 +39,9 @@ async function one(label: string, main: string, opts: string, args: string, roun
       else delete process.env.BENCH_OPERATOR_MAIN;
       process.env.BENCH_NODE_OPTIONS = opts;
       process.env.BENCH_NODE_ARGS = args;
-      return world.startOperator({ flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list"] });
+      return world.startOperator({
+        flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list", ...flags.split(" ").filter(Boolean)],
+      });
     });
     starting = start.then(
       () => {},
@@ -96,7 +98,7 @@ async function one(label: string, main: string, opts: string, args: string, roun
 
 for (let round = 0; round < rounds; round++)
   await Promise.all(
-    variants.map(([label = "", main = "", opts = "", args = ""]) => one(label, main, opts, args, round)),
+    variants.map(([label = "", main = "", opts = "", args = "", flags = ""]) => one(label, main, opts, args, round, flags)),
   );
 for (const [label, xs] of totals)
   console.log(

@@ -56,6 +56,6 @@ for (const line of text.split("\n")) {
 }
 const mt = await (await fetch(op.metricsUrl)).text();
 for (const l of mt.split("\n"))
-  if (/^nodejs_(heap_space_size_(used|committed)|external|heap_size)/.test(l))
+  if (/^nodejs_(heap_space_size_(used|committed|total|available)|external|heap_size)/.test(l) && !/ 0(\.0+)?$/.test(l))
     console.log(l.replace(/ (\d+)$/, (_, v) => ` ${(Number(v) / 1048576).toFixed(2)} MiB`));
 process.exit(0);
