@@ -30,6 +30,8 @@ interface LiveFlags {
   filename?: string;
   kube?: boolean;
   namespace?: string;
+  /** The environment's account, when given (--aws-account-id): STS is not asked. */
+  awsAccountId?: string;
   clusterId?: string;
   /** With --kube: the operator's --require-policy. */
   requirePolicy?: boolean;
@@ -48,7 +50,7 @@ export async function runLiveDiff(flags: LiveFlags): Promise<number> {
   // It reads with the environment's credentials and region: a profile of another account or region is refused, not
   // compared with the wrong account's profile (or, with none there, shown as a create). One that exists is pinned by
   // its ARN (status.userProfileArn: --kube, or a manifest exported from the cluster), as the operator pins it.
-  const account = await environmentAccount(resources, region);
+  const account = flags.awsAccountId ?? (await environmentAccount(resources, region));
   const elsewhere = resources.flatMap((r) => {
     const names = [
       ...(r.spec.accountRef ? [`SageMakerAccount ${r.spec.accountRef.name}`] : []),

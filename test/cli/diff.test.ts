@@ -403,6 +403,18 @@ describe("diff --live and other accounts", { timeout: CLI_TEST_TIMEOUT }, () => 
     );
   });
 
+  it("takes the environment's account from --aws-account-id without asking STS, and refuses a malformed one", async () => {
+    const spoke = "arn:aws:sagemaker:us-east-1:111111111111:user-profile/d-alphauseast1/alice";
+    const r = await runCli(["diff", "--live", "--aws-account-id", "123456789012", "-f", exported(spoke)], unreachable);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `diff --live reads SageMaker with the environment's credentials (account 123456789012) in us-east-1; team-a/alice exists as ${spoke}: run it`,
+    );
+    const bad = await runCli(["diff", "--live", "--aws-account-id", "12345", "-f", exported(spoke)], unreachable);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--aws-account-id must be an AWS account id (12 digits), got "12345"');
+  });
+
   it("refuses a profile of a SageMakerAccount or another region rather than compare it with the wrong account", async () => {
     const file = tmpFile(
       "elsewhere.yaml",

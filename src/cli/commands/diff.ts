@@ -10,6 +10,7 @@ import { profileName, type SageMakerUserProfile } from "../../api/types.js";
 import { validateManifestText } from "../../api/validation.js";
 import { computeDrift, type DriftContext } from "../../drift/index.js";
 import { DiffInputError, EXIT_DRIFT, EXIT_ERROR, EXIT_NO_DRIFT, renderDrift } from "../diff-render.js";
+import { awsAccountId } from "../flags.js";
 import { err, errorMessage, out, palette, printProblems } from "../output.js";
 
 interface DiffFlags {
@@ -18,6 +19,7 @@ interface DiffFlags {
   live?: boolean;
   kube?: boolean;
   namespace?: string;
+  awsAccountId?: string;
   clusterId?: string;
   requirePolicy: boolean;
   output: "text" | "json" | "markdown";
@@ -43,6 +45,11 @@ export function register(program: Command): void {
       "with --live: compare the SageMakerUserProfile resources in the cluster (KUBECONFIG) instead of files",
     )
     .option("--namespace <ns>", "with --kube: only this namespace")
+    .option(
+      "--aws-account-id <id>",
+      "with --live: the account of the environment's credentials (12 digits; default: asked of STS GetCallerIdentity when a resource's status.userProfileArn is in the region)",
+      awsAccountId,
+    )
     .option(
       "--cluster-id <id>",
       "with --live: the operator's --cluster-id, which owner tags start with (default: the owner each resource's status records, else an owner tag naming the resource, else default)",

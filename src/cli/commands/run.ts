@@ -1,7 +1,7 @@
 /** `run`: the operator as it runs in production (KUBECONFIG or in-cluster; SageMaker from the standard AWS environment). */
 import { type Command, Option } from "commander";
-import { isAccountId } from "../../accounts/index.js";
 import { defaultConfig, type OperatorConfig, parseDuration } from "../../operator/config.js";
+import { awsAccountId } from "../flags.js";
 
 const positiveInt = (flag: string) => (v: string) => {
   const n = Number(v);
@@ -12,11 +12,6 @@ const positiveNumber = (flag: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, got "${v}"`);
   return n;
-};
-
-const awsAccountId = (v: string) => {
-  if (!isAccountId(v)) throw new Error(`--aws-account-id must be an AWS account id (12 digits), got "${v}"`);
-  return v;
 };
 
 /** `--flag=true|false` (a plain `--flag` means true), for settings whose default is true. */
