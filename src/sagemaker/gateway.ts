@@ -2,6 +2,7 @@
  * The SageMaker calls the operator makes, each one through the shared limiter, counted and timed, its failure
  * classified. The reconciler's SageMakerPort is implemented here.
  */
+import { AsyncResource } from "node:async_hooks";
 import {
   AddTagsCommand,
   CreateUserProfileCommand,
@@ -30,6 +31,7 @@ import { type Clock, systemClock, untilAborted } from "../kube/clock.js";
 import { NotLeaderError } from "../kube/leader.js";
 import { createSageMakerClient, type SageMakerClientOptions } from "./client.js";
 import { classifyError, SageMakerError } from "./errors.js";
+import { LAST_CHECK } from "./http-handler.js";
 import { type CallKind, RateLimiter, type RateLimiterOptions } from "./limiter.js";
 import type { AppOwner, AppRef } from "./studio-calls.js";
 import * as studio from "./studio-calls.js";
@@ -148,11 +150,20 @@ export class SageMakerGateway {
     this.observer.onRateChange(options.rps);
     const mayWrite = options.mayWrite;
     if (mayWrite)
-      // Innermost middleware: after the limiter's wait and the SDK's retry backoff, as late as a check can be.
+      // Innermost middleware: after the limiter's wait and the SDK's retry backoff. The request handler checks once
+      // more when the request has its connection, right before writing it (LAST_CHECK, in the caller's async context).
       this.client.middlewareStack.add(
         (next, context) => (args) => {
-          if (MUTATING_COMMANDS.has(context.commandName ?? "") && !mayWrite())
-            return Promise.reject(new NotLeaderError(`${context.commandName} refused: the leader lease is not held`));
+          if (!MUTATING_COMMANDS.has(context.commandName ?? "")) return next(args);
+          const fence = () => {
+            if (!mayWrite()) throw new NotLeaderError(`${context.commandName} refused: the leader lease is not held`);
+          };
+          try {
+            fence();
+          } catch (err) {
+            return Promise.reject(err);
+          }
+          (args.request as { [LAST_CHECK]?: () => void })[LAST_CHECK] = AsyncResource.bind(fence);
           return next(args);
         },
         { step: "deserialize", priority: "low", name: "leaderWriteFence" },

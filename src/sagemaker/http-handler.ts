@@ -10,6 +10,11 @@
  * them, timeouts a TimeoutError (`throwOnRequestTimeout`). Measured: see bench/report.ts ("SDK request handler").
  * Left out: `Expect: 100-continue` (SageMaker's JSON calls never send it) and the socket-usage warning (the agents'
  * maxSockets is the limiter's concurrency, so requests do not queue in them).
+ *
+ * A request may carry a last check (`lastCheck`, the leader write fence): it runs once the request has its socket,
+ * connected, right before the request is written, and throwing refuses it. The SDK middleware's check comes a
+ * connection (and, on a fresh one, a TCP and TLS handshake) earlier; a process stopped in between (SIGSTOP, a frozen
+ * node) and resumed after losing its lease would otherwise still send what it had checked before.
  */
 import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -26,6 +31,12 @@ interface HandlerOptions {
   requestTimeout?: number;
 }
 
+/** Where a request carries its last check (see the module comment): a symbol, so nothing serialises it. */
+export const LAST_CHECK = Symbol("lastCheck");
+
+/** An HttpRequest that may carry a last check. */
+type CheckedRequest = HttpRequest & { [LAST_CHECK]?: () => void };
+
 /** Named TimeoutError by NodeHttpHandler too (its NODEJS_TIMEOUT_ERROR_CODES); the code is kept. */
 const TIMEOUT_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT"]);
 
@@ -39,7 +50,7 @@ export class SageMakerRequestHandler {
     this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
   }
 
-  handle(request: HttpRequest, options: HandlerOptions = {}): Promise<{ response: HttpResponse }> {
+  handle(request: CheckedRequest, options: HandlerOptions = {}): Promise<{ response: HttpResponse }> {
     // The SDK passes the caller's signal: Node's AbortSignal (smithy's type is a structural subset of it).
     const abortSignal = options.abortSignal as AbortSignal | undefined;
     return new Promise((resolve, reject) => {
@@ -109,8 +120,28 @@ export class SageMakerRequestHandler {
         });
       });
       const body: unknown = request.body;
-      if (body && typeof (body as NodeJS.ReadableStream).pipe === "function") (body as NodeJS.ReadableStream).pipe(req);
-      else req.end(body);
+      const send = () => {
+        if (body && typeof (body as NodeJS.ReadableStream).pipe === "function")
+          (body as NodeJS.ReadableStream).pipe(req);
+        else req.end(body);
+      };
+      const lastCheck = request[LAST_CHECK];
+      if (!lastCheck) return send();
+      // Written once connected (node:http would buffer it meanwhile): the check and the write are one synchronous step.
+      const checkThenSend = () => {
+        if (settled) return;
+        try {
+          lastCheck();
+        } catch (err) {
+          return fail(err as Error);
+        }
+        send();
+      };
+      req.once("socket", (socket) => {
+        // TLS: once the handshake is done, as the write would wait for it.
+        if (socket.connecting) socket.once(https ? "secureConnect" : "connect", checkThenSend);
+        else checkThenSend();
+      });
     });
   }
 

@@ -416,13 +416,11 @@ describe("SageMakerGateway: retries and throttles", () => {
 describe("leader write fence (mayWrite)", () => {
   it("refuses every mutating attempt while mayWrite is false, SDK retries included; reads pass", async () => {
     const server = await startEmulator();
-    // Attempts the fence lets through: the lease is lost right after the first attempt of the update went out.
-    let allowed = Number.POSITIVE_INFINITY;
-    const g = gatewayFor(server, { mayWrite: () => allowed-- > 0 });
+    // The lease is lost right after the first attempt of the update reached SageMaker.
+    const g = gatewayFor(server, { mayWrite: () => server.calls().UpdateUserProfile === undefined });
     await g.createUserProfile({ DomainId: DOMAIN, UserProfileName: "a" });
     // The first attempt is reset; the SDK retries after a backoff, by which time the lease is gone: no retry goes out.
     server.admin.injectFault({ op: "UpdateUserProfile", drop: true, count: 1 });
-    allowed = 1;
     const update = g.updateUserProfile({
       DomainId: DOMAIN,
       UserProfileName: "a",
@@ -434,5 +432,28 @@ describe("leader write fence (mayWrite)", () => {
     expect(server.calls().UpdateUserProfile).toEqual({ dropped: 1 });
     expect(server.calls().DeleteUserProfile).toBeUndefined();
     expect(server.mutations().map((m) => m.op)).toEqual(["CreateUserProfile"]);
+  });
+
+  it("checks again once the request has its connection: a lease lost meanwhile sends nothing", async () => {
+    const server = await startEmulator();
+    await gatewayFor(server).createUserProfile({ DomainId: DOMAIN, UserProfileName: "a" });
+    // The SDK middleware's check passes; by the time the request has its connection (the process was stopped in
+    // between, say) the lease is gone.
+    let checks = 0;
+    let leaseLostAfter = 1;
+    const g = gatewayFor(server, { mayWrite: () => ++checks <= leaseLostAfter });
+    const update = () =>
+      g.updateUserProfile({ DomainId: DOMAIN, UserProfileName: "a", UserSettings: { ExecutionRole: ROLE } });
+    await expect(update(), "on a new connection").rejects.toBeInstanceOf(NotLeaderError);
+    expect(checks).toBe(2);
+    // Reads are not fenced; this one leaves a kept-alive connection.
+    expect((await g.describeUserProfile(DOMAIN, "a"))?.UserProfileName).toBe("a");
+    leaseLostAfter = checks + 1;
+    await expect(update(), "on a kept-alive connection").rejects.toBeInstanceOf(NotLeaderError);
+    expect(server.calls().UpdateUserProfile).toBeUndefined();
+    // With the lease held at both checks, the update goes out.
+    leaseLostAfter = Number.POSITIVE_INFINITY;
+    await update();
+    expect(server.mutations().map((m) => m.op)).toEqual(["CreateUserProfile", "UpdateUserProfile"]);
   });
 });
