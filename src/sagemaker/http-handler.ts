@@ -11,7 +11,7 @@
  * Left out: `Expect: 100-continue` (SageMaker's JSON calls never send it) and the socket-usage warning (the agents'
  * maxSockets is the limiter's concurrency, so requests do not queue in them).
  *
- * A request may carry a last check (`lastCheck`, the leader write fence): it runs once the request has its socket,
+ * A request may carry a last check (`LAST_CHECK`, the leader write fence): it runs once the request has its socket,
  * connected, right before the request is written, and throwing refuses it. The SDK middleware's check comes a
  * connection (and, on a fresh one, a TCP and TLS handshake) earlier; a process stopped in between (SIGSTOP, a frozen
  * node) and resumed after losing its lease would otherwise still send what it had checked before.
