@@ -40,7 +40,12 @@ async function one(label: string, main: string, opts: string, args: string, roun
       process.env.BENCH_NODE_OPTIONS = opts;
       process.env.BENCH_NODE_ARGS = args;
       return world.startOperator({
-        flags: [...configuredFor(r), "--resync-period=15000ms", "--resync-mode=list", ...flags.split(" ").filter(Boolean)],
+        flags: [
+          ...configuredFor(r),
+          "--resync-period=15000ms",
+          "--resync-mode=list",
+          ...flags.split(" ").filter(Boolean),
+        ],
       });
     });
     starting = start.then(
@@ -98,7 +103,9 @@ async function one(label: string, main: string, opts: string, args: string, roun
 
 for (let round = 0; round < rounds; round++)
   await Promise.all(
-    variants.map(([label = "", main = "", opts = "", args = "", flags = ""]) => one(label, main, opts, args, round, flags)),
+    variants.map(([label = "", main = "", opts = "", args = "", flags = ""]) =>
+      one(label, main, opts, args, round, flags),
+    ),
   );
 for (const [label, xs] of totals)
   console.log(
