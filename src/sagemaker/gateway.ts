@@ -155,15 +155,11 @@ export class SageMakerGateway {
       this.client.middlewareStack.add(
         (next, context) => (args) => {
           if (!MUTATING_COMMANDS.has(context.commandName ?? "")) return next(args);
-          const fence = () => {
-            if (!mayWrite()) throw new NotLeaderError(`${context.commandName} refused: the leader lease is not held`);
-          };
-          try {
-            fence();
-          } catch (err) {
-            return Promise.reject(err);
-          }
-          (args.request as { [LAST_CHECK]?: () => void })[LAST_CHECK] = AsyncResource.bind(fence);
+          const refused = () => new NotLeaderError(`${context.commandName} refused: the leader lease is not held`);
+          if (!mayWrite()) return Promise.reject(refused());
+          (args.request as { [LAST_CHECK]?: () => void })[LAST_CHECK] = AsyncResource.bind(() => {
+            if (!mayWrite()) throw refused();
+          });
           return next(args);
         },
         { step: "deserialize", priority: "low", name: "leaderWriteFence" },
