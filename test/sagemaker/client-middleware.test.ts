@@ -31,7 +31,14 @@ afterEach(async () => {
   delete process.env.AWS_ENDPOINT_URL_SAGEMAKER;
 });
 
-async function recordingServer(): Promise<{ url: string; seen: Seen[] }> {
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+const OK: Reply = { status: 200, headers: { "content-type": "application/x-amz-json-1.1" }, body: "{}" };
+
+async function recordingServer(reply: () => Reply = () => OK): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -45,8 +52,9 @@ async function recordingServer(): Promise<{ url: string; seen: Seen[] }> {
         headers: req.headers,
         body,
       });
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-      res.end("{}");
+      const { status, headers, body: replyBody } = reply();
+      res.writeHead(status, headers);
+      res.end(replyBody);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -87,6 +95,52 @@ describe("SageMaker client middleware", () => {
     expect(ours.map(withoutUa)).toEqual(sdk.map(withoutUa));
     // m/N: the endpoint override is still reported on every call, including the ones that reuse the endpoint.
     for (const seen of ours) expect(seen.headers["user-agent"]).toMatch(/ m\/\S*N/);
+    // Built once per command class, the user agent still carries what the SDK's does (SDK, OS, Node, API versions).
+    const withoutFeatures = (s: ReturnType<typeof comparable>) =>
+      String(s.headers["user-agent"]).replace(/ m\/\S*/, "");
+    expect(ours.map(withoutFeatures)).toEqual(sdk.map(withoutFeatures));
+  });
+
+  it("fails as the SDK's own client fails: a service error, and a response it cannot read", async () => {
+    const replies: Reply[] = [
+      {
+        status: 400,
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "req-1" },
+        body: JSON.stringify({ __type: "ResourceNotFound", Message: "User profile p does not exist" }),
+      },
+      {
+        status: 200,
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": "req-2" },
+        body: "{",
+      },
+    ];
+    const failures = async (client: SageMakerClient) => {
+      const errors: unknown[] = [];
+      try {
+        for (let k = 0; k < replies.length; k++) {
+          const error = await client
+            .send(new DescribeUserProfileCommand({ DomainId: "d-1", UserProfileName: "p" }))
+            .then(
+              () => new Error("no failure"),
+              (e: unknown) => e as Error & Record<string, unknown>,
+            );
+          const { name, message, $fault, $metadata } = error as Error & Record<string, unknown>;
+          const response = (error as { $response?: { statusCode?: number } }).$response;
+          errors.push({ name, message, $fault, $metadata, status: response?.statusCode });
+        }
+      } finally {
+        client.destroy();
+      }
+      return errors;
+    };
+    let next = 0;
+    const server = await recordingServer(() => replies[next++ % replies.length] as Reply);
+    const sdk = await failures(new SageMakerClient({ region: "eu-west-1", endpoint: server.url, credentials }));
+    const ours = await failures(createSageMakerClient({ region: "eu-west-1", endpoint: server.url, credentials }));
+    expect(ours).toEqual(sdk);
+    expect(ours[0]).toMatchObject({ name: "ResourceNotFound", $metadata: { httpStatusCode: 400, requestId: "req-1" } });
+    expect(ours[1]).toMatchObject({ status: 200, $metadata: { httpStatusCode: 200, requestId: "req-2" } });
+    expect((ours[1] as { message: string }).message).toContain("inspect the hidden field {error}.$response");
   });
 
   it("honours AWS_ENDPOINT_URL_SAGEMAKER on every call", async () => {
