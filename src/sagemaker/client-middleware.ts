@@ -1,7 +1,7 @@
 /**
- * Per-call SDK middleware that does nothing for this operator, removed or made to do its work once per process.
- * Nothing here changes what goes on the wire (test/sagemaker/client-middleware.test.ts asserts the request the
- * emulator receives).
+ * Per-call SDK middleware that does nothing for this operator, removed, made to do its work once per process or
+ * command class, or to do it without copying the client config. Nothing here changes what goes on the wire or what a
+ * failed call throws (test/sagemaker/client-middleware.test.ts compares both with the SDK's own client's).
  */
 import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { getUserAgentMiddlewareOptions, userAgentMiddleware } from "@aws-sdk/core/client";
