@@ -340,6 +340,44 @@ describe("finalizers and deletion", () => {
     expect(gone.code).toBe(404);
   });
 
+  it("deletecollection deletes what a list with the same options answers (one page with a limit), and refuses what a list refuses", async () => {
+    const ns = await freshNamespace(env);
+    for (const [name, app] of [
+      ["a1", "a"],
+      ["a2", "a"],
+      ["a3", "a"],
+      ["b1", "b"],
+      ["b2", "b"],
+    ])
+      await env.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name, labels: { app } } } });
+    const left = async () =>
+      (await env.core.listNamespacedConfigMap({ namespace: ns })).items.map((c) => c.metadata?.name).sort();
+
+    // Refused before anything is deleted, as a list would be: options ValidateListOptions forbids, a field label the
+    // resource does not have, a malformed limit.
+    const noVersion = await failure(
+      env.core.deleteCollectionNamespacedConfigMap({
+        namespace: ns,
+        labelSelector: "app=a",
+        resourceVersionMatch: "Exact",
+      }),
+    );
+    expect(noVersion.code).toBe(422);
+    expect(noVersion.message).toContain("resourceVersionMatch is forbidden unless resourceVersion is provided");
+    const badField = await failure(
+      env.core.deleteCollectionNamespacedConfigMap({ namespace: ns, fieldSelector: "spec.app=a" }),
+    );
+    expect(badField.code).toBe(400);
+    expect(await left()).toEqual(["a1", "a2", "a3", "b1", "b2"]);
+
+    // With a limit, the first page only (the store's DeleteCollection returns after one List when a limit was given).
+    await env.core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: "app=a", limit: 2 });
+    expect(await left()).toEqual(["a3", "b1", "b2"]);
+    // Without one, every match.
+    await env.core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: "app in (a,b)" });
+    expect(await left()).toEqual([]);
+  });
+
   it("deleting a namespace deletes what is in it, waiting for finalizers", async () => {
     const ns = await freshNamespace(env);
     await env.custom.createNamespacedCustomObject({ ...PROFILES, namespace: ns, body: profile(ns, "plain") });

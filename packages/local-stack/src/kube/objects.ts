@@ -342,15 +342,16 @@ export class ObjectApi {
     return { object: def.toView(gone.obj), deleted: true };
   }
 
+  /** Deletes what `list` answers for these options (one page with a limit) and answers that page, deleted. */
   deleteCollection(
     def: ResourceDef,
     namespace: string | undefined,
     opts: ListOptions,
     options: DeleteOptions,
-  ): KubeObject[] {
-    const page = this.list(def, namespace, { ...opts, limit: 0, continueToken: null });
+  ): Omit<Page, "items"> & { items: KubeObject[] } {
+    const page = this.list(def, namespace, opts);
     const dryRun = (options.dryRun ?? []).includes("All");
-    return page.items.map((s) => this.deleteStored(def, s, dryRun).object);
+    return { ...page, items: page.items.map((s) => this.deleteStored(def, s, dryRun).object) };
   }
 
   // ---- pipeline pieces ----

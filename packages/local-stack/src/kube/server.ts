@@ -6,13 +6,13 @@ import { KubeError, methodNotAllowed, unauthorized } from "./errors.js";
 import { Faults } from "./faults.js";
 import { drain, readBody, readJson, sendJson } from "./http-io.js";
 import { listAt, listOptions } from "./list-options.js";
-import { ObjectApi, unsupportedMediaType } from "./objects.js";
+import { type ListOptions, ObjectApi, unsupportedMediaType } from "./objects.js";
 import { OpenApi } from "./openapi.js";
-import { checkContinueToken } from "./paging.js";
+import { checkContinueToken, type Page } from "./paging.js";
 import { PATCH_TYPES } from "./patch.js";
 import { Registry } from "./registry.js";
 import { deleteOptions, writeOptions } from "./request-options.js";
-import { apiVersionOf, builtinResources, EVENTS_KEY } from "./resources.js";
+import { apiVersionOf, builtinResources, EVENTS_KEY, type ResourceDef } from "./resources.js";
 import { notFoundPath, type ResourceRequest, resolveResource, verbOf } from "./routing.js";
 import { type FieldSelector, type LabelSelector, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { Store } from "./store.js";
@@ -68,6 +68,14 @@ const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
  * kube-apiserver's order): `parse` decodes both with the other options, `checkFieldLabels` then checks the field
  * selector's labels against the resource's.
  */
+/** A list answer's metadata: the version it was served at and, for a page, where the next one starts. */
+function listMetaOf(page: Omit<Page, "items">): Record<string, unknown> {
+  const listMeta: Record<string, unknown> = { resourceVersion: String(page.rv) };
+  if (page.continue) listMeta.continue = page.continue;
+  if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
+  return listMeta;
+}
+
 function selectorsOf(q: URLSearchParams, fieldLabels: ReadonlySet<string>) {
   const selectors = {
     labels: [] as LabelSelector,
@@ -277,16 +285,8 @@ export class KubeServer {
         return sendJson(res, 200, objectJson(def, s));
       }
       case "list": {
-        const selectors = selectorsOf(q, def.fieldSelectors);
-        const query = listOptions(q, selectors.parse, selectors.checkFieldLabels, checkContinueToken);
-        const rv = query.continueToken
-          ? undefined
-          : listAt(query, this.store.currentRv(), (at) => this.store.unchangedSince(def.storageKey, at));
-        const { labels, fields } = selectors;
-        const page = this.objects.list(def, r.namespace, { labels, fields, ...query, rv });
-        const listMeta: Record<string, unknown> = { resourceVersion: String(page.rv) };
-        if (page.continue) listMeta.continue = page.continue;
-        if (page.remainingItemCount !== undefined) listMeta.remainingItemCount = page.remainingItemCount;
+        const page = this.objects.list(def, r.namespace, this.listQuery(def, q));
+        const listMeta = listMetaOf(page);
         if (repr === "Table") {
           const views = page.items.map((s) => def.toView(s.obj));
           return sendJson(res, 200, toTable(def, views, parseIncludeObject(q.get("includeObject")), listMeta));
@@ -361,26 +361,38 @@ export class KubeServer {
         return sendJson(res, 200, object);
       }
       case "deletecollection": {
-        const options = deleteOptions(await readBody(req), q);
-        const labels = parseLabelSelector(q.get("labelSelector"));
-        const fields = parseFieldSelector(q.get("fieldSelector"), def.fieldSelectors);
-        const items = this.objects.deleteCollection(
-          def,
-          r.namespace,
-          { labels, fields, limit: 0, continueToken: null },
-          options,
-        );
+        // apiserver handlers/delete.go DeleteCollection: the list options are decoded and validated as a list's
+        // (ValidateListOptions, then the field labels) before the body's DeleteOptions; registry/generic/registry/
+        // store.go DeleteCollection deletes what List answers: with a `limit`, that one page (its `continue` in the
+        // answer), without one every page.
+        const raw = await readBody(req);
+        const query = this.listQuery(def, q);
+        const page = this.objects.deleteCollection(def, r.namespace, query, deleteOptions(raw, q));
+        const { listKind: kind } = def;
         return sendJson(res, 200, {
-          kind: def.listKind,
+          kind,
           apiVersion: apiVersionOf(def),
-          metadata: { resourceVersion: String(this.store.currentRv()) },
-          items,
+          metadata: listMetaOf(page),
+          items: page.items,
         });
       }
       default:
         await drain(req);
         throw methodNotAllowed(`the server does not allow this method on the requested resource (${method})`);
     }
+  }
+
+  /**
+   * A list's options from its query, refused where the real server refuses them (list-options.ts), and the version
+   * it is served at.
+   */
+  private listQuery(def: ResourceDef, q: URLSearchParams): ListOptions {
+    const selectors = selectorsOf(q, def.fieldSelectors);
+    const query = listOptions(q, selectors.parse, selectors.checkFieldLabels, checkContinueToken);
+    const rv = query.continueToken
+      ? undefined
+      : listAt(query, this.store.currentRv(), (at) => this.store.unchangedSince(def.storageKey, at));
+    return { labels: selectors.labels, fields: selectors.fields, ...query, rv };
   }
 
   private sendError(res: ServerResponse, err: unknown): void {
