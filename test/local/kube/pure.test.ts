@@ -37,6 +37,39 @@ describe("label selectors", () => {
     expect(() => parseLabelSelector("=x")).toThrow(/unable to parse requirement/);
   });
 
+  it("refuses what labels.NewRequirement refuses: a key that is no qualified name, a value that is no label value, an empty set, a Gt/Lt value that is no integer", () => {
+    const refusal = (sel: string) => {
+      try {
+        parseLabelSelector(sel);
+      } catch (err) {
+        return { code: (err as KubeError).code, message: (err as Error).message };
+      }
+      throw new Error(`${sel} was accepted`);
+    };
+    expect(refusal("app=foo/bar")).toEqual({
+      code: 400,
+      message:
+        "unable to parse requirement: values[0][app]: Invalid value: \"foo/bar\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    });
+    expect(refusal(`app=${"v".repeat(64)}`).message).toContain("must be no more than 63 bytes");
+    expect(refusal("a/b/c").message).toMatch(
+      /^unable to parse requirement: key: Invalid value: "a\/b\/c": a valid label key/,
+    );
+    expect(refusal("-app in (x)").message).toContain('key: Invalid value: "-app": name part must consist of');
+    expect(refusal("app in ()").message).toBe(
+      "unable to parse requirement: values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty",
+    );
+    expect(refusal("n>abc").message).toBe(
+      "unable to parse requirement: values[0]: Invalid value: \"abc\": for 'Gt', 'Lt' operators, the value must be an integer",
+    );
+    // Two faults are one aggregate, in NewRequirement's order.
+    expect(refusal("-k=a/b").message).toMatch(
+      /^unable to parse requirement: \[key: Invalid value: "-k": .*, values\[0\]\[-k\]: Invalid value: "a\/b": /,
+    );
+    // What stays valid: an empty value, a prefixed key, integers for Gt/Lt.
+    expect(parseLabelSelector("example.com/app=,team in (a,b),n>5")).toHaveLength(3);
+  });
+
   it("field selectors accept only the supported field labels", () => {
     expect(
       parseFieldSelector("metadata.name=a,metadata.namespace!=b", new Set(["metadata.name", "metadata.namespace"])),

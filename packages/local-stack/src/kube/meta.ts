@@ -125,6 +125,17 @@ export function qualifiedNameErrors(value: string): string[] {
   return errs;
 }
 
+const LABEL_VALUE_REGEX_MESSAGE =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+
+/** A label value's faults: at most 63 bytes, the label-value pattern (`IsValidLabelValue`). */
+export function labelValueErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (utf8Length(value) > 63) errs.push("must be no more than 63 bytes");
+  if (!LABEL_VALUE.test(value)) errs.push(LABEL_VALUE_REGEX_MESSAGE);
+  return errs;
+}
+
 const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
   field,
   reason: "FieldValueInvalid",
@@ -136,16 +147,8 @@ export function validateObjectMeta(meta: ObjectMeta): FieldError[] {
   const out: FieldError[] = [];
   for (const [key, value] of Object.entries(meta.labels ?? {})) {
     for (const m of qualifiedNameErrors(key)) out.push(invalidValue("metadata.labels", key, m));
-    if (typeof value === "string" && utf8Length(value) > 63)
-      out.push(invalidValue("metadata.labels", value, "must be no more than 63 bytes"));
-    if (typeof value !== "string" || !LABEL_VALUE.test(value))
-      out.push(
-        invalidValue(
-          "metadata.labels",
-          value,
-          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-        ),
-      );
+    if (typeof value !== "string") out.push(invalidValue("metadata.labels", value, LABEL_VALUE_REGEX_MESSAGE));
+    else for (const m of labelValueErrors(value)) out.push(invalidValue("metadata.labels", value, m));
   }
   let annotationBytes = 0;
   for (const [key, value] of Object.entries(meta.annotations ?? {})) {

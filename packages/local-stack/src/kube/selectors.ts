@@ -1,6 +1,6 @@
 /** Label and field selectors with the grammar of apimachinery's `labels.Parse` and `fields.ParseSelector`. Pure. */
 import { badRequest } from "./errors.js";
-import type { KubeObject } from "./meta.js";
+import { type KubeObject, labelValueErrors, qualifiedNameErrors } from "./meta.js";
 
 export type LabelRequirement =
   | { key: string; op: "exists" | "!exists" }
@@ -28,11 +28,30 @@ function splitTopLevel(s: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
-const KEY = /^([A-Za-z0-9][-A-Za-z0-9_./]*)?[A-Za-z0-9]$/;
+/** `field.Invalid(path, value, detail)` as apimachinery prints it (`ErrorBody`: Go's %q of a string). */
+const invalid = (path: string, value: string, detail: string) =>
+  `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
 
-function checkKey(key: string, raw: string): string {
-  if (!KEY.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in "${raw}"`);
-  return key;
+/**
+ * labels.NewRequirement's checks, in its order: the key a qualified name, then the operator's value count (and Gt/Lt
+ * integers), then every value a label value. Several faults are one aggregate, `[a, b]`, as `ToAggregate` prints it.
+ */
+function checkRequirement(req: LabelRequirement, values: readonly string[]): LabelRequirement {
+  const errs: string[] = [];
+  const keyErrs = qualifiedNameErrors(req.key);
+  if (keyErrs.length) errs.push(invalid("key", req.key, keyErrs.join("; ")));
+  if ((req.op === "in" || req.op === "notin") && values.length === 0)
+    errs.push("values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty");
+  if (req.op === "gt" || req.op === "lt")
+    for (const [i, v] of values.entries())
+      if (!/^[-+]?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+        errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+  for (const [i, v] of values.entries()) {
+    const valueErrs = labelValueErrors(v);
+    if (valueErrs.length) errs.push(invalid(`values[${i}][${req.key}]`, v, valueErrs.join("; ")));
+  }
+  if (errs.length === 0) return req;
+  throw badRequest(`unable to parse requirement: ${errs.length === 1 ? errs[0] : `[${errs.join(", ")}]`}`);
 }
 
 export function parseLabelSelector(raw: string | null | undefined): LabelSelector {
@@ -41,7 +60,7 @@ export function parseLabelSelector(raw: string | null | undefined): LabelSelecto
   for (const part of splitTopLevel(raw)) {
     let m = /^(!)?\s*([^\s!=<>(),]+)$/.exec(part);
     if (m?.[2]) {
-      out.push({ key: checkKey(m[2], raw), op: m[1] ? "!exists" : "exists" });
+      out.push(checkRequirement({ key: m[2], op: m[1] ? "!exists" : "exists" }, []));
       continue;
     }
     m = /^([^\s!=<>(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
@@ -50,17 +69,19 @@ export function parseLabelSelector(raw: string | null | undefined): LabelSelecto
         .split(",")
         .map((v) => v.trim())
         .filter((v) => v.length > 0);
-      out.push({ key: checkKey(m[1], raw), op: m[2] as "in" | "notin", values });
+      out.push(checkRequirement({ key: m[1], op: m[2] as "in" | "notin", values }, values));
       continue;
     }
     m = /^([^\s!=<>(),]+)\s*(==|=|!=)\s*([^\s!=<>(),]*)$/.exec(part);
     if (m?.[1] && m[2]) {
-      out.push({ key: checkKey(m[1], raw), op: m[2] === "!=" ? "!=" : "=", value: m[3] ?? "" });
+      const value = m[3] ?? "";
+      out.push(checkRequirement({ key: m[1], op: m[2] === "!=" ? "!=" : "=", value }, [value]));
       continue;
     }
-    m = /^([^\s!=<>(),]+)\s*(<|>)\s*(-?\d+)$/.exec(part);
+    m = /^([^\s!=<>(),]+)\s*(<|>)\s*([^\s!=<>(),]+)$/.exec(part);
     if (m?.[1] && m[2] && m[3]) {
-      out.push({ key: checkKey(m[1], raw), op: m[2] === ">" ? "gt" : "lt", value: Number(m[3]) });
+      const op = m[2] === ">" ? "gt" : "lt";
+      out.push(checkRequirement({ key: m[1], op, value: Number(m[3]) }, [m[3]]));
       continue;
     }
     throw badRequest(`unable to parse requirement: found '${part}', expected: valid label selector in "${raw}"`);
