@@ -67,7 +67,8 @@ describe("label selectors", () => {
       /^unable to parse requirement: \[key: Invalid value: "-k": .*, values\[0\]\[-k\]: Invalid value: "a\/b": /,
     );
     // What stays valid: an empty value, a prefixed key, integers for Gt/Lt.
-    expect(parseLabelSelector("example.com/app=,team in (a,b),n>5")).toHaveLength(3);
+    expect(parseLabelSelector("example.com/app=,team in (a,b),n>5,n<9223372036854775807")).toHaveLength(4);
+    expect(refusal("n<9223372036854775808").message).toContain("the value must be an integer");
   });
 
   it("field selectors accept only the supported field labels", () => {

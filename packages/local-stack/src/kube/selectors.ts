@@ -28,6 +28,9 @@ function splitTopLevel(s: string): string[] {
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
+/** What Go's `strconv.ParseInt(v, 10, 64)` takes. */
+const isInt64 = (v: string): boolean => /^[-+]?\d+$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n;
+
 /** `field.Invalid(path, value, detail)` as apimachinery prints it (`ErrorBody`: Go's %q of a string). */
 const invalid = (path: string, value: string, detail: string) =>
   `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
@@ -44,8 +47,7 @@ function checkRequirement(req: LabelRequirement, values: readonly string[]): Lab
     errs.push("values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty");
   if (req.op === "gt" || req.op === "lt")
     for (const [i, v] of values.entries())
-      if (!/^[-+]?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
-        errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+      if (!isInt64(v)) errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
   for (const [i, v] of values.entries()) {
     const valueErrs = labelValueErrors(v);
     if (valueErrs.length) errs.push(invalid(`values[${i}][${req.key}]`, v, valueErrs.join("; ")));
