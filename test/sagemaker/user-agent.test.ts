@@ -1,6 +1,7 @@
 /**
- * The client's User-Agent, built once per process instead of per call, is still the SDK's on every call: SDK, API,
- * OS and runtime (AWS support and CloudTrail read it), plus the per-call metrics section.
+ * The client's User-Agent, built by the SDK on the first call of each command class and sent again on the later ones
+ * (src/sagemaker/client-middleware.ts), is still the SDK's on every call: SDK, API, OS and runtime (AWS support and
+ * CloudTrail read it), plus the metrics section.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
