@@ -63,11 +63,6 @@ export const STATS_PATH = "/_local/stats";
 export const REQUESTS_PATH = "/_local/requests";
 const NO_AUTH_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
-/**
- * A list's or watch's selectors, parsed when its option checks reach them (list-options.ts, watch-options.ts keep
- * kube-apiserver's order): `parse` decodes both with the other options, `checkFieldLabels` then checks the field
- * selector's labels against the resource's.
- */
 /** A list answer's metadata: the version it was served at and, for a page, where the next one starts. */
 function listMetaOf(page: Omit<Page, "items">): Record<string, unknown> {
   const listMeta: Record<string, unknown> = { resourceVersion: String(page.rv) };
@@ -76,6 +71,11 @@ function listMetaOf(page: Omit<Page, "items">): Record<string, unknown> {
   return listMeta;
 }
 
+/**
+ * A list's or watch's selectors, parsed when its option checks reach them (list-options.ts, watch-options.ts keep
+ * kube-apiserver's order): `parse` decodes both with the other options, `checkFieldLabels` then checks the field
+ * selector's labels against the resource's.
+ */
 function selectorsOf(q: URLSearchParams, fieldLabels: ReadonlySet<string>) {
   const selectors = {
     labels: [] as LabelSelector,
@@ -368,9 +368,8 @@ export class KubeServer {
         const raw = await readBody(req);
         const query = this.listQuery(def, q);
         const page = this.objects.deleteCollection(def, r.namespace, query, deleteOptions(raw, q));
-        const { listKind: kind } = def;
         return sendJson(res, 200, {
-          kind,
+          kind: def.listKind,
           apiVersion: apiVersionOf(def),
           metadata: listMetaOf(page),
           items: page.items,
