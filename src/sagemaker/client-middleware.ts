@@ -185,7 +185,8 @@ function withResponse(error: DeserializeError, response: unknown, context: Serde
   try {
     error.message += `\n  ${hint}`;
   } catch {
-    (context.logger?.warn ? context.logger : console).warn?.(hint);
+    const logger = context.logger;
+    (!logger || logger.constructor?.name === "NoOpLogger" ? console : logger).warn?.(hint);
   }
   if (typeof error.$responseBodyText !== "undefined" && error.$response) error.$response.body = error.$responseBodyText;
   if (HttpResponse.isInstance(response)) {
