@@ -104,15 +104,22 @@ export const forbidden = (message: string, details?: StatusDetails): KubeError =
 export const unauthorized = (): KubeError => new KubeError(401, "Unauthorized", "Unauthorized");
 
 /**
+ * Field errors as one message, as field.ErrorList.ToAggregate prints them: `field: message`, each distinct one once,
+ * a bracketed list when there are several.
+ */
+export const aggregateMessage = (errors: FieldError[]): string => {
+  const rendered = [...new Set(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)))];
+  return rendered.length === 1 ? (rendered[0] as string) : `[${rendered.join(", ")}]`;
+};
+
+/**
  * 422 Invalid, with the message format kubectl users see:
  * `Kind.group "name" is invalid: field: message` (a bracketed list when there are several).
  */
 export const invalid = (kind: string, group: string, name: string, errors: FieldError[]): KubeError => {
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  // The message lists each distinct error once (field.ErrorList.ToAggregate); the causes keep every one (NewInvalid).
-  const rendered = [...new Set(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)))];
-  const list = rendered.length === 1 ? rendered[0] : `[${rendered.join(", ")}]`;
-  return new KubeError(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${list}`, {
+  // The message lists each distinct error once; the causes keep every one (NewInvalid).
+  return new KubeError(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${aggregateMessage(errors)}`, {
     name,
     group: group || undefined,
     kind,

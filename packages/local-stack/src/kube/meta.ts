@@ -136,7 +136,8 @@ export function labelValueErrors(value: string): string[] {
   return errs;
 }
 
-const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
+/** `field.Invalid(field, value, detail)`: the value as JSON (Go's %q of a string, %v of a number). */
+export const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
   field,
   reason: "FieldValueInvalid",
   message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,

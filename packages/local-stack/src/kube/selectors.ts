@@ -1,6 +1,6 @@
 /** Label and field selectors with the grammar of apimachinery's `labels.Parse` and `fields.ParseSelector`. Pure. */
-import { badRequest } from "./errors.js";
-import { type KubeObject, labelValueErrors, qualifiedNameErrors } from "./meta.js";
+import { aggregateMessage, badRequest, type FieldError } from "./errors.js";
+import { invalidValue, type KubeObject, labelValueErrors, qualifiedNameErrors } from "./meta.js";
 
 export type LabelRequirement =
   | { key: string; op: "exists" | "!exists" }
@@ -31,29 +31,30 @@ function splitTopLevel(s: string): string[] {
 /** What Go's `strconv.ParseInt(v, 10, 64)` takes. */
 const isInt64 = (v: string): boolean => /^[-+]?\d+$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n;
 
-/** `field.Invalid(path, value, detail)` as apimachinery prints it (`ErrorBody`: Go's %q of a string). */
-const invalid = (path: string, value: string, detail: string) =>
-  `${path}: Invalid value: ${JSON.stringify(value)}: ${detail}`;
-
 /**
  * labels.NewRequirement's checks, in its order: the key a qualified name, then the operator's value count (and Gt/Lt
- * integers), then every value a label value. Several faults are one aggregate, `[a, b]`, as `ToAggregate` prints it.
+ * integers), then every value a label value; its faults are one aggregate (ToAggregate).
  */
 function checkRequirement(req: LabelRequirement, values: readonly string[]): LabelRequirement {
-  const errs: string[] = [];
+  const errs: FieldError[] = [];
   const keyErrs = qualifiedNameErrors(req.key);
-  if (keyErrs.length) errs.push(invalid("key", req.key, keyErrs.join("; ")));
+  if (keyErrs.length) errs.push(invalidValue("key", req.key, keyErrs.join("; ")));
   if ((req.op === "in" || req.op === "notin") && values.length === 0)
-    errs.push("values: Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty");
+    errs.push({
+      field: "values",
+      reason: "FieldValueInvalid",
+      message: "Invalid value: []string{}: for 'in', 'notin' operators, values set can't be empty",
+    });
   if (req.op === "gt" || req.op === "lt")
     for (const [i, v] of values.entries())
-      if (!isInt64(v)) errs.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+      if (!isInt64(v))
+        errs.push(invalidValue(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
   for (const [i, v] of values.entries()) {
     const valueErrs = labelValueErrors(v);
-    if (valueErrs.length) errs.push(invalid(`values[${i}][${req.key}]`, v, valueErrs.join("; ")));
+    if (valueErrs.length) errs.push(invalidValue(`values[${i}][${req.key}]`, v, valueErrs.join("; ")));
   }
   if (errs.length === 0) return req;
-  throw badRequest(`unable to parse requirement: ${errs.length === 1 ? errs[0] : `[${errs.join(", ")}]`}`);
+  throw badRequest(`unable to parse requirement: ${aggregateMessage(errs)}`);
 }
 
 export function parseLabelSelector(raw: string | null | undefined): LabelSelector {
